@@ -1,0 +1,63 @@
+"""Telegram adapters: parse the update, check role and assignment, call one service, reply.
+
+``register`` adds every handler to the Application in a deliberate order (first match
+wins within a group).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import coordinator, enrollment, errors, participant, therapist
+from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
+
+
+async def unknown_command(update: Any, context: Any) -> None:
+    """Any command nobody handles: a helpful pointer, never silence."""
+    sender = sender_of(update)
+    if sender is None:
+        return
+    person = await context.services.identify(sender.telegram_user_id)
+    if person is None:
+        await answer_stranger(context, sender)
+        return
+    await reply(context, sender, text(context, "unknown_command", language(person, sender)),
+                person=person)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    add = application.add_handler
+
+    # 1. Enrollment first: /start must work for strangers holding an invitation.
+    add(CommandHandler("start", enrollment.start, filters=private))
+    add(CallbackQueryHandler(enrollment.consent_answer, pattern=r"^consent:(yes|no)$"))
+
+    # 2. Commands anyone may use, then each role's own (each checks role itself).
+    add(CommandHandler("crisis", participant.crisis, filters=private))
+    add(CommandHandler("help", participant.help_command, filters=private))
+    add(CommandHandler("journal", therapist.journal, filters=private))
+    add(CommandHandler("participants", therapist.participants, filters=private))
+    add(CommandHandler("invite", coordinator.invite, filters=private))
+
+    # 3. Anything else that looks like a command gets a pointer to /help.
+    add(MessageHandler(filters.COMMAND & private, unknown_command))
+
+    # 4. Everything else a person sends in private is a journal message (or a stranger).
+    add(MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+                       participant.journal_message))
+    add(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private,
+                       participant.journal_message))
+
+    application.add_error_handler(errors.on_error)
+
+
+__all__ = ["for_roles", "register"]

@@ -1,0 +1,154 @@
+"""The composition root: builds Ember from settings and owns start-up and shutdown.
+
+``ember_app(settings)`` is one async context manager used by ``ember run`` and by the
+tests alike. It opens storage (refusing a database that is behind), builds the
+python-telegram-bot ``Application`` without PTB's Updater (Intake stores every update
+before confirming it), registers the handlers, and starts delivery, intake and the jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+import handlers
+from bot import jobs
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import RUNTIME_KEY, EmberContext, HandlerDeps
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.pacing import Pacer
+from bot.delivery.telegram_sender import TelegramSender
+from bot.errors import DatabaseBehind
+from bot.intake import Intake
+from bot.services.api import Services
+from bot.services.context import ServiceContext
+from prompts.catalogue import Catalogue, default_catalogue
+from storage.crypto import Cipher
+from storage.db import create_engine, session_factory
+from storage.migrate import is_up_to_date
+from storage.uow import Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ember:
+    """A running Ember: everything the CLI, the webhook server and tests may reach."""
+
+    settings: Settings
+    clock: Clock
+    storage: Storage
+    application: Application[Any, Any, Any, Any, Any, Any]
+    services: Services
+    dispatcher: Dispatcher
+    intake: Intake
+    scheduler: AsyncIOScheduler
+    catalogue: Catalogue
+
+
+def file_url(api_url: str) -> str:
+    return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url + "/file"
+
+
+def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+    context_types = ContextTypes(context=EmberContext)
+    return (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url(settings.telegram_api_url))
+        .updater(None)
+        .context_types(context_types)
+        .connection_pool_size(64)
+        .pool_timeout(10)
+        .read_timeout(10)
+        .write_timeout(10)
+        .connect_timeout(5)
+        .build()
+    )
+
+
+@contextlib.asynccontextmanager
+async def ember_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    poll: bool = True,
+    pacer: Pacer | None = None,
+    catalogue: Catalogue | None = None,
+) -> AsyncIterator[Ember]:
+    """Start Ember; on exit, stop it in reverse order (nothing queued is lost)."""
+    clock = clock or SystemClock()
+    catalogue = catalogue or default_catalogue()
+    cipher = Cipher(settings.require_keys())
+    token = settings.require_token()
+    del token
+    engine = create_engine(settings.database_url)
+    try:
+        if not await is_up_to_date(engine):
+            raise DatabaseBehind(
+                "the database schema is behind this version of Ember: run `ember db upgrade`"
+            )
+        storage = Storage(session_factory(engine), cipher)
+        application = build_application(settings)
+        ctx = ServiceContext(
+            storage=storage,
+            clock=clock,
+            catalogue=catalogue,
+            default_timezone=settings.timezone,
+        )
+        services = Services(ctx)
+        intake = Intake(application, storage, clock)
+        application.bot_data[RUNTIME_KEY] = HandlerDeps(
+            services=services, catalogue=catalogue, note_failure=intake.note_failure
+        )
+        handlers.register(application)
+        await application.initialize()  # getMe: checks the token, learns the username
+        ctx.bot_username = application.bot.username
+        dispatcher = Dispatcher(storage, TelegramSender(application.bot), clock, pacer=pacer)
+        ctx.wake_delivery = dispatcher.wake
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        ember = Ember(settings, clock, storage, application, services, dispatcher, intake,
+                      scheduler, catalogue)
+        jobs.register(scheduler, ember)
+        await application.start()
+        await dispatcher.start()
+        scheduler.start()
+        await intake.start(poll=poll)
+        log.info("Ember is running as @%s", ctx.bot_username)
+        try:
+            yield ember
+        finally:
+            await intake.stop()
+            scheduler.shutdown(wait=False)
+            await dispatcher.stop()
+            await application.stop()
+            await application.shutdown()
+    finally:
+        await engine.dispose()
+
+
+async def run_until_stopped(settings: Settings) -> None:
+    """``ember run``: poll Telegram until SIGINT/SIGTERM."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with ember_app(settings, poll=settings.webhook_url is None) as ember:
+        if settings.webhook_url is not None:
+            from bot.webhook import serve_webhook
+
+            async with serve_webhook(ember):
+                await stop.wait()
+        else:
+            await stop.wait()

@@ -1,0 +1,249 @@
+"""The outbox dispatcher: claims due messages, paces them under Telegram's limits, sends, records.
+
+It is the only component that sends messages. It runs as one long-lived task per process,
+woken at once when something urgent is queued (``wake()``) and otherwise polling the outbox
+every ``idle_poll`` seconds; periodic housekeeping (heartbeat, stale sweeps) is driven by the
+scheduler in ``bot/jobs.py``. Several processes may run dispatchers on one PostgreSQL
+database: claims use ``FOR UPDATE SKIP LOCKED``, so no message is claimed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.delivery.pacing import Pacer
+from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
+from bot.delivery.telegram_sender import MessageSender
+from storage import outbox
+from storage.outbox import ClaimedMessage
+from storage.uow import Storage
+
+log = logging.getLogger(__name__)
+
+FailureHook = Callable[[ClaimedMessage, DeliveryError], Awaitable[None]]
+EPHEMERAL_KINDS = frozenset({"stranger"})  # rows deleted once sent: nothing kept about strangers
+
+
+def make_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Dispatcher:
+    """Sends what the outbox holds, at Telegram's pace, and records every outcome."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        sender: MessageSender,
+        clock: Clock,
+        *,
+        pacer: Pacer | None = None,
+        worker_id: str | None = None,
+        on_failure: FailureHook | None = None,
+        batch: int = 60,
+        concurrency: int = 24,
+        idle_poll: float = 1.0,
+    ) -> None:
+        self.storage = storage
+        self.sender = sender
+        self.clock = clock
+        self.pacer = pacer or Pacer()
+        self.worker_id = worker_id or make_worker_id()
+        self.on_failure = on_failure
+        self.batch = batch
+        self.idle_poll = idle_poll
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._queue: list[ClaimedMessage] = []
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.sent = 0
+        self.failed = 0
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something was queued: look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        await self.recover_dead_workers()
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="ember-dispatcher")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._inflight:
+            await asyncio.wait(self._inflight, timeout=grace)
+        unsent = [m.id for m in self._queue]
+        self._queue.clear()
+        async with self.storage.uow() as uow:
+            await outbox.release(uow, unsent)
+            await uow.commit()
+
+    async def recover_dead_workers(self) -> int:
+        """Claims left by an earlier process on this host that is gone (crash, kill -9)."""
+        host = socket.gethostname()
+        recovered = 0
+        async with self.storage.uow() as uow:
+            for worker in await outbox.claimed_by_prefix(uow, f"{host}:"):
+                pid = int(worker.split(":")[1]) if worker.count(":") >= 2 else -1
+                if worker != self.worker_id and not _pid_alive(pid):
+                    recovered += await outbox.release_worker(
+                        uow, worker=worker, now=self.clock.now()
+                    )
+            await uow.commit()
+        if recovered:
+            log.warning("returned %d messages claimed by a stopped process to the queue", recovered)
+        return recovered
+
+    async def heartbeat(self) -> None:
+        async with self.storage.uow() as uow:
+            await outbox.heartbeat(uow, worker=self.worker_id, now=self.clock.now())
+            await uow.commit()
+
+    async def sweep(self, older_than: timedelta = timedelta(seconds=90)) -> int:
+        async with self.storage.uow() as uow:
+            n = await outbox.sweep_stale(uow, now=self.clock.now(), older_than=older_than)
+            await uow.commit()
+        if n:
+            log.warning("swept %d stale claims back to the queue", n)
+            self.wake()
+        return n
+
+    # -- the loop ------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dispatcher step failed; retrying shortly")
+                await asyncio.sleep(1.0)
+
+    async def _step(self) -> None:
+        if len(self._queue) < self.batch // 2:
+            await self._claim()
+        item, wait = self._next_ready()
+        if item is None:
+            self._wake.clear()
+            timeout = self.idle_poll if wait is None else min(wait, self.idle_poll)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            return
+        await self.pacer.global_slot()
+        if self.pacer.chat_ready_in(item.chat_id) > 0:  # a retry-after arrived meanwhile
+            self._queue.append(item)
+            return
+        self.pacer.reserve_chat(item.chat_id)
+        await self._slots.acquire()
+        task = asyncio.create_task(self._send(item))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def _claim(self) -> None:
+        room = self.batch - len(self._queue)
+        if room <= 0:
+            return
+        async with self.storage.uow() as uow:
+            claimed = await outbox.claim(
+                uow, worker=self.worker_id, now=self.clock.now(), limit=room
+            )
+            await uow.commit()
+        if claimed:
+            self._queue.extend(claimed)
+            self._queue.sort(key=lambda m: (-m.priority, m.id))
+
+    def _next_ready(self) -> tuple[ClaimedMessage | None, float | None]:
+        soonest: float | None = None
+        for i, item in enumerate(self._queue):
+            wait = self.pacer.chat_ready_in(item.chat_id)
+            if wait <= 0:
+                return self._queue.pop(i), None
+            soonest = wait if soonest is None else min(soonest, wait)
+        return None, soonest
+
+    async def _send(self, item: ClaimedMessage) -> None:
+        try:
+            try:
+                message_id = await self.sender.send(item.chat_id, item.message)
+            except DeliveryError as error:
+                await self._failed(item, error)
+                return
+            except Exception as exc:  # a bug or an unexpected transport error: retry safely
+                log.exception("unexpected error sending outbox message %d", item.id)
+                await self._failed(
+                    item, DeliveryError(DeliveryErrorKind.TIMEOUT, type(exc).__name__)
+                )
+                return
+            async with self.storage.uow() as uow:
+                if item.kind in EPHEMERAL_KINDS:
+                    await outbox.delete(uow, item.id)
+                else:
+                    await outbox.mark_sent(
+                        uow, item.id, now=self.clock.now(), telegram_message_id=message_id
+                    )
+                await uow.commit()
+            self.sent += 1
+        finally:
+            self._slots.release()
+
+    async def _failed(self, item: ClaimedMessage, error: DeliveryError) -> None:
+        decision = decide(error, item.attempts)
+        if error.kind is DeliveryErrorKind.RATE_LIMITED:
+            seconds = error.retry_after or 1.0
+            self.pacer.hold_chat(item.chat_id, seconds)
+            self.pacer.pause_all(min(seconds, 5.0))
+            log.warning("Telegram asked us to slow down (retry after %.0fs)", seconds)
+        async with self.storage.uow() as uow:
+            if decision is None:
+                await outbox.mark_failed(uow, item.id, error=str(error))
+            else:
+                await outbox.mark_retry(
+                    uow,
+                    item.id,
+                    not_before=self.clock.now() + decision.delay,
+                    error=str(error),
+                    ambiguous=decision.ambiguous,
+                    count_attempt=decision.counts_as_attempt,
+                )
+            await uow.commit()
+        if decision is None:
+            self.failed += 1
+            log.warning("gave up on outbox message %d (%s): %s", item.id, item.kind, error.kind.value)
+            if self.on_failure is not None:
+                try:
+                    await self.on_failure(item, error)
+                except Exception:
+                    log.exception("failure hook raised for outbox message %d", item.id)
+        else:
+            self.wake()
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

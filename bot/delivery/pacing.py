@@ -1,0 +1,54 @@
+"""Pacing under Telegram's limits: an even global rate and at most one message per chat per second.
+
+A strict interval (no burst) keeps well inside Telegram's flood control; aiolimiter's
+leaky bucket with a capacity of one message does exactly that for the global rate, and
+a small map of per-chat release times does the rest. Both use the event loop's monotonic
+time: pacing is physical, not clinical, time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiolimiter import AsyncLimiter
+
+GLOBAL_RATE = 29.5  # messages per second (Telegram: about 30/s per bot)
+PER_CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram: 1/s)
+
+
+class Pacer:
+    """Hands out send slots: globally at ``rate`` per second, per chat every ``chat_interval``."""
+
+    def __init__(self, rate: float = GLOBAL_RATE, chat_interval: float = PER_CHAT_INTERVAL) -> None:
+        self._limiter = AsyncLimiter(1, 1.0 / rate)
+        self._chat_interval = chat_interval
+        self._chat_free_at: dict[int, float] = {}
+        self._paused_until = 0.0
+
+    def chat_ready_in(self, chat_id: int) -> float:
+        loop = asyncio.get_running_loop()
+        return max(0.0, self._chat_free_at.get(chat_id, 0.0) - loop.time())
+
+    def reserve_chat(self, chat_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        self._chat_free_at[chat_id] = loop.time() + self._chat_interval
+        if len(self._chat_free_at) > 50_000:
+            now = loop.time()
+            self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+
+    def hold_chat(self, chat_id: int, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        self._chat_free_at[chat_id] = max(
+            self._chat_free_at.get(chat_id, 0.0), loop.time() + seconds
+        )
+
+    def pause_all(self, seconds: float) -> None:
+        """After a 429 whose scope we can't tell, everyone waits."""
+        loop = asyncio.get_running_loop()
+        self._paused_until = max(self._paused_until, loop.time() + seconds)
+
+    async def global_slot(self) -> None:
+        loop = asyncio.get_running_loop()
+        while (wait := self._paused_until - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        await self._limiter.acquire()

@@ -1,0 +1,183 @@
+"""Intake: every update is stored (sealed) before Telegram is told we have it, then processed once.
+
+Long polling confirms an update to Telegram only by asking for the next ones with a higher
+``offset``; Intake asks for that only after the batch is committed to the database. Webhook
+mode answers 200 only after the same commit. Processing reads pending updates back from the
+database in order, so a crash or ``kill -9`` between receiving and handling loses nothing;
+the ``update_id`` primary key makes a repeated delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.clock import Clock
+from storage import inbox
+from storage.uow import Storage
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+class Intake:
+    """Receives, stores and processes updates for one Application."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        storage: Storage,
+        clock: Clock,
+        *,
+        poll_timeout: int = 10,
+    ) -> None:
+        self.application = application
+        self.storage = storage
+        self.clock = clock
+        self.poll_timeout = poll_timeout
+        self.failures: dict[int, str] = {}
+        self._ready = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._offset: int | None = None
+        self.processed = 0
+        self.duplicates = 0
+
+    # -- receiving -----------------------------------------------------------------
+
+    async def accept(self, raw_updates: Iterable[dict[str, Any]]) -> int:
+        """Store updates in one transaction; returns how many were new. Then wake processing."""
+        new = 0
+        async with self.storage.uow() as uow:
+            for raw in raw_updates:
+                update_id = int(raw["update_id"])
+                if await inbox.store(
+                    uow,
+                    update_id=update_id,
+                    payload=json.dumps(raw, ensure_ascii=False),
+                    now=self.clock.now(),
+                ):
+                    new += 1
+                else:
+                    self.duplicates += 1
+            await uow.commit()
+        self._ready.set()
+        return new
+
+    async def _poll_forever(self) -> None:
+        bot = self.application.bot
+        backoff = 1.0
+        while True:
+            try:
+                updates = await bot.get_updates(
+                    offset=self._offset,
+                    timeout=self.poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                    read_timeout=self.poll_timeout + 10,
+                )
+                backoff = 1.0
+            except asyncio.CancelledError:
+                raise
+            except RetryAfter as exc:
+                retry = exc.retry_after
+                await asyncio.sleep(retry if isinstance(retry, int | float) else retry.total_seconds())
+                continue
+            except InvalidToken:
+                log.error("Telegram refused the bot token; check EMBER_TELEGRAM_TOKEN")
+                raise
+            except (TimedOut, NetworkError, Conflict) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0fs", type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if not updates:
+                continue
+            # Stored first; only the next getUpdates (with the higher offset) confirms them.
+            await self.accept(u.to_dict() for u in updates)
+            self._offset = max(u.update_id for u in updates) + 1
+
+    # -- processing ----------------------------------------------------------------
+
+    async def process_pending(self) -> int:
+        """Handle every stored, unprocessed update in update_id order; returns how many."""
+        done = 0
+        while True:
+            async with self.storage.uow() as uow:
+                batch = await inbox.pending(uow, limit=50)
+            if not batch:
+                return done
+            for item in batch:
+                async with self.storage.uow() as uow:
+                    if not await inbox.claim_pending(uow, item.update_id):
+                        continue
+                    await uow.commit()
+                await self._process_one(item.update_id, item.payload)
+                done += 1
+
+    async def _process_one(self, update_id: int, payload: str) -> None:
+        error: str | None = None
+        try:
+            update = Update.de_json(json.loads(payload), self.application.bot)
+            await self.application.process_update(update)
+            error = self.failures.pop(update_id, None)
+        except Exception as exc:  # a malformed update must not stop the others
+            log.exception("update %d could not be processed", update_id)
+            error = type(exc).__name__
+        async with self.storage.uow() as uow:
+            await inbox.mark_done(uow, update_id, now=self.clock.now(), error=error)
+            await uow.commit()
+        self.processed += 1
+
+    async def _process_forever(self) -> None:
+        while True:
+            self._ready.clear()
+            try:
+                await self.process_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("processing stored updates failed; retrying")
+                await asyncio.sleep(1.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), timeout=5.0)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def recover(self) -> int:
+        """At start-up: updates a crashed run was handling are handled again."""
+        async with self.storage.uow() as uow:
+            n = await inbox.requeue_interrupted(uow)
+            await uow.commit()
+        return n
+
+    async def start(self, *, poll: bool) -> None:
+        await self.recover()
+        self._tasks.append(asyncio.create_task(self._process_forever(), name="ember-intake"))
+        if poll:
+            self._tasks.append(asyncio.create_task(self._poll_forever(), name="ember-polling"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    def note_failure(self, update_id: int, error: BaseException) -> None:
+        self.failures[update_id] = type(error).__name__
+
+    async def forget_old(self, keep: timedelta = timedelta(days=14)) -> int:
+        async with self.storage.uow() as uow:
+            n = await inbox.forget_before(uow, self.clock.now() - keep)
+            await uow.commit()
+        return n

@@ -1,0 +1,185 @@
+"""Enrollment: invitations (single-use, expiring, hashed), binding an account, consent."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import (
+    AccountHasRole,
+    AlreadyExists,
+    InvitationExpired,
+    InvitationRevoked,
+    InvitationUnknown,
+    InvitationUsed,
+    NotFound,
+)
+from storage import audit, people
+from storage.models import AuditEvent, Invitation, Person, PersonStatus, Role
+from storage.uow import UnitOfWork
+
+CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,5}-[A-Z0-9]{1,12}$")
+START_PARAM = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def hash_code(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def normalise_person_code(code: str) -> str:
+    norm = code.strip().upper()
+    if not CODE_PATTERN.match(norm):
+        raise ValueError(f"{code!r} is not a code like P-0142, T-01 or C-01")
+    return norm
+
+
+def deep_link(bot_username: str, raw_code: str) -> str:
+    return f"https://t.me/{bot_username}?start={raw_code}"
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    person_code: str
+    role: Role
+    raw_code: str
+    expires_at: datetime
+
+
+async def invite(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    role: Role,
+    code: str,
+    timezone: str,
+    language: str = "en",
+    name: str | None = None,
+    therapist_code: str | None = None,
+    locale: str | None = None,
+    ttl: timedelta = timedelta(days=7),
+    actor: str = "cli",
+    actor_id: int | None = None,
+) -> NewInvitation:
+    """Create (or refresh) a person record and a fresh invitation; older open codes are revoked."""
+    code = normalise_person_code(code)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{timezone!r} is not an IANA time zone like Europe/Berlin") from None
+    therapist: Person | None = None
+    if role is Role.PARTICIPANT:
+        if therapist_code is None:
+            raise ValueError("a participant needs an assigned therapist (--therapist T-01)")
+        therapist = await people.by_code(uow, normalise_person_code(therapist_code))
+        if therapist is None or therapist.role != Role.THERAPIST:
+            raise NotFound(f"no therapist with code {therapist_code}")
+    person = await people.by_code(uow, code)
+    if person is None:
+        person = await people.add(
+            uow,
+            Person(
+                role=role,
+                code=code,
+                display_name=name if role is not Role.PARTICIPANT else None,
+                timezone=timezone,
+                language=language,
+                locale=locale.upper() if locale else None,
+                status=PersonStatus.INVITED,
+                therapist_id=therapist.id if therapist else None,
+                created_at=now,
+            ),
+        )
+    else:
+        if person.role != role:
+            raise AlreadyExists(f"{code} already exists as a {person.role}")
+        if person.telegram_user_id is not None:
+            raise AlreadyExists(f"{code} is already enrolled")
+        person.timezone, person.language = timezone, language
+        if therapist:
+            person.therapist_id = therapist.id
+        if name and role is not Role.PARTICIPANT:
+            person.display_name = name
+        if locale:
+            person.locale = locale.upper()
+        await people.revoke_open_invitations(uow, person.id, now)
+    raw = secrets.token_urlsafe(18)
+    invitation = await people.add_invitation(
+        uow,
+        Invitation(
+            code_hash=hash_code(raw),
+            person_id=person.id,
+            created_at=now,
+            expires_at=now + ttl,
+            created_by_id=actor_id,
+        ),
+    )
+    await audit.record(
+        uow,
+        AuditEvent(
+            at=now, actor=actor, actor_id=actor_id, action="invite", subject_id=person.id,
+            detail=f"role={role}",
+        ),
+    )
+    return NewInvitation(code, role, raw, invitation.expires_at)
+
+
+async def redeem(
+    uow: UnitOfWork, *, now: datetime, raw_code: str, telegram_user_id: int, chat_id: int
+) -> Person:
+    """Bind a Telegram account to the invited person; idempotent for the same account."""
+    if not START_PARAM.match(raw_code):
+        raise InvitationUnknown()
+    invitation = await people.invitation_by_hash(uow, hash_code(raw_code))
+    if invitation is None:
+        raise InvitationUnknown()
+    person = await people.by_id(uow, invitation.person_id)
+    assert person is not None
+    if invitation.used_at is not None:
+        if person.telegram_user_id == telegram_user_id:
+            return person  # the same update processed again, or a second tap on the link
+        raise InvitationUsed()
+    if invitation.revoked_at is not None:
+        raise InvitationRevoked()
+    if invitation.expires_at <= now:
+        raise InvitationExpired()
+    existing = await people.by_telegram_id(uow, telegram_user_id)
+    if existing is not None and existing.id != person.id:
+        raise AccountHasRole()
+    invitation.used_at = now
+    person.telegram_user_id = telegram_user_id
+    person.chat_id = chat_id
+    person.enrolled_at = now
+    person.status = (
+        PersonStatus.CONSENT_PENDING if person.role == Role.PARTICIPANT else PersonStatus.ACTIVE
+    )
+    await audit.record(
+        uow,
+        AuditEvent(at=now, actor="system", action="enrolled", subject_id=person.id,
+                   detail=f"role={person.role}"),
+    )
+    return person
+
+
+async def record_consent(
+    uow: UnitOfWork, *, now: datetime, person: Person, agreed: bool, version: str
+) -> None:
+    """Record a consent decision; agreeing activates the participant."""
+    await people.add_consent(uow, person.id, version, "agreed" if agreed else "declined", now)
+    if agreed:
+        person.consent_version = version
+        person.consented_at = now
+        if person.status == PersonStatus.CONSENT_PENDING:
+            person.status = PersonStatus.ACTIVE
+    await audit.record(
+        uow,
+        AuditEvent(at=now, actor="participant", action="consent", subject_id=person.id,
+                   detail=f"{'agreed' if agreed else 'declined'} v{version}"),
+    )
+
+
+def needs_consent(person: Person, current_version: str) -> bool:
+    return person.role == Role.PARTICIPANT and person.consent_version != current_version

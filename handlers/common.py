@@ -1,0 +1,104 @@
+"""Shared handler helpers: who is writing, in which language, and replying through the outbox."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from functools import wraps
+
+from telegram import Update
+
+from bot.context import EmberContext
+from bot.domain.outgoing import Button, Outgoing
+from bot.services.inbound import Sender
+from storage.models import Person, PersonStatus, Role
+
+Handler = Callable[[Update, EmberContext], Awaitable[None]]
+RoleHandler = Callable[[Update, EmberContext, Person], Awaitable[None]]
+
+STRANGER_QUIET_SECONDS = 600.0
+_stranger_last: dict[int, float] = {}  # user id -> last answer (in memory only: rate limiting)
+
+
+def sender_of(update: Update) -> Sender | None:
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    return Sender(
+        update_id=update.update_id,
+        telegram_user_id=user.id,
+        chat_id=chat.id,
+        language_code=user.language_code,
+    )
+
+
+def language(person: Person | None, sender: Sender | None = None) -> str:
+    if person is not None and person.language:
+        return person.language
+    return (sender.language_code if sender else None) or "en"
+
+
+def text(context: EmberContext, key: str, lang: str, **values: object) -> Outgoing:
+    return Outgoing(context.catalogue.text(key, lang, **values))
+
+
+async def reply(
+    context: EmberContext,
+    sender: Sender,
+    *messages: Outgoing | str,
+    person: Person | None = None,
+    kind: str = "reply",
+) -> None:
+    out: Sequence[Outgoing] = [m if isinstance(m, Outgoing) else Outgoing(m) for m in messages]
+    await context.services.reply(sender, out, person_id=person.id if person else None, kind=kind)
+
+
+async def answer_stranger(context: EmberContext, sender: Sender) -> None:
+    """One short polite line, at most every ten minutes per account; nothing stored about them."""
+    now = time.monotonic()
+    last = _stranger_last.get(sender.telegram_user_id)
+    if last is not None and now - last < STRANGER_QUIET_SECONDS:
+        return
+    if len(_stranger_last) > 10_000:
+        _stranger_last.clear()
+    _stranger_last[sender.telegram_user_id] = now
+    await reply(context, sender, text(context, "stranger", sender.language_code or "en"),
+                kind="stranger")
+
+
+def buttons(*rows: Sequence[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(Button(label, data) for label, data in row) for row in rows)
+
+
+def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
+    """Run the handler only for an enrolled, active person of one of ``roles``.
+
+    Strangers get the polite line; people of another role hear the command isn't theirs.
+    Participants who have not consented are sent back to the consent message.
+    """
+
+    def decorate(func: RoleHandler) -> Handler:
+        @wraps(func)
+        async def wrapper(update: Update, context: EmberContext) -> None:
+            sender = sender_of(update)
+            if sender is None:
+                return
+            person = await context.services.identify(sender.telegram_user_id)
+            if person is None or person.status == PersonStatus.INVITED:
+                await answer_stranger(context, sender)
+                return
+            lang = language(person, sender)
+            if person.role not in roles:
+                await reply(context, sender, text(context, "not_for_you", lang), person=person)
+                return
+            if person.role == Role.PARTICIPANT and person.consent_version != (
+                context.services.consent_version
+            ):
+                await reply(context, sender, text(context, "consent.needed", lang), person=person)
+                return
+            await func(update, context, person)
+
+        return wrapper
+
+    return decorate

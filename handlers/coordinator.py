@@ -1,0 +1,49 @@
+"""Coordinator commands in the chat: /invite (others arrive with their issues)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import EmberContext
+from bot.errors import EmberError
+from bot.services.enrollment import deep_link
+from handlers.common import for_roles, language, reply, sender_of, text
+from storage.models import Person, Role
+
+
+@for_roles(Role.COORDINATOR)
+async def invite(update: Update, context: EmberContext, person: Person) -> None:
+    """/invite participant P-0142 T-01 | therapist T-02 [name] | coordinator C-02."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    args = context.args or []
+    roles = {r.value: r for r in Role}
+    if len(args) < 2 or args[0].lower() not in roles:
+        await reply(context, sender, text(context, "staff.invite_usage", lang), person=person)
+        return
+    role = roles[args[0].lower()]
+    therapist = args[2] if role is Role.PARTICIPANT and len(args) > 2 else None
+    name = " ".join(args[2:]) if role is not Role.PARTICIPANT and len(args) > 2 else None
+    try:
+        created = await context.services.invite(
+            person, role=role, code=args[1], therapist_code=therapist, name=name
+        )
+    except (EmberError, ValueError) as exc:
+        await reply(context, sender, text(context, "staff.invite_failed", lang, reason=str(exc)),
+                    person=person)
+        return
+    await reply(
+        context,
+        sender,
+        text(
+            context,
+            "staff.invite_done",
+            lang,
+            code=created.person_code,
+            role=created.role.value,
+            expires=created.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            link=deep_link(context.bot.username, created.raw_code),
+        ),
+        person=person,
+    )

@@ -1,0 +1,109 @@
+"""/start with an invitation code, and the participant's consent (SPEC §2)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import EmberContext
+from bot.domain.outgoing import Outgoing
+from bot.errors import (
+    AccountHasRole,
+    InvitationError,
+    InvitationExpired,
+    InvitationRevoked,
+    InvitationUsed,
+    NotFound,
+)
+from handlers.common import answer_stranger, buttons, language, reply, sender_of, text
+from handlers.menus import set_menu
+from prompts.catalogue import crisis_text
+from storage.models import Person, PersonStatus, Role
+
+REFUSALS: dict[type[InvitationError], str] = {
+    InvitationUsed: "start.invite.used",
+    InvitationExpired: "start.invite.expired",
+    InvitationRevoked: "start.invite.revoked",
+    AccountHasRole: "start.invite.has_role",
+}
+
+
+def consent_message(context: EmberContext, person: Person) -> Outgoing:
+    lang = language(person)
+    cat = context.catalogue
+    return Outgoing(
+        cat.text(
+            "consent.text",
+            lang,
+            code=person.code,
+            crisis=crisis_text(cat, lang, person.locale, person.timezone),
+        ),
+        buttons=buttons(
+            [
+                (cat.text("consent.agree", lang), "consent:yes"),
+                (cat.text("consent.not_now", lang), "consent:no"),
+            ]
+        ),
+    )
+
+
+def welcome(context: EmberContext, person: Person) -> Outgoing:
+    lang = language(person)
+    if person.role == Role.PARTICIPANT:
+        return text(context, "consent.agreed", lang)
+    return text(context, f"welcome.{person.role}", lang, name=person.display_name or person.code,
+                code=person.code)
+
+
+async def start(update: Update, context: EmberContext) -> None:
+    """/start [code]: enroll with an invitation, or greet someone already enrolled."""
+    sender = sender_of(update)
+    if sender is None:
+        return
+    code = context.args[0] if context.args else None
+    if code:
+        try:
+            person = await context.services.start_with_code(sender, code)
+        except InvitationError as exc:
+            key = REFUSALS.get(type(exc), "start.invite.unknown")
+            await reply(context, sender, text(context, key, sender.language_code or "en"))
+            return
+    else:
+        found = await context.services.identify(sender.telegram_user_id)
+        if found is None or found.status == PersonStatus.INVITED:
+            await answer_stranger(context, sender)
+            return
+        person = found
+    if person.role == Role.PARTICIPANT and person.consent_version != (
+        context.services.consent_version
+    ):
+        await reply(context, sender, consent_message(context, person), person=person)
+        return
+    if code:
+        await set_menu(context, person)
+        await reply(context, sender, welcome(context, person), person=person)
+    else:
+        await reply(context, sender, text(context, "start.welcome_back", language(person, sender)),
+                    person=person)
+
+
+async def consent_answer(update: Update, context: EmberContext) -> None:
+    """The "I agree" / "Not now" buttons under the consent text."""
+    query = update.callback_query
+    sender = sender_of(update)
+    if query is None or sender is None:
+        return
+    await query.answer()
+    agreed = query.data == "consent:yes"
+    try:
+        person = await context.services.record_consent(sender, agreed=agreed)
+    except NotFound:
+        await answer_stranger(context, sender)
+        return
+    if person.role != Role.PARTICIPANT:
+        return
+    if agreed:
+        await set_menu(context, person)
+        await reply(context, sender, welcome(context, person), person=person)
+    else:
+        await reply(context, sender, text(context, "consent.declined", language(person)),
+                    person=person)

@@ -1,0 +1,119 @@
+"""What participants send: journal messages (text, media, edits) and their commands."""
+
+from __future__ import annotations
+
+import time
+
+from telegram import Message, Update
+
+from bot.context import EmberContext
+from bot.services.inbound import InboundMessage, Sender
+from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
+from handlers.menus import help_text
+from prompts.catalogue import crisis_text
+from storage.models import Person, PersonStatus, Role
+
+ACK_QUIET_SECONDS = 20.0  # several messages in a row get one "thank you", not one each
+_last_ack: dict[int, float] = {}
+
+MEDIA_KINDS = ("photo", "voice", "video", "video_note", "audio", "document", "sticker")
+
+
+def inbound_message(update: Update, sender: Sender) -> InboundMessage | None:
+    msg: Message | None = update.edited_message or update.message
+    if msg is None:
+        return None
+    kind = "text" if msg.text is not None else "other"
+    media_ref: str | None = None
+    for candidate in MEDIA_KINDS:
+        media = getattr(msg, candidate, None)
+        if media:
+            kind = candidate
+            item = media[-1] if isinstance(media, tuple) else media
+            media_ref = getattr(item, "file_id", None)
+            break
+    return InboundMessage(
+        sender=sender,
+        message_id=msg.message_id,
+        kind=kind,
+        text=msg.text if msg.text is not None else msg.caption,
+        media_ref=media_ref,
+        reply_to_message_id=msg.reply_to_message.message_id if msg.reply_to_message else None,
+        edited=update.edited_message is not None,
+    )
+
+
+async def journal_message(update: Update, context: EmberContext) -> None:
+    """Any non-command message: a participant's journal, or a polite word to anyone else."""
+    sender = sender_of(update)
+    if sender is None:
+        return
+    person = await context.services.identify(sender.telegram_user_id)
+    if person is None or person.status == PersonStatus.INVITED:
+        await answer_stranger(context, sender)
+        return
+    lang = language(person, sender)
+    if person.role != Role.PARTICIPANT:
+        await reply(context, sender, text(context, "unknown_command", lang), person=person)
+        return
+    if person.consent_version != context.services.consent_version:
+        await reply(context, sender, text(context, "consent.needed", lang), person=person)
+        return
+    inbound = inbound_message(update, sender)
+    if inbound is None:
+        return
+    recorded = await context.services.record_journal(person, inbound)
+    if not recorded.created:
+        return  # this very message was stored before; it has been answered
+    if recorded.edited:
+        await reply(context, sender, text(context, "journal.edited", lang), person=person)
+        return
+    if inbound.kind != "text":
+        what = context.catalogue.text(f"journal.media.{inbound.kind}", lang) \
+            if inbound.kind in MEDIA_KINDS else context.catalogue.text("journal.media.other", lang)
+        await reply(context, sender, text(context, "journal.media_saved", lang, what=what),
+                    person=person)
+        return
+    now = time.monotonic()
+    last = _last_ack.get(sender.chat_id)
+    _last_ack[sender.chat_id] = now
+    if recorded.continued and last is not None and now - last < ACK_QUIET_SECONDS:
+        return
+    await reply(context, sender, text(context, "journal.saved", lang), person=person)
+
+
+@for_roles(Role.PARTICIPANT, Role.THERAPIST, Role.COORDINATOR)
+async def help_command(update: Update, context: EmberContext, person: Person) -> None:
+    """/help: exactly the commands of the caller's role."""
+    sender = sender_of(update)
+    assert sender is not None
+    await reply(context, sender, help_text(context, person.role, language(person)), person=person)
+
+
+@for_roles(Role.PARTICIPANT)
+async def own_journal(update: Update, context: EmberContext, person: Person) -> None:
+    """/journal for a participant: their own recent entries."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    entries = await context.services.own_journal(person, 5)
+    if not entries:
+        await reply(context, sender, text(context, "journal.empty", lang), person=person)
+        return
+    lines = [context.catalogue.text("journal.header", lang, n=len(entries))]
+    for entry in entries:
+        when = entry.opened_at.strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(f"\n{when}\n{entry.text or '—'}")
+    await reply(context, sender, "\n".join(lines), person=person)
+
+
+async def crisis(update: Update, context: EmberContext) -> None:
+    """/crisis: the crisis resources at once, for anyone who asks (enrolled or not)."""
+    sender = sender_of(update)
+    if sender is None:
+        return
+    person = await context.services.identify(sender.telegram_user_id)
+    lang = language(person, sender)
+    body = crisis_text(context.catalogue, lang, person.locale if person else None,
+                       person.timezone if person else None)
+    await reply(context, sender, body, person=person, kind="crisis")

@@ -1,0 +1,257 @@
+"""SQLAlchemy 2 models: the tables of Ember, typed with ``Mapped[...]``.
+
+Text a participant or clinician wrote (journal messages, notes, flag evidence, outbound
+message payloads) lives only in ``*_enc`` columns, sealed by :class:`storage.crypto.Cipher`.
+Every schema change comes with an Alembic migration in ``storage/migrations/``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.StrEnum):
+    PARTICIPANT = "participant"
+    THERAPIST = "therapist"
+    COORDINATOR = "coordinator"
+
+
+class PersonStatus(enum.StrEnum):
+    INVITED = "invited"  # record made, invitation not yet used
+    CONSENT_PENDING = "consent_pending"  # participant bound, has not agreed yet
+    ACTIVE = "active"  # enrolled (and, for a participant, consented)
+    PAUSED = "paused"  # participant paused prompts
+    WITHDRAWN = "withdrawn"  # participant used /stop; no more prompts
+    UNREACHABLE = "unreachable"  # Telegram says the bot is blocked
+
+
+class Person(Base):
+    """Anyone Ember knows: participants, therapists and coordinators (one role each)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(120))  # staff only
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    locale: Mapped[str | None] = mapped_column(String(8))  # crisis-resource region, e.g. US
+    status: Mapped[str] = mapped_column(String(20), default=PersonStatus.INVITED)
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    backup_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    digest_at: Mapped[str | None] = mapped_column(String(5))
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Invitation(Base):
+    """A single-use, expiring enrollment code; only its SHA-256 is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class Consent(Base):
+    """One consent decision: which version of the text, agreed or declined, when."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    version: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(String(10))  # agreed | declined
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TreatmentSession(Base):
+    """A dated event in a participant's treatment (dosing, integration, preparation)."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # or cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class JournalEntry(Base):
+    """One journal entry: the reply to a prompt, or a free entry; made of messages."""
+
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    prompt_id: Mapped[int | None] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JournalMessage(Base):
+    """One Telegram message (or button answer) belonging to a journal entry."""
+
+    __tablename__ = "journal_messages"
+    __table_args__ = (UniqueConstraint("participant_id", "telegram_message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    update_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(12))  # text, photo, voice, document, ...
+    body_enc: Mapped[str | None] = mapped_column(Text)
+    media_enc: Mapped[str | None] = mapped_column(Text)
+    screened: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class JournalMessageVersion(Base):
+    """An earlier text of an edited journal message (edits keep what was there)."""
+
+    __tablename__ = "journal_message_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("journal_messages.id"), index=True)
+    body_enc: Mapped[str | None] = mapped_column(Text)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Flag(Base):
+    """A screening or signal result worth a clinician's attention."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    source_kind: Mapped[str] = mapped_column(String(20))  # journal, scale, silence, ...
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    tier: Mapped[str] = mapped_column(String(10))
+    categories: Mapped[str] = mapped_column(String(200))  # comma-separated
+    evidence_enc: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(14), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class Note(Base):
+    """A clinician's note about a participant (encrypted)."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    body_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its time (not_before) and a free slot
+    SENDING = "sending"  # claimed by a worker; sweeps back to pending if the worker dies
+    SENT = "sent"  # Telegram accepted it (telegram_message_id is set)
+    FAILED = "failed"  # gave up: blocked, chat gone, or retries exhausted (last_error says)
+    CANCELLED = "cancelled"  # withdrawn before sending (e.g. its prompt was cancelled)
+
+
+class OutboxMessage(Base):
+    """A message Ember must send; the only road to Telegram for anything proactive."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # reply, prompt, alert, safety, notice, ...
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    payload_enc: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InboundUpdate(Base):
+    """Every Telegram update, stored before it is acknowledged; the id deduplicates.
+
+    The payload is sealed and dropped once the update is processed; the row stays so a
+    repeated delivery of the same ``update_id`` is recognised and skipped.
+    """
+
+    __tablename__ = "inbound_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # processed, failed
+    payload_enc: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditEvent(Base):
+    """Who did what to whose data, and when; never the data itself."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor: Mapped[str] = mapped_column(String(40))  # a staff code, "cli" or "system"
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    detail: Mapped[str | None] = mapped_column(String(300))

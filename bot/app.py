@@ -116,8 +116,17 @@ async def ember_app(
         dispatcher = Dispatcher(storage, TelegramSender(application.bot), clock, pacer=pacer)
         ctx.wake_delivery = dispatcher.wake
         scheduler = AsyncIOScheduler(timezone="UTC")
-        ember = Ember(settings, clock, storage, application, services, dispatcher, intake,
-                      scheduler, catalogue)
+        ember = Ember(
+            settings,
+            clock,
+            storage,
+            application,
+            services,
+            dispatcher,
+            intake,
+            scheduler,
+            catalogue,
+        )
         jobs.register(scheduler, ember)
         await application.start()
         await dispatcher.start()

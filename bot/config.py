@@ -110,6 +110,16 @@ class Settings(BaseSettings):
             raise ValueError("must be an https:// URL Telegram can reach")
         return value or None
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        raw = value.get_secret_value()
+        if not (1 <= len(raw) <= 256) or not all(c.isalnum() or c in "_-" for c in raw):
+            raise ValueError("may hold only letters, digits, _ and - (1 to 256 characters)")
+        return value
+
     # -- derived -------------------------------------------------------------------
 
     @property

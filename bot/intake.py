@@ -89,13 +89,17 @@ class Intake:
                 raise
             except RetryAfter as exc:
                 retry = exc.retry_after
-                await asyncio.sleep(retry if isinstance(retry, int | float) else retry.total_seconds())
+                await asyncio.sleep(
+                    retry if isinstance(retry, int | float) else retry.total_seconds()
+                )
                 continue
             except InvalidToken:
                 log.error("Telegram refused the bot token; check EMBER_TELEGRAM_TOKEN")
                 raise
             except (TimedOut, NetworkError, Conflict) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0fs", type(exc).__name__, backoff)
+                log.warning(
+                    "getUpdates failed (%s); retrying in %.0fs", type(exc).__name__, backoff
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue

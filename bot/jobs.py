@@ -13,9 +13,8 @@ if TYPE_CHECKING:
 def register(scheduler: AsyncIOScheduler, ember: Ember) -> None:
     """Add Ember's periodic jobs; ids are "<kind>:<scope>"."""
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
-    scheduler.add_job(ember.dispatcher.heartbeat, "interval", seconds=20,
-                      id="delivery:heartbeat", **common)
-    scheduler.add_job(ember.dispatcher.sweep, "interval", seconds=30,
-                      id="delivery:sweep", **common)
-    scheduler.add_job(ember.intake.forget_old, "interval", hours=6,
-                      id="intake:retention", **common)
+    scheduler.add_job(
+        ember.dispatcher.heartbeat, "interval", seconds=20, id="delivery:heartbeat", **common
+    )
+    scheduler.add_job(ember.dispatcher.sweep, "interval", seconds=30, id="delivery:sweep", **common)
+    scheduler.add_job(ember.intake.forget_old, "interval", hours=6, id="intake:retention", **common)

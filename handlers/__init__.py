@@ -29,8 +29,9 @@ async def unknown_command(update: Any, context: Any) -> None:
     if person is None:
         await answer_stranger(context, sender)
         return
-    await reply(context, sender, text(context, "unknown_command", language(person, sender)),
-                person=person)
+    await reply(
+        context, sender, text(context, "unknown_command", language(person, sender)), person=person
+    )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -52,10 +53,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(MessageHandler(filters.COMMAND & private, unknown_command))
 
     # 4. Everything else a person sends in private is a journal message (or a stranger).
-    add(MessageHandler(private & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
-                       participant.journal_message))
-    add(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private,
-                       participant.journal_message))
+    add(
+        MessageHandler(
+            private & ~filters.COMMAND & ~filters.StatusUpdate.ALL, participant.journal_message
+        )
+    )
+    add(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, participant.journal_message))
 
     application.add_error_handler(errors.on_error)
 

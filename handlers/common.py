@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import wraps
+from typing import Any
 
 from telegram import Update
 
@@ -13,7 +14,7 @@ from bot.domain.outgoing import Button, Outgoing
 from bot.services.inbound import Sender
 from storage.models import Person, PersonStatus, Role
 
-Handler = Callable[[Update, EmberContext], Awaitable[None]]
+Handler = Callable[[Update, EmberContext], Coroutine[Any, Any, None]]
 RoleHandler = Callable[[Update, EmberContext, Person], Awaitable[None]]
 
 STRANGER_QUIET_SECONDS = 600.0
@@ -63,8 +64,9 @@ async def answer_stranger(context: EmberContext, sender: Sender) -> None:
     if len(_stranger_last) > 10_000:
         _stranger_last.clear()
     _stranger_last[sender.telegram_user_id] = now
-    await reply(context, sender, text(context, "stranger", sender.language_code or "en"),
-                kind="stranger")
+    await reply(
+        context, sender, text(context, "stranger", sender.language_code or "en"), kind="stranger"
+    )
 
 
 def buttons(*rows: Sequence[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:

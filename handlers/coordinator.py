@@ -30,8 +30,12 @@ async def invite(update: Update, context: EmberContext, person: Person) -> None:
             person, role=role, code=args[1], therapist_code=therapist, name=name
         )
     except (EmberError, ValueError) as exc:
-        await reply(context, sender, text(context, "staff.invite_failed", lang, reason=str(exc)),
-                    person=person)
+        await reply(
+            context,
+            sender,
+            text(context, "staff.invite_failed", lang, reason=str(exc)),
+            person=person,
+        )
         return
     await reply(
         context,

@@ -50,8 +50,13 @@ def welcome(context: EmberContext, person: Person) -> Outgoing:
     lang = language(person)
     if person.role == Role.PARTICIPANT:
         return text(context, "consent.agreed", lang)
-    return text(context, f"welcome.{person.role}", lang, name=person.display_name or person.code,
-                code=person.code)
+    return text(
+        context,
+        f"welcome.{person.role}",
+        lang,
+        name=person.display_name or person.code,
+        code=person.code,
+    )
 
 
 async def start(update: Update, context: EmberContext) -> None:
@@ -82,8 +87,12 @@ async def start(update: Update, context: EmberContext) -> None:
         await set_menu(context, person)
         await reply(context, sender, welcome(context, person), person=person)
     else:
-        await reply(context, sender, text(context, "start.welcome_back", language(person, sender)),
-                    person=person)
+        await reply(
+            context,
+            sender,
+            text(context, "start.welcome_back", language(person, sender)),
+            person=person,
+        )
 
 
 async def consent_answer(update: Update, context: EmberContext) -> None:
@@ -105,5 +114,6 @@ async def consent_answer(update: Update, context: EmberContext) -> None:
         await set_menu(context, person)
         await reply(context, sender, welcome(context, person), person=person)
     else:
-        await reply(context, sender, text(context, "consent.declined", language(person)),
-                    person=person)
+        await reply(
+            context, sender, text(context, "consent.declined", language(person)), person=person
+        )

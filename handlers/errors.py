@@ -26,7 +26,8 @@ async def on_error(update: object, context: EmberContext) -> None:
         context.deps.note_failure(update_id, error)
     if isinstance(update, Update) and (sender := sender_of(update)) is not None:
         try:
-            await reply(context, sender, text(context, "error", sender.language_code or "en"),
-                        kind="error")
+            await reply(
+                context, sender, text(context, "error", sender.language_code or "en"), kind="error"
+            )
         except Exception:
             log.exception("could not queue the apology for update %s", update_id)

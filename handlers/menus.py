@@ -15,7 +15,15 @@ log = logging.getLogger(__name__)
 COMMANDS: dict[str, tuple[str, ...]] = {
     "participant": ("help", "journal", "pause", "resume", "export", "stop", "delete", "crisis"),
     "therapist": (
-        "help", "participants", "journal", "flags", "ack", "note", "prompt", "session", "digest",
+        "help",
+        "participants",
+        "journal",
+        "flags",
+        "ack",
+        "note",
+        "prompt",
+        "session",
+        "digest",
     ),
     "coordinator": ("help", "invite", "assign", "protocols", "schedule", "stats"),
 }

@@ -69,10 +69,14 @@ async def journal_message(update: Update, context: EmberContext) -> None:
         await reply(context, sender, text(context, "journal.edited", lang), person=person)
         return
     if inbound.kind != "text":
-        what = context.catalogue.text(f"journal.media.{inbound.kind}", lang) \
-            if inbound.kind in MEDIA_KINDS else context.catalogue.text("journal.media.other", lang)
-        await reply(context, sender, text(context, "journal.media_saved", lang, what=what),
-                    person=person)
+        what = (
+            context.catalogue.text(f"journal.media.{inbound.kind}", lang)
+            if inbound.kind in MEDIA_KINDS
+            else context.catalogue.text("journal.media.other", lang)
+        )
+        await reply(
+            context, sender, text(context, "journal.media_saved", lang, what=what), person=person
+        )
         return
     now = time.monotonic()
     last = _last_ack.get(sender.chat_id)
@@ -114,6 +118,10 @@ async def crisis(update: Update, context: EmberContext) -> None:
         return
     person = await context.services.identify(sender.telegram_user_id)
     lang = language(person, sender)
-    body = crisis_text(context.catalogue, lang, person.locale if person else None,
-                       person.timezone if person else None)
+    body = crisis_text(
+        context.catalogue,
+        lang,
+        person.locale if person else None,
+        person.timezone if person else None,
+    )
     await reply(context, sender, body, person=person, kind="crisis")

@@ -50,16 +50,25 @@ async def journal(update: Update, context: EmberContext, person: Person) -> None
     try:
         participant = await context.services.participant_for(person, args[0])
     except NotFound:
-        await reply(context, sender, text(context, "staff.no_participant", lang,
-                                          code=args[0].upper()[:20]), person=person)
+        await reply(
+            context,
+            sender,
+            text(context, "staff.no_participant", lang, code=args[0].upper()[:20]),
+            person=person,
+        )
         return
     entries = await context.services.read_journal(person, participant, n)
     if not entries:
-        await reply(context, sender, text(context, "staff.journal_empty", lang,
-                                          code=participant.code), person=person)
+        await reply(
+            context,
+            sender,
+            text(context, "staff.journal_empty", lang, code=participant.code),
+            person=person,
+        )
         return
-    lines = [context.catalogue.text("staff.journal_header", lang, code=participant.code,
-                                    n=len(entries))]
+    lines = [
+        context.catalogue.text("staff.journal_header", lang, code=participant.code, n=len(entries))
+    ]
     for entry in entries:
         when = entry.opened_at.strftime("%Y-%m-%d %H:%M UTC")
         mark = " (edited)" if entry.edited else ""

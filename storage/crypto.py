@@ -36,7 +36,9 @@ class Cipher:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken:
-            raise DecryptionFailed("stored text cannot be opened with the configured keys") from None
+            raise DecryptionFailed(
+                "stored text cannot be opened with the configured keys"
+            ) from None
 
     def seal_optional(self, text: str | None) -> str | None:
         return None if text is None else self.seal(text)
@@ -49,4 +51,6 @@ class Cipher:
         try:
             return self._fernet.rotate(token.encode("ascii")).decode("ascii")
         except InvalidToken:
-            raise DecryptionFailed("stored text cannot be opened with the configured keys") from None
+            raise DecryptionFailed(
+                "stored text cannot be opened with the configured keys"
+            ) from None

@@ -40,7 +40,7 @@ async def pending(uow: UnitOfWork, limit: int = 100) -> list[PendingUpdate]:
         .order_by(InboundUpdate.update_id)
         .limit(limit)
     )
-    return [PendingUpdate(uid, uow.cipher.open(enc)) for uid, enc in rows.tuples() if enc]
+    return [PendingUpdate(uid, uow.cipher.open(enc)) for uid, enc in rows if enc]
 
 
 async def claim_pending(uow: UnitOfWork, update_id: int) -> bool:

@@ -70,7 +70,7 @@ async def claim(uow: UnitOfWork, *, worker: str, now: datetime, limit: int) -> l
         .order_by(OutboxMessage.priority.desc(), OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
     )
-    if uow.session.bind.dialect.name == "postgresql":
+    if uow.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     stmt = (
         update(OutboxMessage)
@@ -157,9 +157,7 @@ async def release(uow: UnitOfWork, ids: list[int]) -> None:
     await uow.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
-        .values(
-            status=OutboxStatus.PENDING, claimed_by=None, attempts=OutboxMessage.attempts - 1
-        )
+        .values(status=OutboxStatus.PENDING, claimed_by=None, attempts=OutboxMessage.attempts - 1)
     )
 
 
@@ -180,7 +178,7 @@ async def counts(uow: UnitOfWork) -> dict[str, int]:
     rows = await uow.session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
-    return {status: n for status, n in rows.tuples()}
+    return {status: n for status, n in rows}
 
 
 async def next_due(uow: UnitOfWork) -> datetime | None:
@@ -223,6 +221,4 @@ async def release_worker(uow: UnitOfWork, *, worker: str, now: datetime) -> int:
 
 
 async def delete(uow: UnitOfWork, message_id: int) -> None:
-    await uow.session.execute(
-        sqldelete(OutboxMessage).where(OutboxMessage.id == message_id)
-    )
+    await uow.session.execute(sqldelete(OutboxMessage).where(OutboxMessage.id == message_id))

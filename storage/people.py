@@ -73,5 +73,7 @@ async def revoke_open_invitations(uow: UnitOfWork, person_id: int, now: datetime
 async def add_consent(
     uow: UnitOfWork, person_id: int, version: str, decision: str, now: datetime
 ) -> None:
-    uow.session.add(Consent(person_id=person_id, version=version, decision=decision, decided_at=now))
+    uow.session.add(
+        Consent(person_id=person_id, version=version, decision=decision, decided_at=now)
+    )
     await uow.session.flush()

@@ -16,7 +16,7 @@ async def insert_ignore(
     conflict_on: list[str],
 ) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         stmt: Any = postgresql.insert(model).values(**values)
     else:
         stmt = sqlite.insert(model).values(**values)

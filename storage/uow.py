@@ -41,9 +41,10 @@ class UnitOfWork:
     ) -> None:
         assert self._session is not None
         try:
-            await self._session.rollback()
-        finally:
+            # close() rolls back whatever was not committed and detaches the objects read,
+            # leaving their loaded values usable (rollback() would expire them).
             await self._session.close()
+        finally:
             self._session = None
 
     async def commit(self) -> None:

@@ -227,7 +227,9 @@ class Dispatcher:
             await uow.commit()
         if decision is None:
             self.failed += 1
-            log.warning("gave up on outbox message %d (%s): %s", item.id, item.kind, error.kind.value)
+            log.warning(
+                "gave up on outbox message %d (%s): %s", item.id, item.kind, error.kind.value
+            )
             if self.on_failure is not None:
                 try:
                     await self.on_failure(item, error)

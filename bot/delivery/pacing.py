@@ -49,6 +49,7 @@ class Pacer:
 
     async def global_slot(self) -> None:
         loop = asyncio.get_running_loop()
-        while (wait := self._paused_until - loop.time()) > 0:
+        wait = self._paused_until - loop.time()
+        if wait > 0:  # one sleep is enough: a later pause is seen at the next slot
             await asyncio.sleep(wait)
         await self._limiter.acquire()

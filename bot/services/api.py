@@ -144,7 +144,7 @@ class Services:
             return created
 
     async def participant_for(self, reader: Person, code: str) -> Person:
-        """The participant with ``code`` if ``reader`` may see them (their therapist), else NotFound."""
+        """The participant ``code`` if ``reader`` is their therapist; NotFound otherwise."""
         async with self.ctx.uow() as uow:
             participant = await people.by_code(uow, code)
         if (

@@ -120,7 +120,11 @@ async def invite(
     await audit.record(
         uow,
         AuditEvent(
-            at=now, actor=actor, actor_id=actor_id, action="invite", subject_id=person.id,
+            at=now,
+            actor=actor,
+            actor_id=actor_id,
+            action="invite",
+            subject_id=person.id,
             detail=f"role={role}",
         ),
     )
@@ -158,8 +162,13 @@ async def redeem(
     )
     await audit.record(
         uow,
-        AuditEvent(at=now, actor="system", action="enrolled", subject_id=person.id,
-                   detail=f"role={person.role}"),
+        AuditEvent(
+            at=now,
+            actor="system",
+            action="enrolled",
+            subject_id=person.id,
+            detail=f"role={person.role}",
+        ),
     )
     return person
 
@@ -176,8 +185,13 @@ async def record_consent(
             person.status = PersonStatus.ACTIVE
     await audit.record(
         uow,
-        AuditEvent(at=now, actor="participant", action="consent", subject_id=person.id,
-                   detail=f"{'agreed' if agreed else 'declined'} v{version}"),
+        AuditEvent(
+            at=now,
+            actor="participant",
+            action="consent",
+            subject_id=person.id,
+            detail=f"{'agreed' if agreed else 'declined'} v{version}",
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""Answers to an update go through the outbox too, keyed by update so a replay says nothing twice."""
+"""Answers to an update go through the outbox too, keyed by update: a replay says nothing twice."""
 
 from __future__ import annotations
 

@@ -1,0 +1,186 @@
+"""The screener's vocabulary: tiers, categories, verdicts and the rule set it runs.
+
+Plain frozen dataclasses only; the matching machinery lives in ``screener.py`` and the
+YAML reading in ``prompts/screening_loader.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+CATEGORIES: frozenset[str] = frozenset(
+    {
+        "suicidality",
+        "self_harm",
+        "harm_to_others",
+        "psychosis_mania",
+        "substance",
+        "medical",
+        "abuse_safety",
+        "distress",
+        "dissociation",
+    }
+)
+
+COMMON = "common"
+"""The pseudo-language of rules that hold in every language (emoji, obfuscation)."""
+
+
+class ScreeningRuleError(ValueError):
+    """A rule set is malformed: raised at load time, never while screening.
+
+    The message starts with ``file:line:`` when the problem came from a rule file.
+    """
+
+
+class Tier(enum.IntEnum):
+    """How urgently a reply needs a clinician (SPEC §5). Ordered: max() is the worst."""
+
+    NONE = 0  # nothing to act on
+    LOW = 1  # ordinary hard feelings: digest only
+    MODERATE = 2  # passive ideation, heavy distress, relapse, dissociation
+    HIGH = 3  # active ideation, recent self-harm, psychosis, dangerous symptoms, abuse
+    CRISIS = 4  # intent, plan, means or timeframe; an emergency now
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in JSON and rule files."""
+        return self.name.lower()
+
+    @classmethod
+    def from_label(cls, label: str) -> Tier:
+        """Parse ``"none"`` … ``"crisis"``; raise ``ValueError`` for anything else."""
+        try:
+            return cls[label.strip().upper()]
+        except KeyError:
+            names = ", ".join(t.label for t in cls)
+            raise ValueError(f"unknown tier {label!r} (expected one of: {names})") from None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason for a verdict: the rule that fired and where, in the original text."""
+
+    rule: str
+    span: tuple[int, int]
+    text: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The screener's answer for one text."""
+
+    tier: Tier
+    categories: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+
+    def as_json(self, id: str | None = None) -> dict[str, object]:  # noqa: A002 - SPEC name
+        """The verdict as the JSON object ``ember screen`` prints (SPEC §7)."""
+        return {
+            "id": id,
+            "tier": self.tier.label,
+            "categories": list(self.categories),
+            "evidence": [
+                {"rule": e.rule, "span": [e.span[0], e.span[1]], "text": e.text}
+                for e in self.evidence
+            ],
+        }
+
+
+Position = Literal["before", "after", "any"]
+Scope = Literal["clause", "sentence", "text"]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A context that changes what a match means: negation, past, a reported question...
+
+    ``cues`` are regular expressions over normalised text. A frame applies to a match
+    when a cue (not covered by an ``ignore`` pattern) lies in the same ``scope`` at the
+    given ``position``, within ``window`` words, and no cue of a frame named in
+    ``unless`` lies in that scope. A frame with a ``cap`` lowers a match to at most that
+    tier; a frame without one is a marker that rules use to ``escalate`` or that other
+    frames name in ``unless``. ``opt_in`` frames apply only to rules that list them.
+    With ``unless_between`` the cancelling cue must lie between the cue and the match
+    ("my friend says *I'm* suicidal").
+    """
+
+    name: str
+    cues: tuple[str, ...]
+    position: Position = "any"
+    scope: Scope = "clause"
+    window: int | None = None
+    cap: Tier | None = None
+    unless: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    opt_in: bool = False
+    unless_between: bool = False  # look for ``unless`` cues only between cue and match
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One clinical pattern: what it means (tier, categories) and how context bends it.
+
+    ``patterns`` are regular expressions over normalised text (lower case, accents
+    removed), already expanded from the file's macros. ``caps`` overrides the frames'
+    default caps for this rule; ``ignore_frames`` switches frames off; ``frames`` opts
+    into opt-in frames; ``escalate`` raises the tier when a marker frame is present
+    (e.g. ``{"timeframe": CRISIS}``). ``self_reference`` requires a first-person word
+    within ``self_window`` words in the same clause.
+    """
+
+    id: str
+    language: str
+    tier: Tier
+    categories: tuple[str, ...]
+    patterns: tuple[str, ...]
+    caps: Mapping[str, Tier] = field(default_factory=dict)
+    ignore_frames: frozenset[str] = frozenset()
+    frames: frozenset[str] = frozenset()
+    escalate: Mapping[str, Tier] = field(default_factory=dict)
+    self_reference: bool = False
+    self_window: int = 6
+    examples: tuple[str, ...] = ()
+    counterexamples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Idiom:
+    """A figure of speech whose words must not count as risk ("dead tired")."""
+
+    id: str
+    language: str
+    patterns: tuple[str, ...]
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Language:
+    """Everything the screener knows about one language (or ``common``)."""
+
+    code: str
+    rules: tuple[Rule, ...] = ()
+    frames: tuple[Frame, ...] = ()
+    idioms: tuple[Idiom, ...] = ()
+    clause_breaks: tuple[str, ...] = ()  # words that end a clause ("and", "because")
+    segment_breaks: tuple[str, ...] = ()  # contrast words that end a sentence part ("but")
+    self_words: tuple[str, ...] = ()  # first-person words, regex alternatives
+    vocabulary: tuple[str, ...] = ()  # words obfuscated spellings are restored to
+    typo_targets: tuple[str, ...] = ()  # words whose one-edit misspellings are corrected
+    typo_exclude: tuple[str, ...] = ()  # real words that look like such misspellings
+    homoglyphs: Mapping[str, str] = field(default_factory=dict)  # look-alike -> letter
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All languages' rules. ``fallback`` languages are screened alongside a given one."""
+
+    languages: Mapping[str, Language]
+    fallback: tuple[str, ...] = ("en",)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(r for lang in self.languages.values() for r in lang.rules)

@@ -1,0 +1,220 @@
+"""The fast gate: which rules could possibly match a text, found in one regex scan.
+
+For every rule pattern we derive, from its parsed form, a small set of literal strings
+at least one of which occurs in any text the pattern matches (its *anchors*; "kill" for
+``(?:i )?want to kill(?:ing)? myself``). All anchors of all rules go into one trie-shaped
+regular expression; one pass over the text tells which anchors occur, hence which rules
+are worth running. Most journal replies contain no anchor and are done after that pass.
+
+The derivation is conservative: when it cannot prove a literal is necessary it gives up
+and the rule simply runs on every text, so the gate can cost speed but never a match.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+_parser: Any = importlib.import_module("re._parser")
+_LITERAL = _parser.LITERAL
+_IN = _parser.IN
+_RANGE = _parser.RANGE
+_AT = _parser.AT
+_SUBPATTERN = _parser.SUBPATTERN
+_BRANCH = _parser.BRANCH
+_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, getattr(_parser, "POSSESSIVE_REPEAT", None))
+_ZERO_WIDTH = (_parser.ASSERT, _parser.ASSERT_NOT)
+_ATOMIC = getattr(_parser, "ATOMIC_GROUP", None)
+
+_MAX_SET = 48  # literal alternatives tracked per run before giving up on exactness
+_MAX_LEN = 40
+
+
+def anchors(pattern: str) -> frozenset[str] | None:
+    """Literal strings one of which every match of ``pattern`` contains, or ``None``."""
+    parsed = _parser.parse(pattern)
+    found = _necessary(list(parsed))
+    if not found or min(len(s) for s in found) < 2:
+        return None
+    return found
+
+
+def _minimise(strings: Iterable[str]) -> frozenset[str]:
+    """Drop strings that contain another one: containing the shorter is implied."""
+    ordered = sorted(set(strings), key=len)
+    kept: list[str] = []
+    for s in ordered:
+        if not any(k in s for k in kept):
+            kept.append(s)
+    return frozenset(kept)
+
+
+def _score(candidate: frozenset[str]) -> tuple[int, int]:
+    return (min(len(s) for s in candidate), -len(candidate))
+
+
+def _exact(items: Sequence[tuple[Any, Any]]) -> set[str] | None:
+    """Every string the sequence can match, if that is a small finite set."""
+    results: set[str] = {""}
+    for op, av in items:
+        item = _exact_item(op, av)
+        if item is None:
+            return None
+        results = {a + b for a in results for b in item}
+        if len(results) > _MAX_SET or any(len(s) > _MAX_LEN for s in results):
+            return None
+    return results
+
+
+def _exact_item(op: Any, av: Any) -> set[str] | None:
+    if op is _LITERAL:
+        return {chr(av)}
+    if op is _AT or op in _ZERO_WIDTH:
+        return {""}
+    if op is _IN:
+        chars: set[str] = set()
+        for sub_op, sub_av in av:
+            if sub_op is _LITERAL:
+                chars.add(chr(sub_av))
+            elif sub_op is _RANGE and sub_av[1] - sub_av[0] < 12:
+                chars.update(chr(c) for c in range(sub_av[0], sub_av[1] + 1))
+            else:
+                return None
+        return chars if len(chars) <= 12 else None
+    if op is _SUBPATTERN:
+        return _exact(list(av[-1]))
+    if _ATOMIC is not None and op is _ATOMIC:
+        return _exact(list(av))
+    if op is _BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            sub = _exact(list(alt))
+            if sub is None:
+                return None
+            out |= sub
+        return out if len(out) <= _MAX_SET else None
+    if op in _REPEATS:
+        low, high, body = av
+        if high > 3:
+            return None
+        body_set = _exact(list(body))
+        if body_set is None:
+            return None
+        out = set()
+        for k in range(low, high + 1):
+            combos = {""}
+            for _ in range(k):
+                combos = {a + b for a in combos for b in body_set}
+                if len(combos) > _MAX_SET:
+                    return None
+            out |= combos
+        return out if len(out) <= _MAX_SET else None
+    return None
+
+
+def _necessary(items: Sequence[tuple[Any, Any]]) -> frozenset[str] | None:
+    """The best necessary literal set of a sequence, or ``None`` when none is provable."""
+    candidates: list[frozenset[str]] = []
+    run: set[str] = {""}
+
+    def close_run() -> None:
+        if run and "" not in run:
+            candidates.append(_minimise(run))
+
+    for op, av in items:
+        item = _exact_item(op, av)
+        if item is not None:
+            combined = {a + b for a in run for b in item}
+            if len(combined) > _MAX_SET or any(len(s) > _MAX_LEN for s in combined):
+                close_run()
+                run = set(item)
+            else:
+                run = combined
+            continue
+        close_run()
+        run = {""}
+        sub = _necessary_item(op, av)
+        if sub:
+            candidates.append(sub)
+    close_run()
+    if not candidates:
+        return None
+    return max(candidates, key=_score)
+
+
+def _necessary_item(op: Any, av: Any) -> frozenset[str] | None:
+    if op is _SUBPATTERN:
+        return _necessary(list(av[-1]))
+    if _ATOMIC is not None and op is _ATOMIC:
+        return _necessary(list(av))
+    if op is _BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            sub = _necessary(list(alt))
+            if not sub:
+                return None
+            out |= sub
+        return _minimise(out)
+    if op in _REPEATS:
+        low, _high, body = av
+        if low >= 1:
+            return _necessary(list(body))
+    return None
+
+
+def trie_regex(words: Iterable[str]) -> str:
+    """A regex matching exactly ``words``, shaped as a trie so it fails fast."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: Mapping[str, Any]) -> str:
+        alternatives = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alternatives:
+            return ""
+        body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+class Gate:
+    """Finds, in one scan, which anchors (and which misspellings) occur in a text."""
+
+    def __init__(self, anchor_keys: Mapping[str, frozenset[int]], typos: Mapping[str, str]):
+        self._keys = dict(anchor_keys)
+        self._typos = dict(typos)
+        words = set(self._keys) | set(self._typos)
+        self._regex = re.compile("(?=(" + trie_regex(words) + "))") if words else None
+
+    def scan(self, text: str) -> tuple[set[int], list[tuple[int, int, str]]]:
+        """Indices of rules whose anchors occur; misspelt words as ``(start, end, fix)``."""
+        hits: set[int] = set()
+        typos: list[tuple[int, int, str]] = []
+        if self._regex is None:
+            return hits, typos
+        keys, typo_map = self._keys, self._typos
+        last_typo_end = -1
+        for m in self._regex.finditer(text):
+            found = m.group(1)
+            pos = m.start()
+            for n in range(len(found), 1, -1):
+                prefix = found[:n] if n < len(found) else found
+                rules = keys.get(prefix)
+                if rules:
+                    hits |= rules
+                fix = typo_map.get(prefix)
+                if (
+                    fix is not None
+                    and pos >= last_typo_end
+                    and (pos == 0 or not text[pos - 1].isalpha())
+                    and (pos + n == len(text) or not text[pos + n].isalpha())
+                ):
+                    typos.append((pos, pos + n, fix))
+                    last_typo_end = pos + n
+        return hits, typos

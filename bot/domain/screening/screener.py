@@ -1,0 +1,467 @@
+"""The screener: normalise, gate, match rules, weigh each match in its context.
+
+A match survives unless it sits inside an idiom ("dead tired") or lacks a required
+first-person word nearby. Its tier is then bent by the frames around it: a cue of a
+capping frame (negation, past, a reported question…) lowers it to that frame's cap; if
+nothing capped it, a marker a rule escalates on (a timeframe, "right now") raises it.
+The verdict's tier is the highest surviving tier; its evidence is every surviving match
+not already covered by a wider one of at least the same tier, plus the cues that
+changed a tier, all with offsets into the original text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .model import COMMON, Evidence, Frame, Language, Rule, RuleSet, ScreeningRuleError, Tier, Verdict
+from .normalise import NormalisedText, Normaliser, fold_pattern, typo_variants
+from .prefilter import Gate, anchors
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_SENTENCE_SEP = re.compile(r"[.!?;\n]+")
+_CLAUSE_PUNCT = r"[,:()\"]|\s-+\s"
+_MAX_MATCHES_PER_RULE = 64  # bounds the work on huge texts; the first ones decide
+_CHARS_PER_WORD = 24  # generous bound used to keep window searches local
+_ANY_REACH = 600  # how far an "any"-position frame looks around a match, in characters
+_MIN_TYPO_TARGET = 6
+_MIN_TYPO_VARIANT = 5
+
+
+def whole_words(pattern: str) -> str:
+    """Wrap a pattern so it matches whole words only ("kill" not inside "skill")."""
+    return rf"(?<![^\W_])(?:{pattern})(?![^\W_])"
+
+
+def compile_pattern(pattern: str, language: str) -> re.Pattern[str]:
+    """Fold and compile one rule pattern; raises ``re.error`` when it is invalid."""
+    return re.compile(fold_pattern(pattern, expand_umlauts=language == "de"))
+
+
+def _alternation(patterns: Iterable[str], language: str, words: bool = True) -> str | None:
+    folded = [fold_pattern(p, expand_umlauts=language == "de") for p in patterns]
+    if not folded:
+        return None
+    body = "|".join(f"(?:{p})" for p in folded)
+    return whole_words(body) if words else f"(?:{body})"
+
+
+@dataclass(frozen=True)
+class _CompiledFrame:
+    frame: Frame
+    cues: re.Pattern[str]
+    ignore: re.Pattern[str] | None
+
+
+@dataclass
+class _CompiledLanguage:
+    language: Language
+    frames: dict[str, _CompiledFrame]
+    idioms: re.Pattern[str] | None
+    clause: re.Pattern[str]
+    segment: re.Pattern[str]
+    self_words: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    index: int
+    rule: Rule
+    regexes: tuple[re.Pattern[str], ...]
+    anchored: bool
+
+
+@dataclass
+class _Match:
+    rule: Rule
+    start: int
+    end: int
+    tier: Tier
+    modifiers: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+class Screener:
+    """Screens journal text for risk. Deterministic, pure, safe on any input."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self._ruleset = rules
+        self._languages: dict[str, _CompiledLanguage] = {}
+        for code, language in rules.languages.items():
+            self._languages[code] = self._compile_language(language)
+        self._rules: list[_CompiledRule] = []
+        for language in rules.languages.values():
+            for rule in language.rules:
+                self._rules.append(self._compile_rule(len(self._rules), rule))
+        vocabulary: set[str] = set()
+        homoglyphs: dict[str, str] = {}
+        for language in rules.languages.values():
+            vocabulary.update(language.vocabulary)
+            vocabulary.update(language.typo_targets)
+            homoglyphs.update(language.homoglyphs)
+        self._normaliser = Normaliser(homoglyphs, vocabulary)
+        self._gates: dict[tuple[str, ...], tuple[Gate, tuple[_CompiledRule, ...]]] = {}
+
+    # -- construction -------------------------------------------------------------------
+
+    def _compile_language(self, language: Language) -> _CompiledLanguage:
+        code = language.code
+        frames: dict[str, _CompiledFrame] = {}
+        for frame in language.frames:
+            cues = _alternation(frame.cues, code)
+            if cues is None:
+                raise ScreeningRuleError(f"{code}: frame {frame.name!r} has no cues")
+            ignore = _alternation(frame.ignore, code)
+            frames[frame.name] = _CompiledFrame(
+                frame, re.compile(cues), re.compile(ignore) if ignore else None
+            )
+        idiom_alt = _alternation([p for i in language.idioms for p in i.patterns], code)
+        seg_words = _alternation(language.segment_breaks, code)
+        clause_words = _alternation(language.clause_breaks, code)
+        segment = _SENTENCE_SEP.pattern + (f"|{seg_words}" if seg_words else "")
+        clause = segment + f"|{_CLAUSE_PUNCT}" + (f"|{clause_words}" if clause_words else "")
+        self_alt = _alternation(language.self_words, code)
+        return _CompiledLanguage(
+            language=language,
+            frames=frames,
+            idioms=re.compile(idiom_alt) if idiom_alt else None,
+            clause=re.compile(clause),
+            segment=re.compile(segment),
+            self_words=re.compile(self_alt) if self_alt else None,
+        )
+
+    def _compile_rule(self, index: int, rule: Rule) -> _CompiledRule:
+        regexes: list[re.Pattern[str]] = []
+        anchored = True
+        for pattern in rule.patterns:
+            folded = fold_pattern(pattern, expand_umlauts=rule.language == "de")
+            wrapped = whole_words(folded) if rule.language != COMMON else folded
+            regexes.append(re.compile(wrapped))
+            if anchors(wrapped) is None:
+                anchored = False
+        return _CompiledRule(index, rule, tuple(regexes), anchored)
+
+    def _gate(self, codes: tuple[str, ...]) -> tuple[Gate, tuple[_CompiledRule, ...]]:
+        cached = self._gates.get(codes)
+        if cached is not None:
+            return cached
+        keys: dict[str, set[int]] = {}
+        always: list[_CompiledRule] = []
+        for compiled in self._rules:
+            if compiled.rule.language not in codes:
+                continue
+            if not compiled.anchored:
+                always.append(compiled)
+                continue
+            for regex in compiled.regexes:
+                for anchor in anchors(regex.pattern) or ():
+                    keys.setdefault(anchor, set()).add(compiled.index)
+        typos = self._typo_map(codes)
+        gate = Gate({k: frozenset(v) for k, v in keys.items()}, typos)
+        self._gates[codes] = (gate, tuple(always))
+        return self._gates[codes]
+
+    def _typo_map(self, codes: tuple[str, ...]) -> dict[str, str]:
+        languages = [self._ruleset.languages[c] for c in codes]
+        targets = {t for lang in self._ruleset.languages.values() for t in lang.typo_targets}
+        protected = targets | {w for lang in self._ruleset.languages.values()
+                               for w in (*lang.typo_exclude, *lang.vocabulary)}
+        fixes: dict[str, str] = {}
+        clashes: set[str] = set()
+        for lang in languages:
+            for target in lang.typo_targets:
+                if len(target) < _MIN_TYPO_TARGET:
+                    continue
+                for variant in typo_variants(target):
+                    if len(variant) < _MIN_TYPO_VARIANT or variant in protected:
+                        continue
+                    if variant in fixes and fixes[variant] != target:
+                        clashes.add(variant)
+                    fixes[variant] = target
+        for variant in clashes:
+            del fixes[variant]
+        return fixes
+
+    # -- screening ----------------------------------------------------------------------
+
+    def languages_for(self, lang: str | None) -> tuple[str, ...]:
+        """The rule languages screened for a requested language (``None``: all)."""
+        known = self._ruleset.languages
+        if lang:
+            code = lang.strip().lower().replace("_", "-").split("-")[0]
+            if code in known and code != COMMON:
+                picked = [code, COMMON, *self._ruleset.fallback]
+                return tuple(dict.fromkeys(c for c in picked if c in known))
+        return tuple(known)
+
+    def screen(self, text: str, lang: str | None = None) -> Verdict:
+        """Screen one text. ``lang`` is the participant's language; ``None`` tries all."""
+        codes = self.languages_for(lang)
+        gate, always = self._gate(codes)
+        normalised = self._normaliser.normalise(text)
+        hits, typos = gate.scan(normalised.text)
+        if typos:
+            normalised = normalised.rewrite(typos)
+            hits, _ = gate.scan(normalised.text)
+        if not hits and not always:
+            return _NOTHING
+        candidates = [self._rules[i] for i in sorted(hits)]
+        candidates.extend(always)
+        context = _Context(normalised, codes, self._languages)
+        matches: list[_Match] = []
+        for compiled in candidates:
+            matches.extend(context.matches(compiled))
+        if not matches:
+            return _NOTHING
+        return context.verdict(matches)
+
+    def screen_many(self, texts: Sequence[str], lang: str | None = None) -> list[Verdict]:
+        return [self.screen(t, lang) for t in texts]
+
+
+_NOTHING = Verdict(Tier.NONE, (), ())
+
+
+class _Context:
+    """Per-text working state: regions and idiom spans, computed only when needed."""
+
+    def __init__(
+        self,
+        normalised: NormalisedText,
+        codes: tuple[str, ...],
+        languages: dict[str, _CompiledLanguage],
+    ) -> None:
+        self.nt = normalised
+        self.text = normalised.text
+        self.codes = codes
+        self.languages = languages
+        self._regions: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+        self._idioms: dict[str, list[tuple[int, int]]] = {}
+
+    def _scope_languages(self, rule: Rule) -> list[_CompiledLanguage]:
+        if rule.language != COMMON:
+            return [self.languages[rule.language]]
+        return [self.languages[c] for c in self.codes if c != COMMON]
+
+    # regions ------------------------------------------------------------------------
+
+    def region(self, lang: _CompiledLanguage, scope: str, start: int, end: int) -> tuple[int, int]:
+        if scope == "text":
+            return 0, len(self.text)
+        key = (lang.language.code, scope)
+        seps = self._regions.get(key)
+        if seps is None:
+            regex = {"clause": lang.clause, "segment": lang.segment}.get(scope, _SENTENCE_SEP)
+            found = [(m.start(), m.end()) for m in regex.finditer(self.text)]
+            seps = ([a for a, _ in found], [b for _, b in found])
+            self._regions[key] = seps
+        starts, ends = seps
+        i = bisect.bisect_right(starts, start) - 1
+        while i >= 0 and ends[i] > start:
+            i -= 1  # a separator inside the match itself does not bound it
+        left = ends[i] if i >= 0 else 0
+        j = bisect.bisect_left(starts, end)
+        right = starts[j] if j < len(starts) else len(self.text)
+        return left, right
+
+    def idiom_spans(self, lang: _CompiledLanguage) -> list[tuple[int, int]]:
+        code = lang.language.code
+        spans = self._idioms.get(code)
+        if spans is None:
+            spans = [m.span() for m in lang.idioms.finditer(self.text)] if lang.idioms else []
+            self._idioms[code] = spans
+        return spans
+
+    # matching -----------------------------------------------------------------------
+
+    def matches(self, compiled: _CompiledRule) -> list[_Match]:
+        rule = compiled.rule
+        found: list[_Match] = []
+        seen: set[tuple[int, int]] = set()
+        for regex in compiled.regexes:
+            for m in regex.finditer(self.text):
+                span = m.span()
+                if span in seen or span[0] == span[1]:
+                    continue
+                seen.add(span)
+                match = self._weigh(rule, span[0], span[1])
+                if match is not None:
+                    found.append(match)
+                if len(seen) >= _MAX_MATCHES_PER_RULE:
+                    return found
+        return found
+
+    def _weigh(self, rule: Rule, start: int, end: int) -> _Match | None:
+        languages = self._scope_languages(rule)
+        for lang in languages:
+            for a, b in self.idiom_spans(lang):
+                if a < end and start < b:
+                    return None
+        if rule.self_reference and not any(
+            self._self_nearby(lang, rule, start, end) for lang in languages
+        ):
+            return None
+        match = _Match(rule, start, end, rule.tier)
+        capped = False
+        for lang in languages:
+            for name, compiled in lang.frames.items():
+                frame = compiled.frame
+                if frame.cap is None or name in rule.ignore_frames:
+                    continue
+                if frame.opt_in and name not in rule.frames:
+                    continue
+                cue = self._frame_cue(lang, compiled, start, end)
+                if cue is None:
+                    continue
+                cap = rule.caps.get(name, frame.cap)
+                if cap < match.tier:
+                    match.tier = cap
+                match.modifiers.append((f"{lang.language.code}.frame.{name}", *cue))
+                capped = True
+        if not capped:
+            for name, tier in rule.escalate.items():
+                if tier <= match.tier:
+                    continue
+                for lang in languages:
+                    compiled_frame = lang.frames.get(name)
+                    if compiled_frame is None:
+                        continue
+                    cue = self._frame_cue(lang, compiled_frame, start, end)
+                    if cue is not None:
+                        match.tier = tier
+                        match.modifiers.append((f"{lang.language.code}.frame.{name}", *cue))
+                        break
+        return match
+
+    def _self_nearby(self, lang: _CompiledLanguage, rule: Rule, start: int, end: int) -> bool:
+        if lang.self_words is None:
+            return False
+        a, b = self.region(lang, "clause", start, end)
+        reach = rule.self_window * _CHARS_PER_WORD
+        lo, hi = max(a, start - reach), min(b, end + reach)
+        for m in lang.self_words.finditer(self.text, lo, hi):
+            if m.end() <= start:
+                gap = self._words(m.end(), start)
+            elif m.start() >= end:
+                gap = self._words(end, m.start())
+            else:
+                return True
+            if gap <= rule.self_window:
+                return True
+        return False
+
+    def _words(self, a: int, b: int) -> int:
+        return len(_WORD.findall(self.text, a, b)) if b > a else 0
+
+    def _ignored(self, compiled: _CompiledFrame, lo: int, hi: int) -> list[tuple[int, int]]:
+        if compiled.ignore is None:
+            return []
+        return [m.span() for m in compiled.ignore.finditer(self.text, lo, hi)]
+
+    def _frame_cue(
+        self, lang: _CompiledLanguage, compiled: _CompiledFrame, start: int, end: int
+    ) -> tuple[int, int] | None:
+        """The cue that puts the match ``[start, end)`` in this frame, if there is one."""
+        frame = compiled.frame
+        a, b = self.region(lang, frame.scope, start, end)
+        window = frame.window
+        text = self.text
+        if frame.position == "before":
+            lo = a if window is None else max(a, start - (window + 1) * _CHARS_PER_WORD)
+            lo, hi = lo, start
+        elif frame.position == "after":
+            hi = b if window is None else min(b, end + (window + 1) * _CHARS_PER_WORD)
+            lo = end
+        else:
+            lo, hi = max(a, start - _ANY_REACH), min(b, end + _ANY_REACH)
+        if hi <= lo:
+            return None
+        cues = [m.span() for m in compiled.cues.finditer(text, lo, hi)]
+        if not cues:
+            return None
+        ignored = self._ignored(compiled, max(a, lo - 40), min(b, hi + 40))
+        if frame.position == "before":
+            cues.reverse()  # nearest first
+        for cs, ce in cues:
+            if cs < end and start < ce:
+                continue  # the cue is part of the match itself
+            if any(i0 < ce and cs < i1 for i0, i1 in ignored):
+                continue
+            if window is not None:
+                gap = self._words(ce, start) if ce <= start else self._words(end, cs)
+                if gap > window:
+                    if frame.position in ("before", "after"):
+                        break
+                    continue
+            if frame.unless and self._cancelled(lang, frame, a, b, (cs, ce), start, end):
+                continue
+            return cs, ce
+        return None
+
+    def _cancelled(
+        self,
+        lang: _CompiledLanguage,
+        frame: Frame,
+        a: int,
+        b: int,
+        cue: tuple[int, int],
+        start: int,
+        end: int,
+    ) -> bool:
+        if frame.position == "before":
+            between = (cue[1], start)
+        elif frame.position == "after":
+            between = (end, cue[0])
+        else:
+            between = (a, b)
+        for name in frame.unless:
+            other = lang.frames.get(name)
+            if other is None:
+                continue
+            if frame.unless_between:
+                lo, hi = between
+            else:
+                lo, hi = self.region(lang, other.frame.scope, start, end)
+            for m in other.cues.finditer(self.text, lo, hi):
+                if not (m.start() < end and start < m.end()):
+                    return True
+        return False
+
+    # verdict ------------------------------------------------------------------------
+
+    def verdict(self, matches: list[_Match]) -> Verdict:
+        live = [m for m in matches if m.tier > Tier.NONE]
+        if not live:
+            return _NOTHING
+        tier = max(m.tier for m in live)
+        categories: list[str] = []
+        for m in sorted(live, key=lambda m: (-m.tier, m.start)):
+            for cat in m.rule.categories:
+                if cat not in categories:
+                    categories.append(cat)
+        kept: list[_Match] = []
+        for m in live:
+            covered = any(
+                o is not m
+                and o.tier >= m.tier
+                and o.start <= m.start
+                and m.end <= o.end
+                and ((o.start, o.end) != (m.start, m.end) or live.index(o) < live.index(m))
+                for o in live
+            )
+            if not covered:
+                kept.append(m)
+        evidence: dict[tuple[str, int, int], Evidence] = {}
+        for m in kept:
+            self._add(evidence, m.rule.id, m.start, m.end)
+            for rule_id, cs, ce in m.modifiers:
+                self._add(evidence, rule_id, cs, ce)
+        ordered = sorted(evidence.values(), key=lambda e: (e.span, e.rule))
+        return Verdict(tier, tuple(categories), tuple(ordered))
+
+    def _add(self, evidence: dict[tuple[str, int, int], Evidence], rule: str, a: int, b: int) -> None:
+        s, e = self.nt.span(a, b)
+        key = (rule, s, e)
+        if key not in evidence:
+            evidence[key] = Evidence(rule, (s, e), self.nt.original[s:e])

@@ -1,0 +1,157 @@
+"""Shared fixtures: encryption keys, real databases (SQLite files and PostgreSQL), clocks.
+
+PostgreSQL tests use ``EMBER_TEST_POSTGRES_URL`` (default: the local server's ``test``
+database); each test gets a fresh database created from it and dropped afterwards. Where
+no server answers, those tests skip with the reason printed in the summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.clock import FakeClock
+from storage.crypto import Cipher, generate_key
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.uow import Storage
+
+POSTGRES_URL = os.environ.get(
+    "EMBER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+_pg_reason: str | None = None
+_pg_checked = False
+
+
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL tests cannot run here, or None when a server answers."""
+    global _pg_checked, _pg_reason
+    if _pg_checked:
+        return _pg_reason
+    _pg_checked = True
+    if os.environ.get("EMBER_TEST_POSTGRES", "1") == "0":
+        _pg_reason = "EMBER_TEST_POSTGRES=0"
+        return _pg_reason
+
+    async def probe() -> None:
+        import asyncpg
+
+        url = make_url(POSTGRES_URL)
+        conn = await asyncpg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            database=url.database,
+            password=url.password,
+            timeout=3,
+        )
+        await conn.close()
+
+    try:
+        # a thread of its own: this may be asked from inside a running event loop
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, probe()).result()
+    except Exception as exc:
+        _pg_reason = f"no PostgreSQL at {POSTGRES_URL} ({type(exc).__name__}: {exc})"
+    return _pg_reason
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    reason = postgres_unavailable()
+    if reason:
+        return f"!!! PostgreSQL tests will be SKIPPED: {reason}"
+    return f"PostgreSQL tests run against {POSTGRES_URL}"
+
+
+@pytest.fixture
+def key() -> str:
+    return generate_key()
+
+
+@pytest.fixture
+def cipher(key: str) -> Cipher:
+    return Cipher([key.encode()])
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+async def _create_pg_database() -> str:
+    import asyncpg
+
+    url = make_url(POSTGRES_URL)
+    name = f"ember_t_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        database=url.database,
+        password=url.password,
+    )
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(db_url: str) -> None:
+    import asyncpg
+
+    url = make_url(POSTGRES_URL)
+    name = make_url(db_url).database
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        database=url.database,
+        password=url.password,
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database: a real SQLite file, and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'ember.db'}"
+        await asyncio.to_thread(upgrade, url)
+        yield url
+        return
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(f"PostgreSQL unavailable: {reason}")
+    url = await _create_pg_database()
+    try:
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        await _drop_pg_database(url)
+
+
+@pytest.fixture
+async def storage(db_url: str, cipher: Cipher) -> AsyncIterator[Storage]:
+    engine = create_engine(db_url)
+    try:
+        yield Storage(session_factory(engine), cipher)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ember.db'}"
+    upgrade(url)
+    yield url

@@ -1,0 +1,159 @@
+"""Enrollment over real HTTP: deep links, consent, strangers, replays (SPEC §1, §2, §9)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from bot.app import Ember
+from storage.models import Consent, InboundUpdate, JournalMessage, OutboxMessage, Person
+from storage.models import Role
+from tests.e2e.conftest import make_invitation
+from tests.fakes.telegram_server import FakeTelegram
+
+THERAPIST_ID = 7001
+PARTICIPANT_ID = 8001
+
+
+async def count(ember: Ember, stmt: object) -> int:
+    async with ember.storage.uow() as uow:
+        return int(await uow.session.scalar(stmt) or 0)  # type: ignore[call-overload]
+
+
+async def enroll_pair(ember: Ember, tg: FakeTelegram) -> None:
+    """A therapist and a consenting participant, through deep links and buttons."""
+    t_code = await make_invitation(ember, Role.THERAPIST, "T-01")
+    therapist = tg.user(THERAPIST_ID, "Dana")
+    therapist.send_command("/start", t_code)
+    welcome = await therapist.wait_for_message()
+    assert "therapist" in welcome.text and "T-01" in welcome.text
+
+    p_code = await make_invitation(ember, Role.PARTICIPANT, "P-0142", therapist="T-01")
+    alex = tg.user(PARTICIPANT_ID, "Alex")
+    alex.send_command("/start", p_code)
+    consent = await alex.wait_for_message()
+    assert "not a crisis or emergency service" in consent.text
+    assert "0800 111 0 111" in consent.text  # Europe/Berlin -> German crisis line
+    alex.press(consent, text="I agree")
+    await alex.wait_for_message(lambda m: "all set" in (m.text or ""))
+
+
+class TestEnrollment:
+    async def test_therapist_and_participant_enroll_through_deep_links(
+        self, ember: Ember, tg: FakeTelegram
+    ) -> None:
+        await enroll_pair(ember, tg)
+        async with ember.storage.uow() as uow:
+            people = {p.code: p for p in (await uow.session.scalars(select(Person))).all()}
+            consents = (await uow.session.scalars(select(Consent))).all()
+        assert people["T-01"].telegram_user_id == THERAPIST_ID
+        assert people["P-0142"].status == "active"
+        assert [c.decision for c in consents] == ["agreed"]
+        # each role sees only its own commands, set per chat
+        await tg.wait_until(lambda: bool(tg.user(PARTICIPANT_ID).command_menu))
+        assert "crisis" in tg.user(PARTICIPANT_ID).command_menu
+        assert "ack" not in tg.user(PARTICIPANT_ID).command_menu
+        assert "ack" in tg.user(THERAPIST_ID).command_menu
+
+    async def test_nothing_is_kept_before_consent(self, ember: Ember, tg: FakeTelegram) -> None:
+        code = await make_invitation(ember, Role.THERAPIST, "T-01")
+        tg.user(THERAPIST_ID).send_command("/start", code)
+        p_code = await make_invitation(ember, Role.PARTICIPANT, "P-0142", therapist="T-01")
+        alex = tg.user(PARTICIPANT_ID)
+        alex.send_command("/start", p_code)
+        consent = await alex.wait_for_message()
+        alex.send_text("something private before agreeing")
+        await alex.wait_for_message(lambda m: "consent message" in (m.text or ""))
+        alex.press(consent, text="Not now")
+        await alex.wait_for_message(lambda m: "Nothing you write here will be kept" in m.text)
+        assert await count(ember, select(func.count()).select_from(JournalMessage)) == 0
+        alex.send_command("/start")
+        again = await alex.wait_for_message()
+        assert "Do you agree" in again.text
+
+    async def test_used_expired_and_unknown_codes_are_refused(
+        self, ember: Ember, tg: FakeTelegram
+    ) -> None:
+        from datetime import timedelta
+
+        code = await make_invitation(ember, Role.COORDINATOR, "C-01")
+        tg.user(1).send_command("/start", code)
+        await tg.user(1).wait_for_message(lambda m: "coordinator" in m.text)
+        tg.user(2).send_command("/start", code)
+        assert "already been used" in (await tg.user(2).wait_for_message()).text
+        old = await make_invitation(ember, Role.COORDINATOR, "C-02", ttl=timedelta(seconds=-1))
+        tg.user(3).send_command("/start", old)
+        assert "expired" in (await tg.user(3).wait_for_message()).text
+        tg.user(4).send_command("/start", "abcdefghijklmnop")
+        assert "isn't valid" in (await tg.user(4).wait_for_message()).text
+        async with ember.storage.uow() as uow:
+            bound = (await uow.session.scalars(
+                select(Person.telegram_user_id).where(Person.telegram_user_id.is_not(None))
+            )).all()
+        assert bound == [1]
+
+    async def test_a_stranger_gets_one_polite_line_and_nothing_is_kept(
+        self, ember: Ember, tg: FakeTelegram
+    ) -> None:
+        stranger = tg.user(9999, "Eve")
+        stranger.send_text("hello? my name is Eve Example")
+        reply = await stranger.wait_for_message()
+        assert "only for people invited by their care team" in reply.text
+        stranger.send_text("hello again")
+        stranger.send_command("/journal")
+        await tg.wait_until(lambda: ember.intake.processed >= 3)
+        assert len(stranger.messages) == 1
+        async with ember.storage.uow() as uow:
+            assert (await uow.session.scalars(select(Person))).all() == []
+            assert await uow.session.scalar(
+                select(func.count()).select_from(OutboxMessage)) == 0
+            payloads = (await uow.session.scalars(select(InboundUpdate.payload_enc))).all()
+        assert payloads and all(p is None for p in payloads)
+
+
+class TestJournal:
+    async def test_a_free_message_is_stored_encrypted(self, ember: Ember, tg: FakeTelegram) -> None:
+        await enroll_pair(ember, tg)
+        alex = tg.user(PARTICIPANT_ID)
+        alex.send_text("Today I walked by the river and felt the grief move through me")
+        assert "It's in your journal" in (await alex.wait_for_message()).text
+        async with ember.storage.uow() as uow:
+            raw = (await uow.session.execute(text("SELECT body_enc FROM journal_messages")))
+            stored = raw.scalars().all()
+        assert len(stored) == 1 and "river" not in stored[0]
+        alex.send_command("/journal")
+        mine = await alex.wait_for_message()
+        assert "walked by the river" in mine.text
+
+    async def test_a_repeated_update_is_processed_once(
+        self, ember: Ember, tg: FakeTelegram
+    ) -> None:
+        await enroll_pair(ember, tg)
+        alex = tg.user(PARTICIPANT_ID)
+        tg.duplicate_next_update(1)
+        update = alex.send_text("once, please")
+        await alex.wait_for_message(lambda m: "It's in your journal" in m.text)
+        await tg.wait_until(lambda: tg.delivery_count(update["update_id"]) >= 2, timeout=10)
+        tg.redeliver(update["update_id"])  # and Telegram repeats it once more, later
+        await tg.wait_until(lambda: tg.delivery_count(update["update_id"]) >= 3, timeout=10)
+        await tg.wait_until(lambda: ember.intake.duplicates >= 2, timeout=10)
+        assert await count(ember, select(func.count()).select_from(JournalMessage)) == 1
+        thanks = [m for m in alex.messages if "It's in your journal" in (m.text or "")]
+        assert len(thanks) == 1
+
+    async def test_media_and_edits_are_kept(self, ember: Ember, tg: FakeTelegram) -> None:
+        await enroll_pair(ember, tg)
+        alex = tg.user(PARTICIPANT_ID)
+        first = alex.send_text("I feel calm")
+        await alex.wait_for_message(lambda m: "It's in your journal" in m.text)
+        alex.edit(first["message"]["message_id"], "I feel calm and a bit tired")
+        await alex.wait_for_message(lambda m: "updated" in m.text)
+        alex.send_photo(caption="the view from the clinic")
+        reply = await alex.wait_for_message(lambda m: "photo" in m.text)
+        assert "write it in words" in reply.text
+        async with ember.storage.uow() as uow:
+            rows = (await uow.session.scalars(select(JournalMessage).order_by(
+                JournalMessage.id))).all()
+            versions = await uow.session.scalar(text(
+                "SELECT count(*) FROM journal_message_versions"))
+        assert [r.kind for r in rows] == ["text", "photo"]
+        assert rows[0].edited_at is not None and versions == 1

@@ -84,6 +84,7 @@ async def ember_app(
     poll: bool = True,
     pacer: Pacer | None = None,
     catalogue: Catalogue | None = None,
+    tick_seconds: float = 2.0,
 ) -> AsyncIterator[Ember]:
     """Start Ember; on exit, stop it in reverse order (nothing queued is lost)."""
     clock = clock or SystemClock()
@@ -113,7 +114,13 @@ async def ember_app(
         handlers.register(application)
         await application.initialize()  # getMe: checks the token, learns the username
         ctx.bot_username = application.bot.username
-        dispatcher = Dispatcher(storage, TelegramSender(application.bot), clock, pacer=pacer)
+        dispatcher = Dispatcher(
+            storage,
+            TelegramSender(application.bot),
+            clock,
+            pacer=pacer,
+            on_failure=services.delivery_failed,
+        )
         ctx.wake_delivery = dispatcher.wake
         scheduler = AsyncIOScheduler(timezone="UTC")
         ember = Ember(
@@ -127,7 +134,8 @@ async def ember_app(
             scheduler,
             catalogue,
         )
-        jobs.register(scheduler, ember)
+        await services.load_shipped_protocols()
+        jobs.register(scheduler, ember, tick_seconds=tick_seconds)
         await application.start()
         await dispatcher.start()
         scheduler.start()

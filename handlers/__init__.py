@@ -11,12 +11,13 @@ from typing import Any
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from handlers import coordinator, enrollment, errors, participant, therapist
+from handlers import coordinator, enrollment, errors, participant, schedule, staff, therapist
 from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
 
 
@@ -34,6 +35,12 @@ async def unknown_command(update: Any, context: Any) -> None:
     )
 
 
+async def unknown_button(update: Any, context: Any) -> None:
+    """A button press nothing claims (old, or forged): answered, and nothing else happens."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     add = application.add_handler
@@ -41,6 +48,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # 1. Enrollment first: /start must work for strangers holding an invitation.
     add(CommandHandler("start", enrollment.start, filters=private))
     add(CallbackQueryHandler(enrollment.consent_answer, pattern=r"^consent:(yes|no)$"))
+    add(ChatMemberHandler(schedule.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+
+    # 2a. Buttons; every callback re-checks the caller, since callback data can be forged.
+    add(CallbackQueryHandler(schedule.answer, pattern=r"^ans:"))
+    add(CallbackQueryHandler(schedule.stop_answer, pattern=r"^stop:(yes|no)$"))
+    add(CallbackQueryHandler(unknown_button))
 
     # 2. Commands anyone may use, then each role's own (each checks role itself).
     add(CommandHandler("crisis", participant.crisis, filters=private))
@@ -48,6 +61,13 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(CommandHandler("journal", therapist.journal, filters=private))
     add(CommandHandler("participants", therapist.participants, filters=private))
     add(CommandHandler("invite", coordinator.invite, filters=private))
+    add(CommandHandler("pause", schedule.pause, filters=private))
+    add(CommandHandler("resume", schedule.resume, filters=private))
+    add(CommandHandler("stop", schedule.stop, filters=private))
+    add(CommandHandler("session", staff.session, filters=private))
+    add(CommandHandler("prompt", staff.prompt, filters=private))
+    add(CommandHandler("protocols", staff.protocols, filters=private))
+    add(CommandHandler("schedule", staff.schedule, filters=private))
 
     # 3. Anything else that looks like a command gets a pointer to /help.
     add(MessageHandler(filters.COMMAND & private, unknown_command))

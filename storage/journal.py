@@ -79,9 +79,8 @@ async def _entry_for(
     if prompt_id is not None:
         stmt = stmt.where(JournalEntry.prompt_id == prompt_id)
     else:
-        stmt = stmt.where(
-            JournalEntry.prompt_id.is_(None), JournalEntry.last_message_at >= now - group_window
-        )
+        # several messages in a row belong together, whether they answered a prompt or not
+        stmt = stmt.where(JournalEntry.last_message_at >= now - group_window)
     entry = await uow.session.scalar(stmt.order_by(JournalEntry.id.desc()).limit(1))
     if entry is None:
         entry = JournalEntry(

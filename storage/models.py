@@ -73,6 +73,7 @@ class Person(Base):
     digest_at: Mapped[str | None] = mapped_column(String(5))
     quiet_hours: Mapped[str | None] = mapped_column(String(11))
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    protocol_id: Mapped[str | None] = mapped_column(String(64))  # participants
     consent_version: Mapped[str | None] = mapped_column(String(20))
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -255,3 +256,59 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     detail: Mapped[str | None] = mapped_column(String(300))
+
+
+class StoredProtocol(Base):
+    """A loaded protocol: its validated YAML source, so a schedule is always rebuildable."""
+
+    __tablename__ = "protocols"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(300))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PromptStatus(enum.StrEnum):
+    PENDING = "pending"  # planned; not yet due (moves with its session)
+    SENT = "sent"  # handed to the outbox; open for an answer until expires_at
+    ANSWERED = "answered"  # the participant replied inside the window
+    MISSED = "missed"  # the window closed without a reply (or it was due while we were down)
+    SKIPPED = "skipped"  # due while the participant had paused
+    CANCELLED = "cancelled"  # its session was cancelled, the protocol changed, or withdrawal
+
+
+class ScheduledPrompt(Base):
+    """One prompt for one participant: a protocol step for one anchor session, or a one-off."""
+
+    __tablename__ = "scheduled_prompts"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "key"),
+        Index("ix_scheduled_prompts_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    key: Mapped[str] = mapped_column(String(120))  # "<step>@<session id>" or "oneoff:<n>"
+    protocol_id: Mapped[str | None] = mapped_column(String(64))
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # text, scale, choice, questionnaire
+    text_enc: Mapped[str | None] = mapped_column(Text)  # one-off prompts only
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminder_times: Mapped[str] = mapped_column(String(400), default="")  # ISO, comma-separated
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12), default=PromptStatus.PENDING)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    state: Mapped[str | None] = mapped_column(Text)  # questionnaire progress (JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    @property
+    def step_key(self) -> str:
+        """The key without its protocol: "<step>@<session id>" (as the planner names it)."""
+        return self.key.split(":", 1)[1] if ":" in self.key else self.key

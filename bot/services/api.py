@@ -6,19 +6,25 @@ imports ``telegram``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.domain.outgoing import Outgoing
 from bot.errors import NotFound
-from bot.services import enrollment
+from bot.services import enrollment, render, scheduling
 from bot.services import journal as journal_service
 from bot.services.context import ServiceContext
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
 from bot.services.replies import enqueue_replies
-from storage import audit, journal, people
+from prompts.protocols import list_shipped_protocols, protocol_from_yaml
+from storage import audit, journal, people, schedules
 from storage.journal import EntryView
-from storage.models import AuditEvent, Person, Role
+from storage.models import AuditEvent, Person, PersonStatus, PromptStatus, Role
+from storage.outbox import ClaimedMessage
 
 
 class Services:
@@ -26,6 +32,7 @@ class Services:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self.after_tick: list[Callable[[scheduling.TickResult], Awaitable[None]]] = []
 
     @property
     def consent_version(self) -> str:
@@ -62,6 +69,8 @@ class Services:
                 agreed=agreed,
                 version=self.consent_version,
             )
+            if agreed:  # prompts planned before consent may still be inside their window
+                await scheduling.replan(uow, now=self.ctx.clock.now(), participant=person)
             await uow.commit()
             return person
 
@@ -159,3 +168,241 @@ class Services:
     async def caseload(self, therapist: Person) -> list[Person]:
         async with self.ctx.uow() as uow:
             return list(await people.participants_of(uow, therapist.id))
+
+    # -- schedules -------------------------------------------------------------------
+
+    async def tick(self) -> scheduling.TickResult:
+        """Send due prompts, remind, expire: one scheduler tick (jobs call this)."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            sent = await scheduling.send_due(uow, now=now, catalogue=self.ctx.catalogue)
+            later = await scheduling.remind_and_expire(uow, now=now, catalogue=self.ctx.catalogue)
+            await uow.commit()
+        if sent.sent or later.reminded:
+            self.ctx.wake_delivery()
+        sent.reminded = later.reminded
+        sent.missed += later.missed
+        assert sent.missed_participants is not None and later.missed_participants is not None
+        sent.missed_participants += later.missed_participants
+        for hook in self.after_tick:
+            await hook(sent)
+        return sent
+
+    async def pause(self, participant: Person, duration: timedelta | None) -> Person:
+        async with self.ctx.uow() as uow:
+            person = await people.by_id(uow, participant.id)
+            assert person is not None
+            await scheduling.pause(
+                uow, now=self.ctx.clock.now(), participant=person, duration=duration
+            )
+            await uow.commit()
+            return person
+
+    async def resume(self, participant: Person) -> bool:
+        async with self.ctx.uow() as uow:
+            person = await people.by_id(uow, participant.id)
+            assert person is not None
+            resumed = await scheduling.resume(uow, now=self.ctx.clock.now(), participant=person)
+            await uow.commit()
+        return resumed
+
+    async def withdraw(self, participant: Person) -> None:
+        async with self.ctx.uow() as uow:
+            person = await people.by_id(uow, participant.id)
+            assert person is not None
+            if person.status != PersonStatus.WITHDRAWN:
+                await scheduling.withdraw(
+                    uow, now=self.ctx.clock.now(), participant=person, catalogue=self.ctx.catalogue
+                )
+            await uow.commit()
+        self.ctx.wake_delivery()
+
+    async def answer_button(
+        self,
+        participant: Person,
+        sender: Sender,
+        prompt_id: int,
+        value: str,
+        message_id: int | None,
+    ) -> ButtonAnswer:
+        """A scale or choice button: checked against the caller (callback data can be forged)."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            prompt = await schedules.prompt_by_id(uow, prompt_id)
+            if prompt is None or prompt.participant_id != participant.id:
+                return ButtonAnswer("not_yours")
+            label = await scheduling.answer_label(uow, prompt, value, participant)
+            if label is None:
+                return ButtonAnswer("not_yours")
+            if prompt.status not in (PromptStatus.SENT, PromptStatus.ANSWERED) or (
+                now >= prompt.expires_at and prompt.status == PromptStatus.SENT
+            ):
+                return ButtonAnswer("closed")
+            inbound = InboundMessage(
+                sender=sender, message_id=-sender.update_id, kind=prompt.kind, text=label
+            )
+            recorded = await journal_service.record_message(
+                uow, now=now, participant=participant, message=inbound, prompt_id=prompt.id
+            )
+            journal_service.mark_answered(prompt, now)
+            await uow.commit()
+        return ButtonAnswer("recorded", label=label, prompt_kind=prompt.kind, recorded=recorded)
+
+    async def delivery_failed(self, message: ClaimedMessage, error: DeliveryError) -> None:
+        """The outbox gave up on a message: a blocked participant is marked and their
+        therapist told; anything else stays visible as a failed outbox row."""
+        if error.kind is not DeliveryErrorKind.BLOCKED or message.person_id is None:
+            return
+        await self.set_reachable(message.person_id, reachable=False)
+
+    async def set_reachable(self, person_id: int, *, reachable: bool) -> None:
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            person = await people.by_id(uow, person_id)
+            if person is None or person.role != Role.PARTICIPANT:
+                return
+            if not reachable and person.status in (PersonStatus.ACTIVE, PersonStatus.PAUSED):
+                person.status = PersonStatus.UNREACHABLE
+                await scheduling.notify_therapist(
+                    uow,
+                    now=now,
+                    participant=person,
+                    catalogue=self.ctx.catalogue,
+                    event="unreachable",
+                )
+            elif reachable and person.status == PersonStatus.UNREACHABLE:
+                person.status = PersonStatus.ACTIVE
+                await scheduling.notify_therapist(
+                    uow,
+                    now=now,
+                    participant=person,
+                    catalogue=self.ctx.catalogue,
+                    event="reachable",
+                )
+            else:
+                return
+            await uow.commit()
+        self.ctx.wake_delivery()
+
+    async def membership_changed(self, sender: Sender, *, blocked: bool) -> None:
+        person = await self.identify(sender.telegram_user_id)
+        if person is not None:
+            await self.set_reachable(person.id, reachable=not blocked)
+
+    # -- staff: sessions, prompts, protocols ------------------------------------------
+
+    async def participant_visible_to(self, actor: Person, code: str) -> Person:
+        """Coordinators see every participant; therapists only their own."""
+        if actor.role == Role.THERAPIST:
+            return await self.participant_for(actor, code)
+        async with self.ctx.uow() as uow:
+            participant = await people.by_code(uow, code)
+        if participant is None or participant.role != Role.PARTICIPANT:
+            raise NotFound(code)
+        return participant
+
+    async def add_session(
+        self, actor: Person | None, participant: Person, kind: str, when: str
+    ) -> SessionView:
+        now = self.ctx.clock.now()
+        starts = scheduling.parse_local(when, participant.timezone)
+        async with self.ctx.uow() as uow:
+            person = await people.by_id(uow, participant.id)
+            assert person is not None
+            session = await scheduling.add_session(
+                uow, now=now, participant=person, kind=kind.lower(), starts_at=starts, actor=actor
+            )
+            await uow.commit()
+        return SessionView(session.id, session.kind, local(session.starts_at, participant))
+
+    async def change_session(
+        self,
+        actor: Person | None,
+        participant: Person,
+        session_id: int,
+        *,
+        when: str | None = None,
+        cancel: bool = False,
+    ) -> SessionView:
+        now = self.ctx.clock.now()
+        starts = scheduling.parse_local(when, participant.timezone) if when else None
+        async with self.ctx.uow() as uow:
+            existing = await schedules.session_by_id(uow, session_id)
+            if existing is None or existing.participant_id != participant.id:
+                raise NotFound(f"no session #{session_id} for {participant.code}")
+            session = await scheduling.change_session(
+                uow, now=now, session_id=session_id, starts_at=starts, cancel=cancel, actor=actor
+            )
+            await uow.commit()
+        return SessionView(session.id, session.kind, local(session.starts_at, participant))
+
+    async def one_off_prompt(self, actor: Person | None, participant: Person, text: str) -> None:
+        async with self.ctx.uow() as uow:
+            await scheduling.one_off_prompt(
+                uow, now=self.ctx.clock.now(), participant=participant, text=text, author=actor
+            )
+            await uow.commit()
+        await self.tick()
+
+    async def protocol_summary(self) -> list[dict[str, object]]:
+        async with self.ctx.uow() as uow:
+            rows = []
+            for stored in await schedules.stored_protocols(uow):
+                count = len(await schedules.participants_on(uow, stored.id))
+                rows.append(
+                    {
+                        "id": stored.id,
+                        "version": stored.version,
+                        "name": stored.name,
+                        "count": count,
+                    }
+                )
+            return rows
+
+    async def schedule_view(self, participant: Person) -> str:
+        async with self.ctx.uow() as uow:
+            sessions = await schedules.sessions_of(uow, participant.id)
+            prompts = await schedules.prompts_of(uow, participant.id)
+        return render.schedule_text(self.ctx.catalogue, participant, sessions, prompts)
+
+    async def load_shipped_protocols(self) -> list[str]:
+        """At start-up: protocols shipped in prompts/ that are not loaded yet get loaded.
+
+        A protocol already in the database is left as the coordinators loaded it.
+        """
+        loaded: list[str] = []
+        async with self.ctx.uow() as uow:
+            for path in list_shipped_protocols():
+                source = path.read_text(encoding="utf-8")
+                protocol = protocol_from_yaml(source, f"prompts/{path.name}")
+                if await schedules.stored_protocol(uow, protocol.id) is None:
+                    await scheduling.load_protocol(
+                        uow,
+                        now=self.ctx.clock.now(),
+                        source=source,
+                        source_name=f"prompts/{path.name}",
+                        actor="system",
+                    )
+                    loaded.append(protocol.id)
+            await uow.commit()
+        return loaded
+
+
+@dataclass(frozen=True)
+class ButtonAnswer:
+    outcome: str  # recorded | closed | not_yours
+    label: str | None = None
+    prompt_kind: str | None = None
+    recorded: JournalRecorded | None = None
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    kind: str
+    local_time: str
+
+
+def local(when: datetime, person: Person) -> str:
+    """A stored UTC time as the person's local wall time."""
+    return when.astimezone(ZoneInfo(person.timezone)).strftime("%Y-%m-%d %H:%M %Z")

@@ -63,6 +63,7 @@ async def invite(
     ttl: timedelta = timedelta(days=7),
     actor: str = "cli",
     actor_id: int | None = None,
+    protocol_id: str | None = None,
 ) -> NewInvitation:
     """Create (or refresh) a person record and a fresh invitation; older open codes are revoked."""
     code = normalise_person_code(code)
@@ -106,6 +107,8 @@ async def invite(
         if locale:
             person.locale = locale.upper()
         await people.revoke_open_invitations(uow, person.id, now)
+    if protocol_id is not None and role is Role.PARTICIPANT:
+        person.protocol_id = protocol_id
     raw = secrets.token_urlsafe(18)
     invitation = await people.add_invitation(
         uow,

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.services.inbound import InboundMessage
-from storage import journal
-from storage.models import Person
+from storage import journal, schedules
+from storage.models import Person, PromptStatus, ScheduledPrompt
 from storage.uow import UnitOfWork
 
 TEXT_KINDS = frozenset({"text"})
@@ -20,6 +20,7 @@ class JournalRecorded:
     created: bool  # False: this Telegram message was stored before (a replay)
     continued: bool  # True: added to an entry that was already open
     edited: bool = False
+    prompt_id: int | None = None  # the prompt this message answers, if any
 
 
 async def record_message(
@@ -42,6 +43,10 @@ async def record_message(
         )
         if edited is not None:
             return JournalRecorded(edited.id, edited.entry_id, True, True, edited=True)
+    prompt = None
+    if prompt_id is None:
+        prompt = await prompt_answered_by(uow, participant, message, now)
+        prompt_id = prompt.id if prompt else None
     stored, created = await journal.add_message(
         uow,
         participant_id=participant.id,
@@ -55,4 +60,25 @@ async def record_message(
         now=now,
     )
     continued = created and await journal.entry_has_earlier_messages(uow, stored)
-    return JournalRecorded(stored.id, stored.entry_id, created, continued)
+    if created and prompt is not None:
+        mark_answered(prompt, now)
+    return JournalRecorded(stored.id, stored.entry_id, created, continued, prompt_id=prompt_id)
+
+
+async def prompt_answered_by(
+    uow: UnitOfWork, participant: Person, message: InboundMessage, now: datetime
+) -> ScheduledPrompt | None:
+    """A reply-to a prompt message answers that prompt; otherwise the open prompt, if any."""
+    if message.reply_to_message_id is not None:
+        replied = await schedules.prompt_for_message(
+            uow, participant.id, message.sender.chat_id, message.reply_to_message_id
+        )
+        if replied is not None:
+            return replied
+    return await schedules.latest_open_prompt(uow, participant.id, now)
+
+
+def mark_answered(prompt: ScheduledPrompt, now: datetime) -> None:
+    if prompt.status == PromptStatus.SENT and now < prompt.expires_at:
+        prompt.status = PromptStatus.ANSWERED
+        prompt.answered_at = now

@@ -1,0 +1,513 @@
+"""Protocols, sessions and prompts: planning, sending when due, reminders, expiry, pausing.
+
+The timing itself is pure (``bot/domain/schedule.py``); this module keeps the stored
+schedule equal to the plan, hands due prompts to the outbox exactly once, and records
+what became of each prompt.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.protocol import Protocol, SessionKind
+from bot.domain.schedule import SessionInfo, diff_schedule, plan_prompts
+from bot.errors import NotAllowed, NotFound
+from bot.services import render
+from prompts.catalogue import Catalogue
+from prompts.protocols import protocol_from_yaml
+from storage import audit, outbox, people, schedules
+from storage.models import (
+    AuditEvent,
+    Person,
+    PersonStatus,
+    PromptStatus,
+    Role,
+    ScheduledPrompt,
+    StoredProtocol,
+    TreatmentSession,
+)
+from storage.uow import UnitOfWork
+
+PROMPT_PRIORITY = 0
+REMINDER_PRIORITY = 0
+DONE = frozenset(
+    {PromptStatus.SENT, PromptStatus.ANSWERED, PromptStatus.MISSED, PromptStatus.SKIPPED}
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(source: str, source_name: str) -> Protocol:
+    return protocol_from_yaml(source, source_name)
+
+
+def protocol_of(stored: StoredProtocol) -> Protocol:
+    return _parse(stored.source, stored.source_name)
+
+
+async def protocol_by_id(uow: UnitOfWork, protocol_id: str) -> Protocol:
+    stored = await schedules.stored_protocol(uow, protocol_id)
+    if stored is None:
+        raise NotFound(f"no protocol {protocol_id!r} is loaded (ember protocol load FILE)")
+    return protocol_of(stored)
+
+
+# -- protocols -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProtocolLoaded:
+    protocol: Protocol
+    replaced: bool
+    participants_replanned: int
+
+
+async def load_protocol(
+    uow: UnitOfWork, *, now: datetime, source: str, source_name: str, actor: str = "cli"
+) -> ProtocolLoaded:
+    """Validate and store a protocol, then replan everyone on it, all in one transaction.
+
+    Raises ProtocolFileError (file, line, reason) before anything changes; the caller's
+    commit makes the new version and every replanned schedule visible at once.
+    """
+    protocol = protocol_from_yaml(source, source_name)
+    stored = await schedules.stored_protocol(uow, protocol.id)
+    replaced = stored is not None
+    if stored is None:
+        stored = StoredProtocol(id=protocol.id)
+        uow.session.add(stored)
+    stored.name, stored.version = protocol.name, protocol.version
+    stored.source, stored.source_name, stored.loaded_at = source, source_name, now
+    await uow.flush()
+    replanned = 0
+    for participant in await schedules.participants_on(uow, protocol.id):
+        await replan(uow, now=now, participant=participant)
+        replanned += 1
+    await audit.record(
+        uow,
+        AuditEvent(
+            at=now, actor=actor, action="protocol.load", detail=f"{protocol.id} v{protocol.version}"
+        ),
+    )
+    return ProtocolLoaded(protocol, replaced, replanned)
+
+
+async def assign_protocol(
+    uow: UnitOfWork, *, now: datetime, participant: Person, protocol_id: str, actor: str = "cli"
+) -> int:
+    """Put a participant on a protocol; returns how many prompts are now pending."""
+    await protocol_by_id(uow, protocol_id)
+    participant.protocol_id = protocol_id
+    await uow.flush()
+    await replan(uow, now=now, participant=participant)
+    await audit.record(
+        uow,
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action="protocol.assign",
+            subject_id=participant.id,
+            detail=protocol_id,
+        ),
+    )
+    return sum(
+        1
+        for p in await schedules.prompts_of(uow, participant.id)
+        if p.status == PromptStatus.PENDING
+    )
+
+
+# -- sessions ------------------------------------------------------------------------
+
+
+def parse_local(text: str, tz: str) -> datetime:
+    """'2026-12-01 09:00' (or ISO with an offset) in the participant's zone, as UTC."""
+    raw = text.strip().replace("T", " ")
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date and time like 2026-12-01 09:00") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(ZoneInfo("UTC"))
+
+
+async def add_session(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    participant: Person,
+    kind: str,
+    starts_at: datetime,
+    actor: Person | None = None,
+) -> TreatmentSession:
+    try:
+        SessionKind(kind)
+    except ValueError:
+        raise ValueError(
+            f"{kind!r} is not a session kind (dosing, integration, preparation)"
+        ) from None
+    session = TreatmentSession(
+        participant_id=participant.id,
+        kind=kind,
+        starts_at=starts_at,
+        status="scheduled",
+        created_at=now,
+        created_by_id=actor.id if actor else None,
+    )
+    uow.session.add(session)
+    await uow.flush()
+    await replan(uow, now=now, participant=participant)
+    await audit.record(
+        uow,
+        AuditEvent(
+            at=now,
+            actor=actor.code if actor else "cli",
+            actor_id=actor.id if actor else None,
+            action="session.add",
+            subject_id=participant.id,
+            detail=f"{kind} #{session.id}",
+        ),
+    )
+    return session
+
+
+async def change_session(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    session_id: int,
+    starts_at: datetime | None = None,
+    cancel: bool = False,
+    actor: Person | None = None,
+) -> TreatmentSession:
+    """Move or cancel a session; pending prompts follow, sent ones stay in the record."""
+    session = await schedules.session_by_id(uow, session_id)
+    if session is None:
+        raise NotFound(f"no session #{session_id}")
+    participant = await people.by_id(uow, session.participant_id)
+    assert participant is not None
+    if actor is not None and actor.role == Role.THERAPIST and participant.therapist_id != actor.id:
+        raise NotFound(f"no session #{session_id}")
+    if cancel:
+        session.status = "cancelled"
+    elif starts_at is not None:
+        session.starts_at = starts_at
+    await uow.flush()
+    await replan(uow, now=now, participant=participant)
+    await audit.record(
+        uow,
+        AuditEvent(
+            at=now,
+            actor=actor.code if actor else "cli",
+            actor_id=actor.id if actor else None,
+            action="session.cancel" if cancel else "session.move",
+            subject_id=participant.id,
+            detail=f"#{session_id}",
+        ),
+    )
+    return session
+
+
+# -- planning ------------------------------------------------------------------------
+
+
+async def replan(uow: UnitOfWork, *, now: datetime, participant: Person) -> None:
+    """Make the participant's pending prompts match their protocol and sessions.
+
+    Stored keys are "<protocol>:<step>@<session>", so switching protocols never confuses
+    two protocols' steps; prompts already sent, answered or missed are never re-added.
+    """
+    rows = [
+        p
+        for p in await schedules.prompts_of(uow, participant.id)
+        if not p.key.startswith("oneoff:")
+    ]
+    protocol: Protocol | None = None
+    if participant.protocol_id is not None and participant.status != PersonStatus.WITHDRAWN:
+        protocol = await protocol_by_id(uow, participant.protocol_id)
+    ours = {r.step_key: r for r in rows if protocol and r.protocol_id == protocol.id}
+    for row in rows:  # pending prompts of a protocol the participant is no longer on
+        if row.status == PromptStatus.PENDING and row.step_key not in ours:
+            row.status = PromptStatus.CANCELLED
+    if protocol is None:
+        await uow.flush()
+        return
+    sessions = [
+        SessionInfo(s.id, s.kind, s.starts_at, cancelled=s.status == "cancelled")
+        for s in await schedules.sessions_of(uow, participant.id)
+    ]
+    change = diff_schedule(
+        {k: r.due_at for k, r in ours.items() if r.status == PromptStatus.PENDING},
+        plan_prompts(protocol, sessions, participant.timezone),
+        done={k for k, r in ours.items() if r.status in DONE},
+    )
+    kinds = {step.id: step.kind.value for step in protocol.steps}
+    for planned in change.add:
+        if planned.expires_at <= now:
+            continue  # its whole window is already past: nothing to ask any more
+        found = ours.get(planned.key)  # None when new; a cancelled row when planned again
+        if found is None:
+            row = ScheduledPrompt(
+                participant_id=participant.id, key=f"{protocol.id}:{planned.key}", created_at=now
+            )
+            uow.session.add(row)
+        else:
+            row = found
+        row.protocol_id, row.step_id = protocol.id, planned.step_id
+        row.session_id, row.kind = planned.session_id, kinds[planned.step_id]
+        row.status, row.reminders_sent = PromptStatus.PENDING, 0
+        _set_times(row, planned.due_at, planned.expires_at, planned.reminder_times)
+    for planned in change.move:
+        _set_times(ours[planned.key], planned.due_at, planned.expires_at, planned.reminder_times)
+    for key in change.cancel:
+        ours[key].status = PromptStatus.CANCELLED
+    await uow.flush()
+
+
+def _set_times(
+    row: ScheduledPrompt, due: datetime, expires: datetime, reminders: Sequence[datetime]
+) -> None:
+    row.due_at, row.expires_at = due, expires
+    row.reminder_times = ",".join(r.isoformat() for r in reminders)
+
+
+def reminder_times_of(row: ScheduledPrompt) -> list[datetime]:
+    return [datetime.fromisoformat(r) for r in row.reminder_times.split(",") if r]
+
+
+# -- sending -------------------------------------------------------------------------
+
+
+def is_paused(participant: Person, now: datetime) -> bool:
+    if participant.status != PersonStatus.PAUSED:
+        return False
+    return participant.paused_until is None or participant.paused_until > now
+
+
+@dataclass
+class TickResult:
+    sent: int = 0
+    missed: int = 0
+    skipped: int = 0
+    reminded: int = 0
+    cancelled: int = 0
+    missed_participants: list[int] | None = None
+
+
+async def send_due(
+    uow: UnitOfWork, *, now: datetime, catalogue: Catalogue, limit: int = 500
+) -> TickResult:
+    """Hand every due prompt to the outbox once; stale ones become missed, not a burst."""
+    result = TickResult(missed_participants=[])
+    for prompt in await schedules.due_prompts(uow, now, limit):
+        participant = await people.by_id(uow, prompt.participant_id)
+        assert participant is not None
+        if participant.status == PersonStatus.PAUSED and not is_paused(participant, now):
+            participant.status = PersonStatus.ACTIVE  # the pause ran out
+            participant.paused_until = None
+        if participant.status in (
+            PersonStatus.WITHDRAWN,
+            PersonStatus.INVITED,
+            PersonStatus.CONSENT_PENDING,
+        ):
+            prompt.status = PromptStatus.CANCELLED
+            result.cancelled += 1
+        elif is_paused(participant, now) or participant.status == PersonStatus.UNREACHABLE:
+            prompt.status = PromptStatus.SKIPPED
+            result.skipped += 1
+        elif now >= prompt.expires_at:
+            prompt.status = PromptStatus.MISSED
+            result.missed += 1
+            assert result.missed_participants is not None
+            result.missed_participants.append(participant.id)
+        else:
+            message = await render.prompt_message(uow, catalogue, participant, prompt)
+            await outbox.enqueue(
+                uow,
+                key=f"prompt:{prompt.id}",
+                chat_id=_chat(participant),
+                message=message,
+                kind="prompt",
+                now=now,
+                person_id=participant.id,
+                priority=PROMPT_PRIORITY,
+            )
+            prompt.status = PromptStatus.SENT
+            prompt.sent_at = now
+            result.sent += 1
+    await uow.flush()
+    return result
+
+
+async def remind_and_expire(
+    uow: UnitOfWork, *, now: datetime, catalogue: Catalogue, limit: int = 1000
+) -> TickResult:
+    """Gentle reminders inside the window; at its end an unanswered prompt is missed."""
+    result = TickResult(missed_participants=[])
+    for prompt in await schedules.open_prompts(uow, limit):
+        if now >= prompt.expires_at:
+            prompt.status = PromptStatus.MISSED
+            result.missed += 1
+            assert result.missed_participants is not None
+            result.missed_participants.append(prompt.participant_id)
+            continue
+        times = reminder_times_of(prompt)
+        if prompt.reminders_sent >= len(times) or times[prompt.reminders_sent] > now:
+            continue
+        participant = await people.by_id(uow, prompt.participant_id)
+        assert participant is not None
+        n = prompt.reminders_sent
+        prompt.reminders_sent = n + 1
+        if is_paused(participant, now) or participant.status != PersonStatus.ACTIVE:
+            continue
+        await outbox.enqueue(
+            uow,
+            key=f"reminder:{prompt.id}:{n}",
+            chat_id=_chat(participant),
+            message=render.reminder_message(catalogue, participant),
+            kind="reminder",
+            now=now,
+            person_id=participant.id,
+            priority=REMINDER_PRIORITY,
+        )
+        result.reminded += 1
+    await uow.flush()
+    return result
+
+
+async def one_off_prompt(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    participant: Person,
+    text: str,
+    author: Person | None,
+    window: timedelta = timedelta(hours=24),
+) -> ScheduledPrompt:
+    """A prompt written by staff, due now (the next tick sends it)."""
+    if participant.role != Role.PARTICIPANT:
+        raise NotAllowed("prompts go to participants")
+    n = await schedules.next_oneoff_number(uow, participant.id)
+    prompt = ScheduledPrompt(
+        participant_id=participant.id,
+        key=f"oneoff:{n}",
+        kind="text",
+        text_enc=uow.cipher.seal(text),
+        due_at=now,
+        expires_at=now + window,
+        reminder_times="",
+        reminders_sent=0,
+        status=PromptStatus.PENDING,
+        created_at=now,
+        created_by_id=author.id if author else None,
+    )
+    uow.session.add(prompt)
+    await uow.flush()
+    await audit.record(
+        uow,
+        AuditEvent(
+            at=now,
+            actor=author.code if author else "cli",
+            actor_id=author.id if author else None,
+            action="prompt.oneoff",
+            subject_id=participant.id,
+        ),
+    )
+    return prompt
+
+
+def _chat(participant: Person) -> int:
+    assert participant.chat_id is not None
+    return participant.chat_id
+
+
+# -- participant control -------------------------------------------------------------
+
+
+async def pause(
+    uow: UnitOfWork, *, now: datetime, participant: Person, duration: timedelta | None
+) -> None:
+    participant.status = PersonStatus.PAUSED
+    participant.paused_until = now + duration if duration else None
+    await audit.record(
+        uow,
+        AuditEvent(
+            at=now,
+            actor="participant",
+            action="pause",
+            subject_id=participant.id,
+            detail=f"until {participant.paused_until}",
+        ),
+    )
+
+
+async def resume(uow: UnitOfWork, *, now: datetime, participant: Person) -> bool:
+    if participant.status != PersonStatus.PAUSED:
+        return False
+    participant.status = PersonStatus.ACTIVE
+    participant.paused_until = None
+    await audit.record(
+        uow, AuditEvent(at=now, actor="participant", action="resume", subject_id=participant.id)
+    )
+    return True
+
+
+async def withdraw(
+    uow: UnitOfWork, *, now: datetime, participant: Person, catalogue: Catalogue
+) -> None:
+    """/stop: prompts end at once and the therapist is told (through the outbox)."""
+    participant.status = PersonStatus.WITHDRAWN
+    participant.withdrawn_at = now
+    for prompt in await schedules.prompts_of(uow, participant.id):
+        if prompt.status in (PromptStatus.PENDING, PromptStatus.SENT):
+            prompt.status = PromptStatus.CANCELLED
+    await audit.record(
+        uow, AuditEvent(at=now, actor="participant", action="withdraw", subject_id=participant.id)
+    )
+    await notify_therapist(
+        uow, now=now, participant=participant, catalogue=catalogue, event="withdrawn"
+    )
+
+
+async def notify_therapist(
+    uow: UnitOfWork, *, now: datetime, participant: Person, catalogue: Catalogue, event: str
+) -> None:
+    """Tell the assigned therapist (or, without one, the coordinators) about a participant."""
+    recipients: list[Person] = []
+    if participant.therapist_id is not None:
+        therapist = await people.by_id(uow, participant.therapist_id)
+        if therapist is not None and therapist.chat_id is not None:
+            recipients.append(therapist)
+    if not recipients:
+        recipients = list(await people.with_role(uow, Role.COORDINATOR, reachable=True))
+    stamp = now.strftime("%Y%m%d%H%M")
+    for staff in recipients:
+        assert staff.chat_id is not None
+        await outbox.enqueue(
+            uow,
+            key=f"notice:{event}:{participant.id}:{staff.id}:{stamp}",
+            chat_id=staff.chat_id,
+            message=render.notice(catalogue, staff, participant, event),
+            kind="notice",
+            now=now,
+            person_id=staff.id,
+            priority=3,
+        )
+
+
+async def answer_label(
+    uow: UnitOfWork, prompt: ScheduledPrompt, value: str, participant: Person
+) -> str | None:
+    """The recorded text of a button answer, or None when the value is not on this prompt."""
+    if prompt.kind == "scale":
+        return value if value.isdigit() and 0 <= int(value) <= 10 else None
+    if prompt.kind == "choice" and prompt.protocol_id and prompt.step_id:
+        step = (await protocol_by_id(uow, prompt.protocol_id)).step(prompt.step_id)
+        for choice in step.choices:
+            if choice.id == value:
+                return choice.label_for(participant.language or "en")
+    return None

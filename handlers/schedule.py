@@ -1,0 +1,148 @@
+"""Participant control of their schedule (/pause, /resume, /stop) and prompt buttons."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import timedelta
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.context import EmberContext
+from bot.domain.outgoing import Outgoing
+from handlers.common import buttons, for_roles, language, reply, sender_of, text
+from storage.models import Person, PersonStatus, Role
+
+DURATION = re.compile(r"^(\d{1,3})\s*([hdw])$")
+UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+MAX_PAUSE = timedelta(days=90)
+
+
+def parse_pause(arg: str) -> timedelta | None:
+    match = DURATION.match(arg.strip().lower())
+    if not match:
+        raise ValueError(arg)
+    value = int(match.group(1)) * UNITS[match.group(2)]
+    return min(value, MAX_PAUSE) if value > timedelta(0) else None
+
+
+@for_roles(Role.PARTICIPANT)
+async def pause(update: Update, context: EmberContext, person: Person) -> None:
+    """/pause [3d]: no prompts until the time is up or /resume."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    if person.status == PersonStatus.WITHDRAWN:
+        await reply(context, sender, text(context, "pause.after_stop", lang), person=person)
+        return
+    duration: timedelta | None = None
+    if context.args:
+        try:
+            duration = parse_pause(" ".join(context.args))
+        except ValueError:
+            await reply(context, sender, text(context, "pause.usage", lang), person=person)
+            return
+    paused = await context.services.pause(person, duration)
+    if paused.paused_until is not None:
+        until = paused.paused_until.strftime("%Y-%m-%d %H:%M UTC")
+        await reply(
+            context, sender, text(context, "pause.paused_until", lang, until=until), person=person
+        )
+    else:
+        await reply(context, sender, text(context, "pause.paused", lang), person=person)
+
+
+@for_roles(Role.PARTICIPANT)
+async def resume(update: Update, context: EmberContext, person: Person) -> None:
+    """/resume: prompts again as planned."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    if person.status == PersonStatus.WITHDRAWN:
+        await reply(context, sender, text(context, "pause.after_stop", lang), person=person)
+        return
+    resumed = await context.services.resume(person)
+    key = "pause.resumed" if resumed else "pause.not_paused"
+    await reply(context, sender, text(context, key, lang), person=person)
+
+
+@for_roles(Role.PARTICIPANT)
+async def stop(update: Update, context: EmberContext, person: Person) -> None:
+    """/stop: asks once to be sure, then withdraws."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    if person.status == PersonStatus.WITHDRAWN:
+        await reply(context, sender, text(context, "pause.after_stop", lang), person=person)
+        return
+    cat = context.catalogue
+    confirm = Outgoing(
+        cat.text("stop.confirm", lang),
+        buttons=buttons(
+            [(cat.text("stop.yes", lang), "stop:yes"), (cat.text("stop.no", lang), "stop:no")]
+        ),
+    )
+    await reply(context, sender, confirm, person=person)
+
+
+@for_roles(Role.PARTICIPANT)
+async def stop_answer(update: Update, context: EmberContext, person: Person) -> None:
+    """The confirm buttons under /stop."""
+    query = update.callback_query
+    sender = sender_of(update)
+    assert query is not None and sender is not None
+    await query.answer()
+    lang = language(person)
+    if query.data == "stop:yes":
+        await context.services.withdraw(person)
+        await reply(context, sender, text(context, "stop.done", lang), person=person)
+    else:
+        await reply(context, sender, text(context, "stop.kept", lang), person=person)
+    await _clear_buttons(update)
+
+
+@for_roles(Role.PARTICIPANT)
+async def answer(update: Update, context: EmberContext, person: Person) -> None:
+    """A scale or choice button under a prompt: "ans:<prompt id>:<value>"."""
+    query = update.callback_query
+    sender = sender_of(update)
+    assert query is not None and sender is not None
+    lang = language(person)
+    parts = (query.data or "").split(":")
+    if len(parts) != 3 or not parts[1].isdigit():
+        await query.answer(context.catalogue.text("prompt.not_yours", lang))
+        return
+    message_id = query.message.message_id if query.message else None
+    result = await context.services.answer_button(
+        person, sender, int(parts[1]), parts[2], message_id
+    )
+    if result.outcome == "not_yours":
+        await query.answer(context.catalogue.text("prompt.not_yours", lang))
+        return
+    await query.answer()
+    if result.outcome == "closed":
+        await reply(context, sender, text(context, "prompt.closed", lang), person=person)
+        return
+    await _clear_buttons(update)
+    key = "prompt.answered_scale" if result.prompt_kind == "scale" else "prompt.answered_choice"
+    await reply(context, sender, text(context, key, lang, value=result.label), person=person)
+
+
+async def _clear_buttons(update: Update) -> None:
+    """Take the buttons off the answered message (best effort: it is cosmetic)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def membership(update: Update, context: EmberContext) -> None:
+    """Blocked or unblocked by a person (my_chat_member): reachability follows."""
+    change = update.my_chat_member
+    sender = sender_of(update)
+    if change is None or sender is None:
+        return
+    blocked = change.new_chat_member.status in ("kicked", "left")
+    await context.services.membership_changed(sender, blocked=blocked)

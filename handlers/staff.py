@@ -1,0 +1,155 @@
+"""Commands therapists and coordinators share: /session, /prompt, /protocols, /schedule.
+
+Therapists act only on their own participants (a code outside their caseload is "not
+found", whether it exists or not); coordinators act on everyone.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import EmberContext
+from bot.errors import EmberError, NotFound
+from handlers.common import for_roles, language, reply, sender_of, text
+from storage.models import Person, Role
+
+
+@for_roles(Role.THERAPIST, Role.COORDINATOR)
+async def session(update: Update, context: EmberContext, person: Person) -> None:
+    """/session <code> <kind> <date time> | <code> move <id> <date time> | <code> cancel <id>."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    args = context.args or []
+    if len(args) < 3:
+        await reply(context, sender, text(context, "staff.session_usage", lang), person=person)
+        return
+    code, action = args[0], args[1].lower()
+    try:
+        participant = await context.services.participant_visible_to(person, code)
+        if action in ("move", "cancel"):
+            if not args[2].isdigit():
+                raise ValueError("give the session number shown by /schedule")
+            session_id = int(args[2])
+            when = " ".join(args[3:]) if action == "move" else None
+            if action == "move" and not when:
+                raise ValueError("give the new date and time")
+            changed = await context.services.change_session(
+                person, participant, session_id, when=when, cancel=action == "cancel"
+            )
+            key = "staff.session_cancelled" if action == "cancel" else "staff.session_moved"
+            await reply(
+                context,
+                sender,
+                text(context, key, lang, id=changed.id, when=changed.local_time),
+                person=person,
+            )
+            return
+        added = await context.services.add_session(person, participant, action, " ".join(args[2:]))
+    except NotFound:
+        await reply(
+            context,
+            sender,
+            text(context, "staff.no_participant", lang, code=code.upper()[:20]),
+            person=person,
+        )
+        return
+    except (EmberError, ValueError) as exc:
+        await reply(
+            context,
+            sender,
+            text(context, "staff.session_failed", lang, reason=str(exc)),
+            person=person,
+        )
+        return
+    await reply(
+        context,
+        sender,
+        text(
+            context,
+            "staff.session_added",
+            lang,
+            kind=added.kind,
+            id=added.id,
+            code=participant.code,
+            when=added.local_time,
+        ),
+        person=person,
+    )
+
+
+@for_roles(Role.THERAPIST, Role.COORDINATOR)
+async def prompt(update: Update, context: EmberContext, person: Person) -> None:
+    """/prompt <code> <text>: a one-off prompt, sent now."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    args = context.args or []
+    body = " ".join(args[1:]).strip()
+    if not args or not body:
+        await reply(context, sender, text(context, "staff.prompt_usage", lang), person=person)
+        return
+    try:
+        participant = await context.services.participant_visible_to(person, args[0])
+        await context.services.one_off_prompt(person, participant, body[:3500])
+    except NotFound:
+        await reply(
+            context,
+            sender,
+            text(context, "staff.no_participant", lang, code=args[0].upper()[:20]),
+            person=person,
+        )
+        return
+    except EmberError as exc:
+        await reply(
+            context,
+            sender,
+            text(context, "staff.session_failed", lang, reason=str(exc)),
+            person=person,
+        )
+        return
+    await reply(
+        context,
+        sender,
+        text(context, "staff.prompt_queued", lang, code=participant.code),
+        person=person,
+    )
+
+
+@for_roles(Role.COORDINATOR, Role.THERAPIST)
+async def protocols(update: Update, context: EmberContext, person: Person) -> None:
+    """/protocols: what is loaded and how many participants follow each."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    rows = await context.services.protocol_summary()
+    if not rows:
+        await reply(context, sender, text(context, "staff.protocols_none", lang), person=person)
+        return
+    lines = [context.catalogue.text("staff.protocols_header", lang)]
+    lines += [context.catalogue.text("staff.protocol_line", lang, **row) for row in rows]
+    await reply(context, sender, "\n".join(lines), person=person)
+
+
+@for_roles(Role.COORDINATOR, Role.THERAPIST)
+async def schedule(update: Update, context: EmberContext, person: Person) -> None:
+    """/schedule <code>: a participant's sessions and prompts, past and upcoming."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    args = context.args or []
+    if not args:
+        await reply(context, sender, text(context, "staff.schedule_usage", lang), person=person)
+        return
+    try:
+        participant = await context.services.participant_visible_to(person, args[0])
+    except NotFound:
+        await reply(
+            context,
+            sender,
+            text(context, "staff.no_participant", lang, code=args[0].upper()[:20]),
+            person=person,
+        )
+        return
+    view = await context.services.schedule_view(participant)
+    await reply(context, sender, view, person=person)

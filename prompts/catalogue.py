@@ -139,5 +139,7 @@ def crisis_resources(path: Path = HERE / "crisis_resources.yaml") -> CrisisResou
 
 def crisis_text(catalogue: Catalogue, lang: str | None, region: str | None, tz: str | None) -> str:
     lines = crisis_resources().lines(region, tz)
-    body = "\n".join(catalogue.text("crisis.line", lang, name=ln.name, contact=ln.contact) for ln in lines)
+    body = "\n".join(
+        catalogue.text("crisis.line", lang, name=ln.name, contact=ln.contact) for ln in lines
+    )
     return f"{catalogue.text('crisis.header', lang)}\n{body}"

@@ -80,7 +80,10 @@ async def stop(update: Update, context: EmberContext, person: Person) -> None:
     confirm = Outgoing(
         cat.text("stop.confirm", lang),
         buttons=buttons(
-            [(cat.text("stop.yes", lang), "stop:yes"), (cat.text("stop.no", lang), "stop:no")]
+            [
+                (cat.text("stop.confirm_yes", lang), "stop:yes"),
+                (cat.text("stop.confirm_no", lang), "stop:no"),
+            ]
         ),
     )
     await reply(context, sender, confirm, person=person)

@@ -26,6 +26,9 @@ class CatalogueError(Exception):
 def _flatten(prefix: str, node: Any, out: dict[str, str], source: Path) -> None:
     if isinstance(node, Mapping):
         for key, value in node.items():
+            if not isinstance(key, str):
+                # YAML 1.1 reads yes/no/on/off as booleans: quote such keys
+                raise CatalogueError(f"{source}: {prefix}: key {key!r} is not text; quote it")
             _flatten(f"{prefix}.{key}" if prefix else str(key), value, out, source)
     elif isinstance(node, str | int | float):
         out[prefix] = str(node)

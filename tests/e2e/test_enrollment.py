@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from bot.app import Ember
-from storage.models import Consent, InboundUpdate, JournalMessage, OutboxMessage, Person
-from storage.models import Role
+from storage.models import Consent, InboundUpdate, JournalMessage, OutboxMessage, Person, Role
 from tests.e2e.conftest import make_invitation
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -86,9 +85,11 @@ class TestEnrollment:
         tg.user(4).send_command("/start", "abcdefghijklmnop")
         assert "isn't valid" in (await tg.user(4).wait_for_message()).text
         async with ember.storage.uow() as uow:
-            bound = (await uow.session.scalars(
-                select(Person.telegram_user_id).where(Person.telegram_user_id.is_not(None))
-            )).all()
+            bound = (
+                await uow.session.scalars(
+                    select(Person.telegram_user_id).where(Person.telegram_user_id.is_not(None))
+                )
+            ).all()
         assert bound == [1]
 
     async def test_a_stranger_gets_one_polite_line_and_nothing_is_kept(
@@ -104,8 +105,7 @@ class TestEnrollment:
         assert len(stranger.messages) == 1
         async with ember.storage.uow() as uow:
             assert (await uow.session.scalars(select(Person))).all() == []
-            assert await uow.session.scalar(
-                select(func.count()).select_from(OutboxMessage)) == 0
+            assert await uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
             payloads = (await uow.session.scalars(select(InboundUpdate.payload_enc))).all()
         assert payloads and all(p is None for p in payloads)
 
@@ -117,7 +117,7 @@ class TestJournal:
         alex.send_text("Today I walked by the river and felt the grief move through me")
         assert "It's in your journal" in (await alex.wait_for_message()).text
         async with ember.storage.uow() as uow:
-            raw = (await uow.session.execute(text("SELECT body_enc FROM journal_messages")))
+            raw = await uow.session.execute(text("SELECT body_enc FROM journal_messages"))
             stored = raw.scalars().all()
         assert len(stored) == 1 and "river" not in stored[0]
         alex.send_command("/journal")
@@ -151,9 +151,11 @@ class TestJournal:
         reply = await alex.wait_for_message(lambda m: "photo" in m.text)
         assert "write it in words" in reply.text
         async with ember.storage.uow() as uow:
-            rows = (await uow.session.scalars(select(JournalMessage).order_by(
-                JournalMessage.id))).all()
-            versions = await uow.session.scalar(text(
-                "SELECT count(*) FROM journal_message_versions"))
+            rows = (
+                await uow.session.scalars(select(JournalMessage).order_by(JournalMessage.id))
+            ).all()
+            versions = await uow.session.scalar(
+                text("SELECT count(*) FROM journal_message_versions")
+            )
         assert [r.kind for r in rows] == ["text", "photo"]
         assert rows[0].edited_at is not None and versions == 1

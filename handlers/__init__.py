@@ -52,6 +52,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
     # 2a. Buttons; every callback re-checks the caller, since callback data can be forged.
     add(CallbackQueryHandler(schedule.answer, pattern=r"^ans:"))
+    add(CallbackQueryHandler(schedule.questionnaire_answer, pattern=r"^q:"))
     add(CallbackQueryHandler(schedule.stop_answer, pattern=r"^stop:(yes|no)$"))
     add(CallbackQueryHandler(unknown_button))
 

@@ -132,6 +132,39 @@ async def answer(update: Update, context: EmberContext, person: Person) -> None:
     await reply(context, sender, text(context, key, lang, value=result.label), person=person)
 
 
+@for_roles(Role.PARTICIPANT)
+async def questionnaire_answer(update: Update, context: EmberContext, person: Person) -> None:
+    """A questionnaire button: "q:<prompt id>:<item number>:<value>"."""
+    query = update.callback_query
+    sender = sender_of(update)
+    assert query is not None and sender is not None
+    lang = language(person)
+    parts = (query.data or "").split(":")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts[1:]):
+        await query.answer(context.catalogue.text("prompt.not_yours", lang))
+        return
+    step = await context.services.answer_questionnaire(
+        person, sender, int(parts[1]), int(parts[2]), int(parts[3])
+    )
+    if step.outcome == "invalid":
+        await query.answer(context.catalogue.text("prompt.not_yours", lang))
+        return
+    if step.outcome == "stale":
+        await query.answer(context.catalogue.text("questionnaire.already", lang))
+        return
+    await query.answer()
+    if step.outcome == "closed":
+        await reply(context, sender, text(context, "prompt.closed", lang), person=person)
+        return
+    if query.message is not None and step.chosen is not None:
+        original = getattr(query.message, "text", None) or ""
+        shown = context.catalogue.text(
+            "questionnaire.chosen", lang, text=original, label=step.chosen
+        )
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_text(shown[:4096], reply_markup=None)
+
+
 async def _clear_buttons(update: Update) -> None:
     """Take the buttons off the answered message (best effort: it is cosmetic)."""
     query = update.callback_query

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.domain.outgoing import Outgoing
 from bot.errors import NotFound
-from bot.services import enrollment, render, scheduling
+from bot.services import enrollment, questionnaire_flow, render, scheduling
 from bot.services import journal as journal_service
 from bot.services.context import ServiceContext
 from bot.services.inbound import InboundMessage, Sender
@@ -23,8 +23,13 @@ from bot.services.replies import enqueue_replies
 from prompts.protocols import list_shipped_protocols, protocol_from_yaml
 from storage import audit, journal, people, schedules
 from storage.journal import EntryView
-from storage.models import AuditEvent, Person, PersonStatus, PromptStatus, Role
+from storage.models import AuditEvent, Person, PersonStatus, PromptStatus, Role, ScheduledPrompt
 from storage.outbox import ClaimedMessage
+from storage.uow import UnitOfWork
+
+QuestionnaireHook = Callable[
+    [UnitOfWork, Person, ScheduledPrompt, questionnaire_flow.QuestionnaireStep], Awaitable[None]
+]
 
 
 class Services:
@@ -33,6 +38,7 @@ class Services:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self.after_tick: list[Callable[[scheduling.TickResult], Awaitable[None]]] = []
+        self.on_questionnaire_alerts: list[QuestionnaireHook] = []
 
     @property
     def consent_version(self) -> str:
@@ -386,6 +392,40 @@ class Services:
                     loaded.append(protocol.id)
             await uow.commit()
         return loaded
+
+    async def answer_questionnaire(
+        self, participant: Person, sender: Sender, prompt_id: int, item: int, value: int
+    ) -> questionnaire_flow.QuestionnaireStep:
+        """One questionnaire button; scores and records the result when the last is answered."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            prompt = await schedules.prompt_by_id(uow, prompt_id)
+            if prompt is None:
+                return questionnaire_flow.QuestionnaireStep("invalid")
+            step = await questionnaire_flow.answer_item(
+                uow,
+                now=now,
+                catalogue=self.ctx.catalogue,
+                participant=participant,
+                prompt=prompt,
+                item_number=item,
+                value=value,
+            )
+            if step.outcome == "done" and step.score and step.instrument:
+                inbound = InboundMessage(
+                    sender=sender,
+                    message_id=-sender.update_id,
+                    kind="questionnaire",
+                    text=questionnaire_flow.summary(step.instrument, step.score),
+                )
+                await journal_service.record_message(
+                    uow, now=now, participant=participant, message=inbound, prompt_id=prompt.id
+                )
+            for hook in self.on_questionnaire_alerts:
+                await hook(uow, participant, prompt, step)
+            await uow.commit()
+        self.ctx.wake_delivery()
+        return step
 
 
 @dataclass(frozen=True)

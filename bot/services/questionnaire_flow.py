@@ -1,10 +1,62 @@
-"""Questionnaires given item by item (placeholder until the instruments land)."""
+"""Validated questionnaires given item by item with buttons, then scored.
+
+Progress lives in the prompt's ``state`` (answers by item id). Each button press is checked
+against the caller and the expected item, so a forged or stale press changes nothing.
+Item-level alerts (PHQ-9 item 9 > 0) are returned at once, before the questionnaire ends.
+"""
 
 from __future__ import annotations
 
-from bot.domain.outgoing import Outgoing
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.outgoing import Button, Outgoing
+from bot.domain.questionnaires import (
+    Instrument,
+    QuestionnaireAlert,
+    Score,
+    alerts,
+    score,
+)
 from prompts.catalogue import Catalogue
-from storage.models import Person, ScheduledPrompt
+from prompts.questionnaire_loader import instruments
+from storage import outbox
+from storage.models import Person, PromptStatus, ScheduledPrompt
+from storage.uow import UnitOfWork
+
+
+def instrument_of(prompt: ScheduledPrompt, instrument_id: str | None = None) -> Instrument:
+    state = _state(prompt)
+    return instruments()[instrument_id or str(state["instrument"])]
+
+
+def _state(prompt: ScheduledPrompt) -> dict[str, object]:
+    return json.loads(prompt.state) if prompt.state else {}
+
+
+def _answers(prompt: ScheduledPrompt) -> dict[str, int]:
+    raw = _state(prompt).get("answers") or {}
+    assert isinstance(raw, dict)
+    return {str(k): int(v) for k, v in raw.items()}
+
+
+def item_message(
+    catalogue: Catalogue,
+    lang: str,
+    prompt_id: int,
+    instrument: Instrument,
+    index: int,
+    header: str | None = None,
+) -> Outgoing:
+    item = instrument.items[index]
+    body = catalogue.text(
+        "questionnaire.item", lang, n=index + 1, count=len(instrument.items), text=item.text
+    )
+    rows = tuple(
+        (Button(o.label, f"q:{prompt_id}:{index + 1}:{o.value}"),) for o in instrument.options
+    )
+    return Outgoing(f"{header}\n\n{body}" if header else body, buttons=rows)
 
 
 def first_item_message(
@@ -14,4 +66,111 @@ def first_item_message(
     intro: str,
     instrument_id: str,
 ) -> Outgoing:
-    return Outgoing(intro)
+    """The prompt message of a questionnaire step: why, what, and the first item."""
+    instrument = instruments()[instrument_id]
+    prompt.state = json.dumps({"instrument": instrument_id, "answers": {}})
+    lang = participant.language or "en"
+    header = catalogue.text(
+        "questionnaire.intro",
+        lang,
+        intro=intro,
+        name=instrument.short_name,
+        count=len(instrument.items),
+        timeframe=instrument.timeframe,
+    )
+    return item_message(catalogue, lang, prompt.id, instrument, 0, header)
+
+
+@dataclass
+class QuestionnaireStep:
+    outcome: str  # recorded | done | stale | closed | invalid
+    chosen: str | None = None
+    score: Score | None = None
+    new_alerts: list[QuestionnaireAlert] = field(default_factory=list)
+    instrument: Instrument | None = None
+
+
+async def answer_item(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    catalogue: Catalogue,
+    participant: Person,
+    prompt: ScheduledPrompt,
+    item_number: int,
+    value: int,
+) -> QuestionnaireStep:
+    """Record one answer; queue the next item, or score a completed questionnaire."""
+    if (
+        prompt.participant_id != participant.id
+        or prompt.kind != "questionnaire"
+        or not prompt.state
+    ):
+        return QuestionnaireStep("invalid")
+    if prompt.status != PromptStatus.SENT or now >= prompt.expires_at:
+        return QuestionnaireStep("closed")
+    instrument = instrument_of(prompt)
+    answers = _answers(prompt)
+    expected = instrument.next_item(answers)
+    if expected is None or item_number != expected.number:
+        return QuestionnaireStep("stale")
+    if value not in {o.value for o in instrument.options}:
+        return QuestionnaireStep("invalid")
+    before = {a.rule_id for a in alerts(instrument, answers, score(instrument, answers))}
+    answers[expected.id] = value
+    result = score(instrument, answers)
+    raised = [a for a in alerts(instrument, answers, result) if a.rule_id not in before]
+    state = _state(prompt)
+    state["answers"] = answers
+    lang = participant.language or "en"
+    step = QuestionnaireStep(
+        "recorded", chosen=instrument.option_label(value), new_alerts=raised, instrument=instrument
+    )
+    following = instrument.next_item(answers)
+    if following is None:
+        state["score"] = {
+            "total": result.total,
+            "percentage": result.percentage,
+            "band": result.band,
+        }
+        prompt.status = PromptStatus.ANSWERED
+        prompt.answered_at = now
+        step.outcome, step.score = "done", result
+        await outbox.enqueue(
+            uow,
+            key=f"q:{prompt.id}:done",
+            chat_id=_chat(participant),
+            message=Outgoing(catalogue.text("questionnaire.done", lang)),
+            kind="reply",
+            now=now,
+            person_id=participant.id,
+            priority=5,
+        )
+    else:
+        index = instrument.items.index(following)
+        await outbox.enqueue(
+            uow,
+            key=f"q:{prompt.id}:{following.number}",
+            chat_id=_chat(participant),
+            message=item_message(catalogue, lang, prompt.id, instrument, index),
+            kind="reply",
+            now=now,
+            person_id=participant.id,
+            priority=5,
+        )
+    prompt.state = json.dumps(state)
+    await uow.flush()
+    return step
+
+
+def summary(instrument: Instrument, result: Score) -> str:
+    """A one-line, journal-friendly result: "PHQ-9: 12 (Moderate)"."""
+    if result.total is None:
+        return f"{instrument.short_name}: incomplete"
+    extra = f", {result.percentage}%" if result.percentage is not None else ""
+    return f"{instrument.short_name}: {result.total}{extra} ({result.band})"
+
+
+def _chat(participant: Person) -> int:
+    assert participant.chat_id is not None
+    return participant.chat_id

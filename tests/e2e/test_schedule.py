@@ -168,3 +168,60 @@ def _prompt_id(buttons: list[tuple[str, str | None]]) -> int:
     data = buttons[0][1]
     assert data is not None
     return int(data.split(":")[1])
+
+
+QUESTIONNAIRE_PROTOCOL = """
+id: fast-phq
+name: PHQ-9 in a second
+version: 1
+response_window: 60s
+steps:
+  - id: phq
+    anchor: dosing
+    after: 1s
+    kind: questionnaire
+    questionnaire: phq9
+    text: {en: "A few standard questions about the last two weeks."}
+"""
+
+
+class TestQuestionnaire:
+    async def test_phq9_is_given_item_by_item_and_scored(
+        self, fast_ember: Ember, tg: FakeTelegram
+    ) -> None:
+        ember = fast_ember
+        await enroll_pair(ember, tg)
+        alex = tg.user(PARTICIPANT_ID)
+        now = ember.clock.now()
+        async with ember.storage.uow() as uow:
+            await scheduling.load_protocol(uow, now=now, source=QUESTIONNAIRE_PROTOCOL,
+                                           source_name="test")
+            participant = await people.by_code(uow, "P-0142")
+            assert participant is not None
+            await scheduling.assign_protocol(uow, now=now, participant=participant,
+                                             protocol_id="fast-phq")
+            await scheduling.add_session(uow, now=now, participant=participant,
+                                         kind="dosing", starts_at=now)
+            await uow.commit()
+        first = await alex.wait_for_message(lambda m: "PHQ-9" in (m.text or ""), timeout=6)
+        assert "1 of 9" in (first.text or "")
+        # a stale press of a later item is refused; then each item in turn
+        alex.press(first, first.buttons[0][1].replace(":1:", ":5:"), forge=True)
+        message = first
+        answers = [1, 1, 2, 0, 1, 0, 1, 0, 0]
+        for n, value in enumerate(answers, start=1):
+            data = "missing"
+            for _, d in alex.buttons(message):
+                if d and d.endswith(f":{n}:{value}"):
+                    data = d
+            alex.press(message, data)
+            if n < len(answers):
+                message = await alex.wait_for_message(
+                    lambda m, n=n: f"{n + 1} of 9" in (m.text or ""), timeout=5)
+        await alex.wait_for_message(lambda m: "Thank you for answering" in (m.text or ""))
+        assert (await statuses(ember))["phq"] == "answered"
+        async with ember.storage.uow() as uow:
+            from storage import journal
+
+            entries = await journal.recent_entries(uow, participant.id, 5)
+        assert any("PHQ-9: 6 (Mild)" in e.text for e in entries)

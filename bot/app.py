@@ -58,7 +58,9 @@ def file_url(api_url: str) -> str:
     return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url + "/file"
 
 
-def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(
+    settings: Settings, *, read_timeout: float = 10.0
+) -> Application[Any, Any, Any, Any, Any, Any]:
     context_types = ContextTypes(context=EmberContext)
     return (
         ApplicationBuilder()
@@ -69,7 +71,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .context_types(context_types)
         .connection_pool_size(64)
         .pool_timeout(10)
-        .read_timeout(10)
+        .read_timeout(read_timeout)
         .write_timeout(10)
         .connect_timeout(5)
         .build()
@@ -85,6 +87,7 @@ async def ember_app(
     pacer: Pacer | None = None,
     catalogue: Catalogue | None = None,
     tick_seconds: float = 2.0,
+    read_timeout: float = 10.0,
 ) -> AsyncIterator[Ember]:
     """Start Ember; on exit, stop it in reverse order (nothing queued is lost)."""
     clock = clock or SystemClock()
@@ -99,7 +102,7 @@ async def ember_app(
                 "the database schema is behind this version of Ember: run `ember db upgrade`"
             )
         storage = Storage(session_factory(engine), cipher)
-        application = build_application(settings)
+        application = build_application(settings, read_timeout=read_timeout)
         ctx = ServiceContext(
             storage=storage,
             clock=clock,

@@ -196,7 +196,8 @@ class Note(Base):
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # waiting for its time (not_before) and a free slot
-    SENDING = "sending"  # claimed by a worker; sweeps back to pending if the worker dies
+    CLAIMED = "claimed"  # held by a worker, not yet attempted; goes back plainly if it dies
+    SENDING = "sending"  # the request may have left; a dead worker's row returns ambiguous
     SENT = "sent"  # Telegram accepted it (telegram_message_id is set)
     FAILED = "failed"  # gave up: blocked, chat gone, or retries exhausted (last_error says)
     CANCELLED = "cancelled"  # withdrawn before sending (e.g. its prompt was cancelled)

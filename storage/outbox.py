@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete as sqldelete
 from sqlalchemy import func, select, update
@@ -75,12 +76,7 @@ async def claim(uow: UnitOfWork, *, worker: str, now: datetime, limit: int) -> l
     stmt = (
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()))
-        .values(
-            status=OutboxStatus.SENDING,
-            claimed_by=worker,
-            claimed_at=now,
-            attempts=OutboxMessage.attempts + 1,
-        )
+        .values(status=OutboxStatus.CLAIMED, claimed_by=worker, claimed_at=now)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     )
@@ -93,7 +89,7 @@ async def claim(uow: UnitOfWork, *, worker: str, now: datetime, limit: int) -> l
             person_id=r.person_id,
             kind=r.kind,
             priority=r.priority,
-            attempts=r.attempts,
+            attempts=r.attempts + 1,
             ambiguous=r.ambiguous,
             message=Outgoing.from_json(uow.cipher.open(r.payload_enc)),
         )
@@ -101,6 +97,15 @@ async def claim(uow: UnitOfWork, *, worker: str, now: datetime, limit: int) -> l
     ]
     claimed.sort(key=lambda c: (-c.priority, c.id))
     return claimed
+
+
+async def mark_sending(uow: UnitOfWork, message_id: int, *, now: datetime) -> None:
+    """Just before the request leaves: from here on a crash makes the outcome ambiguous."""
+    await uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+    )
 
 
 async def mark_sent(
@@ -151,27 +156,37 @@ async def mark_failed(uow: UnitOfWork, message_id: int, *, error: str) -> None:
 
 
 async def release(uow: UnitOfWork, ids: list[int]) -> None:
-    """Give claimed-but-unsent messages back (clean shutdown); the attempt does not count."""
+    """Give claimed, never-attempted messages back (clean shutdown)."""
     if not ids:
         return
     await uow.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
-        .values(status=OutboxStatus.PENDING, claimed_by=None, attempts=OutboxMessage.attempts - 1)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.CLAIMED)
+        .values(status=OutboxStatus.PENDING, claimed_by=None)
     )
 
 
 async def sweep_stale(uow: UnitOfWork, *, now: datetime, older_than: timedelta) -> int:
-    """Return claims of dead workers to the queue, marked ambiguous (a send may have left)."""
-    result = await uow.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.SENDING,
-            OutboxMessage.claimed_at < now - older_than,
+    """Return the claims of a worker that stopped beating to the queue; a row whose request
+    may have left is marked ambiguous."""
+    return await _return_rows(uow, now, OutboxMessage.claimed_at < now - older_than)
+
+
+async def _return_rows(uow: UnitOfWork, now: datetime, condition: Any) -> int:
+    n = 0
+    for status, ambiguous in ((OutboxStatus.CLAIMED, False), (OutboxStatus.SENDING, True)):
+        values: dict[str, object] = {
+            "status": OutboxStatus.PENDING,
+            "claimed_by": None,
+            "not_before": now,
+        }
+        if ambiguous:
+            values["ambiguous"] = True
+        result = await uow.session.execute(
+            update(OutboxMessage).where(OutboxMessage.status == status, condition).values(**values)
         )
-        .values(status=OutboxStatus.PENDING, claimed_by=None, ambiguous=True, not_before=now)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        n += int(result.rowcount)  # type: ignore[attr-defined]
+    return n
 
 
 async def counts(uow: UnitOfWork) -> dict[str, int]:
@@ -193,7 +208,10 @@ async def heartbeat(uow: UnitOfWork, *, worker: str, now: datetime) -> None:
     """Keep this worker's claims fresh so a sweep does not take them back."""
     await uow.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.SENDING)
+        .where(
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.status.in_([OutboxStatus.CLAIMED, OutboxStatus.SENDING]),
+        )
         .values(claimed_at=now)
     )
 
@@ -202,7 +220,7 @@ async def claimed_by_prefix(uow: UnitOfWork, prefix: str) -> list[str]:
     rows = await uow.session.scalars(
         select(OutboxMessage.claimed_by)
         .where(
-            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.status.in_([OutboxStatus.CLAIMED, OutboxStatus.SENDING]),
             OutboxMessage.claimed_by.like(f"{prefix}%"),
         )
         .distinct()
@@ -211,13 +229,8 @@ async def claimed_by_prefix(uow: UnitOfWork, prefix: str) -> list[str]:
 
 
 async def release_worker(uow: UnitOfWork, *, worker: str, now: datetime) -> int:
-    """Claims of a worker known to be dead go back to the queue, marked ambiguous."""
-    result = await uow.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_by == worker)
-        .values(status=OutboxStatus.PENDING, claimed_by=None, ambiguous=True, not_before=now)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    """Claims of a worker known to be dead go back to the queue (ambiguous if attempted)."""
+    return await _return_rows(uow, now, OutboxMessage.claimed_by == worker)
 
 
 async def delete(uow: UnitOfWork, message_id: int) -> None:

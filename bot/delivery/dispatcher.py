@@ -182,6 +182,9 @@ class Dispatcher:
 
     async def _send(self, item: ClaimedMessage) -> None:
         try:
+            async with self.storage.uow() as uow:
+                await outbox.mark_sending(uow, item.id, now=self.clock.now())
+                await uow.commit()
             try:
                 message_id = await self.sender.send(item.chat_id, item.message)
             except DeliveryError as error:

@@ -240,9 +240,10 @@ async def replan(uow: UnitOfWork, *, now: datetime, participant: Person) -> None
         SessionInfo(s.id, s.kind, s.starts_at, cancelled=s.status == "cancelled")
         for s in await schedules.sessions_of(uow, participant.id)
     ]
+    plan = plan_prompts(protocol, sessions, participant.timezone)
     change = diff_schedule(
         {k: r.due_at for k, r in ours.items() if r.status == PromptStatus.PENDING},
-        plan_prompts(protocol, sessions, participant.timezone),
+        plan,
         done={k for k, r in ours.items() if r.status in DONE},
     )
     kinds = {step.id: step.kind.value for step in protocol.steps}
@@ -263,6 +264,10 @@ async def replan(uow: UnitOfWork, *, now: datetime, participant: Person) -> None
         _set_times(row, planned.due_at, planned.expires_at, planned.reminder_times)
     for planned in change.move:
         _set_times(ours[planned.key], planned.due_at, planned.expires_at, planned.reminder_times)
+    by_key = {planned.key: planned for planned in plan}
+    for key in change.unchanged:  # same due time; window or reminders may have changed
+        planned = by_key[key]
+        _set_times(ours[key], planned.due_at, planned.expires_at, planned.reminder_times)
     for key in change.cancel:
         ours[key].status = PromptStatus.CANCELLED
     await uow.flush()

@@ -19,7 +19,11 @@ def ember(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("EMBER_")}
     clean["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [*EMBER, *args], cwd=cwd, env={**clean, **env}, capture_output=True, text=True,
+        [*EMBER, *args],
+        cwd=cwd,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 
@@ -32,17 +36,25 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
 
 
 def test_run_with_a_bad_database_url_names_the_variable(tmp_path: Path) -> None:
-    result = ember("run", cwd=tmp_path, EMBER_TELEGRAM_TOKEN="123:abc",
-                   EMBER_DATABASE_URL="mysql://root@localhost/x")
+    result = ember(
+        "run",
+        cwd=tmp_path,
+        EMBER_TELEGRAM_TOKEN="123:abc",
+        EMBER_DATABASE_URL="mysql://root@localhost/x",
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("ember: EMBER_DATABASE_URL")
     assert result.stderr.strip().count("\n") == 0
 
 
 def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
-    result = ember("run", cwd=tmp_path, EMBER_TELEGRAM_TOKEN="123:abc",
-                   EMBER_ENCRYPTION_KEY=generate_key(),
-                   EMBER_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/new.db")
+    result = ember(
+        "run",
+        cwd=tmp_path,
+        EMBER_TELEGRAM_TOKEN="123:abc",
+        EMBER_ENCRYPTION_KEY=generate_key(),
+        EMBER_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/new.db",
+    )
     assert result.returncode == 1
     assert "ember db upgrade" in result.stderr
     assert result.stderr.strip().count("\n") == 0
@@ -56,8 +68,10 @@ def test_keygen_prints_a_usable_key(tmp_path: Path) -> None:
 
 
 def test_invite_prints_a_deep_link(tmp_path: Path) -> None:
-    env = {"EMBER_ENCRYPTION_KEY": generate_key(),
-           "EMBER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e.db"}
+    env = {
+        "EMBER_ENCRYPTION_KEY": generate_key(),
+        "EMBER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e.db",
+    }
     assert ember("db", "upgrade", cwd=tmp_path, **env).returncode == 0
     out = ember("invite", "therapist", "T-01", "--name", "Dr. A", cwd=tmp_path, **env)
     assert out.returncode == 0, out.stderr

@@ -1,0 +1,75 @@
+"""Build a clinic in the database quickly: therapists, consented participants, a protocol,
+and dosing sessions timed so that many prompts fall due at one instant.
+
+Used by the fan-out benchmark and the crash tests; writes through Ember's own storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.services import scheduling
+from prompts.catalogue import default_catalogue
+from storage.models import Person, PersonStatus, Role
+from storage.uow import Storage
+
+FIRST_PARTICIPANT_ID = 100_000
+THERAPIST_CHAT = 90_001
+
+ONE_PROMPT_PROTOCOL = """
+id: fanout
+name: One prompt for everyone
+version: 1
+response_window: 1h
+reminders: 0
+steps:
+  - id: check-in
+    anchor: dosing
+    after: {after}
+    kind: text
+    text: {{en: "How are you today? (fan-out check-in)"}}
+"""
+
+
+@dataclass(frozen=True)
+class Population:
+    participant_ids: list[int]  # Telegram user ids == chat ids
+    therapist_chat: int
+    due_at: datetime
+
+
+async def populate(storage: Storage, *, participants: int, now: datetime,
+                   due_in: timedelta = timedelta(seconds=3)) -> Population:
+    """``participants`` consented participants of one therapist, each with one prompt due at
+    ``now + due_in``."""
+    version = default_catalogue().text("consent.version")
+    ids = [FIRST_PARTICIPANT_ID + i for i in range(participants)]
+    async with storage.uow() as uow:
+        therapist = Person(role=Role.THERAPIST, code="T-01", display_name="Dr. Bench",
+                           telegram_user_id=THERAPIST_CHAT, chat_id=THERAPIST_CHAT,
+                           timezone="UTC", language="en", status=PersonStatus.ACTIVE,
+                           created_at=now, enrolled_at=now)
+        uow.session.add(therapist)
+        await uow.flush()
+        after = f"{int(due_in.total_seconds())}s"
+        await scheduling.load_protocol(uow, now=now, source=ONE_PROMPT_PROTOCOL.format(
+            after=after), source_name="population")
+        for n, tid in enumerate(ids):
+            uow.session.add(Person(
+                role=Role.PARTICIPANT, code=f"P-{n:05d}", telegram_user_id=tid, chat_id=tid,
+                timezone="UTC", language="en", status=PersonStatus.ACTIVE,
+                therapist_id=therapist.id, consent_version=version, consented_at=now,
+                created_at=now, enrolled_at=now, protocol_id="fanout",
+            ))
+        await uow.commit()
+    async with storage.uow() as uow:
+        from sqlalchemy import select
+
+        rows = (await uow.session.scalars(
+            select(Person).where(Person.role == Role.PARTICIPANT))).all()
+        for participant in rows:
+            await scheduling.add_session(uow, now=now, participant=participant, kind="dosing",
+                                         starts_at=now)
+        await uow.commit()
+    return Population(ids, THERAPIST_CHAT, now + due_in)

@@ -61,7 +61,8 @@ class Dispatcher:
         self.batch = batch
         self.idle_poll = idle_poll
         self._slots = asyncio.Semaphore(concurrency)
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # "look at the outbox now"
+        self._queued = asyncio.Event()  # "the in-memory queue has something new"
         self._queue: list[ClaimedMessage] = []
         self._inflight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
@@ -126,42 +127,69 @@ class Dispatcher:
             self.wake()
         return n
 
-    # -- the loop ------------------------------------------------------------------
+    # -- the loops -----------------------------------------------------------------
+    # Two tasks: one keeps a small in-memory queue filled from the outbox (database work),
+    # the other hands out send slots from it, so pacing never waits on the database.
 
     async def _run(self) -> None:
+        refill = asyncio.create_task(self._refill_forever(), name="ember-dispatcher-claims")
+        try:
+            while not self._stopping:
+                try:
+                    await self._step()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("dispatcher step failed; retrying shortly")
+                    await asyncio.sleep(1.0)
+        finally:
+            refill.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refill
+
+    async def _refill_forever(self) -> None:
         while not self._stopping:
+            self._wake.clear()  # before claiming: a wake() during the claim is not lost
             try:
-                await self._step()
+                claimed = await self._claim()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("dispatcher step failed; retrying shortly")
-                await asyncio.sleep(1.0)
+                log.exception("claiming from the outbox failed; retrying shortly")
+                claimed = 0
+            if claimed:
+                self._queued.set()
+            if claimed and len(self._queue) < self.batch // 2:
+                continue  # more may be due right now
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.idle_poll)
 
     async def _step(self) -> None:
-        if len(self._queue) < self.batch // 2:
-            await self._claim()
         item, wait = self._next_ready()
         if item is None:
-            self._wake.clear()
+            self._queued.clear()
+            if len(self._queue) < self.batch // 2:
+                self._wake.set()
             timeout = self.idle_poll if wait is None else min(wait, self.idle_poll)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                await asyncio.wait_for(self._queued.wait(), timeout)
             return
         await self.pacer.global_slot()
         if self.pacer.chat_ready_in(item.chat_id) > 0:  # a retry-after arrived meanwhile
             self._queue.append(item)
             return
         self.pacer.reserve_chat(item.chat_id)
+        if len(self._queue) < self.batch // 2:
+            self._wake.set()  # top up before we run dry
         await self._slots.acquire()
         task = asyncio.create_task(self._send(item))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
-    async def _claim(self) -> None:
+    async def _claim(self) -> int:
         room = self.batch - len(self._queue)
         if room <= 0:
-            return
+            return 0
         async with self.storage.uow() as uow:
             claimed = await outbox.claim(
                 uow, worker=self.worker_id, now=self.clock.now(), limit=room
@@ -170,6 +198,7 @@ class Dispatcher:
         if claimed:
             self._queue.extend(claimed)
             self._queue.sort(key=lambda m: (-m.priority, m.id))
+        return len(claimed)
 
     def _next_ready(self) -> tuple[ClaimedMessage | None, float | None]:
         soonest: float | None = None

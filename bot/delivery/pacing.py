@@ -1,9 +1,9 @@
 """Pacing under Telegram's limits: an even global rate and at most one message per chat per second.
 
-A strict interval (no burst) keeps well inside Telegram's flood control; aiolimiter's
-leaky bucket with a capacity of one message does exactly that for the global rate, and
-a small map of per-chat release times does the rest. Both use the event loop's monotonic
-time: pacing is physical, not clinical, time.
+An even rate with only a tiny burst (a few slots, so a loop that ran late can catch up)
+keeps well inside Telegram's flood control; aiolimiter's leaky bucket does that for the
+global rate, and a small map of per-chat release times does the rest. Both use the event
+loop's monotonic time: pacing is physical, not clinical, time.
 """
 
 from __future__ import annotations
@@ -13,14 +13,20 @@ import asyncio
 from aiolimiter import AsyncLimiter
 
 GLOBAL_RATE = 29.5  # messages per second (Telegram: about 30/s per bot)
+CATCH_UP = 4  # slots a late loop may use at once; Telegram tolerates short bursts of 30
 PER_CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram: 1/s)
 
 
 class Pacer:
     """Hands out send slots: globally at ``rate`` per second, per chat every ``chat_interval``."""
 
-    def __init__(self, rate: float = GLOBAL_RATE, chat_interval: float = PER_CHAT_INTERVAL) -> None:
-        self._limiter = AsyncLimiter(1, 1.0 / rate)
+    def __init__(
+        self,
+        rate: float = GLOBAL_RATE,
+        chat_interval: float = PER_CHAT_INTERVAL,
+        catch_up: int = CATCH_UP,
+    ) -> None:
+        self._limiter = AsyncLimiter(catch_up, catch_up / rate)
         self._chat_interval = chat_interval
         self._chat_free_at: dict[int, float] = {}
         self._paused_until = 0.0

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import Ember, ember_app
+from bot.app import ember_app
 from bot.clock import SystemClock
+from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage, ScheduledPrompt
-from storage.crypto import Cipher
 from storage.uow import Storage
 from tests.e2e.conftest import settings_for
 from tests.fakes.telegram_server import FakeTelegram
@@ -99,13 +99,6 @@ async def test_kill_9_in_the_middle_of_a_fan_out_loses_nothing(
     assert twice <= ambiguous
     assert len(ambiguous) <= 24  # only requests in flight at the kill (concurrency 24)
     assert tg.rate_limited_429s == 0
-
-
-@pytest.fixture
-async def impatient_ember(tg: FakeTelegram, e2e_db: str, key: str) -> AsyncIterator[Ember]:
-    async with ember_app(settings_for(tg, e2e_db, key), tick_seconds=0.5,
-                         read_timeout=1.0) as running:
-        yield running
 
 
 async def test_429_5xx_and_timeouts_lose_nothing(

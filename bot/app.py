@@ -26,11 +26,14 @@ from bot.context import RUNTIME_KEY, EmberContext, HandlerDeps
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.pacing import Pacer
 from bot.delivery.telegram_sender import TelegramSender
+from bot.domain.safety import EscalationPolicy
+from bot.domain.screening import Screener
 from bot.errors import DatabaseBehind
 from bot.intake import Intake
 from bot.services.api import Services
 from bot.services.context import ServiceContext
 from prompts.catalogue import Catalogue, default_catalogue
+from prompts.screening_loader import default_screener
 from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.migrate import is_up_to_date
@@ -52,6 +55,12 @@ class Ember:
     intake: Intake
     scheduler: AsyncIOScheduler
     catalogue: Catalogue
+
+
+def _warm_screener() -> Screener:
+    screener = default_screener()
+    screener.screen("warming up the screener", None)  # compiles lazily-built patterns
+    return screener
 
 
 def file_url(api_url: str) -> str:
@@ -88,6 +97,7 @@ async def ember_app(
     catalogue: Catalogue | None = None,
     tick_seconds: float = 2.0,
     read_timeout: float = 10.0,
+    policy: EscalationPolicy | None = None,
 ) -> AsyncIterator[Ember]:
     """Start Ember; on exit, stop it in reverse order (nothing queued is lost)."""
     clock = clock or SystemClock()
@@ -108,7 +118,10 @@ async def ember_app(
             clock=clock,
             catalogue=catalogue,
             default_timezone=settings.timezone,
+            policy=policy or EscalationPolicy(),
         )
+        # the screener compiles its rules once, here, not on a participant's first message
+        ctx.screener = await asyncio.to_thread(_warm_screener)
         services = Services(ctx)
         intake = Intake(application, storage, clock)
         application.bot_data[RUNTIME_KEY] = HandlerDeps(

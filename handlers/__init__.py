@@ -51,6 +51,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(ChatMemberHandler(schedule.membership, ChatMemberHandler.MY_CHAT_MEMBER))
 
     # 2a. Buttons; every callback re-checks the caller, since callback data can be forged.
+    add(CallbackQueryHandler(therapist.ack_button, pattern=r"^ack:"))
     add(CallbackQueryHandler(schedule.answer, pattern=r"^ans:"))
     add(CallbackQueryHandler(schedule.questionnaire_answer, pattern=r"^q:"))
     add(CallbackQueryHandler(schedule.stop_answer, pattern=r"^stop:(yes|no)$"))
@@ -61,6 +62,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(CommandHandler("help", participant.help_command, filters=private))
     add(CommandHandler("journal", therapist.journal, filters=private))
     add(CommandHandler("participants", therapist.participants, filters=private))
+    add(CommandHandler("ack", therapist.ack_command, filters=private))
+    add(CommandHandler("flags", therapist.flags, filters=private))
     add(CommandHandler("invite", coordinator.invite, filters=private))
     add(CommandHandler("pause", schedule.pause, filters=private))
     add(CommandHandler("resume", schedule.resume, filters=private))

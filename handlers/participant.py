@@ -65,6 +65,8 @@ async def journal_message(update: Update, context: EmberContext) -> None:
     recorded = await context.services.record_journal(person, inbound)
     if not recorded.created:
         return  # this very message was stored before; it has been answered
+    if recorded.tier in ("high", "crisis"):
+        return  # the supportive safety message is already on its way; no "thank you" here
     if recorded.edited:
         await reply(context, sender, text(context, "journal.edited", lang), person=person)
         return

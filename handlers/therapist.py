@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import EmberContext
-from bot.errors import NotFound
+from bot.errors import NotAllowed, NotFound
+from bot.services.safety import Acknowledged
 from handlers.common import for_roles, language, reply, sender_of, text
 from handlers.participant import own_journal
 from storage.models import Person, Role
@@ -74,3 +75,77 @@ async def journal(update: Update, context: EmberContext, person: Person) -> None
         mark = " (edited)" if entry.edited else ""
         lines.append(f"\n{when}{mark}\n{entry.text or '[media]'}")
     await reply(context, sender, "\n".join(lines), person=person, kind="journal")
+
+
+@for_roles(Role.THERAPIST, Role.COORDINATOR)
+async def ack_button(update: Update, context: EmberContext, person: Person) -> None:
+    """The Acknowledge button under an alert: "ack:<alert id>" (checked: data can be forged)."""
+    query = update.callback_query
+    sender = sender_of(update)
+    assert query is not None and sender is not None
+    lang = language(person)
+    raw = (query.data or "").removeprefix("ack:")
+    if not raw.isdigit():
+        await query.answer(context.catalogue.text("alert.ack_denied", lang))
+        return
+    try:
+        done = await context.services.acknowledge(person, alert_id=int(raw))
+    except (NotFound, NotAllowed):
+        await query.answer(context.catalogue.text("alert.ack_denied", lang))
+        return
+    await query.answer()
+    await reply(context, sender, _ack_text(context, lang, done), person=person)
+
+
+@for_roles(Role.THERAPIST, Role.COORDINATOR)
+async def ack_command(update: Update, context: EmberContext, person: Person) -> None:
+    """/ack <flag number>."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    args = context.args or []
+    if not args or not args[0].lstrip("#").isdigit():
+        await reply(context, sender, text(context, "alert.ack_usage", lang), person=person)
+        return
+    try:
+        done = await context.services.acknowledge(person, flag_id=int(args[0].lstrip("#")))
+    except (NotFound, NotAllowed):
+        await reply(context, sender, text(context, "alert.ack_denied", lang), person=person)
+        return
+    await reply(context, sender, _ack_text(context, lang, done), person=person)
+
+
+def _ack_text(context: EmberContext, lang: str, done: Acknowledged) -> str:
+    if done.already_by:
+        return context.catalogue.text(
+            "alert.ack_already", lang, id=done.alert_id, by=done.already_by
+        )
+    return context.catalogue.text(
+        "alert.ack_done", lang, id=done.alert_id, code=done.participant_code, minutes=done.minutes
+    )
+
+
+@for_roles(Role.THERAPIST, Role.COORDINATOR)
+async def flags(update: Update, context: EmberContext, person: Person) -> None:
+    """/flags: open flags of the therapist's participants (coordinators: all)."""
+    sender = sender_of(update)
+    assert sender is not None
+    lang = language(person)
+    rows = await context.services.open_flags(person)
+    if not rows:
+        await reply(context, sender, text(context, "alert.flags_none", lang), person=person)
+        return
+    lines = [context.catalogue.text("alert.flags_header", lang)]
+    for flag, participant in rows:
+        lines.append(
+            context.catalogue.text(
+                "alert.flag_line",
+                lang,
+                id=flag.id,
+                code=participant.code,
+                tier=flag.tier,
+                categories=flag.categories.replace(",", ", "),
+                when=flag.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            )
+        )
+    await reply(context, sender, "\n".join(lines), person=person)

@@ -160,3 +160,23 @@ async def entry_has_earlier_messages(uow: UnitOfWork, message: JournalMessage) -
         .limit(1)
     )
     return earlier is not None
+
+
+async def scale_history(
+    uow: UnitOfWork, participant_id: int, *, before_id: int, limit: int = 14
+) -> list[int]:
+    """The participant's earlier scale answers, oldest first (for a personal baseline)."""
+    rows = (
+        await uow.session.scalars(
+            select(JournalMessage.body_enc)
+            .where(
+                JournalMessage.participant_id == participant_id,
+                JournalMessage.kind == "scale",
+                JournalMessage.id < before_id,
+            )
+            .order_by(JournalMessage.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    values = [uow.cipher.open(enc) for enc in rows if enc]
+    return [int(v) for v in reversed(values) if v.isdigit()]

@@ -313,3 +313,43 @@ class ScheduledPrompt(Base):
     def step_key(self) -> str:
         """The key without its protocol: "<step>@<session id>" (as the planner names it)."""
         return self.key.split(":", 1)[1] if ":" in self.key else self.key
+
+
+class Alert(Base):
+    """A flag sent to people: the assigned therapist first, then escalation until acknowledged."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_escalation", "status", "escalate_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    tier: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(14), default="open")  # or acknowledged
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalation_round: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class Escalation(Base):
+    """One round of escalation of an unacknowledged alert: when, and to whom."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recipients: Mapped[str] = mapped_column(String(400))  # staff codes, comma-separated
+
+
+class ClinicSetting(Base):
+    """Clinic-wide settings changed at run time (e.g. who is on call)."""
+
+    __tablename__ = "clinic_settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -149,3 +149,15 @@ async def next_oneoff_number(uow: UnitOfWork, participant_id: int) -> int:
         )
     )
     return int(n or 0) + 1
+
+
+async def latest_missed_id(uow: UnitOfWork, participant_id: int) -> int | None:
+    return await uow.session.scalar(
+        select(ScheduledPrompt.id)
+        .where(
+            ScheduledPrompt.participant_id == participant_id,
+            ScheduledPrompt.status == PromptStatus.MISSED,
+        )
+        .order_by(ScheduledPrompt.due_at.desc(), ScheduledPrompt.id.desc())
+        .limit(1)
+    )

@@ -7,29 +7,28 @@ imports ``telegram``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.domain.outgoing import Outgoing
+from bot.domain.safety import Signal, scale_signal, silence_signal
 from bot.errors import NotFound
 from bot.services import enrollment, questionnaire_flow, render, scheduling
 from bot.services import journal as journal_service
+from bot.services import safety as safety_service
 from bot.services.context import ServiceContext
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
 from bot.services.replies import enqueue_replies
 from prompts.protocols import list_shipped_protocols, protocol_from_yaml
 from storage import audit, journal, people, schedules
+from storage import safety as safety_store
 from storage.journal import EntryView
-from storage.models import AuditEvent, Person, PersonStatus, PromptStatus, Role, ScheduledPrompt
+from storage.models import AuditEvent, Flag, Person, PersonStatus, PromptStatus, Role
 from storage.outbox import ClaimedMessage
 from storage.uow import UnitOfWork
-
-QuestionnaireHook = Callable[
-    [UnitOfWork, Person, ScheduledPrompt, questionnaire_flow.QuestionnaireStep], Awaitable[None]
-]
 
 
 class Services:
@@ -38,7 +37,6 @@ class Services:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self.after_tick: list[Callable[[scheduling.TickResult], Awaitable[None]]] = []
-        self.on_questionnaire_alerts: list[QuestionnaireHook] = []
 
     @property
     def consent_version(self) -> str:
@@ -81,12 +79,65 @@ class Services:
             return person
 
     async def record_journal(self, participant: Person, message: InboundMessage) -> JournalRecorded:
+        """Store a message and screen it in the same transaction, before any reply."""
+        now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             result = await journal_service.record_message(
-                uow, now=self.ctx.clock.now(), participant=participant, message=message
+                uow, now=now, participant=participant, message=message
             )
+            raised = None
+            if result.created and message.text:
+                raised = await self._screen_and_flag(
+                    uow, participant, message.text, "journal", result.message_id
+                )
             await uow.commit()
-            return result
+        if raised is not None:
+            self.ctx.wake_delivery()
+            return replace(result, tier=raised.tier)
+        return result
+
+    async def _screen_and_flag(
+        self, uow: UnitOfWork, participant: Person, text: str, source: str, source_id: int
+    ) -> safety_service.FlagRaised | None:
+        verdict = self.ctx.screen(text, participant.language)
+        tier = str(verdict["tier"])
+        if tier == "none":
+            return None
+        return await safety_service.raise_flag(
+            uow,
+            now=self.ctx.clock.now(),
+            catalogue=self.ctx.catalogue,
+            policy=self.ctx.policy,
+            participant=participant,
+            tier=tier,
+            categories=[str(c) for c in verdict["categories"]],  # type: ignore[attr-defined]
+            evidence=list(verdict["evidence"]),  # type: ignore[call-overload]
+            source_kind=source,
+            source_id=source_id,
+            text=text,
+        )
+
+    async def raise_signal(
+        self,
+        uow: UnitOfWork,
+        participant: Person,
+        signal: Signal,
+        source: str,
+        source_id: int | None,
+    ) -> safety_service.FlagRaised | None:
+        return await safety_service.raise_flag(
+            uow,
+            now=self.ctx.clock.now(),
+            catalogue=self.ctx.catalogue,
+            policy=self.ctx.policy,
+            participant=participant,
+            tier=signal.tier,
+            categories=signal.categories,
+            evidence=[{"rule": signal.rule}],
+            source_kind=source,
+            source_id=source_id,
+            explanation=signal.explanation,
+        )
 
     async def own_journal(self, participant: Person, n: int) -> list[EntryView]:
         async with self.ctx.uow() as uow:
@@ -190,9 +241,61 @@ class Services:
         sent.missed += later.missed
         assert sent.missed_participants is not None and later.missed_participants is not None
         sent.missed_participants += later.missed_participants
+        if sent.missed_participants:
+            await self._silence_flags(set(sent.missed_participants))
         for hook in self.after_tick:
             await hook(sent)
         return sent
+
+    async def _silence_flags(self, participant_ids: set[int]) -> None:
+        """Several missed prompts in a row: a low flag (for the digest)."""
+        async with self.ctx.uow() as uow:
+            for participant_id in participant_ids:
+                recent = await schedules.recent_statuses(uow, participant_id, 5)
+                signal = silence_signal(recent)
+                participant = await people.by_id(uow, participant_id)
+                if signal is None or participant is None:
+                    continue
+                latest = await schedules.latest_missed_id(uow, participant_id)
+                await self.raise_signal(uow, participant, signal, "silence", latest)
+            await uow.commit()
+
+    async def escalate(self) -> int:
+        """Escalate unacknowledged alerts whose time has come (a scheduler job)."""
+        async with self.ctx.uow() as uow:
+            rounds = await safety_service.escalate_due(
+                uow,
+                now=self.ctx.clock.now(),
+                catalogue=self.ctx.catalogue,
+                policy=self.ctx.policy,
+            )
+            await uow.commit()
+        if rounds:
+            self.ctx.wake_delivery()
+        return rounds
+
+    async def acknowledge(
+        self, staff: Person, *, alert_id: int | None = None, flag_id: int | None = None
+    ) -> safety_service.Acknowledged:
+        async with self.ctx.uow() as uow:
+            if alert_id is not None:
+                result = await safety_service.acknowledge(
+                    uow, now=self.ctx.clock.now(), staff=staff, alert_id=alert_id
+                )
+            else:
+                assert flag_id is not None
+                result = await safety_service.acknowledge_flag(
+                    uow, now=self.ctx.clock.now(), staff=staff, flag_id=flag_id
+                )
+            await uow.commit()
+        return result
+
+    async def open_flags(self, staff: Person) -> list[tuple[Flag, Person]]:
+        async with self.ctx.uow() as uow:
+            ids = None
+            if staff.role == Role.THERAPIST:
+                ids = [p.id for p in await people.participants_of(uow, staff.id)]
+            return list(await safety_store.open_flags(uow, ids))
 
     async def pause(self, participant: Person, duration: timedelta | None) -> Person:
         async with self.ctx.uow() as uow:
@@ -251,7 +354,23 @@ class Services:
                 uow, now=now, participant=participant, message=inbound, prompt_id=prompt.id
             )
             journal_service.mark_answered(prompt, now)
+            raised = None
+            if recorded.created and prompt.kind == "scale":
+                earlier = await journal.scale_history(
+                    uow, participant.id, before_id=recorded.message_id
+                )
+                signal = scale_signal(int(label), earlier)
+                if signal is not None:
+                    raised = await self.raise_signal(
+                        uow, participant, signal, "scale", recorded.message_id
+                    )
+            elif recorded.created:
+                raised = await self._screen_and_flag(
+                    uow, participant, label, "choice", recorded.message_id
+                )
             await uow.commit()
+        if raised is not None:
+            self.ctx.wake_delivery()
         return ButtonAnswer("recorded", label=label, prompt_kind=prompt.kind, recorded=recorded)
 
     async def delivery_failed(self, message: ClaimedMessage, error: DeliveryError) -> None:
@@ -421,8 +540,11 @@ class Services:
                 await journal_service.record_message(
                     uow, now=now, participant=participant, message=inbound, prompt_id=prompt.id
                 )
-            for hook in self.on_questionnaire_alerts:
-                await hook(uow, participant, prompt, step)
+            for alert in step.new_alerts:
+                signal = Signal(
+                    alert.tier, (alert.category,), f"questionnaire.{alert.rule_id}", alert.reason
+                )
+                await self.raise_signal(uow, participant, signal, "questionnaire", prompt.id)
             await uow.commit()
         self.ctx.wake_delivery()
         return step

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.domain.safety import EscalationPolicy
+from bot.domain.screening import Screener
 from prompts.catalogue import Catalogue
 from storage.uow import Storage, UnitOfWork
 
@@ -22,6 +24,16 @@ class ServiceContext:
     invitation_ttl: timedelta = timedelta(days=7)
     bot_username: str = "ember_bot"
     wake_delivery: Callable[[], None] = field(default=lambda: None)
+    screener: Screener | None = None  # None: the shipped rules (prompts/screening)
+    policy: EscalationPolicy = field(default_factory=EscalationPolicy)
+
+    def screen(self, text: str, lang: str | None) -> dict[str, object]:
+        """The screener's verdict on ``text`` as plain data."""
+        if self.screener is None:
+            from prompts.screening_loader import default_screener
+
+            self.screener = default_screener()
+        return self.screener.screen(text, lang).as_json()
 
     def uow(self) -> UnitOfWork:
         return self.storage.uow()

@@ -21,6 +21,7 @@ class JournalRecorded:
     continued: bool  # True: added to an entry that was already open
     edited: bool = False
     prompt_id: int | None = None  # the prompt this message answers, if any
+    tier: str = "none"  # what screening found (never shown to the participant)
 
 
 async def record_message(

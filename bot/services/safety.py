@@ -1,0 +1,449 @@
+"""Raising flags, alerting the care team, escalating until someone acknowledges (SPEC §5).
+
+Every signal (the screener's verdict on a text, a scale answer, silence, a questionnaire
+item) goes through :func:`raise_flag`. Alerts and safety messages are ordinary outbox rows,
+so they share the outbox's promises: stored before anything is sent, retried, never lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.outgoing import Button, Outgoing
+from bot.domain.protocol import parse_quiet_hours
+from bot.domain.safety import EscalationPolicy, actions_for, rank
+from bot.domain.schedule import next_allowed_time
+from bot.errors import NotAllowed, NotFound
+from prompts.catalogue import Catalogue, crisis_text
+from storage import audit, outbox, people, safety
+from storage.models import Alert, AuditEvent, Escalation, Flag, Person, Role
+from storage.uow import UnitOfWork
+
+ALERT_PRIORITY = 10  # before everything else in the outbox
+SAFETY_PRIORITY = 9
+EXCERPT_CHARS = 240
+ONCALL_KEY = "oncall"
+
+
+@dataclass(frozen=True)
+class FlagRaised:
+    flag_id: int
+    tier: str
+    alert_id: int | None
+    safety_message: bool
+
+
+def evidence_excerpt(text: str | None, evidence: Sequence[dict[str, object]]) -> str:
+    """The matched spans with a little context, so the therapist sees why."""
+    if not text:
+        return ""
+    spans = sorted(
+        (int(e["span"][0]), int(e["span"][1]))  # type: ignore[index]
+        for e in evidence
+        if isinstance(e.get("span"), list | tuple)
+    )
+    if not spans:
+        return text[:EXCERPT_CHARS]
+    start = max(0, spans[0][0] - 80)
+    end = min(len(text), max(s[1] for s in spans) + 80)
+    excerpt = text[start:end]
+    if len(excerpt) > EXCERPT_CHARS:
+        excerpt = excerpt[:EXCERPT_CHARS]
+    return ("…" if start else "") + excerpt.strip() + ("…" if end < len(text) else "")
+
+
+async def raise_flag(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    catalogue: Catalogue,
+    policy: EscalationPolicy,
+    participant: Person,
+    tier: str,
+    categories: Sequence[str],
+    evidence: Sequence[dict[str, object]],
+    source_kind: str,
+    source_id: int | None,
+    text: str | None = None,
+    explanation: str | None = None,
+) -> FlagRaised | None:
+    """Record a flag and act on its tier; None for tier "none" or a source already flagged."""
+    if tier == "none":
+        return None
+    earlier = await safety.existing_flag(uow, participant.id, source_kind, source_id)
+    if earlier is not None and rank(earlier.tier) >= rank(tier):
+        return None  # a replay, or an edit that did not make things worse
+    excerpt = evidence_excerpt(text, evidence) if text else ""
+    flag = Flag(
+        participant_id=participant.id,
+        source_kind=source_kind,
+        source_id=source_id,
+        tier=tier,
+        categories=",".join(sorted(set(categories))),
+        evidence_enc=uow.cipher.seal(
+            json.dumps(
+                {"evidence": list(evidence), "excerpt": excerpt, "explanation": explanation},
+                ensure_ascii=False,
+                default=str,
+            )
+        ),
+        status="open",
+        created_at=now,
+    )
+    await safety.add(uow, flag)
+    await audit.record(
+        uow,
+        AuditEvent(
+            at=now,
+            actor="system",
+            action="flag.raised",
+            subject_id=participant.id,
+            detail=f"flag #{flag.id} {tier}",
+        ),
+    )
+    actions = actions_for(tier)
+    sent_safety = False
+    if actions.safety_message and participant.chat_id is not None:
+        sent_safety = await _safety_message(uow, now, catalogue, participant, flag)
+    alert_id = None
+    if actions.alert_therapist:
+        alert = await _alert_therapist(
+            uow,
+            now,
+            catalogue,
+            policy,
+            participant,
+            flag,
+            excerpt,
+            explanation,
+            actions.respect_quiet_hours,
+        )
+        alert_id = alert.id
+    return FlagRaised(flag.id, tier, alert_id, sent_safety)
+
+
+async def _safety_message(
+    uow: UnitOfWork, now: datetime, catalogue: Catalogue, participant: Person, flag: Flag
+) -> bool:
+    assert participant.chat_id is not None
+    lang = participant.language or "en"
+    body = catalogue.text(
+        f"safety.{flag.tier}",
+        lang,
+        crisis=crisis_text(catalogue, lang, participant.locale, participant.timezone),
+    )
+    # one safety message per participant per tier per half hour: support, not a flood
+    window = now.strftime("%Y%m%d%H") + ("a" if now.minute < 30 else "b")
+    return await outbox.enqueue(
+        uow,
+        key=f"safety:{participant.id}:{flag.tier}:{window}",
+        chat_id=participant.chat_id,
+        message=Outgoing(body),
+        kind="safety",
+        now=now,
+        person_id=participant.id,
+        priority=SAFETY_PRIORITY,
+    )
+
+
+def alert_message(
+    catalogue: Catalogue,
+    lang: str,
+    alert: Alert,
+    participant: Person,
+    flag: Flag,
+    excerpt: str,
+    explanation: str | None,
+    extra: str | None = None,
+) -> Outgoing:
+    lines = [
+        catalogue.text("alert.header", lang, tier=flag.tier.upper(), code=participant.code),
+        catalogue.text(
+            "alert.categories", lang, categories=flag.categories.replace(",", ", ") or "—"
+        ),
+    ]
+    if excerpt:
+        lines.append(catalogue.text("alert.evidence", lang, excerpt=excerpt))
+    if explanation:
+        lines.append(catalogue.text("alert.signal", lang, explanation=explanation))
+    lines.append(
+        catalogue.text(
+            "alert.source",
+            lang,
+            source=flag.source_kind,
+            when=flag.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    )
+    if extra:
+        lines.append(extra)
+    button = Button(catalogue.text("alert.ack_button", lang), f"ack:{alert.id}")
+    return Outgoing("\n".join(lines), buttons=((button,),))
+
+
+async def _alert_therapist(
+    uow: UnitOfWork,
+    now: datetime,
+    catalogue: Catalogue,
+    policy: EscalationPolicy,
+    participant: Person,
+    flag: Flag,
+    excerpt: str,
+    explanation: str | None,
+    respect_quiet: bool,
+) -> Alert:
+    delay = policy.escalate_after(flag.tier)
+    alert = Alert(
+        flag_id=flag.id,
+        participant_id=participant.id,
+        tier=flag.tier,
+        status="open",
+        created_at=now,
+        escalate_at=now + delay if delay else None,
+        escalation_round=0,
+    )
+    await safety.add(uow, alert)
+    therapist = (
+        await people.by_id(uow, participant.therapist_id) if participant.therapist_id else None
+    )
+    if therapist is None or therapist.chat_id is None:
+        if delay is not None:
+            alert.escalate_at = now  # nobody to tell first: escalate at the next tick
+        else:
+            await _send_alert(
+                uow,
+                now,
+                catalogue,
+                alert,
+                participant,
+                flag,
+                excerpt,
+                explanation,
+                await coordinators(uow),
+                round_=0,
+            )
+        return alert
+    await _send_alert(
+        uow,
+        now,
+        catalogue,
+        alert,
+        participant,
+        flag,
+        excerpt,
+        explanation,
+        [therapist],
+        round_=0,
+        respect_quiet=respect_quiet,
+    )
+    return alert
+
+
+async def _send_alert(
+    uow: UnitOfWork,
+    now: datetime,
+    catalogue: Catalogue,
+    alert: Alert,
+    participant: Person,
+    flag: Flag,
+    excerpt: str,
+    explanation: str | None,
+    recipients: Sequence[Person],
+    *,
+    round_: int,
+    respect_quiet: bool = False,
+    extra: str | None = None,
+) -> None:
+    for person in recipients:
+        if person.chat_id is None:
+            continue
+        not_before = now
+        if respect_quiet and person.quiet_hours:
+            not_before = next_allowed_time(
+                now, parse_quiet_hours(person.quiet_hours), person.timezone
+            )
+        message = alert_message(
+            catalogue,
+            person.language or "en",
+            alert,
+            participant,
+            flag,
+            excerpt,
+            explanation,
+            extra,
+        )
+        await outbox.enqueue(
+            uow,
+            key=f"alert:{alert.id}:{round_}:{person.id}",
+            chat_id=person.chat_id,
+            message=message,
+            kind="alert",
+            now=now,
+            not_before=not_before,
+            person_id=person.id,
+            priority=ALERT_PRIORITY,
+        )
+
+
+async def coordinators(uow: UnitOfWork) -> list[Person]:
+    return list(await people.with_role(uow, Role.COORDINATOR, reachable=True))
+
+
+async def escalation_recipients(uow: UnitOfWork, participant: Person) -> list[Person]:
+    """The assigned therapist again, their backup, whoever is on call, and the coordinators."""
+    found: dict[int, Person] = {}
+    therapist = (
+        await people.by_id(uow, participant.therapist_id) if participant.therapist_id else None
+    )
+    candidates: list[Person | None] = [therapist]
+    if therapist is not None and therapist.backup_id is not None:
+        candidates.append(await people.by_id(uow, therapist.backup_id))
+    oncall_code = await safety.get_setting(uow, ONCALL_KEY)
+    if oncall_code:
+        candidates.append(await people.by_code(uow, oncall_code))
+    candidates.extend(await coordinators(uow))
+    for person in candidates:
+        if person is not None and person.chat_id is not None and person.status == "active":
+            found.setdefault(person.id, person)
+    return list(found.values())
+
+
+async def escalate_due(
+    uow: UnitOfWork, *, now: datetime, catalogue: Catalogue, policy: EscalationPolicy
+) -> int:
+    """Escalate every unacknowledged alert whose time has come; returns how many rounds."""
+    rounds = 0
+    for alert in await safety.due_escalations(uow, now):
+        flag = await safety.flag_by_id(uow, alert.flag_id)
+        participant = await people.by_id(uow, alert.participant_id)
+        assert flag is not None and participant is not None
+        alert.escalation_round += 1
+        recipients = await escalation_recipients(uow, participant)
+        details = json.loads(uow.cipher.open(flag.evidence_enc)) if flag.evidence_enc else {}
+        therapist = (
+            await people.by_id(uow, participant.therapist_id) if participant.therapist_id else None
+        )
+        minutes = int((now - alert.created_at).total_seconds() // 60)
+        extra = catalogue.text(
+            "alert.escalated",
+            "en",
+            round=alert.escalation_round,
+            minutes=minutes,
+            therapist=therapist.code if therapist else "none",
+        )
+        await _send_alert(
+            uow,
+            now,
+            catalogue,
+            alert,
+            participant,
+            flag,
+            str(details.get("excerpt") or ""),
+            details.get("explanation"),
+            recipients,
+            round_=alert.escalation_round,
+            extra=extra,
+        )
+        await safety.add(
+            uow,
+            Escalation(
+                alert_id=alert.id,
+                round=alert.escalation_round,
+                at=now,
+                recipients=",".join(p.code for p in recipients)[:400],
+            ),
+        )
+        delay = policy.escalate_after(alert.tier) or timedelta(minutes=15)
+        alert.escalate_at = now + delay
+        await audit.record(
+            uow,
+            AuditEvent(
+                at=now,
+                actor="system",
+                action="alert.escalated",
+                subject_id=participant.id,
+                detail=f"alert #{alert.id} round {alert.escalation_round}",
+            ),
+        )
+        rounds += 1
+    await uow.flush()
+    return rounds
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    alert_id: int
+    participant_code: str
+    minutes: int
+    already_by: str | None = None
+
+
+async def may_acknowledge(uow: UnitOfWork, staff: Person, participant: Person) -> bool:
+    if staff.role == Role.COORDINATOR:
+        return True
+    if staff.role != Role.THERAPIST:
+        return False
+    if participant.therapist_id == staff.id:
+        return True
+    therapist = (
+        await people.by_id(uow, participant.therapist_id) if participant.therapist_id else None
+    )
+    if therapist is not None and therapist.backup_id == staff.id:
+        return True
+    return await safety.get_setting(uow, ONCALL_KEY) == staff.code
+
+
+async def acknowledge(
+    uow: UnitOfWork, *, now: datetime, staff: Person, alert_id: int
+) -> Acknowledged:
+    """Stop an alert's escalation; the flag is acknowledged too. Checks who is asking."""
+    alert = await safety.alert_by_id(uow, alert_id)
+    if alert is None:
+        raise NotFound(f"alert {alert_id}")
+    participant = await people.by_id(uow, alert.participant_id)
+    assert participant is not None
+    if not await may_acknowledge(uow, staff, participant):
+        raise NotAllowed("not your participant")
+    minutes = int((now - alert.created_at).total_seconds() // 60)
+    if alert.status == "acknowledged":
+        by = await people.by_id(uow, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+        return Acknowledged(alert.id, participant.code, minutes, by.code if by else "someone")
+    alert.status, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", now, staff.id
+    alert.escalate_at = None
+    flag = await safety.flag_by_id(uow, alert.flag_id)
+    if flag is not None and flag.status == "open":
+        flag.status, flag.acknowledged_at, flag.acknowledged_by_id = "acknowledged", now, staff.id
+    await audit.record(
+        uow,
+        AuditEvent(
+            at=now,
+            actor=staff.code,
+            actor_id=staff.id,
+            action="alert.acknowledged",
+            subject_id=participant.id,
+            detail=f"alert #{alert.id} after {minutes} min",
+        ),
+    )
+    return Acknowledged(alert.id, participant.code, minutes)
+
+
+async def acknowledge_flag(
+    uow: UnitOfWork, *, now: datetime, staff: Person, flag_id: int
+) -> Acknowledged:
+    """/ack <flag>: acknowledges the flag and every alert raised for it."""
+    flag = await safety.flag_by_id(uow, flag_id)
+    if flag is None:
+        raise NotFound(f"flag {flag_id}")
+    participant = await people.by_id(uow, flag.participant_id)
+    assert participant is not None
+    if not await may_acknowledge(uow, staff, participant):
+        raise NotFound(f"flag {flag_id}")  # not enumerable by others
+    result: Acknowledged | None = None
+    for alert in await safety.alerts_of_flag(uow, flag_id):
+        result = await acknowledge(uow, now=now, staff=staff, alert_id=alert.id)
+    if flag.status == "open":
+        flag.status, flag.acknowledged_at, flag.acknowledged_by_id = "acknowledged", now, staff.id
+    minutes = int((now - flag.created_at).total_seconds() // 60)
+    return result or Acknowledged(0, participant.code, minutes)

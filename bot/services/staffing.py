@@ -1,0 +1,67 @@
+"""Therapist settings (backup, digest time, quiet hours, zone) and who is on call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.protocol import parse_quiet_hours, parse_time_of_day
+from bot.errors import NotFound
+from bot.services.safety import ONCALL_KEY
+from storage import audit, people, safety
+from storage.models import AuditEvent, Person, Role
+from storage.uow import UnitOfWork
+
+
+async def therapist(uow: UnitOfWork, code: str) -> Person:
+    found = await people.by_code(uow, code)
+    if found is None or found.role != Role.THERAPIST:
+        raise NotFound(f"no therapist with code {code.upper()}")
+    return found
+
+
+async def set_therapist(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    code: str,
+    backup: str | None = None,
+    digest_at: str | None = None,
+    quiet: str | None = None,
+    tz: str | None = None,
+    actor: str = "cli",
+) -> Person:
+    """Change a therapist's settings; each value is checked before anything changes."""
+    person = await therapist(uow, code)
+    backup_person = await therapist(uow, backup) if backup else None
+    if backup_person is not None and backup_person.id == person.id:
+        raise ValueError("a therapist cannot be their own backup")
+    if digest_at is not None:
+        parse_time_of_day(digest_at)
+    if quiet is not None and quiet.lower() != "none":
+        parse_quiet_hours(quiet)
+    if tz is not None:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{tz!r} is not an IANA time zone like Europe/Berlin") from None
+    if backup_person is not None:
+        person.backup_id = backup_person.id
+    if digest_at is not None:
+        person.digest_at = digest_at
+    if quiet is not None:
+        person.quiet_hours = None if quiet.lower() == "none" else quiet
+    if tz is not None:
+        person.timezone = tz
+    await audit.record(uow, AuditEvent(at=now, actor=actor, action="therapist.set",
+                                       subject_id=person.id))
+    return person
+
+
+async def set_oncall(uow: UnitOfWork, *, now: datetime, code: str, actor: str = "cli") -> Person:
+    """Who receives escalations now (besides the backup and the coordinators)."""
+    person = await therapist(uow, code)
+    await safety.set_setting(uow, ONCALL_KEY, person.code, now)
+    await audit.record(uow, AuditEvent(at=now, actor=actor, action="oncall.set",
+                                       subject_id=person.id))
+    return person

@@ -39,37 +39,91 @@ class Population:
     due_at: datetime
 
 
-async def populate(storage: Storage, *, participants: int, now: datetime,
-                   due_in: timedelta = timedelta(seconds=3)) -> Population:
+async def populate(
+    storage: Storage, *, participants: int, now: datetime, due_in: timedelta = timedelta(seconds=3)
+) -> Population:
     """``participants`` consented participants of one therapist, each with one prompt due at
     ``now + due_in``."""
     version = default_catalogue().text("consent.version")
     ids = [FIRST_PARTICIPANT_ID + i for i in range(participants)]
     async with storage.uow() as uow:
-        therapist = Person(role=Role.THERAPIST, code="T-01", display_name="Dr. Bench",
-                           telegram_user_id=THERAPIST_CHAT, chat_id=THERAPIST_CHAT,
-                           timezone="UTC", language="en", status=PersonStatus.ACTIVE,
-                           created_at=now, enrolled_at=now)
+        therapist = Person(
+            role=Role.THERAPIST,
+            code="T-01",
+            display_name="Dr. Bench",
+            telegram_user_id=THERAPIST_CHAT,
+            chat_id=THERAPIST_CHAT,
+            timezone="UTC",
+            language="en",
+            status=PersonStatus.ACTIVE,
+            created_at=now,
+            enrolled_at=now,
+        )
         uow.session.add(therapist)
         await uow.flush()
         after = f"{int(due_in.total_seconds())}s"
-        await scheduling.load_protocol(uow, now=now, source=ONE_PROMPT_PROTOCOL.format(
-            after=after), source_name="population")
+        await scheduling.load_protocol(
+            uow, now=now, source=ONE_PROMPT_PROTOCOL.format(after=after), source_name="population"
+        )
         for n, tid in enumerate(ids):
-            uow.session.add(Person(
-                role=Role.PARTICIPANT, code=f"P-{n:05d}", telegram_user_id=tid, chat_id=tid,
-                timezone="UTC", language="en", status=PersonStatus.ACTIVE,
-                therapist_id=therapist.id, consent_version=version, consented_at=now,
-                created_at=now, enrolled_at=now, protocol_id="fanout",
-            ))
+            uow.session.add(
+                Person(
+                    role=Role.PARTICIPANT,
+                    code=f"P-{n:05d}",
+                    telegram_user_id=tid,
+                    chat_id=tid,
+                    timezone="UTC",
+                    language="en",
+                    status=PersonStatus.ACTIVE,
+                    therapist_id=therapist.id,
+                    consent_version=version,
+                    consented_at=now,
+                    created_at=now,
+                    enrolled_at=now,
+                    protocol_id="fanout",
+                )
+            )
         await uow.commit()
     async with storage.uow() as uow:
         from sqlalchemy import select
 
-        rows = (await uow.session.scalars(
-            select(Person).where(Person.role == Role.PARTICIPANT))).all()
+        rows = (
+            await uow.session.scalars(select(Person).where(Person.role == Role.PARTICIPANT))
+        ).all()
         for participant in rows:
-            await scheduling.add_session(uow, now=now, participant=participant, kind="dosing",
-                                         starts_at=now)
+            await scheduling.add_session(
+                uow, now=now, participant=participant, kind="dosing", starts_at=now
+            )
         await uow.commit()
     return Population(ids, THERAPIST_CHAT, now + due_in)
+
+
+async def populate_caseloads(storage: Storage, *, therapists: int, participants: int,
+                             now: datetime) -> dict[int, int]:
+    """Consented participants spread over ``therapists``; returns participant → therapist
+    (Telegram ids, which are also the chat ids)."""
+    version = default_catalogue().text("consent.version")
+    pairs: dict[int, int] = {}
+    async with storage.uow() as uow:
+        staff = []
+        for t in range(therapists):
+            person = Person(role=Role.THERAPIST, code=f"T-{t:03d}", display_name=f"Dr. {t}",
+                            telegram_user_id=THERAPIST_CHAT + t, chat_id=THERAPIST_CHAT + t,
+                            timezone="UTC", language="en", status=PersonStatus.ACTIVE,
+                            created_at=now, enrolled_at=now)
+            uow.session.add(person)
+            staff.append(person)
+        await uow.flush()
+        for n in range(participants):
+            tid = FIRST_PARTICIPANT_ID + n
+            therapist = staff[n % therapists]
+            uow.session.add(Person(
+                role=Role.PARTICIPANT, code=f"P-{n:05d}", telegram_user_id=tid, chat_id=tid,
+                timezone="Europe/Berlin", language="en", status=PersonStatus.ACTIVE,
+                therapist_id=therapist.id, consent_version=version, consented_at=now,
+                created_at=now, enrolled_at=now,
+            ))
+            assert therapist.chat_id is not None
+            pairs[tid] = therapist.chat_id
+        await uow.commit()
+    return pairs

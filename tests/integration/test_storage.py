@@ -235,3 +235,67 @@ class TestOutbox:
             }
         assert again["in-flight"].ambiguous and again["in-flight"].attempts == 2
         assert not again["held"].ambiguous and again["held"].attempts == 1
+
+
+@pytest.mark.parametrize("ttl_days", [7])
+class TestInvitations:
+    async def test_a_code_binds_once(
+        self, storage: Storage, clock: FakeClock, ttl_days: int
+    ) -> None:
+        from bot.errors import AccountHasRole, InvitationExpired, InvitationUnknown, InvitationUsed
+
+        async with storage.uow() as uow:
+            await enrollment.invite(
+                uow, now=clock.now(), role=Role.THERAPIST, code="T-01", timezone="UTC"
+            )
+            inv = await enrollment.invite(
+                uow,
+                now=clock.now(),
+                role=Role.PARTICIPANT,
+                code="P-1",
+                timezone="UTC",
+                therapist_code="T-01",
+                ttl=timedelta(days=ttl_days),
+            )
+            late = await enrollment.invite(
+                uow,
+                now=clock.now(),
+                role=Role.COORDINATOR,
+                code="C-01",
+                timezone="UTC",
+                ttl=timedelta(hours=1),
+            )
+            await uow.commit()
+        async with storage.uow() as uow:
+            row = await people.invitation_by_hash(uow, enrollment.hash_code(inv.raw_code))
+            assert row is not None and inv.raw_code not in row.code_hash
+            with pytest.raises(InvitationUnknown):
+                await enrollment.redeem(
+                    uow, now=clock.now(), raw_code="nope-nope-nope", telegram_user_id=1, chat_id=1
+                )
+            p = await enrollment.redeem(
+                uow, now=clock.now(), raw_code=inv.raw_code, telegram_user_id=1, chat_id=1
+            )
+            assert p.status == "consent_pending"
+            # the same account again is harmless; another account is refused
+            await enrollment.redeem(
+                uow, now=clock.now(), raw_code=inv.raw_code, telegram_user_id=1, chat_id=1
+            )
+            with pytest.raises(InvitationUsed):
+                await enrollment.redeem(
+                    uow, now=clock.now(), raw_code=inv.raw_code, telegram_user_id=2, chat_id=2
+                )
+            clock.advance(timedelta(hours=2))
+            with pytest.raises(InvitationExpired):
+                await enrollment.redeem(
+                    uow, now=clock.now(), raw_code=late.raw_code, telegram_user_id=3, chat_id=3
+                )
+            await uow.commit()
+        async with storage.uow() as uow:
+            other = await enrollment.invite(
+                uow, now=clock.now(), role=Role.COORDINATOR, code="C-02", timezone="UTC"
+            )
+            with pytest.raises(AccountHasRole):
+                await enrollment.redeem(
+                    uow, now=clock.now(), raw_code=other.raw_code, telegram_user_id=1, chat_id=1
+                )

@@ -77,7 +77,7 @@ class Verdict:
     categories: tuple[str, ...]
     evidence: tuple[Evidence, ...]
 
-    def as_json(self, id: str | None = None) -> dict[str, object]:  # noqa: A002 - SPEC name
+    def as_json(self, id: str | None = None) -> dict[str, object]:
         """The verdict as the JSON object ``ember screen`` prints (SPEC §7)."""
         return {
             "id": id,
@@ -91,7 +91,7 @@ class Verdict:
 
 
 Position = Literal["before", "after", "any"]
-Scope = Literal["clause", "sentence", "text"]
+Scope = Literal["clause", "segment", "sentence", "text"]
 
 
 @dataclass(frozen=True)

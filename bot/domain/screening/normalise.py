@@ -40,14 +40,29 @@ _PUNCTUATION = {
 }
 
 # Characters typed in place of letters. "1" reads as "i" unless "l" makes a known word.
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
-                       "@": "a", "$": "s", "!": "i", "|": "l", "€": "e"})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "€": "e",
+    }
+)
 _LEET_L = str.maketrans({"1": "l"})
 _LEET_CHARS = "013457@$!|€"
 _ASCII_TABLE = str.maketrans(
     {**{i: " " for i in range(32) if chr(i) not in "\n\t\r"}, ord("`"): "'", 127: " "}
 )
 
+# Runs of blanks (two or more, or any tab or odd space) become one space; lines stay.
+_LOOSE_SPACE = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")
 _SPACED = re.compile(r"(?<![^\W_])(?:[^\W_][ .\-_*~]){3,}[^\W_](?![^\W_])")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 _LEET_TOKEN = re.compile(
@@ -60,10 +75,32 @@ _OBFUSCATION_GATE = re.compile(
 
 # Keyboard neighbours and sound-alikes: the substitutions a bounded fuzzy match allows.
 _NEIGHBOURS = {
-    "q": "wa", "w": "qes", "e": "wrdi", "r": "etf", "t": "ryg", "y": "tuhi", "u": "yij",
-    "i": "uoke", "o": "ipl", "p": "ol", "a": "qsz", "s": "awdzc", "d": "sefc", "f": "drg",
-    "g": "fth", "h": "gyj", "j": "huk", "k": "jilc", "l": "kop", "z": "asx", "x": "zsc",
-    "c": "xvdsk", "v": "cfb", "b": "vgn", "n": "bhm", "m": "nj",
+    "q": "wa",
+    "w": "qes",
+    "e": "wrdi",
+    "r": "etf",
+    "t": "ryg",
+    "y": "tuhi",
+    "u": "yij",
+    "i": "uoke",
+    "o": "ipl",
+    "p": "ol",
+    "a": "qsz",
+    "s": "awdzc",
+    "d": "sefc",
+    "f": "drg",
+    "g": "fth",
+    "h": "gyj",
+    "j": "huk",
+    "k": "jilc",
+    "l": "kop",
+    "z": "asx",
+    "x": "zsc",
+    "c": "xvdsk",
+    "v": "cfb",
+    "b": "vgn",
+    "n": "bhm",
+    "m": "nj",
 }
 
 
@@ -215,6 +252,9 @@ class Normaliser:
 
     def normalise(self, text: str) -> NormalisedText:
         result = self._fold(text)
+        if _LOOSE_SPACE.search(result.text):
+            edits = [(m.start(), m.end(), " ") for m in _LOOSE_SPACE.finditer(result.text)]
+            result = result.rewrite(edits)
         if _OBFUSCATION_GATE.search(result.text):
             result = self._unspace(result)
             result = self._unleet(result)

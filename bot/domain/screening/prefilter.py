@@ -32,13 +32,85 @@ _MAX_SET = 48  # literal alternatives tracked per run before giving up on exactn
 _MAX_LEN = 40
 
 
+# Words so common that an anchor made only of them would let almost every text through.
+_COMMON_WORDS = frozenset(
+    [
+        "i",
+        "im",
+        "i'm",
+        "am",
+        "me",
+        "my",
+        "the",
+        "a",
+        "an",
+        "to",
+        "and",
+        "or",
+        "will",
+        "'ll",
+        "ll",
+        "not",
+        "no",
+        "was",
+        "got",
+        "get",
+        "had",
+        "did",
+        "feel",
+        "felt",
+        "want",
+        "wish",
+        "like",
+        "need",
+        "have",
+        "has",
+        "is",
+        "are",
+        "be",
+        "been",
+        "just",
+        "so",
+        "he",
+        "she",
+        "they",
+        "it",
+        "on",
+        "of",
+        "in",
+        "at",
+        "for",
+        "with",
+        "you",
+        "we",
+        "this",
+        "that",
+        "do",
+        "don't",
+        "can",
+        "can't",
+        "would",
+        "could",
+        "should",
+    ]
+)
+
+
 def anchors(pattern: str) -> frozenset[str] | None:
     """Literal strings one of which every match of ``pattern`` contains, or ``None``."""
     parsed = _parser.parse(pattern)
     found = _necessary(list(parsed))
-    if not found or min(len(s) for s in found) < 2:
+    if not found or min(_weight(s) for s in found) < 2:
         return None
     return found
+
+
+def _weight(s: str) -> float:
+    """How selective an anchor is: its letters, less for common words, more if rare."""
+    core = s.strip()
+    if core in _COMMON_WORDS:
+        return 0.5
+    return len(core) + (3 if not core.isascii() else 0)
 
 
 def _minimise(strings: Iterable[str]) -> frozenset[str]:
@@ -51,8 +123,8 @@ def _minimise(strings: Iterable[str]) -> frozenset[str]:
     return frozenset(kept)
 
 
-def _score(candidate: frozenset[str]) -> tuple[int, int]:
-    return (min(len(s) for s in candidate), -len(candidate))
+def _score(candidate: frozenset[str]) -> tuple[float, int]:
+    return (min(_weight(s) for s in candidate), -len(candidate))
 
 
 def _exact(items: Sequence[tuple[Any, Any]]) -> set[str] | None:
@@ -123,6 +195,7 @@ def _necessary(items: Sequence[tuple[Any, Any]]) -> frozenset[str] | None:
         if run and "" not in run:
             candidates.append(_minimise(run))
 
+    previous: set[str] | None = None
     for op, av in items:
         item = _exact_item(op, av)
         if item is not None:
@@ -132,12 +205,25 @@ def _necessary(items: Sequence[tuple[Any, Any]]) -> frozenset[str] | None:
                 run = set(item)
             else:
                 run = combined
+            previous = run
             continue
         close_run()
         run = {""}
+        if op in _REPEATS and av[0] >= 1:
+            # "l+" is at least one "l": the text before it runs into one copy of the
+            # body, and the last copy runs into whatever follows.
+            body = _exact(list(av[2]))
+            if body is not None and "" not in body:
+                combined = {a + b for a in (previous or {""}) for b in body}
+                if len(combined) <= _MAX_SET:
+                    candidates.append(_minimise(combined))
+                run = set(body)
+                previous = None
+                continue
         sub = _necessary_item(op, av)
         if sub:
             candidates.append(sub)
+        previous = None
     close_run()
     if not candidates:
         return None
@@ -190,7 +276,7 @@ class Gate:
         self._keys = dict(anchor_keys)
         self._typos = dict(typos)
         words = set(self._keys) | set(self._typos)
-        self._regex = re.compile("(?=(" + trie_regex(words) + "))") if words else None
+        self._regex = re.compile(trie_regex(words)) if words else None
 
     def scan(self, text: str) -> tuple[set[int], list[tuple[int, int, str]]]:
         """Indices of rules whose anchors occur; misspelt words as ``(start, end, fix)``."""
@@ -200,10 +286,16 @@ class Gate:
             return hits, typos
         keys, typo_map = self._keys, self._typos
         last_typo_end = -1
-        for m in self._regex.finditer(text):
-            found = m.group(1)
+        search = self._regex.search
+        start = 0
+        while True:
+            m = search(text, start)
+            if m is None:
+                break
+            found = m.group()
             pos = m.start()
-            for n in range(len(found), 1, -1):
+            start = pos + 1
+            for n in range(len(found), 0, -1):
                 prefix = found[:n] if n < len(found) else found
                 rules = keys.get(prefix)
                 if rules:

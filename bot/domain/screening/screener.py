@@ -16,7 +16,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .model import COMMON, Evidence, Frame, Language, Rule, RuleSet, ScreeningRuleError, Tier, Verdict
+from .model import (
+    COMMON,
+    Evidence,
+    Frame,
+    Language,
+    Rule,
+    RuleSet,
+    ScreeningRuleError,
+    Tier,
+    Verdict,
+)
 from .normalise import NormalisedText, Normaliser, fold_pattern, typo_variants
 from .prefilter import Gate, anchors
 
@@ -31,8 +41,11 @@ _MIN_TYPO_VARIANT = 5
 
 
 def whole_words(pattern: str) -> str:
-    """Wrap a pattern so it matches whole words only ("kill" not inside "skill")."""
-    return rf"(?<![^\W_])(?:{pattern})(?![^\W_])"
+    """Wrap a pattern so it matches whole words only ("kill" not inside "skill").
+
+    A match that starts (or ends) with punctuation or an emoji needs no boundary there.
+    """
+    return rf"(?:(?<![^\W_])|(?![^\W_]))(?:{pattern})(?:(?![^\W_])|(?<![^\W_]))"
 
 
 def compile_pattern(pattern: str, language: str) -> re.Pattern[str]:
@@ -63,6 +76,7 @@ class _CompiledLanguage:
     clause: re.Pattern[str]
     segment: re.Pattern[str]
     self_words: re.Pattern[str] | None
+    function_words: re.Pattern[str] | None
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,11 @@ class _CompiledRule:
     index: int
     rule: Rule
     regexes: tuple[re.Pattern[str], ...]
-    anchored: bool
+    anchors: frozenset[str] | None  # None: no literal is certain, the rule always runs
+
+    @property
+    def anchored(self) -> bool:
+        return self.anchors is not None
 
 
 @dataclass
@@ -122,6 +140,9 @@ class Screener:
         segment = _SENTENCE_SEP.pattern + (f"|{seg_words}" if seg_words else "")
         clause = segment + f"|{_CLAUSE_PUNCT}" + (f"|{clause_words}" if clause_words else "")
         self_alt = _alternation(language.self_words, code)
+        function_alt = _alternation(
+            [*language.self_words, *language.clause_breaks, *language.segment_breaks], code
+        )
         return _CompiledLanguage(
             language=language,
             frames=frames,
@@ -129,18 +150,15 @@ class Screener:
             clause=re.compile(clause),
             segment=re.compile(segment),
             self_words=re.compile(self_alt) if self_alt else None,
+            function_words=re.compile(function_alt) if function_alt else None,
         )
 
     def _compile_rule(self, index: int, rule: Rule) -> _CompiledRule:
-        regexes: list[re.Pattern[str]] = []
-        anchored = True
-        for pattern in rule.patterns:
-            folded = fold_pattern(pattern, expand_umlauts=rule.language == "de")
-            wrapped = whole_words(folded) if rule.language != COMMON else folded
-            regexes.append(re.compile(wrapped))
-            if anchors(wrapped) is None:
-                anchored = False
-        return _CompiledRule(index, rule, tuple(regexes), anchored)
+        folded = [fold_pattern(p, expand_umlauts=rule.language == "de") for p in rule.patterns]
+        body = "|".join(f"(?:{p})" for p in folded)
+        wrapped = whole_words(body) if rule.language != COMMON else body
+        regex = re.compile(wrapped)
+        return _CompiledRule(index, rule, (regex,), anchors(wrapped))
 
     def _gate(self, codes: tuple[str, ...]) -> tuple[Gate, tuple[_CompiledRule, ...]]:
         cached = self._gates.get(codes)
@@ -154,9 +172,8 @@ class Screener:
             if not compiled.anchored:
                 always.append(compiled)
                 continue
-            for regex in compiled.regexes:
-                for anchor in anchors(regex.pattern) or ():
-                    keys.setdefault(anchor, set()).add(compiled.index)
+            for anchor in compiled.anchors or ():
+                keys.setdefault(anchor, set()).add(compiled.index)
         typos = self._typo_map(codes)
         gate = Gate({k: frozenset(v) for k, v in keys.items()}, typos)
         self._gates[codes] = (gate, tuple(always))
@@ -165,8 +182,11 @@ class Screener:
     def _typo_map(self, codes: tuple[str, ...]) -> dict[str, str]:
         languages = [self._ruleset.languages[c] for c in codes]
         targets = {t for lang in self._ruleset.languages.values() for t in lang.typo_targets}
-        protected = targets | {w for lang in self._ruleset.languages.values()
-                               for w in (*lang.typo_exclude, *lang.vocabulary)}
+        protected = targets | {
+            w
+            for lang in self._ruleset.languages.values()
+            for w in (*lang.typo_exclude, *lang.vocabulary)
+        }
         fixes: dict[str, str] = {}
         clashes: set[str] = set()
         for lang in languages:
@@ -182,6 +202,13 @@ class Screener:
         for variant in clashes:
             del fixes[variant]
         return fixes
+
+    def warm(self) -> None:
+        """Build the gate of every language up front, so no reply pays for it later."""
+        for code in self._ruleset.languages:
+            if code != COMMON:
+                self._gate(self.languages_for(code))
+        self._gate(self.languages_for(None))
 
     # -- screening ----------------------------------------------------------------------
 
@@ -201,9 +228,24 @@ class Screener:
         gate, always = self._gate(codes)
         normalised = self._normaliser.normalise(text)
         hits, typos = gate.scan(normalised.text)
+        verdict = self._verdict(normalised, codes, hits, always)
         if typos:
-            normalised = normalised.rewrite(typos)
-            hits, _ = gate.scan(normalised.text)
+            # A misspelling fix can also turn a word of another language into a risk
+            # word; screening both spellings and keeping the graver verdict is safe.
+            corrected = normalised.rewrite(typos)
+            fixed_hits, _ = gate.scan(corrected.text)
+            alternative = self._verdict(corrected, codes, fixed_hits, always)
+            if alternative.tier > verdict.tier:
+                verdict = alternative
+        return verdict
+
+    def _verdict(
+        self,
+        normalised: NormalisedText,
+        codes: tuple[str, ...],
+        hits: set[int],
+        always: tuple[_CompiledRule, ...],
+    ) -> Verdict:
         if not hits and not always:
             return _NOTHING
         candidates = [self._rules[i] for i in sorted(hits)]
@@ -238,6 +280,7 @@ class _Context:
         self.languages = languages
         self._regions: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
         self._idioms: dict[str, list[tuple[int, int]]] = {}
+        self._cues: dict[int, list[tuple[int, int]]] = {}
 
     def _scope_languages(self, rule: Rule) -> list[_CompiledLanguage]:
         if rule.language != COMMON:
@@ -311,10 +354,12 @@ class _Context:
                     continue
                 if frame.opt_in and name not in rule.frames:
                     continue
+                cap = rule.caps.get(name, frame.cap)
+                if cap >= match.tier and not rule.escalate:
+                    continue  # could change nothing
                 cue = self._frame_cue(lang, compiled, start, end)
                 if cue is None:
                     continue
-                cap = rule.caps.get(name, frame.cap)
                 if cap < match.tier:
                     match.tier = cap
                 match.modifiers.append((f"{lang.language.code}.frame.{name}", *cue))
@@ -354,6 +399,14 @@ class _Context:
     def _words(self, a: int, b: int) -> int:
         return len(_WORD.findall(self.text, a, b)) if b > a else 0
 
+    def _cue_spans(self, compiled: _CompiledFrame) -> list[tuple[int, int]]:
+        key = id(compiled)
+        spans = self._cues.get(key)
+        if spans is None:
+            spans = [m.span() for m in compiled.cues.finditer(self.text)]
+            self._cues[key] = spans
+        return spans
+
     def _ignored(self, compiled: _CompiledFrame, lo: int, hi: int) -> list[tuple[int, int]]:
         if compiled.ignore is None:
             return []
@@ -364,9 +417,11 @@ class _Context:
     ) -> tuple[int, int] | None:
         """The cue that puts the match ``[start, end)`` in this frame, if there is one."""
         frame = compiled.frame
+        every = self._cue_spans(compiled)
+        if not every:
+            return None
         a, b = self.region(lang, frame.scope, start, end)
         window = frame.window
-        text = self.text
         if frame.position == "before":
             lo = a if window is None else max(a, start - (window + 1) * _CHARS_PER_WORD)
             lo, hi = lo, start
@@ -377,15 +432,13 @@ class _Context:
             lo, hi = max(a, start - _ANY_REACH), min(b, end + _ANY_REACH)
         if hi <= lo:
             return None
-        cues = [m.span() for m in compiled.cues.finditer(text, lo, hi)]
+        cues = [(cs, ce) for cs, ce in every if lo <= cs and ce <= hi]
         if not cues:
             return None
         ignored = self._ignored(compiled, max(a, lo - 40), min(b, hi + 40))
         if frame.position == "before":
             cues.reverse()  # nearest first
         for cs, ce in cues:
-            if cs < end and start < ce:
-                continue  # the cue is part of the match itself
             if any(i0 < ce and cs < i1 for i0, i1 in ignored):
                 continue
             if window is not None:
@@ -423,14 +476,40 @@ class _Context:
                 lo, hi = between
             else:
                 lo, hi = self.region(lang, other.frame.scope, start, end)
-            for m in other.cues.finditer(self.text, lo, hi):
-                if not (m.start() < end and start < m.end()):
-                    return True
+            if other.cues.search(self.text, lo, hi):
+                return True
         return False
 
     # verdict ------------------------------------------------------------------------
 
+    def guess_language(self) -> str | None:
+        """The language whose little words ("I", "and", "but") the text uses most."""
+        scores: list[tuple[int, str]] = []
+        for code in self.codes:
+            lang = self.languages[code]
+            if code == COMMON or lang.function_words is None:
+                continue
+            scores.append((len(lang.function_words.findall(self.text)), code))
+        scores.sort(reverse=True)
+        if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[0][0] == scores[1][0]):
+            return None
+        return scores[0][1]
+
     def verdict(self, matches: list[_Match]) -> Verdict:
+        if len(self.codes) < len(self.languages):
+            primary: str | None = self.codes[0]
+        else:
+            primary = self.guess_language()
+        if primary is not None:
+            # A fallback language's rule only speaks where the participant's own
+            # language had nothing to say about those words.
+            own = [m for m in matches if m.rule.language == primary]
+            matches = [
+                m
+                for m in matches
+                if m.rule.language in (primary, COMMON)
+                or not any(o.start < m.end and m.start < o.end for o in own)
+            ]
         live = [m for m in matches if m.tier > Tier.NONE]
         if not live:
             return _NOTHING
@@ -460,7 +539,9 @@ class _Context:
         ordered = sorted(evidence.values(), key=lambda e: (e.span, e.rule))
         return Verdict(tier, tuple(categories), tuple(ordered))
 
-    def _add(self, evidence: dict[tuple[str, int, int], Evidence], rule: str, a: int, b: int) -> None:
+    def _add(
+        self, evidence: dict[tuple[str, int, int], Evidence], rule: str, a: int, b: int
+    ) -> None:
         s, e = self.nt.span(a, b)
         key = (rule, s, e)
         if key not in evidence:

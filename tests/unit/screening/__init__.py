@@ -1,0 +1,1 @@
+"""Tests of the risk screener: clinical cases, normalisation, rule files and the loader."""

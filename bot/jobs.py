@@ -25,6 +25,15 @@ def register(scheduler: AsyncIOScheduler, ember: Ember, *, tick_seconds: float =
     scheduler.add_job(ember.services.tick, id="prompts:tick", **every, **common)
     # unacknowledged alerts: the escalation chain (SPEC §5)
     scheduler.add_job(ember.services.escalate, id="alerts:escalate", **every, **common)
+    # daily digests at each therapist's local time (once a day: the outbox key says so)
+    scheduler.add_job(
+        ember.services.care.send_due_digests,
+        "interval",
+        seconds=60,
+        id="digests:daily",
+        next_run_time=start,
+        **common,
+    )
     # the outbox: keep our claims fresh, take back those of workers that died
     scheduler.add_job(
         ember.dispatcher.heartbeat, "interval", seconds=20, id="delivery:heartbeat", **common

@@ -17,7 +17,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import coordinator, enrollment, errors, participant, schedule, staff, therapist
+from handlers import (
+    care,
+    coordinator,
+    enrollment,
+    errors,
+    participant,
+    schedule,
+    staff,
+    therapist,
+)
 from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
 
 
@@ -55,6 +64,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(CallbackQueryHandler(schedule.answer, pattern=r"^ans:"))
     add(CallbackQueryHandler(schedule.questionnaire_answer, pattern=r"^q:"))
     add(CallbackQueryHandler(schedule.stop_answer, pattern=r"^stop:(yes|no)$"))
+    add(CallbackQueryHandler(care.delete_answer, pattern=r"^delete:(yes|no)$"))
     add(CallbackQueryHandler(unknown_button))
 
     # 2. Commands anyone may use, then each role's own (each checks role itself).
@@ -72,6 +82,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(CommandHandler("prompt", staff.prompt, filters=private))
     add(CommandHandler("protocols", staff.protocols, filters=private))
     add(CommandHandler("schedule", staff.schedule, filters=private))
+    add(CommandHandler("export", care.export, filters=private))
+    add(CommandHandler("delete", care.delete, filters=private))
+    add(CommandHandler("note", care.note, filters=private))
+    add(CommandHandler("digest", care.digest, filters=private))
+    add(CommandHandler("assign", care.assign, filters=private))
+    add(CommandHandler("stats", care.stats, filters=private))
 
     # 3. Anything else that looks like a command gets a pointer to /help.
     add(MessageHandler(filters.COMMAND & private, unknown_command))

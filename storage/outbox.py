@@ -235,3 +235,10 @@ async def release_worker(uow: UnitOfWork, *, worker: str, now: datetime) -> int:
 
 async def delete(uow: UnitOfWork, message_id: int) -> None:
     await uow.session.execute(sqldelete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+
+async def exists(uow: UnitOfWork, key: str) -> bool:
+    found = await uow.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
+    )
+    return found is not None

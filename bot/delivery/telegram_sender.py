@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Protocol
 
 import httpx
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
@@ -37,12 +38,22 @@ class TelegramSender:
 
     async def send(self, chat_id: int, message: Outgoing) -> int:
         try:
-            sent = await self._bot.send_message(
-                chat_id=chat_id,
-                text=message.text,
-                reply_markup=keyboard(message),
-                parse_mode=message.parse_mode,
-            )
+            document = message.meta.get("document")
+            if document:
+                sent = await self._bot.send_document(
+                    chat_id=chat_id,
+                    document=InputFile(
+                        base64.b64decode(document["content"]), filename=document["name"]
+                    ),
+                    caption=message.text[:1024] or None,
+                )
+            else:
+                sent = await self._bot.send_message(
+                    chat_id=chat_id,
+                    text=message.text,
+                    reply_markup=keyboard(message),
+                    parse_mode=message.parse_mode,
+                )
         except RetryAfter as exc:
             retry = exc.retry_after
             seconds = retry if isinstance(retry, int | float) else retry.total_seconds()

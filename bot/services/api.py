@@ -18,6 +18,7 @@ from bot.errors import NotFound
 from bot.services import enrollment, questionnaire_flow, render, scheduling
 from bot.services import journal as journal_service
 from bot.services import safety as safety_service
+from bot.services.care import Care
 from bot.services.context import ServiceContext
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
@@ -36,6 +37,7 @@ class Services:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        self.care = Care(ctx)
         self.after_tick: list[Callable[[scheduling.TickResult], Awaitable[None]]] = []
 
     @property

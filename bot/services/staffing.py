@@ -53,8 +53,9 @@ async def set_therapist(
         person.quiet_hours = None if quiet.lower() == "none" else quiet
     if tz is not None:
         person.timezone = tz
-    await audit.record(uow, AuditEvent(at=now, actor=actor, action="therapist.set",
-                                       subject_id=person.id))
+    await audit.record(
+        uow, AuditEvent(at=now, actor=actor, action="therapist.set", subject_id=person.id)
+    )
     return person
 
 
@@ -62,6 +63,7 @@ async def set_oncall(uow: UnitOfWork, *, now: datetime, code: str, actor: str = 
     """Who receives escalations now (besides the backup and the coordinators)."""
     person = await therapist(uow, code)
     await safety.set_setting(uow, ONCALL_KEY, person.code, now)
-    await audit.record(uow, AuditEvent(at=now, actor=actor, action="oncall.set",
-                                       subject_id=person.id))
+    await audit.record(
+        uow, AuditEvent(at=now, actor=actor, action="oncall.set", subject_id=person.id)
+    )
     return person

@@ -51,3 +51,17 @@ def test_long_text_is_split_at_telegrams_limit() -> None:
     parts = split_text(text)
     assert all(len(p) <= 4096 for p in parts)
     assert " ".join(parts).split() == text.split()
+
+
+def test_every_key_the_code_uses_is_in_the_english_catalogue() -> None:
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"""(?:text\(context,\s*|catalogue\.text\(|cat\.text\()\s*f?["']([a-z_]+\.[a-z_.]+|[a-z_]+)["']""")
+    used: set[str] = set()
+    for folder in ("handlers", "bot"):
+        for path in (root / folder).rglob("*.py"):
+            used |= set(pattern.findall(path.read_text()))
+    known = default_catalogue().keys("en")
+    missing = sorted(k for k in used if k not in known)
+    assert used and missing == []

@@ -57,7 +57,10 @@ def test_every_key_the_code_uses_is_in_the_english_catalogue() -> None:
     import pathlib
 
     root = pathlib.Path(__file__).resolve().parents[2]
-    pattern = re.compile(r"""(?:text\(context,\s*|catalogue\.text\(|cat\.text\()\s*f?["']([a-z_]+\.[a-z_.]+|[a-z_]+)["']""")
+    pattern = re.compile(
+        r"(?:text\(context,\s*|catalogue\.text\(|cat\.text\()\s*"
+        r"""["']([a-z_]+\.[a-z_.]+|[a-z_]+)["']"""
+    )
     used: set[str] = set()
     for folder in ("handlers", "bot"):
         for path in (root / folder).rglob("*.py"):

@@ -145,7 +145,7 @@ class JournalMessage(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     update_id: Mapped[int | None] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(12))  # text, photo, voice, document, ...
+    kind: Mapped[str] = mapped_column(String(16))  # text, photo, voice, document, ...
     body_enc: Mapped[str | None] = mapped_column(Text)
     media_enc: Mapped[str | None] = mapped_column(Text)
     screened: Mapped[bool] = mapped_column(Boolean, default=False)

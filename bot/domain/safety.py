@@ -91,8 +91,17 @@ def scale_signal(value: int, earlier: Sequence[int]) -> Signal | None:
 
 
 def silence_signal(recent: Sequence[str]) -> Signal | None:
-    """``recent``: newest first, statuses of answered/missed prompts. Several missed → low."""
-    if len(recent) >= SILENCE_RUN and all(s == "missed" for s in recent[:SILENCE_RUN]):
+    """``recent``: newest first, statuses of answered/missed prompts. Several missed → low.
+
+    Raised once per streak: when the run of missed prompts reaches SILENCE_RUN, not again
+    for each further day of the same silence.
+    """
+    streak = 0
+    for status in recent:
+        if status != "missed":
+            break
+        streak += 1
+    if streak == SILENCE_RUN:
         return Signal(
             "low",
             ("distress",),

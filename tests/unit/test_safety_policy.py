@@ -48,5 +48,7 @@ def test_silence_needs_several_missed_in_a_row() -> None:
     assert silence_signal(["missed", "missed", "missed"]) is not None
     assert silence_signal(["missed", "answered", "missed", "missed"]) is None
     assert silence_signal(["missed", "missed"]) is None
-    signal = silence_signal(["missed"] * 5)
+    signal = silence_signal(["missed", "missed", "missed", "answered"])
     assert signal is not None and signal.tier == "low"
+    # the same silence going on is not flagged again every day
+    assert silence_signal(["missed"] * 5) is None

@@ -20,6 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # "questionnaire" answers need a longer kind than the first schema allowed
+    with op.batch_alter_table('journal_messages', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sa.String(length=12),
+                              type_=sa.String(length=16), existing_nullable=False)
     op.create_table('clinic_settings',
     sa.Column('key', sa.String(length=40), nullable=False),
     sa.Column('value', sa.String(length=200), nullable=False),
@@ -61,6 +65,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('journal_messages', schema=None) as batch_op:
+        batch_op.alter_column('kind', existing_type=sa.String(length=16),
+                              type_=sa.String(length=12), existing_nullable=False)
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_escalations_alert_id'))
 

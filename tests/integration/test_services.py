@@ -1,0 +1,174 @@
+"""Use cases on real databases with a fake clock: downtime, signals, quiet hours, blocking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FakeClock
+from bot.delivery.retry import DeliveryError, DeliveryErrorKind
+from bot.domain.outgoing import Outgoing
+from bot.services import scheduling, staffing
+from bot.services.api import Services
+from bot.services.context import ServiceContext
+from bot.services.inbound import Sender
+from prompts.catalogue import default_catalogue
+from storage import people
+from storage.models import Alert, Flag, OutboxMessage, Person, ScheduledPrompt
+from storage.outbox import ClaimedMessage
+from storage.uow import Storage
+from tests.support.population import populate_caseloads
+
+DAILY = """
+id: daily
+name: Daily mood
+version: 1
+response_window: 6h
+reminders: 0
+steps:
+{steps}
+"""
+
+
+def daily_protocol(days: int, kind: str = "scale") -> str:
+    steps = []
+    for d in range(1, days + 1):
+        extra = (
+            "    scale: {min_label: {en: low}, max_label: {en: good}}\n" if kind == "scale" else ""
+        )
+        steps.append(
+            f"  - id: d{d}\n    anchor: dosing\n    after: {d}d\n    kind: {kind}\n"
+            f'    text: {{en: "Day {d}: how are you?"}}\n{extra}'
+        )
+    return DAILY.format(steps="".join(steps))
+
+
+@pytest.fixture
+def services(storage: Storage, clock: FakeClock) -> Services:
+    return Services(ServiceContext(storage=storage, clock=clock, catalogue=default_catalogue()))
+
+
+async def participant_on(services: Services, clock: FakeClock, source: str) -> Person:
+    pairs = await populate_caseloads(
+        services.ctx.storage, therapists=1, participants=1, now=clock.now()
+    )
+    async with services.ctx.uow() as uow:
+        await scheduling.load_protocol(uow, now=clock.now(), source=source, source_name="t")
+        person = await people.by_telegram_id(uow, next(iter(pairs)))
+        assert person is not None
+        await scheduling.assign_protocol(
+            uow, now=clock.now(), participant=person, protocol_id="daily"
+        )
+        await scheduling.add_session(
+            uow, now=clock.now(), participant=person, kind="dosing", starts_at=clock.now()
+        )
+        await uow.commit()
+        return person
+
+
+async def rows(services: Services, model: type) -> list:  # type: ignore[type-arg]
+    async with services.ctx.uow() as uow:
+        return list((await uow.session.scalars(select(model))).all())
+
+
+class TestDowntime:
+    async def test_prompts_due_while_down_are_sent_if_open_else_missed(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        await participant_on(services, clock, daily_protocol(3))
+        # down for 2 days and 3 hours: day 1's window (6 h) is over, day 2's is still open
+        clock.advance(timedelta(days=2, hours=3))
+        result = await services.tick()
+        assert (result.sent, result.missed) == (1, 1)
+        prompts = {p.step_id: p.status for p in await rows(services, ScheduledPrompt)}
+        assert prompts == {"d1": "missed", "d2": "sent", "d3": "pending"}
+        assert [r.idempotency_key for r in await rows(services, OutboxMessage)] == [
+            f"prompt:{next(p.id for p in await rows(services, ScheduledPrompt) if p.step_id == 'd2')}"
+        ]
+        # a second tick sends nothing more
+        assert (await services.tick()).sent == 0
+
+
+class TestSignals:
+    async def test_several_missed_prompts_raise_a_low_flag(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        await participant_on(services, clock, daily_protocol(4))
+        for _ in range(4):
+            clock.advance(timedelta(days=1))
+            await services.tick()
+            clock.advance(timedelta(hours=7))
+            await services.tick()
+        flags = await rows(services, Flag)
+        assert [(f.tier, f.source_kind) for f in flags] == [("low", "silence")]
+        assert await rows(services, Alert) == []  # low: digest only
+
+    async def test_a_very_low_mood_alerts_respecting_quiet_hours(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        clock.set(datetime(2026, 3, 2, 20, 30, tzinfo=UTC))  # 21:30 in Berlin
+        person = await participant_on(services, clock, daily_protocol(1))
+        async with services.ctx.uow() as uow:
+            await staffing.set_therapist(
+                uow, now=clock.now(), code="T-000", quiet="21:00-07:00", tz="Europe/Berlin"
+            )
+            await uow.commit()
+        clock.advance(timedelta(days=1))
+        await services.tick()
+        prompt = (await rows(services, ScheduledPrompt))[0]
+        assert person.chat_id is not None
+        answer = await services.answer_button(
+            person, Sender(1, person.chat_id, person.chat_id), prompt.id, "1", None
+        )
+        assert answer.outcome == "recorded"
+        flag = (await rows(services, Flag))[0]
+        assert (flag.tier, flag.source_kind) == ("moderate", "scale")
+        alert_row = next(r for r in await rows(services, OutboxMessage) if r.kind == "alert")
+        # 21:30 Berlin is quiet: the alert waits for 07:00 local (06:00 UTC)
+        assert alert_row.not_before == datetime(2026, 3, 4, 6, 0, tzinfo=UTC)
+        assert not any(r.kind == "safety" for r in await rows(services, OutboxMessage))
+
+    async def test_phq9_item_9_above_zero_is_high(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        source = DAILY.format(
+            steps="  - id: phq\n    anchor: dosing\n    after: 1h\n"
+            "    kind: questionnaire\n    questionnaire: phq9\n"
+            '    text: {en: "Standard questions"}\n'
+        )
+        person = await participant_on(services, clock, source)
+        clock.advance(timedelta(hours=1))
+        await services.tick()
+        prompt = (await rows(services, ScheduledPrompt))[0]
+        assert person.chat_id is not None
+        for item in range(1, 10):
+            value = 1 if item == 9 else 0
+            step = await services.answer_questionnaire(
+                person, Sender(100 + item, person.chat_id, person.chat_id), prompt.id, item, value
+            )
+            assert step.outcome in ("recorded", "done")
+        flags = await rows(services, Flag)
+        assert [(f.tier, f.categories) for f in flags] == [("high", "suicidality")]
+        kinds = {r.kind for r in await rows(services, OutboxMessage)}
+        assert {"safety", "alert"} <= kinds
+
+
+class TestBlocked:
+    async def test_a_blocked_bot_marks_the_participant_and_tells_the_therapist(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        person = await participant_on(services, clock, daily_protocol(1))
+        assert person.chat_id is not None
+        failed = ClaimedMessage(
+            1, "prompt:1", person.chat_id, person.id, "prompt", 0, 1, False, Outgoing("x")
+        )
+        await services.delivery_failed(failed, DeliveryError(DeliveryErrorKind.BLOCKED))
+        async with services.ctx.uow() as uow:
+            again = await people.by_id(uow, person.id)
+        assert again is not None and again.status == "unreachable"
+        notices = [r for r in await rows(services, OutboxMessage) if r.kind == "notice"]
+        assert len(notices) == 1
+        text = services.ctx.storage.cipher.open(notices[0].payload_enc)
+        assert person.code in text and "blocked" in text

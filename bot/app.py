@@ -28,7 +28,6 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.telegram_sender import TelegramSender
 from bot.domain.safety import EscalationPolicy
 from bot.domain.screening import Screener
-from bot.errors import DatabaseBehind
 from bot.intake import Intake
 from bot.services.api import Services
 from bot.services.context import ServiceContext
@@ -36,7 +35,7 @@ from prompts.catalogue import Catalogue, default_catalogue
 from prompts.screening_loader import default_screener
 from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
-from storage.migrate import is_up_to_date
+from storage.migrate import require_up_to_date
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
@@ -107,10 +106,7 @@ async def ember_app(
     del token
     engine = create_engine(settings.database_url)
     try:
-        if not await is_up_to_date(engine):
-            raise DatabaseBehind(
-                "the database schema is behind this version of Ember: run `ember db upgrade`"
-            )
+        await require_up_to_date(engine)
         storage = Storage(session_factory(engine), cipher)
         application = build_application(settings, read_timeout=read_timeout)
         ctx = ServiceContext(

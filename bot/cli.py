@@ -52,22 +52,18 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
         fail(str(exc))
         raise  # unreachable
     except OSError as exc:
-        fail(f"cannot reach the database or Telegram: {exc}")
+        fail(f"cannot reach Telegram ({exc}); check EMBER_TELEGRAM_API_URL and the network")
         raise
 
 
 @contextlib.asynccontextmanager
 async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
     """Storage for one CLI command, refusing a database that is behind."""
-    from bot.errors import DatabaseBehind
-    from storage.migrate import is_up_to_date
+    from storage.migrate import require_up_to_date
 
     engine = create_engine(settings.database_url)
     try:
-        if not await is_up_to_date(engine):
-            raise DatabaseBehind(
-                "the database schema is behind this version of Ember: run `ember db upgrade`"
-            )
+        await require_up_to_date(engine)
         yield Storage(session_factory(engine), Cipher(settings.require_keys()))
     finally:
         await engine.dispose()
@@ -118,13 +114,15 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Create or migrate the database schema to the latest version."""
-    from storage.migrate import upgrade
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.migrate import unreachable, upgrade
 
     settings = settings_or_exit()
     try:
         upgrade(settings.database_url, revision)
-    except OSError as exc:
-        fail(f"EMBER_DATABASE_URL: cannot reach the database ({exc})")
+    except (OSError, DBAPIError) as exc:
+        fail(unreachable(exc))
     typer.echo(f"database is at revision {revision}")
 
 

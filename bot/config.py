@@ -6,6 +6,7 @@ malformed value becomes :class:`~bot.errors.ConfigError` with one line naming th
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
@@ -70,6 +71,10 @@ class Settings(BaseSettings):
                 f"driver {url.drivername!r} is not supported; use "
                 "sqlite+aiosqlite:///ember.db or postgresql+asyncpg://user@host/db"
             )
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            folder = Path(str(url.database)).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise ValueError(f"names a file in {folder}, which does not exist")
         return value
 
     @field_validator("encryption_key")

@@ -40,3 +40,25 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 async def is_up_to_date(engine: AsyncEngine) -> bool:
     return await current_revision(engine) == head_revision()
+
+
+def unreachable(exc: BaseException) -> str:
+    """One line saying why the database could not be opened."""
+    reason = getattr(exc, "orig", None) or exc
+    return f"EMBER_DATABASE_URL: cannot open the database ({str(reason).splitlines()[0]})"
+
+
+async def require_up_to_date(engine: AsyncEngine) -> None:
+    """Refuse a database that cannot be opened or is behind, with one line that says why."""
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.errors import ConfigError, DatabaseBehind
+
+    try:
+        current = await current_revision(engine)
+    except (OSError, DBAPIError) as exc:
+        raise ConfigError(unreachable(exc)) from None
+    if current != head_revision():
+        raise DatabaseBehind(
+            "the database schema is behind this version of Ember: run `ember db upgrade`"
+        )

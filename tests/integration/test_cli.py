@@ -84,3 +84,15 @@ def test_invite_prints_a_deep_link(tmp_path: Path) -> None:
 def test_help_is_helpful(tmp_path: Path, args: list[str]) -> None:
     result = ember(*args, cwd=tmp_path)
     assert result.returncode == 0 and "Usage" in result.stdout
+
+
+@pytest.mark.parametrize("url", [
+    "sqlite+aiosqlite:////nonexistent/folder/ember.db",
+    "postgresql+asyncpg://postgres@127.0.0.1:1/ember",
+])
+def test_run_with_an_unreachable_database_says_so_in_one_line(tmp_path: Path, url: str) -> None:
+    result = ember("run", cwd=tmp_path, EMBER_TELEGRAM_TOKEN="123:abc",
+                   EMBER_ENCRYPTION_KEY=generate_key(), EMBER_DATABASE_URL=url)
+    assert result.returncode == 1
+    assert result.stderr.startswith("ember: EMBER_DATABASE_URL"), result.stderr
+    assert result.stderr.strip().count("\n") == 0

@@ -84,9 +84,9 @@ class TestDowntime:
         assert (result.sent, result.missed) == (1, 1)
         prompts = {p.step_id: p.status for p in await rows(services, ScheduledPrompt)}
         assert prompts == {"d1": "missed", "d2": "sent", "d3": "pending"}
-        assert [r.idempotency_key for r in await rows(services, OutboxMessage)] == [
-            f"prompt:{next(p.id for p in await rows(services, ScheduledPrompt) if p.step_id == 'd2')}"
-        ]
+        day2 = next(p for p in await rows(services, ScheduledPrompt) if p.step_id == "d2")
+        keys = [r.idempotency_key for r in await rows(services, OutboxMessage)]
+        assert keys == [f"prompt:{day2.id}"]
         # a second tick sends nothing more
         assert (await services.tick()).sent == 0
 

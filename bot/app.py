@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
-from bot import jobs
+from bot import jobs, logs
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import RUNTIME_KEY, EmberContext, HandlerDeps
@@ -99,6 +99,7 @@ async def ember_app(
     policy: EscalationPolicy | None = None,
 ) -> AsyncIterator[Ember]:
     """Start Ember; on exit, stop it in reverse order (nothing queued is lost)."""
+    logs.protect()
     clock = clock or SystemClock()
     catalogue = catalogue or default_catalogue()
     cipher = Cipher(settings.require_keys())

@@ -8,6 +8,7 @@ so they share the outbox's promises: stored before anything is sent, retried, ne
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ from prompts.catalogue import Catalogue, crisis_text
 from storage import audit, outbox, people, safety
 from storage.models import Alert, AuditEvent, Escalation, Flag, Person, Role
 from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 ALERT_PRIORITY = 10  # before everything else in the outbox
 SAFETY_PRIORITY = 9
@@ -94,6 +97,7 @@ async def raise_flag(
         created_at=now,
     )
     await safety.add(uow, flag)
+    log.info("flag #%d raised: tier %s, %s", flag.id, tier, flag.categories or "-")
     await audit.record(
         uow,
         AuditEvent(
@@ -367,6 +371,12 @@ async def escalate_due(
                 detail=f"alert #{alert.id} round {alert.escalation_round}",
             ),
         )
+        log.warning(
+            "alert #%d unacknowledged: escalation round %d to %d people",
+            alert.id,
+            alert.escalation_round,
+            len(recipients),
+        )
         rounds += 1
     await uow.flush()
     return rounds
@@ -412,6 +422,7 @@ async def acknowledge(
         return Acknowledged(alert.id, participant.code, minutes, by.code if by else "someone")
     alert.status, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", now, staff.id
     alert.escalate_at = None
+    log.info("alert #%d acknowledged after %d min", alert.id, minutes)
     flag = await safety.flag_by_id(uow, alert.flag_id)
     if flag is not None and flag.status == "open":
         flag.status, flag.acknowledged_at, flag.acknowledged_by_id = "acknowledged", now, staff.id

@@ -152,7 +152,8 @@ class Intake:
                 log.exception("processing stored updates failed; retrying")
                 await asyncio.sleep(1.0)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ready.wait(), timeout=5.0)
+                async with asyncio.timeout(5.0):
+                    await self._ready.wait()
 
     # -- lifecycle -----------------------------------------------------------------
 

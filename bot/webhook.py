@@ -55,7 +55,8 @@ async def serve_webhook(ember: Ember, *, register: bool = True) -> AsyncIterator
     assert settings.webhook_url is not None
     path = urlparse(settings.webhook_url).path or "/"
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    runner = web.AppRunner(webhook_app(ember, path, secret), access_log=None)
+    # a short grace: Telegram keeps connections open, and stopping must not hang on them
+    runner = web.AppRunner(webhook_app(ember, path, secret), access_log=None, shutdown_timeout=3.0)
     await runner.setup()
     site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
     await site.start()

@@ -162,7 +162,8 @@ class Dispatcher:
             if claimed and len(self._queue) < self.batch // 2:
                 continue  # more may be due right now
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                async with asyncio.timeout(self.idle_poll):
+                    await self._wake.wait()
 
     async def _step(self) -> None:
         item, wait = self._next_ready()
@@ -172,7 +173,8 @@ class Dispatcher:
                 self._wake.set()
             timeout = self.idle_poll if wait is None else min(wait, self.idle_poll)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queued.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._queued.wait()
             return
         await self.pacer.global_slot()
         if self.pacer.chat_ready_in(item.chat_id) > 0:  # a retry-after arrived meanwhile

@@ -337,7 +337,8 @@ class FakeTelegram(Inspection, FaultInjection):
     async def _sleep(self, delay: float) -> None:
         assert self._closing is not None
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), delay)
+            async with asyncio.timeout(delay):
+                await self._closing.wait()
 
     async def _dispatch(self, method: str, params: Params, request: web.Request) -> Any:
         name = method.lower()

@@ -100,7 +100,8 @@ class World:
             await asyncio.sleep(max(timeout, 0))
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(tick.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await tick.wait()
 
     # ------------------------------------------------------------------ helpers
     def now_date(self) -> int:

@@ -73,6 +73,72 @@ _OBFUSCATION_GATE = re.compile(
     r"[^\W\d_][0-9@$!|€]|[0-9@$!|€][^\W\d_]|([^\W\d_])\1\1|(?:[^\W_][ .\-_*~]){3}[^\W_]"
 )
 
+# Texting shorthand and contractions typed without an apostrophe, restored to the form
+# rules are written against ("hes" -> "he's", "rn" -> "right now", "u" -> "you"). Only
+# words that are not also ordinary words in English, Spanish, French or German ("im",
+# "ill", "its", "were" and "well" stay as they are).
+_SHORTHAND = {
+    "hes": "he's",
+    "shes": "she's",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "cant": "can't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "wasnt": "wasn't",
+    "arent": "aren't",
+    "werent": "weren't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "hadnt": "hadn't",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't",
+    "ive": "i've",
+    "theyre": "they're",
+    "youre": "you're",
+    "theyll": "they'll",
+    "youll": "you'll",
+    "thats": "that's",
+    "whats": "what's",
+    "theres": "there's",
+    "itll": "it'll",
+    "tonights": "tonight's",
+    "everythings": "everything's",
+    "u": "you",
+    "ur": "your",
+    "rn": "right now",
+    "atm": "at the moment",
+    "abt": "about",
+    "bout": "about",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmrrw": "tomorrow",
+    "2moro": "tomorrow",
+    "2morrow": "tomorrow",
+    "tonite": "tonight",
+    "2nite": "tonight",
+    "2night": "tonight",
+    "pls": "please",
+    "plz": "please",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "msg": "message",
+    "wk": "week",
+    "wkend": "weekend",
+    "sth": "something",
+    "smth": "something",
+    "ppl": "people",
+    "w/o": "without",
+}
+_SHORTHAND_RE = re.compile(
+    r"(?<![\w'])(?:"
+    + "|".join(sorted(map(re.escape, _SHORTHAND), key=len, reverse=True))
+    + r")(?![\w'])"
+)
+
 # Keyboard neighbours and sound-alikes: the substitutions a bounded fuzzy match allows.
 _NEIGHBOURS = {
     "q": "wa",
@@ -259,6 +325,12 @@ class Normaliser:
             result = self._unspace(result)
             result = self._unleet(result)
             result = self._unstretch(result)
+        if _SHORTHAND_RE.search(result.text):
+            edits = [
+                (m.start(), m.end(), _SHORTHAND[m.group()])
+                for m in _SHORTHAND_RE.finditer(result.text)
+            ]
+            result = result.rewrite(edits)
         return result
 
     def _fold(self, text: str) -> NormalisedText:

@@ -277,6 +277,21 @@ class Gate:
         self._typos = dict(typos)
         words = set(self._keys) | set(self._typos)
         self._regex = re.compile(trie_regex(words)) if words else None
+        # The scan finds the longest word at each position; every shorter word that is
+        # a prefix of it occurs there too. Both are resolved once, here, per word.
+        self._rules_at: dict[str, frozenset[int]] = {}
+        self._typos_at: dict[str, tuple[tuple[int, str], ...]] = {}
+        for word in words:
+            rules: set[int] = set()
+            fixes: list[tuple[int, str]] = []
+            for n in range(len(word), 0, -1):
+                prefix = word[:n]
+                rules |= self._keys.get(prefix, frozenset())
+                fix = self._typos.get(prefix)
+                if fix is not None:
+                    fixes.append((n, fix))
+            self._rules_at[word] = frozenset(rules)
+            self._typos_at[word] = tuple(fixes)
 
     def scan(self, text: str) -> tuple[set[int], list[tuple[int, int, str]]]:
         """Indices of rules whose anchors occur; misspelt words as ``(start, end, fix)``."""
@@ -284,10 +299,11 @@ class Gate:
         typos: list[tuple[int, int, str]] = []
         if self._regex is None:
             return hits, typos
-        keys, typo_map = self._keys, self._typos
+        rules_at, typos_at = self._rules_at, self._typos_at
         last_typo_end = -1
         search = self._regex.search
         start = 0
+        seen: set[str] = set()
         while True:
             m = search(text, start)
             if m is None:
@@ -295,18 +311,85 @@ class Gate:
             found = m.group()
             pos = m.start()
             start = pos + 1
-            for n in range(len(found), 0, -1):
-                prefix = found[:n] if n < len(found) else found
-                rules = keys.get(prefix)
-                if rules:
-                    hits |= rules
-                fix = typo_map.get(prefix)
+            if found not in seen:
+                seen.add(found)
+                hits |= rules_at[found]
+            for n, fix in typos_at[found]:
                 if (
-                    fix is not None
-                    and pos >= last_typo_end
+                    pos >= last_typo_end
                     and (pos == 0 or not text[pos - 1].isalpha())
                     and (pos + n == len(text) or not text[pos + n].isalpha())
                 ):
                     typos.append((pos, pos + n, fix))
                     last_typo_end = pos + n
         return hits, typos
+
+
+_NOT_LITERAL = _parser.NOT_LITERAL
+_NEGATE = _parser.NEGATE
+_CATEGORY = _parser.CATEGORY
+_CATEGORY_NOT_WORD = _parser.CATEGORY_NOT_WORD
+_CATEGORY_DIGIT = _parser.CATEGORY_DIGIT
+
+
+def starts_with_letter(pattern: str) -> bool:
+    """True when every non-empty match of ``pattern`` begins with a letter or digit.
+
+    Such a pattern needs only a look-behind for its left word boundary, which the regex
+    engine checks much faster than the general "either side" boundary.
+    """
+    try:
+        word_only, nullable = _first_word(list(_parser.parse(pattern)))
+    except Exception:  # pragma: no cover - the pattern compiled, so this is defensive
+        return False
+    return word_only and not nullable
+
+
+def _first_word(items: Sequence[tuple[Any, Any]]) -> tuple[bool, bool]:
+    """(every possible first character is a letter or digit, the sequence can be empty)."""
+    for op, av in items:
+        word_only, nullable = _first_word_item(op, av)
+        if not word_only:
+            return False, False
+        if not nullable:
+            return True, False
+    return True, True
+
+
+def _first_word_item(op: Any, av: Any) -> tuple[bool, bool]:
+    if op is _LITERAL:
+        return chr(av).isalnum(), False
+    if op is _AT or op in _ZERO_WIDTH:
+        return True, True
+    if op is _IN:
+        members = list(av)
+        if members and members[0][0] is _NEGATE:
+            # [^\W_] and the like: "not a non-word character" is a word character.
+            return any(
+                m_op is _CATEGORY and m_av is _CATEGORY_NOT_WORD for m_op, m_av in members
+            ), False
+        for m_op, m_av in members:
+            if m_op is _LITERAL:
+                if not chr(m_av).isalnum():
+                    return False, False
+            elif m_op is _RANGE:
+                lo, hi = chr(m_av[0]), chr(m_av[1])
+                if not (lo.isalnum() and hi.isalnum() and lo.isascii() and hi.isascii()):
+                    return False, False
+                if not ((lo.isdigit() and hi.isdigit()) or (lo.isalpha() and hi.isalpha())):
+                    return False, False
+            elif not (m_op is _CATEGORY and m_av is _CATEGORY_DIGIT):
+                return False, False
+        return True, False
+    if op is _SUBPATTERN:
+        return _first_word(list(av[-1]))
+    if _ATOMIC is not None and op is _ATOMIC:
+        return _first_word(list(av))
+    if op is _BRANCH:
+        results = [_first_word(list(alt)) for alt in av[1]]
+        return all(w for w, _ in results), any(n for _, n in results)
+    if op in _REPEATS:
+        low, _high, body = av
+        word_only, nullable = _first_word(list(body))
+        return word_only, nullable or low == 0
+    return False, False

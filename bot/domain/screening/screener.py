@@ -28,7 +28,7 @@ from .model import (
     Verdict,
 )
 from .normalise import NormalisedText, Normaliser, fold_pattern, typo_variants
-from .prefilter import Gate, anchors
+from .prefilter import Gate, anchors, starts_with_letter
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _SENTENCE_SEP = re.compile(r"[.!?;\n]+")
@@ -44,8 +44,13 @@ def whole_words(pattern: str) -> str:
     """Wrap a pattern so it matches whole words only ("kill" not inside "skill").
 
     A match that starts (or ends) with punctuation or an emoji needs no boundary there.
+    When every match starts with a letter or digit, the left boundary is a plain
+    look-behind: the same meaning, and about twice as fast for the regex engine.
     """
-    return rf"(?:(?<![^\W_])|(?![^\W_]))(?:{pattern})(?:(?![^\W_])|(?<![^\W_]))"
+    end = r"(?:(?![^\W_])|(?<![^\W_]))"
+    if starts_with_letter(pattern):
+        return rf"(?<![^\W_])(?:{pattern}){end}"
+    return rf"(?:(?<![^\W_])|(?![^\W_]))(?:{pattern}){end}"
 
 
 def compile_pattern(pattern: str, language: str) -> re.Pattern[str]:
@@ -155,10 +160,27 @@ class Screener:
 
     def _compile_rule(self, index: int, rule: Rule) -> _CompiledRule:
         folded = [fold_pattern(p, expand_umlauts=rule.language == "de") for p in rule.patterns]
-        body = "|".join(f"(?:{p})" for p in folded)
-        wrapped = whole_words(body) if rule.language != COMMON else body
-        regex = re.compile(wrapped)
-        return _CompiledRule(index, rule, (regex,), anchors(wrapped))
+        if rule.language == COMMON:
+            groups = [folded]
+        else:
+            # Patterns that always start with a letter get the fast left boundary; the
+            # few that may start with punctuation ("'ll", an emoji) run on their own.
+            letter = [p for p in folded if starts_with_letter(p)]
+            other = [p for p in folded if not starts_with_letter(p)]
+            groups = [g for g in (letter, other) if g]
+        regexes: list[re.Pattern[str]] = []
+        found: set[str] = set()
+        certain = True
+        for group in groups:
+            body = "|".join(f"(?:{p})" for p in group)
+            wrapped = whole_words(body) if rule.language != COMMON else body
+            regexes.append(re.compile(wrapped))
+            literal = anchors(wrapped)
+            if literal is None:
+                certain = False
+            else:
+                found |= literal
+        return _CompiledRule(index, rule, tuple(regexes), frozenset(found) if certain else None)
 
     def _gate(self, codes: tuple[str, ...]) -> tuple[Gate, tuple[_CompiledRule, ...]]:
         cached = self._gates.get(codes)

@@ -6,8 +6,8 @@ from telegram import Update
 
 from bot.context import EmberContext
 from bot.domain.outgoing import Outgoing
-from bot.errors import EmberError, NotFound
-from handlers.common import buttons, for_roles, language, reply, sender_of, text
+from bot.errors import EmberError
+from handlers.common import buttons, for_roles, language, named_participant, reply, sender_of, text
 from storage.models import Person, Role
 
 
@@ -63,15 +63,8 @@ async def note(update: Update, context: EmberContext, person: Person) -> None:
     if not args or not body:
         await reply(context, sender, text(context, "care.note_usage", lang), person=person)
         return
-    try:
-        participant = await context.services.participant_visible_to(person, args[0])
-    except NotFound:
-        await reply(
-            context,
-            sender,
-            text(context, "staff.no_participant", lang, code=args[0].upper()[:20]),
-            person=person,
-        )
+    participant = await named_participant(context, sender, person, args[0])
+    if participant is None:
         return
     await context.services.care.add_note(person, participant, body[:4000])
     await reply(

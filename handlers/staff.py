@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.context import EmberContext
 from bot.errors import EmberError, NotFound
-from handlers.common import for_roles, language, reply, sender_of, text
+from handlers.common import for_roles, language, named_participant, reply, sender_of, text
 from storage.models import Person, Role
 
 
@@ -141,15 +141,8 @@ async def schedule(update: Update, context: EmberContext, person: Person) -> Non
     if not args:
         await reply(context, sender, text(context, "staff.schedule_usage", lang), person=person)
         return
-    try:
-        participant = await context.services.participant_visible_to(person, args[0])
-    except NotFound:
-        await reply(
-            context,
-            sender,
-            text(context, "staff.no_participant", lang, code=args[0].upper()[:20]),
-            person=person,
-        )
+    participant = await named_participant(context, sender, person, args[0])
+    if participant is None:
         return
     view = await context.services.schedule_view(participant)
     await reply(context, sender, view, person=person)

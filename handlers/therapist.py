@@ -7,7 +7,7 @@ from telegram import Update
 from bot.context import EmberContext
 from bot.errors import NotAllowed, NotFound
 from bot.services.safety import Acknowledged
-from handlers.common import for_roles, language, reply, sender_of, text
+from handlers.common import for_roles, language, named_participant, reply, sender_of, text
 from handlers.participant import own_journal
 from storage.models import Person, Role
 
@@ -48,15 +48,8 @@ async def journal(update: Update, context: EmberContext, person: Person) -> None
     n = 5
     if len(args) > 1 and args[1].isdigit():
         n = max(1, min(MAX_ENTRIES, int(args[1])))
-    try:
-        participant = await context.services.participant_for(person, args[0])
-    except NotFound:
-        await reply(
-            context,
-            sender,
-            text(context, "staff.no_participant", lang, code=args[0].upper()[:20]),
-            person=person,
-        )
+    participant = await named_participant(context, sender, person, args[0])
+    if participant is None:
         return
     entries = await context.services.read_journal(person, participant, n)
     if not entries:

@@ -172,3 +172,43 @@ class TestBlocked:
         assert len(notices) == 1
         text = services.ctx.storage.cipher.open(notices[0].payload_enc)
         assert person.code in text and "blocked" in text
+
+
+class TestSeveralInstances:
+    async def test_concurrent_ticks_and_claims_never_double_up(
+        self, services: Services, clock: FakeClock, storage: Storage
+    ) -> None:
+        import asyncio
+
+        from storage import outbox
+
+        pairs = await populate_caseloads(storage, therapists=2, participants=30, now=clock.now())
+        async with services.ctx.uow() as uow:
+            await scheduling.load_protocol(
+                uow, now=clock.now(), source=daily_protocol(1), source_name="t"
+            )
+            for tid in pairs:
+                person = await people.by_telegram_id(uow, tid)
+                assert person is not None
+                await scheduling.assign_protocol(
+                    uow, now=clock.now(), participant=person, protocol_id="daily"
+                )
+                await scheduling.add_session(
+                    uow, now=clock.now(), participant=person, kind="dosing", starts_at=clock.now()
+                )
+            await uow.commit()
+        clock.advance(timedelta(days=1))
+        # two instances tick at the same moment
+        first, second = await asyncio.gather(services.tick(), services.tick())
+        assert first.sent + second.sent == 30
+
+        # and two dispatchers claim at the same moment
+        async def claim(worker: str) -> list[str]:
+            async with storage.uow() as uow:
+                claimed = await outbox.claim(uow, worker=worker, now=clock.now(), limit=20)
+                await uow.commit()
+            return [c.key for c in claimed]
+
+        a, b = await asyncio.gather(claim("a"), claim("b"))
+        assert not set(a) & set(b)
+        assert len(a) + len(b) == 30

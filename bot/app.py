@@ -153,7 +153,7 @@ async def ember_app(
         await dispatcher.start()
         scheduler.start()
         await intake.start(poll=poll)
-        log.info("Ember is running as @%s", ctx.bot_username)
+        log.info("Ember is running as %s (the bot's own handle)", application.bot.name)
         try:
             yield ember
         finally:

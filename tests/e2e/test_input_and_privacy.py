@@ -53,7 +53,7 @@ class TestOddInput:
             stored = await uow.session.scalar(select(func.count()).select_from(JournalMessage))
         assert stored == 40
         thanks = [m for m in alex.messages if "It's in your journal" in (m.text or "")]
-        assert 1 <= len(thanks) <= 3
+        assert len(thanks) in (1, 2, 3)  # one thank-you, not forty
         assert tg.rate_limited_429s == 0
 
     async def test_media_stickers_and_unknown_commands_get_clear_answers(

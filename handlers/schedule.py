@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 
 from bot.context import EmberContext
 from bot.domain.outgoing import Outgoing
+from bot.services.inbound import Sender
 from handlers.common import buttons, for_roles, language, reply, sender_of, text
 from storage.models import Person, PersonStatus, Role
 
@@ -33,8 +34,7 @@ async def pause(update: Update, context: EmberContext, person: Person) -> None:
     sender = sender_of(update)
     assert sender is not None
     lang = language(person)
-    if person.status == PersonStatus.WITHDRAWN:
-        await reply(context, sender, text(context, "pause.after_stop", lang), person=person)
+    if await _withdrawn(context, sender, person):
         return
     duration: timedelta | None = None
     if context.args:
@@ -59,8 +59,7 @@ async def resume(update: Update, context: EmberContext, person: Person) -> None:
     sender = sender_of(update)
     assert sender is not None
     lang = language(person)
-    if person.status == PersonStatus.WITHDRAWN:
-        await reply(context, sender, text(context, "pause.after_stop", lang), person=person)
+    if await _withdrawn(context, sender, person):
         return
     resumed = await context.services.resume(person)
     key = "pause.resumed" if resumed else "pause.not_paused"
@@ -73,8 +72,7 @@ async def stop(update: Update, context: EmberContext, person: Person) -> None:
     sender = sender_of(update)
     assert sender is not None
     lang = language(person)
-    if person.status == PersonStatus.WITHDRAWN:
-        await reply(context, sender, text(context, "pause.after_stop", lang), person=person)
+    if await _withdrawn(context, sender, person):
         return
     cat = context.catalogue
     confirm = Outgoing(
@@ -163,6 +161,14 @@ async def questionnaire_answer(update: Update, context: EmberContext, person: Pe
         )
         with contextlib.suppress(TelegramError):
             await query.edit_message_text(shown[:4096], reply_markup=None)
+
+
+async def _withdrawn(context: EmberContext, sender: Sender, person: Person) -> bool:
+    """After /stop, schedule commands explain how to come back instead of acting."""
+    if person.status != PersonStatus.WITHDRAWN:
+        return False
+    await reply(context, sender, text(context, "pause.after_stop", language(person)), person=person)
+    return True
 
 
 async def _clear_buttons(update: Update) -> None:

@@ -329,7 +329,7 @@ async def escalate_due(
         therapist = (
             await people.by_id(uow, participant.therapist_id) if participant.therapist_id else None
         )
-        minutes = int((now - alert.created_at).total_seconds() // 60)
+        minutes = _minutes(alert.created_at, now)
         extra = catalogue.text(
             "alert.escalated",
             "en",
@@ -416,7 +416,7 @@ async def acknowledge(
     assert participant is not None
     if not await may_acknowledge(uow, staff, participant):
         raise NotAllowed("not your participant")
-    minutes = int((now - alert.created_at).total_seconds() // 60)
+    minutes = _minutes(alert.created_at, now)
     if alert.status == "acknowledged":
         by = await people.by_id(uow, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
         return Acknowledged(alert.id, participant.code, minutes, by.code if by else "someone")
@@ -424,8 +424,8 @@ async def acknowledge(
     alert.escalate_at = None
     log.info("alert #%d acknowledged after %d min", alert.id, minutes)
     flag = await safety.flag_by_id(uow, alert.flag_id)
-    if flag is not None and flag.status == "open":
-        flag.status, flag.acknowledged_at, flag.acknowledged_by_id = "acknowledged", now, staff.id
+    if flag is not None:
+        _close_flag(flag, now, staff)
     await audit.record(
         uow,
         AuditEvent(
@@ -454,7 +454,14 @@ async def acknowledge_flag(
     result: Acknowledged | None = None
     for alert in await safety.alerts_of_flag(uow, flag_id):
         result = await acknowledge(uow, now=now, staff=staff, alert_id=alert.id)
+    _close_flag(flag, now, staff)
+    return result or Acknowledged(0, participant.code, _minutes(flag.created_at, now))
+
+
+def _close_flag(flag: Flag, now: datetime, staff: Person) -> None:
     if flag.status == "open":
         flag.status, flag.acknowledged_at, flag.acknowledged_by_id = "acknowledged", now, staff.id
-    minutes = int((now - flag.created_at).total_seconds() // 60)
-    return result or Acknowledged(0, participant.code, minutes)
+
+
+def _minutes(since: datetime, now: datetime) -> int:
+    return int((now - since).total_seconds() // 60)

@@ -1,0 +1,135 @@
+"""What every group of use cases shares: the context, identification, replies, screening
+and the scheduler tick (which feeds the silence signal)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
+
+from bot.domain.outgoing import Outgoing
+from bot.domain.safety import Signal, silence_signal
+from bot.services import safety as safety_service
+from bot.services import scheduling
+from bot.services.care import Care
+from bot.services.context import ServiceContext
+from bot.services.inbound import Sender
+from bot.services.replies import enqueue_replies
+from storage import people, schedules
+from storage.models import Person
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.services.care import Care
+
+
+class ServiceBase:
+    """Shared by the participant and staff use cases; see ``bot/services/api.py``."""
+
+    ctx: ServiceContext
+    care: Care
+    after_tick: list[Callable[[scheduling.TickResult], Awaitable[None]]]
+
+    @property
+    def consent_version(self) -> str:
+        return self.ctx.catalogue.text("consent.version")
+
+    async def identify(self, telegram_user_id: int) -> Person | None:
+        async with self.ctx.uow() as uow:
+            return await people.by_telegram_id(uow, telegram_user_id)
+
+    async def _screen_and_flag(
+        self, uow: UnitOfWork, participant: Person, text: str, source: str, source_id: int
+    ) -> safety_service.FlagRaised | None:
+        verdict = self.ctx.screen(text, participant.language)
+        tier = str(verdict["tier"])
+        if tier == "none":
+            return None
+        return await safety_service.raise_flag(
+            uow,
+            now=self.ctx.clock.now(),
+            catalogue=self.ctx.catalogue,
+            policy=self.ctx.policy,
+            participant=participant,
+            tier=tier,
+            categories=[str(c) for c in verdict["categories"]],  # type: ignore[attr-defined]
+            evidence=list(verdict["evidence"]),  # type: ignore[call-overload]
+            source_kind=source,
+            source_id=source_id,
+            text=text,
+        )
+
+    async def raise_signal(
+        self,
+        uow: UnitOfWork,
+        participant: Person,
+        signal: Signal,
+        source: str,
+        source_id: int | None,
+    ) -> safety_service.FlagRaised | None:
+        return await safety_service.raise_flag(
+            uow,
+            now=self.ctx.clock.now(),
+            catalogue=self.ctx.catalogue,
+            policy=self.ctx.policy,
+            participant=participant,
+            tier=signal.tier,
+            categories=signal.categories,
+            evidence=[{"rule": signal.rule}],
+            source_kind=source,
+            source_id=source_id,
+            explanation=signal.explanation,
+        )
+
+    async def reply(
+        self,
+        sender: Sender,
+        messages: Sequence[Outgoing],
+        *,
+        person_id: int | None = None,
+        kind: str = "reply",
+    ) -> None:
+        """Queue the answers to this update and wake delivery."""
+        async with self.ctx.uow() as uow:
+            await enqueue_replies(
+                uow,
+                now=self.ctx.clock.now(),
+                update_id=sender.update_id,
+                chat_id=sender.chat_id,
+                messages=messages,
+                person_id=person_id,
+                kind=kind,
+            )
+            await uow.commit()
+        self.ctx.wake_delivery()
+
+    async def tick(self) -> scheduling.TickResult:
+        """Send due prompts, remind, expire: one scheduler tick (jobs call this)."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            sent = await scheduling.send_due(uow, now=now, catalogue=self.ctx.catalogue)
+            later = await scheduling.remind_and_expire(uow, now=now, catalogue=self.ctx.catalogue)
+            await uow.commit()
+        if sent.sent or later.reminded:
+            self.ctx.wake_delivery()
+        sent.reminded = later.reminded
+        sent.missed += later.missed
+        assert sent.missed_participants is not None and later.missed_participants is not None
+        sent.missed_participants += later.missed_participants
+        if sent.missed_participants:
+            await self._silence_flags(set(sent.missed_participants))
+        for hook in self.after_tick:
+            await hook(sent)
+        return sent
+
+    async def _silence_flags(self, participant_ids: set[int]) -> None:
+        """Several missed prompts in a row: a low flag (for the digest)."""
+        async with self.ctx.uow() as uow:
+            for participant_id in participant_ids:
+                recent = await schedules.recent_statuses(uow, participant_id, 5)
+                signal = silence_signal(recent)
+                participant = await people.by_id(uow, participant_id)
+                if signal is None or participant is None:
+                    continue
+                latest = await schedules.latest_missed_id(uow, participant_id)
+                await self.raise_signal(uow, participant, signal, "silence", latest)
+            await uow.commit()

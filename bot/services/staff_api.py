@@ -1,0 +1,229 @@
+"""Use cases of the care team: caseload and journals, alerts, sessions, prompts, protocols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.errors import NotFound
+from bot.services import enrollment, render, scheduling
+from bot.services import safety as safety_service
+from bot.services.base import ServiceBase
+from prompts.protocols import list_shipped_protocols, protocol_from_yaml
+from storage import audit, journal, people, schedules
+from storage import safety as safety_store
+from storage.journal import EntryView
+from storage.models import AuditEvent, Flag, Person, Role
+
+
+class StaffServices(ServiceBase):
+    """What therapists and coordinators do, with role and assignment checked."""
+
+    async def read_journal(self, reader: Person, participant: Person, n: int) -> list[EntryView]:
+        """A staff read of a journal: always written to the audit log."""
+        async with self.ctx.uow() as uow:
+            entries = await journal.recent_entries(uow, participant.id, n)
+            await audit.record(
+                uow,
+                AuditEvent(
+                    at=self.ctx.clock.now(),
+                    actor=reader.code,
+                    actor_id=reader.id,
+                    action="journal.read",
+                    subject_id=participant.id,
+                    detail=f"entries={len(entries)}",
+                ),
+            )
+            await uow.commit()
+            return entries
+
+    async def invite(
+        self,
+        coordinator: Person,
+        *,
+        role: Role,
+        code: str,
+        therapist_code: str | None = None,
+        name: str | None = None,
+    ) -> enrollment.NewInvitation:
+        """A coordinator invites someone from the chat (clinic defaults for zone and language)."""
+        async with self.ctx.uow() as uow:
+            created = await enrollment.invite(
+                uow,
+                now=self.ctx.clock.now(),
+                role=role,
+                code=code,
+                timezone=self.ctx.default_timezone,
+                therapist_code=therapist_code,
+                name=name,
+                ttl=self.ctx.invitation_ttl,
+                actor=coordinator.code,
+                actor_id=coordinator.id,
+            )
+            await uow.commit()
+            return created
+
+    async def participant_for(self, reader: Person, code: str) -> Person:
+        """The participant ``code`` if ``reader`` is their therapist; NotFound otherwise."""
+        async with self.ctx.uow() as uow:
+            participant = await people.by_code(uow, code)
+        if (
+            participant is None
+            or participant.role != Role.PARTICIPANT
+            or participant.therapist_id != reader.id
+        ):
+            # the same answer whether the code exists or not: codes are not enumerable
+            raise NotFound(code)
+        return participant
+
+    async def caseload(self, therapist: Person) -> list[Person]:
+        async with self.ctx.uow() as uow:
+            return list(await people.participants_of(uow, therapist.id))
+
+    # -- schedules -------------------------------------------------------------------
+
+    async def escalate(self) -> int:
+        """Escalate unacknowledged alerts whose time has come (a scheduler job)."""
+        async with self.ctx.uow() as uow:
+            rounds = await safety_service.escalate_due(
+                uow,
+                now=self.ctx.clock.now(),
+                catalogue=self.ctx.catalogue,
+                policy=self.ctx.policy,
+            )
+            await uow.commit()
+        if rounds:
+            self.ctx.wake_delivery()
+        return rounds
+
+    async def acknowledge(
+        self, staff: Person, *, alert_id: int | None = None, flag_id: int | None = None
+    ) -> safety_service.Acknowledged:
+        async with self.ctx.uow() as uow:
+            if alert_id is not None:
+                result = await safety_service.acknowledge(
+                    uow, now=self.ctx.clock.now(), staff=staff, alert_id=alert_id
+                )
+            else:
+                assert flag_id is not None
+                result = await safety_service.acknowledge_flag(
+                    uow, now=self.ctx.clock.now(), staff=staff, flag_id=flag_id
+                )
+            await uow.commit()
+        return result
+
+    async def open_flags(self, staff: Person) -> list[tuple[Flag, Person]]:
+        async with self.ctx.uow() as uow:
+            ids = None
+            if staff.role == Role.THERAPIST:
+                ids = [p.id for p in await people.participants_of(uow, staff.id)]
+            return list(await safety_store.open_flags(uow, ids))
+
+    async def participant_visible_to(self, actor: Person, code: str) -> Person:
+        """Coordinators see every participant; therapists only their own."""
+        if actor.role == Role.THERAPIST:
+            return await self.participant_for(actor, code)
+        async with self.ctx.uow() as uow:
+            participant = await people.by_code(uow, code)
+        if participant is None or participant.role != Role.PARTICIPANT:
+            raise NotFound(code)
+        return participant
+
+    async def add_session(
+        self, actor: Person | None, participant: Person, kind: str, when: str
+    ) -> SessionView:
+        now = self.ctx.clock.now()
+        starts = scheduling.parse_local(when, participant.timezone)
+        async with self.ctx.uow() as uow:
+            person = await people.by_id(uow, participant.id)
+            assert person is not None
+            session = await scheduling.add_session(
+                uow, now=now, participant=person, kind=kind.lower(), starts_at=starts, actor=actor
+            )
+            await uow.commit()
+        return SessionView(session.id, session.kind, local(session.starts_at, participant))
+
+    async def change_session(
+        self,
+        actor: Person | None,
+        participant: Person,
+        session_id: int,
+        *,
+        when: str | None = None,
+        cancel: bool = False,
+    ) -> SessionView:
+        now = self.ctx.clock.now()
+        starts = scheduling.parse_local(when, participant.timezone) if when else None
+        async with self.ctx.uow() as uow:
+            existing = await schedules.session_by_id(uow, session_id)
+            if existing is None or existing.participant_id != participant.id:
+                raise NotFound(f"no session #{session_id} for {participant.code}")
+            session = await scheduling.change_session(
+                uow, now=now, session_id=session_id, starts_at=starts, cancel=cancel, actor=actor
+            )
+            await uow.commit()
+        return SessionView(session.id, session.kind, local(session.starts_at, participant))
+
+    async def one_off_prompt(self, actor: Person | None, participant: Person, text: str) -> None:
+        async with self.ctx.uow() as uow:
+            await scheduling.one_off_prompt(
+                uow, now=self.ctx.clock.now(), participant=participant, text=text, author=actor
+            )
+            await uow.commit()
+        await self.tick()
+
+    async def protocol_summary(self) -> list[dict[str, object]]:
+        async with self.ctx.uow() as uow:
+            rows = []
+            for stored in await schedules.stored_protocols(uow):
+                count = len(await schedules.participants_on(uow, stored.id))
+                rows.append(
+                    {
+                        "id": stored.id,
+                        "version": stored.version,
+                        "name": stored.name,
+                        "count": count,
+                    }
+                )
+            return rows
+
+    async def schedule_view(self, participant: Person) -> str:
+        async with self.ctx.uow() as uow:
+            sessions = await schedules.sessions_of(uow, participant.id)
+            prompts = await schedules.prompts_of(uow, participant.id)
+        return render.schedule_text(self.ctx.catalogue, participant, sessions, prompts)
+
+    async def load_shipped_protocols(self) -> list[str]:
+        """At start-up: protocols shipped in prompts/ that are not loaded yet get loaded.
+
+        A protocol already in the database is left as the coordinators loaded it.
+        """
+        loaded: list[str] = []
+        async with self.ctx.uow() as uow:
+            for path in list_shipped_protocols():
+                source = path.read_text(encoding="utf-8")
+                protocol = protocol_from_yaml(source, f"prompts/{path.name}")
+                if await schedules.stored_protocol(uow, protocol.id) is None:
+                    await scheduling.load_protocol(
+                        uow,
+                        now=self.ctx.clock.now(),
+                        source=source,
+                        source_name=f"prompts/{path.name}",
+                        actor="system",
+                    )
+                    loaded.append(protocol.id)
+            await uow.commit()
+        return loaded
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    kind: str
+    local_time: str
+
+
+def local(when: datetime, person: Person) -> str:
+    """A stored UTC time as the person's local wall time."""
+    return when.astimezone(ZoneInfo(person.timezone)).strftime("%Y-%m-%d %H:%M %Z")

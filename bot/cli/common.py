@@ -1,0 +1,103 @@
+"""The ``ember`` typer app and the helpers its commands share."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import typer
+
+from bot.clock import SystemClock
+from bot.config import Settings, load_settings
+from bot.errors import EmberError
+from bot.errors import NotFound as NotFoundError
+from storage.crypto import Cipher
+from storage.db import create_engine, session_factory
+from storage.uow import Storage
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="ember",
+    help="Ember: integration prompts, journals and safety alerts between therapy sessions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"ember: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except EmberError as exc:
+        fail(str(exc))
+        raise  # unreachable
+
+
+def run_async(make: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except EmberError as exc:
+        fail(str(exc))
+        raise  # unreachable
+    except OSError as exc:
+        fail(f"cannot reach Telegram ({exc}); check EMBER_TELEGRAM_API_URL and the network")
+        raise
+
+
+@contextlib.asynccontextmanager
+async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
+    """Storage for one CLI command, refusing a database that is behind."""
+    from storage.migrate import require_up_to_date
+
+    engine = create_engine(settings.database_url)
+    try:
+        await require_up_to_date(engine)
+        yield Storage(session_factory(engine), Cipher(settings.require_keys()))
+    finally:
+        await engine.dispose()
+
+
+def setup_logging(verbose: bool) -> None:
+    from bot import logs
+
+    logs.configure(verbose)
+
+
+def services_call(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``use(services)`` against the database, without Telegram."""
+    from bot.services.api import Services
+    from bot.services.context import ServiceContext
+    from prompts.catalogue import default_catalogue
+
+    async def go() -> T:
+        async with open_storage(settings) as storage:
+            ctx = ServiceContext(
+                storage=storage,
+                clock=SystemClock(),
+                catalogue=default_catalogue(),
+                default_timezone=settings.timezone,
+            )
+            return await use(Services(ctx))
+
+    return run_async(go)
+
+
+def find_participant(services: Any, code: str) -> Awaitable[Any]:
+    async def find() -> Any:
+        from storage import people
+
+        async with services.ctx.uow() as uow:
+            found = await people.by_code(uow, code)
+        if found is None or found.role != "participant":
+            raise NotFoundError(f"no participant {code}")
+        return found
+
+    return find()

@@ -1,0 +1,170 @@
+"""`ember run`, `ember db …`, `ember keygen` and `ember invite`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from bot.cli.common import app, fail, open_storage, run_async, settings_or_exit, setup_logging
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.errors import EmberError
+from storage.crypto import generate_key
+from storage.db import create_engine
+
+db_app = typer.Typer(help="Database schema (migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def run(
+    webhook: Annotated[
+        bool, typer.Option("--webhook", help="Receive updates by webhook (EMBER_WEBHOOK_URL).")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Run the bot (long polling by default)."""
+    settings = settings_or_exit()
+    try:
+        settings.require_token()
+        settings.require_keys()
+        if webhook and settings.webhook_url is None:
+            fail("EMBER_WEBHOOK_URL is not set: webhook mode needs the public https:// URL")
+        if not webhook and settings.webhook_url is not None:
+            settings = settings.model_copy(update={"webhook_url": None})
+    except EmberError as exc:
+        fail(str(exc))
+    setup_logging(verbose)
+    from telegram.error import InvalidToken
+
+    from bot.app import run_until_stopped
+
+    try:
+        run_async(lambda: run_until_stopped(settings))
+    except InvalidToken:
+        fail("EMBER_TELEGRAM_TOKEN was refused by Telegram: check the token from @BotFather")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Create or migrate the database schema to the latest version."""
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.migrate import unreachable, upgrade
+
+    settings = settings_or_exit()
+    try:
+        upgrade(settings.database_url, revision)
+    except (OSError, DBAPIError) as exc:
+        fail(unreachable(exc))
+    typer.echo(f"database is at revision {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's schema revision and whether it is up to date."""
+    from storage.migrate import current_revision, head_revision
+
+    settings = settings_or_exit()
+
+    async def show() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    current = run_async(show)
+    head = head_revision()
+    state = "up to date" if current == head else "behind: run `ember db upgrade`"
+    typer.echo(f"revision {current or '(empty)'}; latest {head}; {state}")
+
+
+@app.command()
+def keygen() -> None:
+    """Print a new encryption key for EMBER_ENCRYPTION_KEY.
+
+    To rotate: put the new key first and keep the old ones after it, comma-separated.
+    """
+    typer.echo(generate_key())
+
+
+async def bot_username(settings: Settings) -> str:
+    """The bot's @username via getMe, or a placeholder when no token is configured."""
+    if settings.telegram_token is None:
+        return "<your_bot_username>"
+    from telegram import Bot
+
+    from bot.app import file_url
+
+    bot = Bot(
+        settings.telegram_token.get_secret_value(),
+        base_url=settings.telegram_api_url,
+        base_file_url=file_url(settings.telegram_api_url),
+    )
+    try:
+        async with bot:
+            return bot.username
+    except Exception:
+        return "<your_bot_username>"
+
+
+@app.command()
+def invite(
+    role: Annotated[str, typer.Argument(help="participant, therapist or coordinator")],
+    code: Annotated[str, typer.Argument(help="Their code: P-0142, T-01, C-01")],
+    therapist: Annotated[
+        str | None, typer.Option(help="Assigned therapist's code (participants)")
+    ] = None,
+    tz: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Europe/Berlin")] = None,
+    lang: Annotated[str, typer.Option(help="Language: en, de, es, fr")] = "en",
+    name: Annotated[str | None, typer.Option(help="Display name (staff only)")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Crisis-resource region: US, GB, DE, ES, FR, EU")
+    ] = None,
+    days: Annotated[int, typer.Option(help="Days until the link expires")] = 7,
+) -> None:
+    """Create a single-use invitation and print its deep link."""
+    from datetime import timedelta
+
+    from bot.services.enrollment import deep_link
+    from bot.services.enrollment import invite as do_invite
+    from storage.models import Role
+
+    settings = settings_or_exit()
+    try:
+        role_value = Role(role.lower())
+    except ValueError:
+        fail("ROLE must be participant, therapist or coordinator")
+        raise
+
+    async def go() -> tuple[Any, str]:
+        async with open_storage(settings) as storage, storage.uow() as uow:
+            created = await do_invite(
+                uow,
+                now=SystemClock().now(),
+                role=role_value,
+                code=code,
+                timezone=tz or settings.timezone,
+                language=lang,
+                name=name,
+                therapist_code=therapist,
+                locale=region,
+                ttl=timedelta(days=days),
+            )
+            await uow.commit()
+        return created, await bot_username(settings)
+
+    try:
+        created, username = run_async(go)
+    except ValueError as exc:
+        fail(str(exc))
+        raise
+    typer.echo(
+        f"Invitation for {created.person_code} ({created.role.value}), "
+        f"expires {created.expires_at:%Y-%m-%d %H:%M} UTC:"
+    )
+    typer.echo(deep_link(username, created.raw_code))

@@ -1,0 +1,206 @@
+"""`ember protocol …`, `ember session …`, `ember schedule` and `ember prompt`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from bot.cli.common import app, fail, find_participant, services_call, settings_or_exit
+from bot.clock import SystemClock
+from bot.errors import NotFound as NotFoundError
+
+# -- protocols, sessions, schedules ---------------------------------------------------
+
+protocol_app = typer.Typer(help="Prompt protocols (YAML files in prompts/).", no_args_is_help=True)
+session_app = typer.Typer(
+    help="Treatment sessions that prompts are timed from.", no_args_is_help=True
+)
+app.add_typer(protocol_app, name="protocol")
+app.add_typer(session_app, name="session")
+
+
+@protocol_app.command("validate")
+def protocol_validate(
+    files: Annotated[list[str], typer.Argument(help="Protocol YAML files")],
+) -> None:
+    """Check protocol files; every problem is printed as file:line: reason."""
+    from prompts.protocols import validate_protocol_file
+
+    bad = 0
+    for name in files:
+        errors = validate_protocol_file(name)
+        for error in errors:
+            typer.echo(str(error), err=True)
+        if errors:
+            bad += 1
+        else:
+            typer.echo(f"{name}: ok")
+    if bad:
+        raise typer.Exit(1)
+
+
+@protocol_app.command("load")
+def protocol_load(file: Annotated[str, typer.Argument(help="Protocol YAML file")]) -> None:
+    """Validate and load (or replace) a protocol; everyone on it is replanned at once."""
+    from pathlib import Path
+
+    from bot.services import scheduling
+    from prompts.protocols import ProtocolFileError, validate_protocol_file
+
+    errors = validate_protocol_file(file)
+    if errors:
+        for error in errors:
+            typer.echo(str(error), err=True)
+        fail(f"{file} was not loaded: {len(errors)} problem(s); the running schedule is unchanged")
+    source = Path(file).read_text(encoding="utf-8")
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> scheduling.ProtocolLoaded:
+        async with services.ctx.uow() as uow:
+            loaded = await scheduling.load_protocol(
+                uow, now=SystemClock().now(), source=source, source_name=file
+            )
+            await uow.commit()
+            return loaded
+
+    try:
+        loaded = services_call(settings, use)
+    except ProtocolFileError as exc:
+        fail(str(exc))
+        raise
+    verb = "replaced" if loaded.replaced else "loaded"
+    typer.echo(
+        f"{verb} {loaded.protocol.id} v{loaded.protocol.version} "
+        f"({len(loaded.protocol.steps)} steps); "
+        f"{loaded.participants_replanned} participants replanned"
+    )
+
+
+@protocol_app.command("list")
+def protocol_list() -> None:
+    """Loaded protocols and how many participants follow each."""
+    settings = settings_or_exit()
+    rows = services_call(settings, lambda s: s.protocol_summary())
+    if not rows:
+        typer.echo("no protocols loaded")
+    for row in rows:
+        typer.echo(f"{row['id']} v{row['version']}: {row['name']} ({row['count']} participants)")
+
+
+@protocol_app.command("assign")
+def protocol_assign(
+    code: Annotated[str, typer.Argument(help="Participant code")],
+    protocol: Annotated[str, typer.Argument(help="Protocol id, e.g. mdma-integration")],
+) -> None:
+    """Put a participant on a protocol (their pending prompts follow it)."""
+    from bot.services import scheduling
+    from storage import people
+
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> int:
+        async with services.ctx.uow() as uow:
+            participant = await people.by_code(uow, code)
+            if participant is None or participant.role != "participant":
+                raise NotFoundError(f"no participant {code}")
+            n = await scheduling.assign_protocol(
+                uow, now=SystemClock().now(), participant=participant, protocol_id=protocol
+            )
+            await uow.commit()
+            return n
+
+    pending = services_call(settings, use)
+    typer.echo(f"{code.upper()} follows {protocol}; {pending} prompts pending")
+
+
+@session_app.command("add")
+def session_add(
+    code: Annotated[str, typer.Argument(help="Participant code")],
+    kind: Annotated[str, typer.Argument(help="dosing, integration or preparation")],
+    when: Annotated[str, typer.Argument(help="Local date and time: '2026-12-01 09:00'")],
+) -> None:
+    """Record a session (time in the participant's zone); its prompts are planned."""
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> Any:
+        participant = await find_participant(services, code)
+        return await services.add_session(None, participant, kind, when)
+
+    try:
+        view = services_call(settings, use)
+    except ValueError as exc:
+        fail(str(exc))
+        raise
+    typer.echo(f"session #{view.id} {view.kind} at {view.local_time}")
+
+
+@session_app.command("move")
+def session_move(
+    code: Annotated[str, typer.Argument(help="Participant code")],
+    session_id: Annotated[int, typer.Argument(help="Session number")],
+    when: Annotated[str, typer.Argument(help="New local date and time")],
+) -> None:
+    """Move a session; its pending prompts move with it."""
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> Any:
+        participant = await find_participant(services, code)
+        return await services.change_session(None, participant, session_id, when=when)
+
+    try:
+        view = services_call(settings, use)
+    except ValueError as exc:
+        fail(str(exc))
+        raise
+    typer.echo(f"session #{view.id} moved to {view.local_time}")
+
+
+@session_app.command("cancel")
+def session_cancel(
+    code: Annotated[str, typer.Argument(help="Participant code")],
+    session_id: Annotated[int, typer.Argument(help="Session number")],
+) -> None:
+    """Cancel a session; its pending prompts are cancelled, sent ones stay recorded."""
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> Any:
+        participant = await find_participant(services, code)
+        return await services.change_session(None, participant, session_id, cancel=True)
+
+    view = services_call(settings, use)
+    typer.echo(f"session #{view.id} cancelled")
+
+
+@app.command()
+def schedule(code: Annotated[str, typer.Argument(help="Participant code")]) -> None:
+    """A participant's sessions and prompts, past and upcoming, in their local time."""
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> str:
+        participant = await find_participant(services, code)
+        return str(await services.schedule_view(participant))
+
+    typer.echo(services_call(settings, use))
+
+
+@app.command()
+def prompt(
+    code: Annotated[str, typer.Argument(help="Participant code")],
+    text: Annotated[str, typer.Argument(help="The question to send now")],
+) -> None:
+    """Send a one-off prompt now (the running bot delivers it)."""
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> None:
+        participant = await find_participant(services, code)
+        async with services.ctx.uow() as uow:
+            from bot.services import scheduling
+
+            await scheduling.one_off_prompt(
+                uow, now=SystemClock().now(), participant=participant, text=text, author=None
+            )
+            await uow.commit()
+
+    services_call(settings, use)
+    typer.echo(f"prompt queued for {code.upper()}")

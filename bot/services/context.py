@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.domain.safety import EscalationPolicy
-from bot.domain.screening import Screener
+from bot.domain.screening import Screener, Tier
 from prompts.catalogue import Catalogue
 from storage.uow import Storage, UnitOfWork
 
@@ -28,12 +28,24 @@ class ServiceContext:
     policy: EscalationPolicy = field(default_factory=EscalationPolicy)
 
     def screen(self, text: str, lang: str | None) -> dict[str, object]:
-        """The screener's verdict on ``text`` as plain data."""
+        """The screener's verdict on ``text`` as plain data.
+
+        Screened in the participant's language first (fewest false alarms). People switch
+        language, and a participant enrolled as English may write in German in a crisis,
+        so a text that is not already high or crisis is screened in every language too,
+        and a high or crisis found that way counts; lower tiers from other languages are
+        left out, since those are where cross-language false alarms come from.
+        """
         if self.screener is None:
             from prompts.screening_loader import default_screener
 
             self.screener = default_screener()
-        return self.screener.screen(text, lang).as_json()
+        verdict = self.screener.screen(text, lang)
+        if lang is not None and verdict.tier < Tier.HIGH:
+            anywhere = self.screener.screen(text, None)
+            if anywhere.tier >= Tier.HIGH:
+                verdict = anywhere
+        return verdict.as_json()
 
     def uow(self) -> UnitOfWork:
         return self.storage.uow()

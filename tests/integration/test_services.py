@@ -212,3 +212,22 @@ class TestSeveralInstances:
         a, b = await asyncio.gather(claim("a"), claim("b"))
         assert not set(a) & set(b)
         assert len(a) + len(b) == 30
+
+
+class TestLanguages:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Ich will nicht mehr leben, heute Nacht nehme ich alle Tabletten.",
+            "Esta noche me voy a quitar la vida, ya tengo las pastillas.",
+        ],
+    )
+    def test_a_crisis_in_another_language_than_enrolled_is_still_caught(
+        self, services: Services, text: str
+    ) -> None:
+        verdict = services.ctx.screen(text, "en")
+        assert verdict["tier"] in ("high", "crisis")
+
+    def test_other_languages_do_not_add_low_tier_noise(self, services: Services) -> None:
+        verdict = services.ctx.screen("We watched a film about grief and hope.", "en")
+        assert verdict["tier"] in ("none", "low")

@@ -6,6 +6,10 @@ at least one of which occurs in any text the pattern matches (its *anchors*; "ki
 regular expression; one pass over the text tells which anchors occur, hence which rules
 are worth running. Most journal replies contain no anchor and are done after that pass.
 
+The same pass also tells which context *marks* (a frame's cues, a language's idioms)
+could occur: their literals share the trie, so a frame whose literals are absent is
+known to have no cue without running its (large) regular expression.
+
 The derivation is conservative: when it cannot prove a literal is necessary it gives up
 and the rule simply runs on every text, so the gate can cost speed but never a match.
 """
@@ -96,10 +100,34 @@ _COMMON_WORDS = frozenset(
 )
 
 
-def anchors(pattern: str) -> frozenset[str] | None:
-    """Literal strings one of which every match of ``pattern`` contains, or ``None``."""
+# An inline case-insensitive flag ("(?i)", "(?ai:...)"): literals read from the parsed
+# pattern would then be spelt in one case only, so no literal is trusted.
+_IGNORECASE_FLAG = re.compile(r"\(\?[a-zA-Z]*i")
+
+
+def literals(pattern: str) -> frozenset[str] | None:
+    """Literal strings one of which every match of ``pattern`` contains, or ``None``.
+
+    Unlike :func:`anchors` this does not ask the literals to be selective: it serves
+    checks that only need to know that a pattern *cannot* match.
+    """
+    if _IGNORECASE_FLAG.search(pattern):
+        return None
     parsed = _parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
     found = _necessary(list(parsed))
+    if not found or "" in found:
+        return None
+    return found
+
+
+def anchors(pattern: str) -> frozenset[str] | None:
+    """Literal strings one of which every match of ``pattern`` contains, or ``None``.
+
+    ``None`` too when the literals would not be selective enough to be worth a gate.
+    """
+    found = literals(pattern)
     if not found or min(_weight(s) for s in found) < 2:
         return None
     return found
@@ -270,51 +298,104 @@ def trie_regex(words: Iterable[str]) -> str:
 
 
 class Gate:
-    """Finds, in one scan, which anchors (and which misspellings) occur in a text."""
+    """Finds, in one scan, which anchors, marks and misspellings occur in a text.
 
-    def __init__(self, anchor_keys: Mapping[str, frozenset[int]], typos: Mapping[str, str]):
+    ``anchor_keys`` and ``mark_keys`` map a literal to the indices (of rules, of marks)
+    it stands for; ``typos`` maps a misspelling to the word it is corrected to.
+    """
+
+    def __init__(
+        self,
+        anchor_keys: Mapping[str, frozenset[int]],
+        typos: Mapping[str, str],
+        mark_keys: Mapping[str, frozenset[int]] | None = None,
+    ):
         self._keys = dict(anchor_keys)
         self._typos = dict(typos)
-        words = set(self._keys) | set(self._typos)
-        self._regex = re.compile(trie_regex(words)) if words else None
+        marks = dict(mark_keys or {})
+        words = set(self._keys) | set(self._typos) | set(marks)
+        # A look-ahead around the trie matches (empty) at *every* position where some
+        # word starts, and captures the longest word there: ``findall`` lists them all
+        # in one call, the same positions a search restarted one character further on
+        # would visit, without a round trip through Python per position.
+        self._finder = re.compile(f"(?=({trie_regex(words)}))") if words else None
         # The scan finds the longest word at each position; every shorter word that is
         # a prefix of it occurs there too. Both are resolved once, here, per word.
         self._rules_at: dict[str, frozenset[int]] = {}
+        self._marks_at: dict[str, frozenset[int]] = {}
         self._typos_at: dict[str, tuple[tuple[int, str], ...]] = {}
         for word in words:
             rules: set[int] = set()
+            found_marks: set[int] = set()
             fixes: list[tuple[int, str]] = []
             for n in range(len(word), 0, -1):
                 prefix = word[:n]
                 rules |= self._keys.get(prefix, frozenset())
+                found_marks |= marks.get(prefix, frozenset())
                 fix = self._typos.get(prefix)
-                if fix is not None:
+                # A misspelling counts only as a whole word: when the longer word found
+                # goes on with a letter after it, it never can be one here.
+                if fix is not None and (n == len(word) or not word[n].isalpha()):
                     fixes.append((n, fix))
             self._rules_at[word] = frozenset(rules)
-            self._typos_at[word] = tuple(fixes)
+            self._marks_at[word] = frozenset(found_marks)
+            if fixes:
+                self._typos_at[word] = tuple(fixes)
+        self._typo_words = frozenset(self._typos_at)
 
-    def scan(self, text: str) -> tuple[set[int], list[tuple[int, int, str]]]:
-        """Indices of rules whose anchors occur; misspelt words as ``(start, end, fix)``."""
-        hits: set[int] = set()
+    def scan(self, text: str) -> tuple[set[int], list[tuple[int, int, str]], list[str]]:
+        """Rules whose anchors occur, misspelt words as ``(start, end, fix)``, the words.
+
+        The words found (longest at each position) are what :meth:`marks` needs; most
+        texts never need it, so it is not worked out here.
+        """
+        if self._finder is None:
+            return set(), [], []
+        found: list[str] = self._finder.findall(text)
+        # One union in C over every found word's rules (most found words have none).
+        hits: set[int] = set().union(*map(self._rules_at.__getitem__, found))
+        if self._typo_words.isdisjoint(found) or not self._may_have_typos(
+            text, self._typo_words.intersection(found)
+        ):
+            return hits, [], found
+        return hits, self._typos_in(text), found
+
+    def marks(self, found: list[str]) -> set[int]:
+        """The marks whose literals occur, from the words :meth:`scan` found."""
+        return set().union(*map(self._marks_at.__getitem__, found))
+
+    def _may_have_typos(self, text: str, words: Iterable[str]) -> bool:
+        """Whether one of the misspellings of ``words`` may stand as a whole word.
+
+        A cheap, conservative look before the exact pass: a misspelling found only
+        inside a word ("yself" in "myself", "kill mysel" in "kill myself") never counts.
+        A lower-case ASCII letter is a letter, so this never misses a real one.
+        """
+        letters = _LOWER_LETTERS
+        size = len(text)
+        for word in words:
+            lengths = [n for n, _ in self._typos_at[word]]
+            i = text.find(word)
+            while i >= 0:
+                if i == 0 or text[i - 1] not in letters:
+                    for n in lengths:
+                        if i + n == size or text[i + n] not in letters:
+                            return True
+                i = text.find(word, i + 1)
+        return False
+
+    def _typos_in(self, text: str) -> list[tuple[int, int, str]]:
+        """Misspelt whole words, left to right, none overlapping the one before."""
+        assert self._finder is not None
         typos: list[tuple[int, int, str]] = []
-        if self._regex is None:
-            return hits, typos
-        rules_at, typos_at = self._rules_at, self._typos_at
+        typos_at = self._typos_at
         last_typo_end = -1
-        search = self._regex.search
-        start = 0
-        seen: set[str] = set()
-        while True:
-            m = search(text, start)
-            if m is None:
-                break
-            found = m.group()
+        for m in self._finder.finditer(text):
+            fixes = typos_at.get(m.group(1))
+            if fixes is None:
+                continue
             pos = m.start()
-            start = pos + 1
-            if found not in seen:
-                seen.add(found)
-                hits |= rules_at[found]
-            for n, fix in typos_at[found]:
+            for n, fix in fixes:
                 if (
                     pos >= last_typo_end
                     and (pos == 0 or not text[pos - 1].isalpha())
@@ -322,7 +403,10 @@ class Gate:
                 ):
                     typos.append((pos, pos + n, fix))
                     last_typo_end = pos + n
-        return hits, typos
+        return typos
+
+
+_LOWER_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
 _NOT_LITERAL = _parser.NOT_LITERAL

@@ -28,7 +28,7 @@ from .model import (
     Verdict,
 )
 from .normalise import NormalisedText, Normaliser, fold_pattern, typo_variants
-from .prefilter import Gate, anchors, starts_with_letter
+from .prefilter import Gate, anchors, literals, starts_with_letter
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _SENTENCE_SEP = re.compile(r"[.!?;\n]+")
@@ -67,10 +67,26 @@ def _alternation(patterns: Iterable[str], language: str, words: bool = True) -> 
 
 
 @dataclass(frozen=True)
+class _Mark:
+    """A context pattern the gate looks out for: one frame's cues, or a language's idioms.
+
+    ``literals`` (one of which every match of the pattern contains) go into the gate's
+    scan; when none occurs, the pattern cannot match and is not run. ``None``: no
+    literal is certain, so the pattern is always run. ``index`` numbers it among all
+    marks; equal literal sets share one mark.
+    """
+
+    index: int
+    literals: frozenset[str] | None
+
+
+@dataclass(frozen=True)
 class _CompiledFrame:
     frame: Frame
     cues: re.Pattern[str]
     ignore: re.Pattern[str] | None
+    mark: _Mark
+    label: str  # the evidence id of its cues, "en.frame.past"
 
 
 @dataclass
@@ -78,10 +94,27 @@ class _CompiledLanguage:
     language: Language
     frames: dict[str, _CompiledFrame]
     idioms: re.Pattern[str] | None
+    idiom_mark: _Mark
     clause: re.Pattern[str]
     segment: re.Pattern[str]
     self_words: re.Pattern[str] | None
     function_words: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """How one rule is weighed in one language, resolved once when the rules are built.
+
+    ``caps`` are the capping frames that can matter to the rule, in the language's frame
+    order, each with the cap that applies to this rule: frames without a cap, frames the
+    rule ignores, opt-in frames it did not opt into, and (for a rule that never
+    escalates) caps that could not lower its tier are already left out. ``escalate``
+    holds the rule's marker frames that this language defines.
+    """
+
+    lang: _CompiledLanguage
+    caps: tuple[tuple[_CompiledFrame, Tier], ...]
+    escalate: dict[str, _CompiledFrame]
 
 
 @dataclass(frozen=True)
@@ -90,6 +123,7 @@ class _CompiledRule:
     rule: Rule
     regexes: tuple[re.Pattern[str], ...]
     anchors: frozenset[str] | None  # None: no literal is certain, the rule always runs
+    scopes: dict[str, _Scope]  # by language code: its own, or every language for common
 
     @property
     def anchored(self) -> bool:
@@ -110,6 +144,8 @@ class Screener:
 
     def __init__(self, rules: RuleSet) -> None:
         self._ruleset = rules
+        self._marks: list[_Mark] = []
+        self._marks_by_literals: dict[frozenset[str], _Mark] = {}
         self._languages: dict[str, _CompiledLanguage] = {}
         for code, language in rules.languages.items():
             self._languages[code] = self._compile_language(language)
@@ -124,9 +160,20 @@ class Screener:
             vocabulary.update(language.typo_targets)
             homoglyphs.update(language.homoglyphs)
         self._normaliser = Normaliser(homoglyphs, vocabulary)
-        self._gates: dict[tuple[str, ...], tuple[Gate, tuple[_CompiledRule, ...]]] = {}
+        self._gates: dict[tuple[str, ...], _GateFor] = {}
+        self._codes: dict[str | None, tuple[str, ...]] = {}
 
     # -- construction -------------------------------------------------------------------
+
+    def _mark(self, found: frozenset[str] | None) -> _Mark:
+        """The mark of a literal set (shared by equal sets; ``None``: a mark of its own)."""
+        if found is not None and found in self._marks_by_literals:
+            return self._marks_by_literals[found]
+        mark = _Mark(len(self._marks), found)
+        self._marks.append(mark)
+        if found is not None:
+            self._marks_by_literals[found] = mark
+        return mark
 
     def _compile_language(self, language: Language) -> _CompiledLanguage:
         code = language.code
@@ -137,7 +184,11 @@ class Screener:
                 raise ScreeningRuleError(f"{code}: frame {frame.name!r} has no cues")
             ignore = _alternation(frame.ignore, code)
             frames[frame.name] = _CompiledFrame(
-                frame, re.compile(cues), re.compile(ignore) if ignore else None
+                frame,
+                re.compile(cues),
+                re.compile(ignore) if ignore else None,
+                self._mark(literals(cues)),
+                f"{code}.frame.{frame.name}",
             )
         idiom_alt = _alternation([p for i in language.idioms for p in i.patterns], code)
         seg_words = _alternation(language.segment_breaks, code)
@@ -152,6 +203,7 @@ class Screener:
             language=language,
             frames=frames,
             idioms=re.compile(idiom_alt) if idiom_alt else None,
+            idiom_mark=self._mark(literals(idiom_alt) if idiom_alt else None),
             clause=re.compile(clause),
             segment=re.compile(segment),
             self_words=re.compile(self_alt) if self_alt else None,
@@ -180,9 +232,16 @@ class Screener:
                 certain = False
             else:
                 found |= literal
-        return _CompiledRule(index, rule, tuple(regexes), frozenset(found) if certain else None)
+        if rule.language == COMMON:
+            scoped = [lang for code, lang in self._languages.items() if code != COMMON]
+        else:
+            scoped = [self._languages[rule.language]]
+        scopes = {lang.language.code: _scope(rule, lang) for lang in scoped}
+        return _CompiledRule(
+            index, rule, tuple(regexes), frozenset(found) if certain else None, scopes
+        )
 
-    def _gate(self, codes: tuple[str, ...]) -> tuple[Gate, tuple[_CompiledRule, ...]]:
+    def _gate(self, codes: tuple[str, ...]) -> _GateFor:
         cached = self._gates.get(codes)
         if cached is not None:
             return cached
@@ -196,10 +255,27 @@ class Screener:
                 continue
             for anchor in compiled.anchors or ():
                 keys.setdefault(anchor, set()).add(compiled.index)
+        mark_keys: dict[str, set[int]] = {}
+        always_marks: set[int] = set()
+        marks: list[_Mark] = []
+        for code in codes:
+            lang = self._languages[code]
+            marks += [lang.idiom_mark, *(f.mark for f in lang.frames.values())]
+        for mark in marks:
+            if mark.literals is None:
+                always_marks.add(mark.index)
+                continue
+            for literal in mark.literals:
+                mark_keys.setdefault(literal, set()).add(mark.index)
         typos = self._typo_map(codes)
-        gate = Gate({k: frozenset(v) for k, v in keys.items()}, typos)
-        self._gates[codes] = (gate, tuple(always))
-        return self._gates[codes]
+        gate = Gate(
+            {k: frozenset(v) for k, v in keys.items()},
+            typos,
+            {k: frozenset(v) for k, v in mark_keys.items()},
+        )
+        cached = _GateFor(gate, tuple(always), frozenset(always_marks))
+        self._gates[codes] = cached
+        return cached
 
     def _typo_map(self, codes: tuple[str, ...]) -> dict[str, str]:
         languages = [self._ruleset.languages[c] for c in codes]
@@ -236,6 +312,15 @@ class Screener:
 
     def languages_for(self, lang: str | None) -> tuple[str, ...]:
         """The rule languages screened for a requested language (``None``: all)."""
+        cached = self._codes.get(lang)
+        if cached is not None:
+            return cached
+        codes = self._languages_for(lang)
+        if len(self._codes) < _MAX_CACHED_CODES:  # any string may come in: stay bounded
+            self._codes[lang] = codes
+        return codes
+
+    def _languages_for(self, lang: str | None) -> tuple[str, ...]:
         known = self._ruleset.languages
         if lang:
             code = lang.strip().lower().replace("_", "-").split("-")[0]
@@ -247,16 +332,16 @@ class Screener:
     def screen(self, text: str, lang: str | None = None) -> Verdict:
         """Screen one text. ``lang`` is the participant's language; ``None`` tries all."""
         codes = self.languages_for(lang)
-        gate, always = self._gate(codes)
+        gate = self._gates.get(codes) or self._gate(codes)
         normalised = self._normaliser.normalise(text)
-        hits, typos = gate.scan(normalised.text)
-        verdict = self._verdict(normalised, codes, hits, always)
+        hits, typos, words = gate.gate.scan(normalised.text)
+        verdict = self._verdict(normalised, codes, hits, words, gate)
         if typos:
             # A misspelling fix can also turn a word of another language into a risk
             # word; screening both spellings and keeping the graver verdict is safe.
             corrected = normalised.rewrite(typos)
-            fixed_hits, _ = gate.scan(corrected.text)
-            alternative = self._verdict(corrected, codes, fixed_hits, always)
+            fixed_hits, _, fixed_words = gate.gate.scan(corrected.text)
+            alternative = self._verdict(corrected, codes, fixed_hits, fixed_words, gate)
             if alternative.tier > verdict.tier:
                 verdict = alternative
         return verdict
@@ -266,13 +351,17 @@ class Screener:
         normalised: NormalisedText,
         codes: tuple[str, ...],
         hits: set[int],
-        always: tuple[_CompiledRule, ...],
+        words: list[str],
+        gate: _GateFor,
     ) -> Verdict:
-        if not hits and not always:
-            return _NOTHING
+        if not hits and not gate.always:
+            return _NOTHING  # the fast path: no rule can match
+        marks = gate.gate.marks(words)
+        if gate.always_marks:
+            marks |= gate.always_marks
         candidates = [self._rules[i] for i in sorted(hits)]
-        candidates.extend(always)
-        context = _Context(normalised, codes, self._languages)
+        candidates.extend(gate.always)
+        context = _Context(normalised, codes, self._languages, marks)
         matches: list[_Match] = []
         for compiled in candidates:
             matches.extend(context.matches(compiled))
@@ -285,6 +374,37 @@ class Screener:
 
 
 _NOTHING = Verdict(Tier.NONE, (), ())
+_MAX_CACHED_CODES = 256
+_NO_SPANS: list[tuple[int, int]] = []  # shared, never modified
+
+
+@dataclass(frozen=True)
+class _GateFor:
+    """The gate of one combination of languages, and what it cannot rule out."""
+
+    gate: Gate
+    always: tuple[_CompiledRule, ...]  # rules without an anchor: run on every text
+    always_marks: frozenset[int]  # marks without a literal: always looked for
+
+
+def _scope(rule: Rule, lang: _CompiledLanguage) -> _Scope:
+    """Resolve, once, which of a language's frames can bend a rule, and how."""
+    caps: list[tuple[_CompiledFrame, Tier]] = []
+    for name, compiled in lang.frames.items():
+        frame = compiled.frame
+        if frame.cap is None or name in rule.ignore_frames:
+            continue
+        if frame.opt_in and name not in rule.frames:
+            continue
+        cap = rule.caps.get(name, frame.cap)
+        # A match's tier only ever goes down from the rule's while caps are weighed, so a
+        # cap at or above the rule's tier can change nothing, unless the rule escalates:
+        # then any capping cue matters, because it blocks the escalation.
+        if cap >= rule.tier and not rule.escalate:
+            continue
+        caps.append((compiled, cap))
+    escalate = {name: lang.frames[name] for name in rule.escalate if name in lang.frames}
+    return _Scope(lang, tuple(caps), escalate)
 
 
 class _Context:
@@ -295,19 +415,23 @@ class _Context:
         normalised: NormalisedText,
         codes: tuple[str, ...],
         languages: dict[str, _CompiledLanguage],
+        marks: set[int],
     ) -> None:
         self.nt = normalised
         self.text = normalised.text
         self.codes = codes
         self.languages = languages
+        self.marks = marks  # the marks whose literals occur: the others cannot match
         self._regions: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
         self._idioms: dict[str, list[tuple[int, int]]] = {}
         self._cues: dict[int, list[tuple[int, int]]] = {}
 
-    def _scope_languages(self, rule: Rule) -> list[_CompiledLanguage]:
-        if rule.language != COMMON:
-            return [self.languages[rule.language]]
-        return [self.languages[c] for c in self.codes if c != COMMON]
+    def _scopes(self, compiled: _CompiledRule) -> list[_Scope]:
+        """The languages a rule's match is weighed in: its own, or every one screened."""
+        scopes = compiled.scopes
+        if compiled.rule.language != COMMON:
+            return list(scopes.values())
+        return [scopes[c] for c in self.codes if c != COMMON]
 
     # regions ------------------------------------------------------------------------
 
@@ -331,6 +455,8 @@ class _Context:
         return left, right
 
     def idiom_spans(self, lang: _CompiledLanguage) -> list[tuple[int, int]]:
+        if lang.idiom_mark.index not in self.marks:
+            return _NO_SPANS
         code = lang.language.code
         spans = self._idioms.get(code)
         if spans is None:
@@ -341,7 +467,6 @@ class _Context:
     # matching -----------------------------------------------------------------------
 
     def matches(self, compiled: _CompiledRule) -> list[_Match]:
-        rule = compiled.rule
         found: list[_Match] = []
         seen: set[tuple[int, int]] = set()
         for regex in compiled.regexes:
@@ -350,54 +475,52 @@ class _Context:
                 if span in seen or span[0] == span[1]:
                     continue
                 seen.add(span)
-                match = self._weigh(rule, span[0], span[1])
+                match = self._weigh(compiled, span[0], span[1])
                 if match is not None:
                     found.append(match)
                 if len(seen) >= _MAX_MATCHES_PER_RULE:
                     return found
         return found
 
-    def _weigh(self, rule: Rule, start: int, end: int) -> _Match | None:
-        languages = self._scope_languages(rule)
-        for lang in languages:
-            for a, b in self.idiom_spans(lang):
+    def _weigh(self, compiled_rule: _CompiledRule, start: int, end: int) -> _Match | None:
+        rule = compiled_rule.rule
+        scopes = self._scopes(compiled_rule)
+        for scope in scopes:
+            for a, b in self.idiom_spans(scope.lang):
                 if a < end and start < b:
                     return None
         if rule.self_reference and not any(
-            self._self_nearby(lang, rule, start, end) for lang in languages
+            self._self_nearby(scope.lang, rule, start, end) for scope in scopes
         ):
             return None
         match = _Match(rule, start, end, rule.tier)
         capped = False
-        for lang in languages:
-            for name, compiled in lang.frames.items():
-                frame = compiled.frame
-                if frame.cap is None or name in rule.ignore_frames:
-                    continue
-                if frame.opt_in and name not in rule.frames:
-                    continue
-                cap = rule.caps.get(name, frame.cap)
+        marks = self.marks
+        for scope in scopes:
+            for compiled, cap in scope.caps:
+                if compiled.mark.index not in marks:
+                    continue  # none of the frame's cues occurs in the text
                 if cap >= match.tier and not rule.escalate:
                     continue  # could change nothing
-                cue = self._frame_cue(lang, compiled, start, end)
+                cue = self._frame_cue(scope.lang, compiled, start, end)
                 if cue is None:
                     continue
                 if cap < match.tier:
                     match.tier = cap
-                match.modifiers.append((f"{lang.language.code}.frame.{name}", *cue))
+                match.modifiers.append((compiled.label, *cue))
                 capped = True
         if not capped:
             for name, tier in rule.escalate.items():
                 if tier <= match.tier:
                     continue
-                for lang in languages:
-                    compiled_frame = lang.frames.get(name)
-                    if compiled_frame is None:
+                for scope in scopes:
+                    compiled_frame = scope.escalate.get(name)
+                    if compiled_frame is None or compiled_frame.mark.index not in marks:
                         continue
-                    cue = self._frame_cue(lang, compiled_frame, start, end)
+                    cue = self._frame_cue(scope.lang, compiled_frame, start, end)
                     if cue is not None:
                         match.tier = tier
-                        match.modifiers.append((f"{lang.language.code}.frame.{name}", *cue))
+                        match.modifiers.append((compiled_frame.label, *cue))
                         break
         return match
 
@@ -422,7 +545,9 @@ class _Context:
         return len(_WORD.findall(self.text, a, b)) if b > a else 0
 
     def _cue_spans(self, compiled: _CompiledFrame) -> list[tuple[int, int]]:
-        key = id(compiled)
+        if compiled.mark.index not in self.marks:
+            return _NO_SPANS
+        key = id(compiled)  # not the mark: frames with the same literals may share one
         spans = self._cues.get(key)
         if spans is None:
             spans = [m.span() for m in compiled.cues.finditer(self.text)]
@@ -498,7 +623,7 @@ class _Context:
                 lo, hi = between
             else:
                 lo, hi = self.region(lang, other.frame.scope, start, end)
-            if other.cues.search(self.text, lo, hi):
+            if other.mark.index in self.marks and other.cues.search(self.text, lo, hi):
                 return True
         return False
 
@@ -518,8 +643,13 @@ class _Context:
         return scores[0][1]
 
     def verdict(self, matches: list[_Match]) -> Verdict:
-        if len(self.codes) < len(self.languages):
-            primary: str | None = self.codes[0]
+        if not _languages_overlap(matches):
+            # The fallback filter below only drops a match that overlaps one of another
+            # language; without such a pair it keeps everything, whatever the primary
+            # language, so the (costly) guess is not needed.
+            primary: str | None = None
+        elif len(self.codes) < len(self.languages):
+            primary = self.codes[0]
         else:
             primary = self.guess_language()
         if primary is not None:
@@ -568,3 +698,15 @@ class _Context:
         key = (rule, s, e)
         if key not in evidence:
             evidence[key] = Evidence(rule, (s, e), self.nt.original[s:e])
+
+
+def _languages_overlap(matches: list[_Match]) -> bool:
+    """Whether two matches of different (not common) languages overlap."""
+    for i, m in enumerate(matches):
+        language = m.rule.language
+        if language == COMMON:
+            continue
+        for o in matches[i + 1 :]:
+            if o.rule.language not in (COMMON, language) and o.start < m.end and m.start < o.end:
+                return True
+    return False

@@ -30,6 +30,8 @@ async def hooked(tg: FakeTelegram, e2e_db: str, key: str) -> AsyncIterator[tuple
     )
     async with ember_app(settings, poll=False) as ember, serve_webhook(ember):
         yield ember, url
+        # as a deploy would: Telegram stops calling before the endpoint goes away
+        await ember.application.bot.delete_webhook()
 
 
 async def test_enrollment_works_over_the_webhook(

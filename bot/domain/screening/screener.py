@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .language import KNOWN, best_languages, function_word_counts
 from .model import (
     COMMON,
     Evidence,
@@ -162,6 +163,10 @@ class Screener:
         self._normaliser = Normaliser(homoglyphs, vocabulary)
         self._gates: dict[tuple[str, ...], _GateFor] = {}
         self._codes: dict[str | None, tuple[str, ...]] = {}
+        self._guessable = tuple(code for code in self._languages if code != COMMON)
+        self._ceilings = [
+            max([c.rule.tier, *c.rule.escalate.values()]) for c in self._rules
+        ]  # the highest tier each rule can give
 
     # -- construction -------------------------------------------------------------------
 
@@ -267,17 +272,18 @@ class Screener:
                 continue
             for literal in mark.literals:
                 mark_keys.setdefault(literal, set()).add(mark.index)
-        typos = self._typo_map(codes)
+        typos, dropped = self._typo_map(codes)
         gate = Gate(
             {k: frozenset(v) for k, v in keys.items()},
             typos,
             {k: frozenset(v) for k, v in mark_keys.items()},
         )
-        cached = _GateFor(gate, tuple(always), frozenset(always_marks))
+        cached = _GateFor(gate, tuple(always), frozenset(always_marks), dropped)
         self._gates[codes] = cached
         return cached
 
-    def _typo_map(self, codes: tuple[str, ...]) -> dict[str, str]:
+    def _typo_map(self, codes: tuple[str, ...]) -> tuple[dict[str, str], frozenset[str]]:
+        """Misspellings of the languages' key words, and those left out as ambiguous."""
         languages = [self._ruleset.languages[c] for c in codes]
         targets = {t for lang in self._ruleset.languages.values() for t in lang.typo_targets}
         protected = targets | {
@@ -299,7 +305,7 @@ class Screener:
                     fixes[variant] = target
         for variant in clashes:
             del fixes[variant]
-        return fixes
+        return fixes, frozenset(clashes)
 
     def warm(self) -> None:
         """Build the gate of every language up front, so no reply pays for it later."""
@@ -330,18 +336,101 @@ class Screener:
         return tuple(known)
 
     def screen(self, text: str, lang: str | None = None) -> Verdict:
-        """Screen one text. ``lang`` is the participant's language; ``None`` tries all."""
+        """Screen one text. ``lang`` is the participant's language; ``None``: unknown.
+
+        With the language unknown (``None``, or a code no rule file covers), the text's
+        language is guessed from its function words and the text screened as if that
+        language had been given. A verdict below crisis is then checked against every
+        language, and a high or crisis found that way counts: a crisis written in any
+        language is never lost, while lower-tier noise from other languages stays out.
+        """
         codes = self.languages_for(lang)
-        gate = self._gates.get(codes) or self._gate(codes)
         normalised = self._normaliser.normalise(text)
-        hits, typos, words = gate.gate.scan(normalised.text)
-        verdict = self._verdict(normalised, codes, hits, words, gate)
+        if codes != self.languages_for(None):
+            return self._screen(normalised, codes, codes[0])
+        folded = normalised.text
+        everywhere = self._gates.get(codes) or self._gate(codes)
+        scan = everywhere.gate.scan(folded)
+        if (
+            not scan[0]
+            and not scan[1]
+            and not everywhere.always
+            and not any(variant in folded for variant in everywhere.dropped_typos)
+        ):
+            return _NOTHING  # the fast path: no rule of any language can match
+        guessed = self.guess_languages(folded)
+        if len(guessed) == 1:
+            verdict = self._screen(normalised, self.languages_for(guessed[0]), guessed[0])
+        else:
+            verdict = self._screen(normalised, self._with_fallback(guessed), None)
+        floor = Tier(max(Tier.HIGH, verdict.tier + 1)) if verdict.tier < Tier.CRISIS else None
+        # Only the rules that can reach the floor decide whether it is reached (each match
+        # is weighed on its own); the full verdict is built only when it is.
+        if (
+            floor is not None
+            and self._may_reach(everywhere, scan, floor)
+            and self._screen(normalised, codes, None, scan, floor).tier >= floor
+        ):
+            verdict = self._screen(normalised, codes, None, scan)
+        return verdict
+
+    def _may_reach(self, gate: _GateFor, scan: _Scan, tier: int) -> bool:
+        """Whether screening with ``gate`` could give ``tier`` or above, from its scan.
+
+        A match's tier only moves from its rule's tier down (a capping frame) or up to
+        one of the rule's escalations, so rules that reach lower cannot give it.
+        """
+        hits, typos, _ = scan
+        if typos:
+            return True  # the corrected text has candidates of its own
+        ceilings = self._ceilings
+        return any(ceilings[i] >= tier for i in hits) or any(
+            ceilings[c.index] >= tier for c in gate.always
+        )
+
+    def guess_languages(self, text: str) -> tuple[str, ...]:
+        """The language(s) a normalised text is most likely written in, by function words.
+
+        English wins a tie only when its evidence is at least as strong as any other
+        language's (so also when there is none); a tie between other languages gives
+        all of them.
+        """
+        counts = function_word_counts(text)
+        for code in self._guessable:
+            if code not in KNOWN:
+                words = self._languages[code].function_words
+                counts[code] = len(words.findall(text)) if words is not None else 0
+        return best_languages(counts, self._guessable)
+
+    def _with_fallback(self, codes: tuple[str, ...]) -> tuple[str, ...]:
+        known = self._ruleset.languages
+        picked = [*codes, COMMON, *self._ruleset.fallback]
+        return tuple(dict.fromkeys(c for c in picked if c in known))
+
+    def _screen(
+        self,
+        normalised: NormalisedText,
+        codes: tuple[str, ...],
+        primary: str | None,
+        scan: _Scan | None = None,
+        floor: Tier = Tier.NONE,
+    ) -> Verdict:
+        """Screen normalised text in ``codes``; ``primary``'s opinion outranks a fallback's.
+
+        ``scan`` is the gate's scan of the text for ``codes``, when already done. Only
+        rules that can reach ``floor`` are run.
+        """
+        gate = self._gates.get(codes) or self._gate(codes)
+        hits, typos, words = scan or gate.gate.scan(normalised.text)
+        verdict = self._verdict(normalised, codes, primary, hits, words, gate, floor)
         if typos:
             # A misspelling fix can also turn a word of another language into a risk
             # word; screening both spellings and keeping the graver verdict is safe.
             corrected = normalised.rewrite(typos)
             fixed_hits, _, fixed_words = gate.gate.scan(corrected.text)
-            alternative = self._verdict(corrected, codes, fixed_hits, fixed_words, gate)
+            alternative = self._verdict(
+                corrected, codes, primary, fixed_hits, fixed_words, gate, floor
+            )
             if alternative.tier > verdict.tier:
                 verdict = alternative
         return verdict
@@ -350,18 +439,25 @@ class Screener:
         self,
         normalised: NormalisedText,
         codes: tuple[str, ...],
+        primary: str | None,
         hits: set[int],
         words: list[str],
         gate: _GateFor,
+        floor: Tier = Tier.NONE,
     ) -> Verdict:
         if not hits and not gate.always:
             return _NOTHING  # the fast path: no rule can match
+        candidates = [self._rules[i] for i in sorted(hits)]
+        candidates.extend(gate.always)
+        if floor > Tier.NONE:
+            ceilings = self._ceilings
+            candidates = [c for c in candidates if ceilings[c.index] >= floor]
+            if not candidates:
+                return _NOTHING
         marks = gate.gate.marks(words)
         if gate.always_marks:
             marks |= gate.always_marks
-        candidates = [self._rules[i] for i in sorted(hits)]
-        candidates.extend(gate.always)
-        context = _Context(normalised, codes, self._languages, marks)
+        context = _Context(normalised, codes, primary, self._languages, marks)
         matches: list[_Match] = []
         for compiled in candidates:
             matches.extend(context.matches(compiled))
@@ -374,6 +470,7 @@ class Screener:
 
 
 _NOTHING = Verdict(Tier.NONE, (), ())
+_Scan = tuple[set[int], list[tuple[int, int, str]], list[str]]
 _MAX_CACHED_CODES = 256
 _NO_SPANS: list[tuple[int, int]] = []  # shared, never modified
 
@@ -385,6 +482,7 @@ class _GateFor:
     gate: Gate
     always: tuple[_CompiledRule, ...]  # rules without an anchor: run on every text
     always_marks: frozenset[int]  # marks without a literal: always looked for
+    dropped_typos: frozenset[str]  # misspellings of two words: not corrected here
 
 
 def _scope(rule: Rule, lang: _CompiledLanguage) -> _Scope:
@@ -414,12 +512,14 @@ class _Context:
         self,
         normalised: NormalisedText,
         codes: tuple[str, ...],
+        primary: str | None,
         languages: dict[str, _CompiledLanguage],
         marks: set[int],
     ) -> None:
         self.nt = normalised
         self.text = normalised.text
         self.codes = codes
+        self.primary = primary  # whose opinion outranks the others' (None: all stand)
         self.languages = languages
         self.marks = marks  # the marks whose literals occur: the others cannot match
         self._regions: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
@@ -629,29 +729,10 @@ class _Context:
 
     # verdict ------------------------------------------------------------------------
 
-    def guess_language(self) -> str | None:
-        """The language whose little words ("I", "and", "but") the text uses most."""
-        scores: list[tuple[int, str]] = []
-        for code in self.codes:
-            lang = self.languages[code]
-            if code == COMMON or lang.function_words is None:
-                continue
-            scores.append((len(lang.function_words.findall(self.text)), code))
-        scores.sort(reverse=True)
-        if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[0][0] == scores[1][0]):
-            return None
-        return scores[0][1]
-
     def verdict(self, matches: list[_Match]) -> Verdict:
-        if not _languages_overlap(matches):
-            # The fallback filter below only drops a match that overlaps one of another
-            # language; without such a pair it keeps everything, whatever the primary
-            # language, so the (costly) guess is not needed.
-            primary: str | None = None
-        elif len(self.codes) < len(self.languages):
-            primary = self.codes[0]
-        else:
-            primary = self.guess_language()
+        # The fallback filter below only drops a match that overlaps one of another
+        # language; without such a pair it keeps everything, so it is skipped.
+        primary = self.primary if _languages_overlap(matches) else None
         if primary is not None:
             # A fallback language's rule only speaks where the participant's own
             # language had nothing to say about those words.

@@ -107,6 +107,24 @@ def test_language_codes_are_lenient(screener: Screener) -> None:
     assert screener.screen("Quiero morir", "xx").tier is Tier.HIGH  # unknown: try all
 
 
+def test_language_unknown_screens_in_the_guessed_language(screener: Screener) -> None:
+    # A topic mention in French stays below moderate, as with the language given.
+    text = "un film sur le suicide"
+    assert screener.guess_languages(text) == ("fr",)
+    assert screener.screen(text).tier == screener.screen(text, "fr").tier < Tier.MODERATE
+    # English decides a tie only when its evidence is at least as strong.
+    assert screener.guess_languages("suicide") == ("en",)
+    assert screener.guess_languages("sur le pont") == ("fr",)
+
+
+def test_language_unknown_keeps_high_and_crisis_from_any_language(screener: Screener) -> None:
+    # Guessed English, but the crisis is written in German: it is not lost.
+    text = "today i talked to my sister and it was fine. ich will mich heute nacht umbringen"
+    assert screener.guess_languages(text) == ("en",)
+    assert screener.screen(text, "en").tier < Tier.CRISIS
+    assert screener.screen(text).tier is Tier.CRISIS
+
+
 def test_english_is_screened_alongside_another_language(screener: Screener) -> None:
     assert screener.screen("I want to kill myself", "de").tier is Tier.HIGH
 

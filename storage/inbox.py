@@ -83,9 +83,3 @@ async def forget_before(uow: UnitOfWork, before: datetime) -> int:
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def highest_id(uow: UnitOfWork) -> int | None:
-    return await uow.session.scalar(
-        select(InboundUpdate.update_id).order_by(InboundUpdate.update_id.desc()).limit(1)
-    )

@@ -196,14 +196,6 @@ async def counts(uow: UnitOfWork) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
-async def next_due(uow: UnitOfWork) -> datetime | None:
-    return await uow.session.scalar(
-        select(func.min(OutboxMessage.not_before)).where(
-            OutboxMessage.status == OutboxStatus.PENDING
-        )
-    )
-
-
 async def heartbeat(uow: UnitOfWork, *, worker: str, now: datetime) -> None:
     """Keep this worker's claims fresh so a sweep does not take them back."""
     await uow.session.execute(

@@ -58,14 +58,6 @@ async def due_escalations(uow: UnitOfWork, now: datetime, limit: int = 100) -> S
     return (await uow.session.scalars(stmt)).all()
 
 
-async def escalations_of(uow: UnitOfWork, alert_id: int) -> Sequence[Escalation]:
-    return (
-        await uow.session.scalars(
-            select(Escalation).where(Escalation.alert_id == alert_id).order_by(Escalation.round)
-        )
-    ).all()
-
-
 async def open_flags(
     uow: UnitOfWork, participant_ids: Sequence[int] | None = None, limit: int = 50
 ) -> Sequence[tuple[Flag, Person]]:
@@ -79,12 +71,6 @@ async def open_flags(
     if participant_ids is not None:
         stmt = stmt.where(Flag.participant_id.in_(participant_ids))
     return [(f, p) for f, p in (await uow.session.execute(stmt)).all()]
-
-
-async def acknowledged_alerts(uow: UnitOfWork) -> Sequence[Alert]:
-    return (
-        await uow.session.scalars(select(Alert).where(Alert.acknowledged_at.is_not(None)))
-    ).all()
 
 
 async def get_setting(uow: UnitOfWork, key: str) -> str | None:

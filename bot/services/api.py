@@ -7,9 +7,6 @@ with what they share in ``base.py``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from bot.services import scheduling
 from bot.services.care import Care
 from bot.services.context import ServiceContext
 from bot.services.participant_api import ButtonAnswer, ParticipantServices
@@ -24,4 +21,3 @@ class Services(ParticipantServices, StaffServices):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self.care = Care(ctx)
-        self.after_tick: list[Callable[[scheduling.TickResult], Awaitable[None]]] = []

@@ -3,7 +3,7 @@ and the scheduler tick (which feeds the silence signal)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.domain.outgoing import Outgoing
@@ -27,7 +27,6 @@ class ServiceBase:
 
     ctx: ServiceContext
     care: Care
-    after_tick: list[Callable[[scheduling.TickResult], Awaitable[None]]]
 
     @property
     def consent_version(self) -> str:
@@ -117,8 +116,6 @@ class ServiceBase:
         sent.missed_participants += later.missed_participants
         if sent.missed_participants:
             await self._silence_flags(set(sent.missed_participants))
-        for hook in self.after_tick:
-            await hook(sent)
         return sent
 
     async def _silence_flags(self, participant_ids: set[int]) -> None:

@@ -148,7 +148,7 @@ async def ember_app(
             catalogue,
         )
         await services.load_shipped_protocols()
-        jobs.register(scheduler, ember, tick_seconds=tick_seconds)
+        running_jobs = jobs.register(scheduler, ember, tick_seconds=tick_seconds)
         await application.start()
         await dispatcher.start()
         scheduler.start()
@@ -159,6 +159,7 @@ async def ember_app(
         finally:
             await intake.stop()
             scheduler.shutdown(wait=False)
+            await running_jobs.drain()
             await dispatcher.stop()
             await application.stop()
             await application.shutdown()

@@ -49,6 +49,7 @@ class Intake:
         self._ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._offset: int | None = None
+        self._stopping = False
         self.processed = 0
         self.duplicates = 0
 
@@ -76,7 +77,7 @@ class Intake:
     async def _poll_forever(self) -> None:
         bot = self.application.bot
         backoff = 1.0
-        while True:
+        while not self._stopping:
             try:
                 updates = await bot.get_updates(
                     offset=self._offset,
@@ -114,7 +115,7 @@ class Intake:
     async def process_pending(self) -> int:
         """Handle every stored, unprocessed update in update_id order; returns how many."""
         done = 0
-        while True:
+        while not self._stopping:
             async with self.storage.uow() as uow:
                 batch = await inbox.pending(uow, limit=50)
             if not batch:
@@ -126,6 +127,7 @@ class Intake:
                     await uow.commit()
                 await self._process_one(item.update_id, item.payload)
                 done += 1
+        return done
 
     async def _process_one(self, update_id: int, payload: str) -> None:
         error: str | None = None
@@ -142,7 +144,9 @@ class Intake:
         self.processed += 1
 
     async def _process_forever(self) -> None:
-        while True:
+        # the flag as well as cancellation: a library that swallows a CancelledError must
+        # not keep this loop (and so shutdown) going forever
+        while not self._stopping:
             self._ready.clear()
             try:
                 await self.process_pending()
@@ -165,12 +169,15 @@ class Intake:
         return n
 
     async def start(self, *, poll: bool) -> None:
+        self._stopping = False
         await self.recover()
         self._tasks.append(asyncio.create_task(self._process_forever(), name="ember-intake"))
         if poll:
             self._tasks.append(asyncio.create_task(self._poll_forever(), name="ember-polling"))
 
     async def stop(self) -> None:
+        self._stopping = True
+        self._ready.set()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -90,7 +90,12 @@ class Dispatcher:
                 await self._task
             self._task = None
         if self._inflight:
-            await asyncio.wait(self._inflight, timeout=grace)
+            _, late = await asyncio.wait(set(self._inflight), timeout=grace)
+            for task in late:  # storage closes next: nothing may outlive this
+                task.cancel()
+            for task in late:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         unsent = [m.id for m in self._queue]
         self._queue.clear()
         async with self.storage.uow() as uow:

@@ -37,6 +37,7 @@ class WebhookDeliverer:
         request_timeout: float = 10.0,
     ) -> None:
         self.world = world
+        self._stopping = False
         self.url = url
         self.secret_token = secret_token
         self.max_connections = max(1, max_connections)
@@ -58,6 +59,7 @@ class WebhookDeliverer:
         self._task = asyncio.create_task(self._run(), name="fake-telegram-webhook")
 
     async def stop(self) -> None:
+        self._stopping = True
         tasks = [t for t in (self._task, *self._in_flight.values()) if t is not None]
         for task in tasks:
             task.cancel()
@@ -77,7 +79,7 @@ class WebhookDeliverer:
     # ------------------------------------------------------------------ loop
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._stopping:  # as well as cancellation, so stop() can never hang
             queue = self.world.updates
             now = loop.time()
             held: set[int] = set(self._busy_chats)

@@ -173,16 +173,13 @@ class Care:
             if therapist is None or therapist.role != Role.THERAPIST:
                 raise NotFound(f"no therapist {therapist_code.upper()}")
             participant.therapist_id = therapist.id
-            await audit.record(
+            await audit.by_staff(
                 uow,
-                AuditEvent(
-                    at=now,
-                    actor=actor.code if actor else "cli",
-                    actor_id=actor.id if actor else None,
-                    action="assign",
-                    subject_id=participant.id,
-                    detail=therapist.code,
-                ),
+                now=now,
+                action="assign",
+                staff=actor,
+                subject_id=participant.id,
+                detail=therapist.code,
             )
             await uow.commit()
         return participant, therapist

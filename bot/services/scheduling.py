@@ -161,16 +161,13 @@ async def add_session(
     uow.session.add(session)
     await uow.flush()
     await replan(uow, now=now, participant=participant)
-    await audit.record(
+    await audit.by_staff(
         uow,
-        AuditEvent(
-            at=now,
-            actor=actor.code if actor else "cli",
-            actor_id=actor.id if actor else None,
-            action="session.add",
-            subject_id=participant.id,
-            detail=f"{kind} #{session.id}",
-        ),
+        now=now,
+        action="session.add",
+        staff=actor,
+        subject_id=participant.id,
+        detail=f"{kind} #{session.id}",
     )
     return session
 
@@ -198,16 +195,13 @@ async def change_session(
         session.starts_at = starts_at
     await uow.flush()
     await replan(uow, now=now, participant=participant)
-    await audit.record(
+    await audit.by_staff(
         uow,
-        AuditEvent(
-            at=now,
-            actor=actor.code if actor else "cli",
-            actor_id=actor.id if actor else None,
-            action="session.cancel" if cancel else "session.move",
-            subject_id=participant.id,
-            detail=f"#{session_id}",
-        ),
+        now=now,
+        action="session.cancel" if cancel else "session.move",
+        staff=actor,
+        subject_id=participant.id,
+        detail=f"#{session_id}",
     )
     return session
 

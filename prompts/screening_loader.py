@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import yaml
 
@@ -33,6 +33,7 @@ from bot.domain.screening import (
 )
 
 RULES_DIR = Path(__file__).resolve().parent / "screening"
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _ESCAPES = re.compile(r"\\.|\(\?P<[^>]*>|\(\?P=\w+\)")
@@ -413,7 +414,7 @@ def load_file(
     except (OSError, UnicodeDecodeError) as exc:
         raise ScreeningRuleError(f"{file.name}:1: cannot read the file ({exc})") from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -430,7 +431,7 @@ def load_file(
 def load_rules(directory: Path | None = None) -> RuleSet:
     """Load and validate every ``*.yaml`` rule file in ``directory`` (default: shipped)."""
     folder = directory if directory is not None else RULES_DIR
-    paths = sorted(folder.glob("*.yaml"))
+    paths = sorted(p for p in folder.glob("*.yaml") if p.name != "combinations.yaml")
     if not paths:
         raise ScreeningRuleError(f"{folder}: no screening rule files (*.yaml) found")
     languages: dict[str, Language] = {}
@@ -463,6 +464,10 @@ def load_rules(directory: Path | None = None) -> RuleSet:
 @functools.lru_cache(maxsize=1)
 def default_screener() -> Screener:
     """The screener built from the shipped rule files, built (and warmed) once per process."""
-    screener = Screener(load_rules())
+    from prompts.signals_loader import load_combinations, load_lexicons
+
+    lexicons = load_lexicons()
+    constructs = frozenset(t.construct for lex in lexicons for t in lex.terms)
+    screener = Screener(load_rules(), lexicons, load_combinations(constructs=constructs))
     screener.warm()
     return screener

@@ -23,6 +23,22 @@ def screen(
         bool, typer.Option("--jsonl", help='Read {"id","text"} lines from stdin')
     ] = False,
     lang: Annotated[str | None, typer.Option(help="Language hint: en, de, es, fr")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Say in words what was found and why")
+    ] = False,
+    eval_file: Annotated[
+        str | None,
+        typer.Option(
+            "--eval",
+            metavar="CASES.jsonl",
+            help='Score labelled {"id","text","label","lang"} lines: recall per tier, '
+            "false alarms, per language",
+        ),
+    ] = None,
+    misses: Annotated[bool, typer.Option("--misses", help="With --eval: list the misses")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --eval: the report as JSON")
+    ] = False,
 ) -> None:
     """The risk screener's verdict as JSON: tier, categories and evidence (rule, span, text)."""
     import json
@@ -30,6 +46,14 @@ def screen(
     from prompts.screening_loader import default_screener
 
     screener = default_screener()
+    if eval_file is not None:
+        _evaluate(screener, eval_file, misses, as_json)
+        return
+    if explain:
+        if text is None:
+            fail("give a TEXT to explain")
+        typer.echo(explain_verdict(screener, text or "", lang))
+        return
     if not jsonl:
         if text is None:
             fail("give a TEXT to check, or --jsonl with lines on standard input")
@@ -50,6 +74,55 @@ def screen(
             raise typer.Exit(1) from None
         verdict = screener.screen(case_text, case.get("lang") or lang)
         typer.echo(json.dumps(verdict.as_json(str(case_id)), ensure_ascii=False))
+
+
+def _evaluate(screener: Any, path: str, misses: bool, as_json: bool) -> None:
+    import json
+    from pathlib import Path
+
+    from bot.domain.screening.evaluation import CaseFileError, evaluate, read_cases, render
+
+    try:
+        with Path(path).open(encoding="utf-8") as handle:
+            cases = list(read_cases(handle))
+    except OSError as exc:
+        fail(f"cannot read {path} ({exc.strerror})")
+    except CaseFileError as exc:
+        fail(f"{path}: {exc}")
+    report = evaluate(screener.screen, cases)
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+    else:
+        typer.echo(render(report, misses))
+
+
+def explain_verdict(screener: Any, text: str, lang: str | None) -> str:
+    """A verdict in words: the tier, what set it, every construct and rule with its words."""
+    verdict = screener.screen(text, lang)
+    lines = [f"tier: {verdict.tier.label}"]
+    if verdict.categories:
+        lines.append(f"categories: {', '.join(verdict.categories)}")
+    if verdict.combination:
+        lines.append(f"set by the combination table: {verdict.combination}")
+    rules = [e for e in verdict.evidence if ".construct." not in e.rule]
+    if rules:
+        lines.append("phrase rules and context cues:")
+        lines += [f"  {e.rule:<36} {e.text!r} at {e.span[0]}-{e.span[1]}" for e in rules]
+    found = screener.read_constructs(text, lang)
+    if found:
+        lines.append("constructs:")
+        for f in found:
+            state = "counts" if f.blocked_by is None else f"does not count ({f.blocked_by})"
+            lines.append(f"  {f.construct:<14} {text_of(screener, text, f)!r}  {state}")
+    if len(lines) == 1:
+        lines.append("nothing of concern was found")
+    return "\n".join(lines)
+
+
+def text_of(screener: Any, text: str, found: Any) -> str:
+    normalised = screener.normalise(text)
+    start, end = normalised.span(found.start, found.end)
+    return str(normalised.original[start:end])
 
 
 @therapist_app.command("set")

@@ -76,6 +76,12 @@ class Verdict:
     tier: Tier
     categories: tuple[str, ...]
     evidence: tuple[Evidence, ...]
+    findings: tuple[tuple[str, Tier], ...] = field(default=(), compare=False)
+    """Each phrase-rule match that counted, as (category, tier): input to the table."""
+    constructs: tuple[str, ...] = field(default=(), compare=False)
+    """The clinical constructs found for the writer now (``ideation``, ``means``…)."""
+    combination: str | None = field(default=None, compare=False)
+    """The row of the combination table that set the tier, when one did."""
 
     def as_json(self, id: str | None = None) -> dict[str, object]:
         """The verdict as the JSON object ``ember screen`` prints (SPEC §7)."""

@@ -30,6 +30,7 @@ from .model import (
 )
 from .normalise import NormalisedText, Normaliser, fold_pattern, typo_variants
 from .prefilter import Gate, anchors, literals, starts_with_letter
+from .signals import Combination, Found, Lexicon, SignalReader, combine, rule_constructs
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _SENTENCE_SEP = re.compile(r"[.!?;\n]+")
@@ -143,8 +144,15 @@ class _Match:
 class Screener:
     """Screens journal text for risk. Deterministic, pure, safe on any input."""
 
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(
+        self,
+        rules: RuleSet,
+        lexicons: Iterable[Lexicon] = (),
+        combinations: Sequence[Combination] = (),
+    ) -> None:
         self._ruleset = rules
+        self._readers = {lex.language: SignalReader(lex) for lex in lexicons}
+        self._table = tuple(combinations)
         self._marks: list[_Mark] = []
         self._marks_by_literals: dict[frozenset[str], _Mark] = {}
         self._languages: dict[str, _CompiledLanguage] = {}
@@ -336,7 +344,77 @@ class Screener:
         return tuple(known)
 
     def screen(self, text: str, lang: str | None = None) -> Verdict:
-        """Screen one text. ``lang`` is the participant's language; ``None``: unknown.
+        """Screen one text: the phrase rules, then the constructs and their combinations.
+
+        The construct layer can only raise a verdict, never lower it: its table sees what
+        the phrase rules found too (``suicidality>=high``), so a phrase and a construct
+        combine ("I want to end it" + "the pills are ready" is a crisis).
+        """
+        normalised = self._normaliser.normalise(text)
+        verdict = self._screen_rules(normalised, lang)
+        if not self._readers:
+            return verdict
+        return self._with_constructs(normalised, lang, verdict)
+
+    def _signal_languages(self, folded: str, lang: str | None) -> tuple[str, ...]:
+        codes = self.languages_for(lang)
+        if codes != self.languages_for(None):
+            return tuple(c for c in codes[:1] if c in self._readers)
+        return tuple(c for c in self.guess_languages(folded) if c in self._readers)
+
+    def normalise(self, text: str) -> NormalisedText:
+        """The text as the rules see it, with a map back to the original."""
+        return self._normaliser.normalise(text)
+
+    def read_constructs(self, text: str, lang: str | None = None) -> list[Found]:
+        """Every construct found in ``text``, counted or not, for explanations."""
+        folded = self._normaliser.normalise(text).text
+        found: list[Found] = []
+        for code in self._signal_languages(folded, lang):
+            found.extend(self._readers[code].read(folded))
+        return found
+
+    def _with_constructs(
+        self, normalised: NormalisedText, lang: str | None, verdict: Verdict
+    ) -> Verdict:
+        folded = normalised.text
+        found = [
+            f
+            for code in self._signal_languages(folded, lang)
+            for f in self._readers[code].read(folded)
+            if f.blocked_by is None
+        ]
+        present = frozenset(f.construct for f in found)
+        row = combine(present | rule_constructs(verdict.findings), self._table)
+        constructs = tuple(sorted(present))
+        if row is None or row.tier <= verdict.tier:
+            if not constructs:
+                return verdict
+            return Verdict(
+                verdict.tier, verdict.categories, verdict.evidence, verdict.findings, constructs
+            )
+        used = {name for group in row.when for name in group}
+        evidence = {(e.rule, e.span): e for e in verdict.evidence}
+        spans: list[tuple[int, int]] = []
+        for f in found:
+            if f.construct not in used:
+                continue
+            s, e = normalised.span(f.start, f.end)
+            spans.append((s, e))
+            key = (f"{f.language}.construct.{f.construct}", (s, e))
+            evidence.setdefault(key, Evidence(key[0], (s, e), normalised.original[s:e]))
+        if spans:
+            s, e = min(a for a, _ in spans), max(b for _, b in spans)
+        else:
+            s, e = verdict.evidence[0].span if verdict.evidence else (0, 0)
+        key = (f"combine.{row.id}", (s, e))
+        evidence[key] = Evidence(key[0], (s, e), normalised.original[s:e])
+        categories = tuple(dict.fromkeys((*row.categories, *verdict.categories)))
+        ordered = tuple(sorted(evidence.values(), key=lambda ev: (ev.span, ev.rule)))
+        return Verdict(row.tier, categories, ordered, verdict.findings, constructs, row.id)
+
+    def _screen_rules(self, normalised: NormalisedText, lang: str | None) -> Verdict:
+        """Screen one text with the phrase rules; ``lang`` is the participant's or ``None``.
 
         With the language unknown (``None``, or a code no rule file covers), the text's
         language is guessed from its function words and the text screened as if that
@@ -345,7 +423,6 @@ class Screener:
         language is never lost, while lower-tier noise from other languages stays out.
         """
         codes = self.languages_for(lang)
-        normalised = self._normaliser.normalise(text)
         if codes != self.languages_for(None):
             return self._screen(normalised, codes, codes[0])
         folded = normalised.text
@@ -470,6 +547,7 @@ class Screener:
 
 
 _NOTHING = Verdict(Tier.NONE, (), ())
+
 _Scan = tuple[set[int], list[tuple[int, int, str]], list[str]]
 _MAX_CACHED_CODES = 256
 _NO_SPANS: list[tuple[int, int]] = []  # shared, never modified
@@ -770,7 +848,8 @@ class _Context:
             for rule_id, cs, ce in m.modifiers:
                 self._add(evidence, rule_id, cs, ce)
         ordered = sorted(evidence.values(), key=lambda e: (e.span, e.rule))
-        return Verdict(tier, tuple(categories), tuple(ordered))
+        findings = tuple(dict.fromkeys((c, m.tier) for m in live for c in m.rule.categories))
+        return Verdict(tier, tuple(categories), tuple(ordered), findings)
 
     def _add(
         self, evidence: dict[tuple[str, int, int], Evidence], rule: str, a: int, b: int

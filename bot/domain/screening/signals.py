@@ -1,0 +1,385 @@
+"""Clinical constructs found in a text, and the table that combines them into a tier.
+
+The phrase rules (``screener.py``) recognise whole phrasings. This layer recognises the
+*pieces* a clinician listens for — a wish to be dead, a method, means at hand, a time
+that is set, a farewell act, finality, hopelessness — each written per language as
+short word sequences over word stems, so that one entry covers every inflection
+("goodbye", "goodbyes"; "despedirme", "despedida"). Each piece is weighed in its own
+clause: negated, someone else's, in the past, hypothetical or quoted, it does not count.
+The pieces present are then combined by a reviewable table
+(``prompts/screening/combinations.yaml``): *means at hand + finality → crisis*, so a
+combination that no phrase rule lists is still caught.
+
+Pure and deterministic: stems come from the Snowball stemmers (PyStemmer), and nothing
+here does I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .model import Tier
+
+GAP = ".."
+"""In a term, a gap of up to ``_LONG_GAP`` words ("wrote .. letter")."""
+
+CONTEXTS = ("negation", "others", "past", "hypothetical", "report")
+"""The clause-level contexts that keep a construct from counting for the writer now."""
+
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_SENTENCE = re.compile(r"[.!?;\n]+|\s[-–—]+\s|:\s")
+_CLAUSE = re.compile(r",|\(|\)|\"")
+_SHORT_GAP = 1  # filler words allowed between two elements of a term
+_LONG_GAP = 5  # words a ".." gap may span
+_NEGATION_WINDOW = 3  # words before a construct a negator reaches
+_OTHERS_WINDOW = 6  # words before a construct a third-person subject reaches
+_MAX_TOKENS = 4000  # bound the work on huge texts; the first words decide
+_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
+_DE_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
+
+
+@dataclass(frozen=True)
+class Element:
+    """One word position of a term: any of ``words`` (stems) or of ``prefixes``."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+    gap: int = _SHORT_GAP  # filler words allowed before this element
+    exact: frozenset[str] = frozenset()  # words matched as written ("=attempt"), not stemmed
+
+    def accepts(self, token: str, stem: str) -> bool:
+        return (
+            stem in self.words
+            or token in self.words
+            or token in self.exact
+            or (bool(self.prefixes) and token.startswith(self.prefixes))
+        )
+
+
+@dataclass(frozen=True)
+class Term:
+    """A short word sequence that signals a construct: ``("pill|tablet", "saved")``."""
+
+    construct: str
+    source: str  # the term as written in the file, for explanations
+    elements: tuple[Element, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One language's constructs and the context cues that scope them."""
+
+    language: str
+    stemmer: str  # a Snowball algorithm name: english, spanish, french, german
+    terms: tuple[Term, ...]
+    cues: Mapping[str, tuple[Term, ...]]  # context name -> cue terms
+    self_words: frozenset[str] = frozenset()
+    contexts: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Per construct, the contexts that do *not* apply to it (``timeframe``: negation)."""
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One row of the combination table: these constructs together give this tier."""
+
+    id: str
+    when: tuple[frozenset[str], ...]  # every group must be present; a group is alternatives
+    tier: Tier
+    categories: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Found:
+    """A construct found at words ``[start, end)`` of the normalised text (char offsets)."""
+
+    construct: str
+    language: str
+    start: int
+    end: int
+    term: str
+    blocked_by: str | None = None  # the context that keeps it from counting, if any
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the construct layer made of one text."""
+
+    found: tuple[Found, ...]
+    combination: Combination | None
+
+    @property
+    def constructs(self) -> frozenset[str]:
+        return frozenset(f.construct for f in self.found if f.blocked_by is None)
+
+    @property
+    def tier(self) -> Tier:
+        return self.combination.tier if self.combination else Tier.NONE
+
+
+def fold_token(token: str, language: str) -> str:
+    """The spelling both terms and text are compared in (German umlauts as plain vowels)."""
+    if language == "de":
+        token = _DE_DIGRAPHS.sub(lambda m: m.group(1)[0], token.translate(_UMLAUTS))
+    return token
+
+
+@functools.lru_cache(maxsize=8)
+def _stemmer(algorithm: str) -> Callable[[str], str]:
+    import Stemmer  # PyStemmer: C Snowball stemmers
+
+    stem = Stemmer.Stemmer(algorithm)
+    stem.maxCacheSize = 20000
+    return stem.stemWord  # type: ignore[no-any-return]
+
+
+def stemmer(algorithm: str) -> Callable[[str], str]:
+    """The Snowball stemmer of ``algorithm``; raises ``KeyError`` for an unknown one."""
+    return _stemmer(algorithm)
+
+
+def parse_term(construct: str, source: str, language: str, stem: Callable[[str], str]) -> Term:
+    """Parse ``"wrote .. letter|letters"``; raises ``ValueError`` with a reason."""
+    elements: list[Element] = []
+    gap = _SHORT_GAP
+    for part in source.lower().split():
+        if part == GAP:
+            if not elements:
+                raise ValueError(f"term {source!r} cannot start with a gap")
+            gap = _LONG_GAP
+            continue
+        words: set[str] = set()
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        for alt in part.split("|"):
+            if not alt:
+                raise ValueError(f"term {source!r} has an empty alternative")
+            if alt.startswith("="):
+                exact.add(fold_token(alt[1:], language))
+            elif alt.endswith("*"):
+                body = fold_token(alt[:-1], language)
+                if len(body) < 3:
+                    raise ValueError(f"prefix {alt!r} in {source!r} is shorter than 3 letters")
+                prefixes.append(body)
+            else:
+                folded = fold_token(alt, language)
+                words.add(stem(folded) if "'" not in folded else folded)
+        elements.append(Element(frozenset(words), tuple(prefixes), gap, frozenset(exact)))
+        gap = _SHORT_GAP
+    if not elements:
+        raise ValueError("empty term")
+    if gap != _SHORT_GAP:
+        raise ValueError(f"term {source!r} cannot end with a gap")
+    return Term(construct, source, tuple(elements))
+
+
+@dataclass
+class _Tokens:
+    text: str
+    tokens: list[str]
+    stems: list[str]
+    starts: list[int]
+    ends: list[int]
+    sentence: list[int]  # sentence number of each token
+    clause: list[int]  # clause number of each token
+
+
+def _tokenise(text: str, language: str, stem: Callable[[str], str]) -> _Tokens:
+    starts: list[int] = []
+    ends: list[int] = []
+    tokens: list[str] = []
+    for m in _TOKEN.finditer(text):
+        if len(tokens) >= _MAX_TOKENS:
+            break
+        tokens.append(fold_token(m.group(), language))
+        starts.append(m.start())
+        ends.append(m.end())
+    stems = [stem(t) if "'" not in t else t for t in tokens]
+    sentence_marks = [m.start() for m in _SENTENCE.finditer(text)]
+    clause_marks = sorted(sentence_marks + [m.start() for m in _CLAUSE.finditer(text)])
+    return _Tokens(
+        text,
+        tokens,
+        stems,
+        starts,
+        ends,
+        _numbering(starts, sentence_marks),
+        _numbering(starts, clause_marks),
+    )
+
+
+def _numbering(starts: Sequence[int], marks: Sequence[int]) -> list[int]:
+    out: list[int] = []
+    i = 0
+    for s in starts:
+        while i < len(marks) and marks[i] < s:
+            i += 1
+        out.append(i)
+    return out
+
+
+class _Index:
+    """Terms by the stems and prefixes their first element accepts."""
+
+    def __init__(self, terms: Iterable[Term], stoppers: frozenset[str] = frozenset()) -> None:
+        self.stoppers = stoppers  # words a filler may never be (negators)
+        self.by_word: dict[str, list[Term]] = {}
+        self.by_prefix: list[tuple[str, Term]] = []
+        for term in terms:
+            first = term.elements[0]
+            for word in first.words | first.exact:
+                self.by_word.setdefault(word, []).append(term)
+            for prefix in first.prefixes:
+                self.by_prefix.append((prefix, term))
+
+    def starting(self, token: str, stem: str) -> list[Term]:
+        found = list(self.by_word.get(stem, ()))
+        if token != stem:
+            found.extend(t for t in self.by_word.get(token, ()) if t not in found)
+        for prefix, term in self.by_prefix:
+            if token.startswith(prefix):
+                found.append(term)
+        return found
+
+    def find(self, toks: _Tokens) -> list[tuple[Term, int, int]]:
+        """Every match as (term, first token, last token), leftmost and shortest."""
+        out: list[tuple[Term, int, int]] = []
+        n = len(toks.tokens)
+        for i in range(n):
+            token, stem = toks.tokens[i], toks.stems[i]
+            for term in self.starting(token, stem):
+                if not term.elements[0].accepts(token, stem):
+                    continue  # indexed by an exact word the stem only resembles
+                last = _match_rest(term.elements, 1, i, toks, n, self.stoppers)
+                if last is not None:
+                    out.append((term, i, last))
+        return out
+
+
+def _match_rest(
+    elements: tuple[Element, ...],
+    k: int,
+    at: int,
+    toks: _Tokens,
+    n: int,
+    stoppers: frozenset[str],
+) -> int | None:
+    if k == len(elements):
+        return at
+    element = elements[k]
+    sentence = toks.sentence[at]
+    for j in range(at + 1, min(n, at + 2 + element.gap)):
+        if toks.sentence[j] != sentence:
+            return None
+        if element.accepts(toks.tokens[j], toks.stems[j]):
+            last = _match_rest(elements, k + 1, j, toks, n, stoppers)
+            if last is not None:
+                return last
+        if toks.tokens[j] in stoppers:
+            return None  # "i'm not suicidal": a negator is never a filler
+    return None
+
+
+class SignalReader:
+    """Finds constructs in one language and weighs each in its clause."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._stem = stemmer(lexicon.stemmer)
+        negators = frozenset(
+            w
+            for term in lexicon.cues.get("negation", ())
+            if len(term.elements) == 1
+            for w in term.elements[0].words | term.elements[0].exact
+        )
+        self._terms = _Index(lexicon.terms, negators)
+        self._cues = {name: _Index(terms) for name, terms in lexicon.cues.items()}
+
+    def read(self, text: str) -> list[Found]:
+        """The constructs in normalised ``text``, each with the context that blocks it."""
+        lang = self.lexicon.language
+        toks = _tokenise(text, lang, self._stem)
+        matches = self._terms.find(toks)
+        if not matches:
+            return []
+        cues = {name: index.find(toks) for name, index in self._cues.items()}
+        found: list[Found] = []
+        for term, first, last in matches:
+            blocked = self._blocked(term, first, last, toks, cues)
+            found.append(
+                Found(
+                    term.construct, lang, toks.starts[first], toks.ends[last], term.source, blocked
+                )
+            )
+        return found
+
+    def _blocked(
+        self,
+        term: Term,
+        first: int,
+        last: int,
+        toks: _Tokens,
+        cues: Mapping[str, list[tuple[Term, int, int]]],
+    ) -> str | None:
+        exempt = self.lexicon.contexts.get(term.construct, frozenset())
+        clause, sentence = toks.clause[first], toks.sentence[first]
+        if "negation" not in exempt and self._answered_no(last, toks, cues.get("negation", ())):
+            return "negation"
+        for name in CONTEXTS:
+            if name in exempt:
+                continue
+            for _cue, a, b in cues.get(name, ()):
+                if a <= last and first <= b:
+                    continue  # a cue inside the construct's own words is part of it
+                if name == "negation":
+                    if b < first and toks.clause[a] == clause and first - b <= _NEGATION_WINDOW:
+                        return name
+                elif name == "others":
+                    if (
+                        b < first
+                        and toks.clause[a] == clause
+                        and first - b <= _OTHERS_WINDOW
+                        and not self._self_between(b + 1, first, toks)
+                    ):
+                        return name
+                elif toks.sentence[a] == sentence:
+                    return name  # past, hypothetical, report: the whole sentence
+        return None
+
+    @staticmethod
+    def _answered_no(last: int, toks: _Tokens, negators: Sequence[tuple[Term, int, int]]) -> bool:
+        """A checklist answer: the next sentence part is only a negator ("thoughts: none")."""
+        nxt = last + 1
+        if nxt >= len(toks.tokens) or toks.sentence[nxt] == toks.sentence[last]:
+            return False
+        part = toks.sentence[nxt]
+        for _cue, a, b in negators:
+            if a == nxt and (b + 1 >= len(toks.tokens) or toks.sentence[b + 1] != part):
+                return True
+        return False
+
+    def _self_between(self, a: int, b: int, toks: _Tokens) -> bool:
+        words = self.lexicon.self_words
+        return any(toks.tokens[i] in words for i in range(a, b))
+
+
+def combine(present: frozenset[str], table: Sequence[Combination]) -> Combination | None:
+    """The highest-tier row of ``table`` whose every group is present (first on a tie)."""
+    best: Combination | None = None
+    for row in table:
+        if all(group & present for group in row.when) and (best is None or row.tier > best.tier):
+            best = row
+    return best
+
+
+def rule_constructs(findings: Iterable[tuple[str, Tier]]) -> frozenset[str]:
+    """What phrase-rule matches contribute to the table: ``suicidality>=high`` and below."""
+    out: set[str] = set()
+    for category, tier in findings:
+        for t in Tier:
+            if Tier.NONE < t <= tier:
+                out.add(f"{category}>={t.label}")
+    return frozenset(out)

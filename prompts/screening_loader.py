@@ -8,6 +8,8 @@ macros, references to frames that do not exist, and rule ids used twice.
 from __future__ import annotations
 
 import functools
+import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +33,7 @@ from bot.domain.screening import (
     compile_pattern,
     whole_words,
 )
+from bot.domain.screening.facts import FACTS, USED, remembered
 
 RULES_DIR = Path(__file__).resolve().parent / "screening"
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -204,16 +207,20 @@ class _Reader:
         expanded = self.expand(node, raw)
         if re.search(r"[A-Z]", _ESCAPES.sub("", expanded)):
             raise self.f.error(node, f"pattern {raw!r} must be written in lower case")
-        try:
-            compiled = compile_pattern(expanded, self.language)
-            if words:
-                re.compile(whole_words(compiled.pattern))
-        except re.error as exc:
-            raise self.f.error(
-                node, f"pattern {raw!r} is not a valid regular expression ({exc})"
-            ) from None
-        if compiled.match(""):
-            raise self.f.error(node, f"pattern {raw!r} matches empty text")
+        language = self.language
+
+        def check(pattern: str) -> str | None:
+            try:
+                compiled = compile_pattern(pattern, language)
+                if words:
+                    re.compile(whole_words(compiled.pattern))
+            except re.error as exc:
+                return f"is not a valid regular expression ({exc})"
+            return "matches empty text" if compiled.match("") else None
+
+        problem = remembered("valid", f"{language}|{int(words)}|{expanded}", check)
+        if problem is not None:
+            raise self.f.error(node, f"pattern {raw!r} {problem}")
         return expanded
 
     def patterns(self, node: yaml.Node, what: str, words: bool = True) -> tuple[str, ...]:
@@ -461,13 +468,65 @@ def load_rules(directory: Path | None = None) -> RuleSet:
     return RuleSet(languages=languages, fallback=fallback)
 
 
+def cache_file() -> Path | None:
+    """Where analysed pattern facts are kept between runs (``EMBER_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/ember`` or ``~/.cache/ember``); ``None`` when no home is known."""
+    base = os.environ.get("EMBER_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        try:
+            base = str(Path(xdg) / "ember") if xdg else str(Path.home() / ".cache" / "ember")
+        except RuntimeError:
+            return None
+    return Path(base) / "screening-facts.json"
+
+
+def _load_facts(path: Path | None) -> int:
+    if path is None:
+        return 0
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    if isinstance(stored, dict) and stored.get("version") == _FACTS_VERSION:
+        facts = stored.get("facts")
+        if isinstance(facts, dict):
+            FACTS.update(facts)
+    return len(FACTS)
+
+
+def _save_facts(path: Path | None) -> None:
+    """Best effort: a read-only home only means the next start-up analyses again."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(
+            json.dumps(
+                {"version": _FACTS_VERSION, "facts": {k: FACTS[k] for k in USED if k in FACTS}}
+            ),
+            "utf-8",
+        )
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+_FACTS_VERSION = 1
+
+
 @functools.lru_cache(maxsize=1)
 def default_screener() -> Screener:
     """The screener built from the shipped rule files, built (and warmed) once per process."""
     from prompts.signals_loader import load_combinations, load_lexicons
 
+    cache = cache_file()
+    known = _load_facts(cache)
     lexicons = load_lexicons()
     constructs = frozenset(t.construct for lex in lexicons for t in lex.terms)
     screener = Screener(load_rules(), lexicons, load_combinations(constructs=constructs))
     screener.warm()
+    if len(FACTS) != known or len(USED) != known:
+        _save_facts(cache)  # new patterns were analysed, or old ones are gone
     return screener

@@ -21,6 +21,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import ahocorasick
+
+from .facts import remembered
+
 _parser: Any = importlib.import_module("re._parser")
 _LITERAL = _parser.LITERAL
 _IN = _parser.IN
@@ -105,7 +109,7 @@ _COMMON_WORDS = frozenset(
 _IGNORECASE_FLAG = re.compile(r"\(\?[a-zA-Z]*i")
 
 
-def literals(pattern: str) -> frozenset[str] | None:
+def _literals(pattern: str) -> frozenset[str] | None:
     """Literal strings one of which every match of ``pattern`` contains, or ``None``.
 
     Unlike :func:`anchors` this does not ask the literals to be selective: it serves
@@ -122,7 +126,7 @@ def literals(pattern: str) -> frozenset[str] | None:
     return found
 
 
-def anchors(pattern: str) -> frozenset[str] | None:
+def _anchors(pattern: str) -> frozenset[str] | None:
     """Literal strings one of which every match of ``pattern`` contains, or ``None``.
 
     ``None`` too when the literals would not be selective enough to be worth a gate.
@@ -312,101 +316,61 @@ class Gate:
     ):
         self._keys = dict(anchor_keys)
         self._typos = dict(typos)
-        marks = dict(mark_keys or {})
-        words = set(self._keys) | set(self._typos) | set(marks)
-        # A look-ahead around the trie matches (empty) at *every* position where some
-        # word starts, and captures the longest word there: ``findall`` lists them all
-        # in one call, the same positions a search restarted one character further on
-        # would visit, without a round trip through Python per position.
-        self._finder = re.compile(f"(?=({trie_regex(words)}))") if words else None
-        # The scan finds the longest word at each position; every shorter word that is
-        # a prefix of it occurs there too. Both are resolved once, here, per word.
-        self._rules_at: dict[str, frozenset[int]] = {}
-        self._marks_at: dict[str, frozenset[int]] = {}
-        self._typos_at: dict[str, tuple[tuple[int, str], ...]] = {}
-        for word in words:
-            rules: set[int] = set()
-            found_marks: set[int] = set()
-            fixes: list[tuple[int, str]] = []
-            for n in range(len(word), 0, -1):
-                prefix = word[:n]
-                rules |= self._keys.get(prefix, frozenset())
-                found_marks |= marks.get(prefix, frozenset())
-                fix = self._typos.get(prefix)
-                # A misspelling counts only as a whole word: when the longer word found
-                # goes on with a letter after it, it never can be one here.
-                if fix is not None and (n == len(word) or not word[n].isalpha()):
-                    fixes.append((n, fix))
-            self._rules_at[word] = frozenset(rules)
-            self._marks_at[word] = frozenset(found_marks)
-            if fixes:
-                self._typos_at[word] = tuple(fixes)
-        self._typo_words = frozenset(self._typos_at)
+        self._marks = dict(mark_keys or {})
+        words = set(self._keys) | set(self._typos) | set(self._marks)
+        # One Aho-Corasick automaton over every literal: a single pass in C reports each
+        # occurrence of each word (a word and all its shorter prefixes that are words).
+        self._finder: Any = None
+        if words:
+            automaton = ahocorasick.Automaton()
+            for word in words:
+                automaton.add_word(word, word)
+            automaton.make_automaton()
+            self._finder = automaton
+        self._typo_words = frozenset(self._typos)
 
     def scan(self, text: str) -> tuple[set[int], list[tuple[int, int, str]], list[str]]:
         """Rules whose anchors occur, misspelt words as ``(start, end, fix)``, the words.
 
-        The words found (longest at each position) are what :meth:`marks` needs; most
-        texts never need it, so it is not worked out here.
+        The words found are what :meth:`marks` needs; most texts never need it.
         """
-        if self._finder is None:
+        if self._finder is None or not text:
             return set(), [], []
-        found: list[str] = self._finder.findall(text)
-        # One union in C over every found word's rules (most found words have none).
-        hits: set[int] = set().union(*map(self._rules_at.__getitem__, found))
-        if self._typo_words.isdisjoint(found) or not self._may_have_typos(
-            text, self._typo_words.intersection(found)
-        ):
+        found: list[str] = [word for _end, word in self._finder.iter(text)]
+        if not found:
+            return set(), [], found
+        keys = self._keys
+        hits: set[int] = set().union(*(keys[w] for w in found if w in keys))
+        if self._typo_words.isdisjoint(found):
             return hits, [], found
         return hits, self._typos_in(text), found
 
     def marks(self, found: list[str]) -> set[int]:
         """The marks whose literals occur, from the words :meth:`scan` found."""
-        return set().union(*map(self._marks_at.__getitem__, found))
-
-    def _may_have_typos(self, text: str, words: Iterable[str]) -> bool:
-        """Whether one of the misspellings of ``words`` may stand as a whole word.
-
-        A cheap, conservative look before the exact pass: a misspelling found only
-        inside a word ("yself" in "myself", "kill mysel" in "kill myself") never counts.
-        A lower-case ASCII letter is a letter, so this never misses a real one.
-        """
-        letters = _LOWER_LETTERS
-        size = len(text)
-        for word in words:
-            lengths = [n for n, _ in self._typos_at[word]]
-            i = text.find(word)
-            while i >= 0:
-                if i == 0 or text[i - 1] not in letters:
-                    for n in lengths:
-                        if i + n == size or text[i + n] not in letters:
-                            return True
-                i = text.find(word, i + 1)
-        return False
+        marks = self._marks
+        return set().union(*(marks[w] for w in found if w in marks))
 
     def _typos_in(self, text: str) -> list[tuple[int, int, str]]:
-        """Misspelt whole words, left to right, none overlapping the one before."""
-        assert self._finder is not None
-        typos: list[tuple[int, int, str]] = []
-        typos_at = self._typos_at
-        last_typo_end = -1
-        for m in self._finder.finditer(text):
-            fixes = typos_at.get(m.group(1))
-            if fixes is None:
-                continue
-            pos = m.start()
-            for n, fix in fixes:
-                if (
-                    pos >= last_typo_end
-                    and (pos == 0 or not text[pos - 1].isalpha())
-                    and (pos + n == len(text) or not text[pos + n].isalpha())
-                ):
-                    typos.append((pos, pos + n, fix))
-                    last_typo_end = pos + n
-        return typos
-
-
-_LOWER_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+        """Misspelt whole words, left to right, the longest first, none overlapping."""
+        typos = self._typos
+        size = len(text)
+        candidates = sorted(
+            (end + 1 - len(word), -len(word), typos[word])
+            for end, word in self._finder.iter(text)
+            if word in typos
+        )
+        found: list[tuple[int, int, str]] = []
+        last_end = -1
+        for pos, negative_length, fix in candidates:
+            stop = pos - negative_length
+            if (
+                pos >= last_end
+                and (pos == 0 or not text[pos - 1].isalpha())
+                and (stop == size or not text[stop].isalpha())
+            ):
+                found.append((pos, stop, fix))
+                last_end = stop
+        return found
 
 
 _NOT_LITERAL = _parser.NOT_LITERAL
@@ -416,7 +380,7 @@ _CATEGORY_NOT_WORD = _parser.CATEGORY_NOT_WORD
 _CATEGORY_DIGIT = _parser.CATEGORY_DIGIT
 
 
-def starts_with_letter(pattern: str) -> bool:
+def _starts_with_letter(pattern: str) -> bool:
     """True when every non-empty match of ``pattern`` begins with a letter or digit.
 
     Such a pattern needs only a look-behind for its left word boundary, which the regex
@@ -477,3 +441,24 @@ def _first_word_item(op: Any, av: Any) -> tuple[bool, bool]:
         word_only, nullable = _first_word(list(body))
         return word_only, nullable or low == 0
     return False, False
+
+
+def literals(pattern: str) -> frozenset[str] | None:
+    """Literal strings one of which every match of ``pattern`` contains (remembered)."""
+    found = remembered("literals", pattern, lambda p: _as_list(_literals(p)))
+    return None if found is None else frozenset(found)
+
+
+def anchors(pattern: str) -> frozenset[str] | None:
+    """The gate's anchors of a rule pattern (remembered); ``None``: none is certain."""
+    found = remembered("anchors", pattern, lambda p: _as_list(_anchors(p)))
+    return None if found is None else frozenset(found)
+
+
+def starts_with_letter(pattern: str) -> bool:
+    """Whether every non-empty match of ``pattern`` begins with a letter (remembered)."""
+    return bool(remembered("letter", pattern, _starts_with_letter))
+
+
+def _as_list(found: frozenset[str] | None) -> list[str] | None:
+    return None if found is None else sorted(found)

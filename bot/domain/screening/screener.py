@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .facts import LazyPattern
 from .language import KNOWN, best_languages, function_word_counts
 from .model import (
     COMMON,
@@ -85,8 +86,8 @@ class _Mark:
 @dataclass(frozen=True)
 class _CompiledFrame:
     frame: Frame
-    cues: re.Pattern[str]
-    ignore: re.Pattern[str] | None
+    cues: LazyPattern
+    ignore: LazyPattern | None
     mark: _Mark
     label: str  # the evidence id of its cues, "en.frame.past"
 
@@ -95,7 +96,7 @@ class _CompiledFrame:
 class _CompiledLanguage:
     language: Language
     frames: dict[str, _CompiledFrame]
-    idioms: re.Pattern[str] | None
+    idioms: LazyPattern | None
     idiom_mark: _Mark
     clause: re.Pattern[str]
     segment: re.Pattern[str]
@@ -123,7 +124,7 @@ class _Scope:
 class _CompiledRule:
     index: int
     rule: Rule
-    regexes: tuple[re.Pattern[str], ...]
+    regexes: tuple[LazyPattern, ...]
     anchors: frozenset[str] | None  # None: no literal is certain, the rule always runs
     scopes: dict[str, _Scope]  # by language code: its own, or every language for common
 
@@ -198,8 +199,8 @@ class Screener:
             ignore = _alternation(frame.ignore, code)
             frames[frame.name] = _CompiledFrame(
                 frame,
-                re.compile(cues),
-                re.compile(ignore) if ignore else None,
+                LazyPattern(cues),
+                LazyPattern(ignore) if ignore else None,
                 self._mark(literals(cues)),
                 f"{code}.frame.{frame.name}",
             )
@@ -215,7 +216,7 @@ class Screener:
         return _CompiledLanguage(
             language=language,
             frames=frames,
-            idioms=re.compile(idiom_alt) if idiom_alt else None,
+            idioms=LazyPattern(idiom_alt) if idiom_alt else None,
             idiom_mark=self._mark(literals(idiom_alt) if idiom_alt else None),
             clause=re.compile(clause),
             segment=re.compile(segment),
@@ -233,13 +234,13 @@ class Screener:
             letter = [p for p in folded if starts_with_letter(p)]
             other = [p for p in folded if not starts_with_letter(p)]
             groups = [g for g in (letter, other) if g]
-        regexes: list[re.Pattern[str]] = []
+        regexes: list[LazyPattern] = []
         found: set[str] = set()
         certain = True
         for group in groups:
             body = "|".join(f"(?:{p})" for p in group)
             wrapped = whole_words(body) if rule.language != COMMON else body
-            regexes.append(re.compile(wrapped))
+            regexes.append(LazyPattern(wrapped))
             literal = anchors(wrapped)
             if literal is None:
                 certain = False

@@ -1,111 +1,93 @@
-"""Benchmark of the risk screener against the labelled clinical cases.
+"""Benchmark of the risk screener: clinical figures on the project's case sets, and speed.
 
 Run from the repository root::
 
-    python bench/screening.py                 # the labelled cases (tests/unit/screening/cases.py)
-    python bench/screening.py --set heldout   # the held-out validation set (cases_heldout.py)
-    python bench/screening.py --set all       # both
-    python bench/screening.py --misses        # also list the cases outside their range
+    python bench/screening.py                 # the frozen test set (score it once per change)
+    python bench/screening.py --set dev       # the development set (the one rules are tuned on)
+    python bench/screening.py --set dev --misses
+    python bench/screening.py --speed-only    # start-up, latency and throughput only
 
-Prints per-tier precision and recall, the recall of crisis and high replies, how many
-moderate replies are flagged moderate or above, the false-alarm rate on benign replies
-(expected none or low, flagged moderate or above) and throughput on one core (the best
-of five timed rounds, so a busy neighbour does not decide it), each with
-PASS or FAIL against its target. Always exits 0: it reports, it does not gate.
+The figures come from ``ember screen --eval`` (``bot.domain.screening.evaluation``): crisis
+texts raised to high or crisis, high to high or above, moderate to moderate or above,
+benign texts raised to moderate or above (false alarms), overall and per language, with
+the participant's language given and with it unknown (as ``ember screen --jsonl`` runs).
+
+Speed: start-up of ``ember screen "hello"`` as a new process (the first run analyses the
+rule patterns and fills the cache; later runs read it), the p50/p99 time to screen one
+journal-length text, and texts per second on one core over the whole set (the best of
+five rounds, as ``timeit`` does, so a busy neighbour does not decide it). Exits 0: it
+reports, it does not gate.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.domain.screening import Screener, Tier  # noqa: E402
-from prompts.screening_loader import load_rules  # noqa: E402
-from tests.unit.screening.cases import CASES, TIERS, Case  # noqa: E402
-from tests.unit.screening.cases_heldout import HELDOUT  # noqa: E402
+from bot.domain.screening.evaluation import Case, evaluate, read_cases, render  # noqa: E402
+from prompts.screening_loader import default_screener  # noqa: E402
 
-SETS: dict[str, list[Case]] = {"cases": CASES, "heldout": HELDOUT, "all": CASES + HELDOUT}
-
-MIN_SECONDS = 2.5  # in total, split into ROUNDS timed rounds
+DATA = ROOT / "tests" / "screening_data"
+SETS = {"test": DATA / "test.jsonl", "dev": DATA / "dev.jsonl"}
 ROUNDS = 5
+MIN_SECONDS = 2.5
 
 
-def expected_tier(case: Case, got: int) -> int:
-    """The case's tier for scoring: the one in its accepted range nearest to the verdict."""
-    return min(max(got, case.lowest), case.highest)
+def load(name: str) -> list[Case]:
+    with SETS[name].open(encoding="utf-8") as handle:
+        return list(read_cases(handle))
 
 
-def evaluate(screener: Screener, cases: list[Case], use_language: bool) -> dict[str, float]:
-    confusion: Counter[tuple[int, int]] = Counter()
-    crisis = high = moderate = benign = 0
-    crisis_hit = high_hit = moderate_hit = benign_alarm = 0
-    for case in cases:
-        got = int(screener.screen(case.text, case.lang if use_language else None).tier)
-        want = expected_tier(case, got)
-        confusion[(want, got)] += 1
-        if case.lowest == Tier.CRISIS:
-            crisis += 1
-            crisis_hit += got == Tier.CRISIS
-        if case.lowest >= Tier.HIGH:
-            high += 1
-            high_hit += got >= Tier.HIGH
-        if case.lowest == Tier.MODERATE:
-            moderate += 1
-            moderate_hit += got >= Tier.MODERATE
-        if case.highest <= Tier.LOW:
-            benign += 1
-            benign_alarm += got >= Tier.MODERATE
-    result: dict[str, float] = {
-        "crisis_recall": crisis_hit / crisis,
-        "high_recall": high_hit / high,
-        "moderate_flagged": moderate_hit / moderate,
-        "benign_false_alarm": benign_alarm / benign,
-        "counts": float(len(cases)),
-    }
-    for tier in range(len(TIERS)):
-        true_pos = confusion[(tier, tier)]
-        predicted = sum(n for (w, g), n in confusion.items() if g == tier)
-        actual = sum(n for (w, g), n in confusion.items() if w == tier)
-        result[f"precision_{TIERS[tier]}"] = true_pos / predicted if predicted else 1.0
-        result[f"recall_{TIERS[tier]}"] = true_pos / actual if actual else 1.0
-    return result
-
-
-def misses(screener: Screener, cases: list[Case], use_language: bool) -> list[str]:
-    """One line per case whose verdict falls outside its accepted range."""
-    lines = []
-    for case in cases:
-        v = screener.screen(case.text, case.lang if use_language else None)
-        if not case.accepts(v.tier.label):
-            wanted = case.tier if case.upto is None else f"{case.tier}..{case.upto}"
-            lines.append(
-                f"  [{case.lang}] want {wanted:<15} got {v.tier.label:<9} {case.text[:70]!r}"
-                f" ({case.why}) {[e.rule for e in v.evidence][:3]}"
+def startup(runs: int = 3) -> tuple[float, float]:
+    """Wall seconds of ``ember screen hello``: with an empty cache, then the best warm run."""
+    ember = Path(sys.executable).with_name("ember")
+    command = [str(ember)] if ember.exists() else [sys.executable, "-m", "bot.cli"]
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "EMBER_CACHE_DIR": cache}
+        timings = []
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            subprocess.run(
+                [*command, "screen", "hello"], env=env, check=True, capture_output=True, cwd=ROOT
             )
-    return lines
+            timings.append(time.perf_counter() - started)
+    return timings[0], min(timings[1:])
 
 
-def throughput(screener: Screener, cases: list[Case], use_language: bool) -> float:
-    """Texts per second on one core: the best of several timed rounds.
+def latency(cases: list[Case]) -> tuple[float, float, float]:
+    """p50, p99 and max milliseconds for one text, journal-length texts (200+ characters)."""
+    screener = default_screener()
+    texts = [c for c in cases if len(c.text) >= 200] or cases
+    for c in texts:
+        screener.screen(c.text, c.lang)
+    samples = []
+    for _ in range(3):
+        for c in texts:
+            started = time.perf_counter()
+            screener.screen(c.text, c.lang)
+            samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.99) - 1], samples[-1]
 
-    The machine is shared; another process can steal the core for part of a round.
-    As with ``timeit``, the fastest round is the one least disturbed, so it is the
-    best estimate of what the screener itself costs.
-    """
+
+def throughput(cases: list[Case], use_language: bool) -> float:
+    screener = default_screener()
     items = [(c.text, c.lang if use_language else None) for c in cases]
-    for text, lang in items:  # warm caches once
+    for text, lang in items:
         screener.screen(text, lang)
     best = 0.0
     for _ in range(ROUNDS):
-        done = 0
-        started = time.perf_counter()
+        done, started = 0, time.perf_counter()
         while True:
             for text, lang in items:
                 screener.screen(text, lang)
@@ -117,61 +99,43 @@ def throughput(screener: Screener, cases: list[Case], use_language: bool) -> flo
     return best
 
 
-def verdict(ok: bool) -> str:
+def mark(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", choices=sorted(SETS), default="cases", dest="which")
-    parser.add_argument("--misses", action="store_true", help="list cases outside their range")
+    parser.add_argument("--set", choices=sorted(SETS), default="test", dest="which")
+    parser.add_argument("--misses", action="store_true", help="list the cases missed")
+    parser.add_argument("--speed-only", action="store_true", help="skip the clinical figures")
     args = parser.parse_args(argv)
-    cases = SETS[args.which]
-    started = time.perf_counter()
-    screener = Screener(load_rules())
-    build = time.perf_counter() - started
+    cases = load(args.which)
+    screener = default_screener()
+    if not args.speed_only:
+        for use_language, title in ((True, "language given"), (False, "language unknown")):
+            print(f"== set '{args.which}', {title} ==")
+            report = evaluate(screener.screen, cases, use_language)
+            print(render(report, args.misses and use_language))
+            print()
+    cold, warm = startup()
+    p50, p99, worst = latency(cases)
+    given = throughput(cases, True)
+    unknown = throughput(cases, False)
+    print("== speed ==")
+    print(f"start-up, ember screen 'hello', first run (empty cache)  {cold:6.2f} s")
     print(
-        f"screener built from rule files in {build:.2f} s; "
-        f"set '{args.which}': {len(cases)} labelled cases\n"
+        f"start-up, ember screen 'hello', later runs               {warm:6.2f} s"
+        f"   target < 1 s        {mark(warm < 1)}"
     )
-
-    for use_language, title in (
-        (True, "participant's language given"),
-        (False, "language unknown"),
-    ):
-        r = evaluate(screener, cases, use_language)
-        print(f"== {title} ==")
-        print(f"{'tier':<10}{'precision':>10}{'recall':>10}")
-        for name in TIERS:
-            print(f"{name:<10}{r['precision_' + name]:>10.1%}{r['recall_' + name]:>10.1%}")
-        rate = throughput(screener, cases, use_language)
-        checks = [
-            ("crisis recall", r["crisis_recall"], "= 100%", r["crisis_recall"] >= 1.0),
-            ("high recall (high or crisis)", r["high_recall"], ">= 97%", r["high_recall"] >= 0.97),
-            (
-                "moderate flagged moderate+",
-                r["moderate_flagged"],
-                ">= 90%",
-                r["moderate_flagged"] >= 0.90,
-            ),
-            (
-                "benign false alarm (moderate+)",
-                r["benign_false_alarm"],
-                "< 5%",
-                r["benign_false_alarm"] < 0.05,
-            ),
-        ]
-        print()
-        for name, value, target, ok in checks:
-            print(f"{name:<34}{value:>8.1%}   target {target:<8} {verdict(ok)}")
-        print(
-            f"{'throughput (texts/s, one core)':<34}{rate:>8.0f}   target >= 5000  "
-            f"{verdict(rate >= 5000)}"
-        )
-        if args.misses:
-            print("\nmisses:")
-            print("\n".join(misses(screener, cases, use_language)) or "  none")
-        print()
+    print(
+        f"one journal-length text: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms"
+        f"   target p99 < 20 ms  {mark(p99 < 20)}"
+    )
+    print(f"throughput, language given    {given:8.0f} texts/s on one core")
+    print(
+        f"throughput, language unknown  {unknown:8.0f} texts/s on one core"
+        f"   target >= 5000      {mark(unknown >= 5000)}"
+    )
     return 0
 
 

@@ -4,7 +4,7 @@ Each :class:`Case` says what a clinician would want for one journal reply: the t
 (or, where clinical meaning truly allows a range, the lowest and highest acceptable
 tier), categories that must be among the verdict's, and one line of rationale. The
 cases were written before the rules and are not tuned to them; the benchmark in
-``bench/screening.py`` uses the same list as its labelled set.
+``tests/screening_data/dev.jsonl`` carries them too, for ``ember screen --eval``.
 """
 
 from __future__ import annotations

@@ -105,16 +105,18 @@ def load_lexicon(path: Path) -> Lexicon:
         if name not in _LEXICON_KEYS:
             problems.add(key, f"unknown key {name!r} (expected one of: {sorted(_LEXICON_KEYS)})")
         top[name] = (key, value)
-    for required in ("language", "stemmer", "constructs"):
-        if required not in top:
-            problems.add(root, f"missing key {required!r}")
-    problems.raise_if_any()
+    missing = [k for k in ("language", "stemmer", "constructs") if k not in top]
+    for required in missing:
+        problems.add(root, f"missing key {required!r}")
+    if missing:
+        problems.raise_if_any()
     language = str(top["language"][1].value)
     algorithm_node = top["stemmer"][1]
     try:
         stem = stemmer(str(algorithm_node.value))
     except KeyError:
         problems.add(algorithm_node, f"unknown stemmer {algorithm_node.value!r}")
+        problems.raise_if_any()
         problems.raise_if_any()
         raise AssertionError("unreachable") from None
 

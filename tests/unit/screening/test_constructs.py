@@ -1,0 +1,178 @@
+"""The construct layer, from clinical meaning: pieces a clinician listens for, weighed in
+their clause, combined by the table into a tier; and the files that define them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.domain.screening import ScreeningRuleError, Tier
+from bot.domain.screening.evaluation import CaseFileError, evaluate, read_cases, render
+from bot.domain.screening.signals import Combination, combine, parse_term, rule_constructs
+from bot.domain.screening.signals import stemmer as snowball
+from prompts.screening_loader import default_screener
+from prompts.signals_loader import load_combinations, load_lexicon, load_lexicons
+
+
+@pytest.fixture(scope="module")
+def screen():  # type: ignore[no-untyped-def]
+    s = default_screener()
+    return lambda text, lang="en": s.screen(text, lang)
+
+
+# -- indirect crisis language: no suicide word, the pieces together -----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pills are saved up. sunday it ends.",  # means + a set time
+        "loaded the gun and put it in the drawer. this is the end.",  # means + finality
+        "wrote letters to my kids and my sister. this is my last entry",  # farewell + finality
+    ],
+)
+def test_means_farewell_and_finality_together_are_a_crisis(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier is Tier.CRISIS
+
+
+def test_the_combination_that_set_the_tier_is_named(screen) -> None:  # type: ignore[no-untyped-def]
+    verdict = screen("the pills are saved up. sunday it ends.")
+    assert verdict.combination is not None and verdict.combination.startswith("means+")
+    assert any(e.rule == f"combine.{verdict.combination}" for e in verdict.evidence)
+    assert any(e.rule == "en.construct.means" for e in verdict.evidence)
+
+
+def test_each_piece_alone_is_not_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("I'm done with this essay, finally").tier < Tier.HIGH
+    assert screen("picked up my sleeping pills from the pharmacy").tier < Tier.MODERATE
+    assert screen("see you on sunday at the session").tier is Tier.NONE
+
+
+def test_active_ideation_with_a_time_is_a_crisis_even_after_a_dash(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("I will kill myself tonight - zero hope left").tier is Tier.CRISIS
+    assert screen("I will kill myself tonight, zero hope left").tier is Tier.CRISIS
+
+
+def test_a_checklist_answer_cancels_only_what_it_answers(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("Suicidal thoughts: none").tier < Tier.MODERATE
+
+
+def test_passive_ideation_is_moderate(screen) -> None:  # type: ignore[no-untyped-def]
+    verdict = screen("honestly i wish i could just not wake up")
+    assert verdict.tier is Tier.MODERATE
+    assert "wish_dead" in verdict.constructs
+
+
+# -- context: who is speaking, when, and whether it is denied --------------------------------
+
+
+def test_negation_before_a_construct_removes_it(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("I'm not suicidal, just exhausted").tier < Tier.HIGH
+
+
+def test_someone_elses_risk_is_not_the_writers(screen) -> None:  # type: ignore[no-untyped-def]
+    verdict = screen("my friend said she wants to die, I stayed with her all night")
+    assert verdict.tier < Tier.HIGH
+
+
+def test_a_song_or_a_film_is_not_the_writer_now(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("that song about wanting to disappear forever is on repeat").tier < Tier.MODERATE
+
+
+def test_explain_names_what_blocked_a_construct() -> None:
+    found = default_screener().read_constructs("I would never end it all", "en")
+    assert found and all(f.blocked_by == "negation" for f in found)
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+
+def test_the_highest_row_wins_and_the_first_on_a_tie() -> None:
+    table = [
+        Combination("a", (frozenset({"means"}),), Tier.LOW, ("suicidality",)),
+        Combination("b", (frozenset({"means"}), frozenset({"finality"})), Tier.CRISIS, ()),
+        Combination("c", (frozenset({"means", "x"}), frozenset({"finality"})), Tier.CRISIS, ()),
+    ]
+    assert combine(frozenset({"means"}), table) is table[0]
+    assert combine(frozenset({"means", "finality"}), table) is table[1]
+    assert combine(frozenset({"finality"}), table) is None
+
+
+def test_phrase_rules_feed_the_table_at_their_tier_and_below() -> None:
+    got = rule_constructs([("suicidality", Tier.HIGH)])
+    assert {"suicidality>=high", "suicidality>=moderate", "suicidality>=low"} <= got
+    assert "suicidality>=crisis" not in got
+
+
+def test_stemming_covers_inflections() -> None:
+    term = parse_term("farewell", "goodbye letter", "en", snowball("english"))
+    assert snowball("english")("letters") in term.elements[1].words
+    spanish = parse_term("farewell", "cartas de despedida", "es", snowball("spanish"))
+    assert snowball("spanish")("despedirme") in spanish.elements[2].words
+
+
+# -- the files ----------------------------------------------------------------------------------
+
+
+def test_every_shipped_lexicon_and_the_table_load() -> None:
+    lexicons = load_lexicons()
+    assert {lex.language for lex in lexicons} >= {"en"}
+    constructs = frozenset(t.construct for lex in lexicons for t in lex.terms)
+    rows = load_combinations(constructs=constructs)
+    assert any(r.tier is Tier.CRISIS for r in rows)
+
+
+def test_a_broken_lexicon_reports_every_problem_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "xx.yaml"
+    path.write_text(
+        "language: xx\nstemmer: english\ncolour: red\nconstructs:\n"
+        "  means:\n    - '.. pills'\n    - 'a|| b'\n  ideation:\n    - 'pr* x'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScreeningRuleError) as caught:
+        load_lexicon(path)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 4
+    assert ":3: unknown key 'colour'" in lines[0]
+    assert ":6:" in lines[1] and "gap" in lines[1]
+    assert ":7:" in lines[2] and "empty alternative" in lines[2]
+    assert ":9:" in lines[3] and "shorter than 3" in lines[3]
+
+
+def test_a_table_naming_an_unknown_construct_says_where(tmp_path: Path) -> None:
+    path = tmp_path / "combinations.yaml"
+    path.write_text(
+        "combinations:\n  - id: x\n    when: [means, 'moonlight']\n    tier: crisis\n"
+        "  - id: y\n    when: ['sadness>=high']\n    tier: urgent\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScreeningRuleError) as caught:
+        load_combinations(path, frozenset({"means"}))
+    text = str(caught.value)
+    assert ":3: unknown construct 'moonlight'" in text
+    assert ":7:" in text and "unknown tier 'urgent'" in text
+
+
+# -- the evaluation command -----------------------------------------------------------------
+
+
+def test_eval_counts_recall_and_false_alarms_per_language() -> None:
+    lines = [
+        '{"id": "1", "text": "I am going to kill myself tonight", "label": "crisis", "lang": "en"}',
+        '{"id": "2", "text": "lovely walk by the river", "label": "benign", "lang": "en"}',
+        '{"id": "3", "text": "me voy a matar esta noche", "label": "crisis", "lang": "es"}',
+    ]
+    report = evaluate(default_screener().screen, read_cases(lines))
+    crisis = report.rows[0]
+    assert (crisis.cases, crisis.hits) == (2, 2)
+    assert report.rows[-1].cases == 1 and report.rows[-1].hits == 0
+    assert set(report.by_language) == {"en", "es"}
+    assert "language es" in render(report)
+
+
+def test_eval_names_the_bad_line() -> None:
+    with pytest.raises(CaseFileError, match="line 2"):
+        list(read_cases(['{"id": 1, "text": "x", "label": "none"}', '{"text": "x"}']))
+    with pytest.raises(CaseFileError, match="unknown tier"):
+        list(read_cases(['{"id": 1, "text": "x", "label": "scary"}']))

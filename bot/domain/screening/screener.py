@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .facts import LazyPattern
 from .language import KNOWN, best_languages, function_word_counts
@@ -367,12 +367,27 @@ class Screener:
         """The text as the rules see it, with a map back to the original."""
         return self._normaliser.normalise(text)
 
+    def _in_idiom(self, folded: str, code: str, found: Found) -> bool:
+        """Whether a construct lies inside one of its language's idioms ("dead tired")."""
+        for lang_code in (code, COMMON):
+            compiled = self._languages.get(lang_code)
+            if compiled is None or compiled.idioms is None:
+                continue
+            lo, hi = max(0, found.start - 80), min(len(folded), found.end + 80)
+            for m in compiled.idioms.finditer(folded, lo, hi):
+                if m.start() < found.end and found.start < m.end():
+                    return True
+        return False
+
     def read_constructs(self, text: str, lang: str | None = None) -> list[Found]:
         """Every construct found in ``text``, counted or not, for explanations."""
         folded = self._normaliser.normalise(text).text
         found: list[Found] = []
         for code in self._signal_languages(folded, lang):
-            found.extend(self._readers[code].read(folded))
+            for f in self._readers[code].read(folded):
+                if f.blocked_by is None and self._in_idiom(folded, code, f):
+                    f = replace(f, blocked_by="idiom")
+                found.append(f)
         return found
 
     def _with_constructs(
@@ -383,7 +398,7 @@ class Screener:
             f
             for code in self._signal_languages(folded, lang)
             for f in self._readers[code].read(folded)
-            if f.blocked_by is None
+            if f.blocked_by is None and not self._in_idiom(folded, code, f)
         ]
         present = frozenset(f.construct for f in found)
         row = combine(present | rule_constructs(verdict.findings), self._table)

@@ -15,6 +15,7 @@ import yaml
 from bot.domain.screening import CATEGORIES, ScreeningRuleError, Tier
 from bot.domain.screening.signals import (
     CONTEXTS,
+    REPEATED,
     Combination,
     Lexicon,
     Term,
@@ -26,7 +27,15 @@ SCREENING_DIR = Path(__file__).resolve().parent / "screening"
 SIGNALS_DIR = SCREENING_DIR / "signals"
 COMBINATIONS = SCREENING_DIR / "combinations.yaml"
 
-_LEXICON_KEYS = {"language", "stemmer", "self_words", "contexts", "exempt", "constructs"}
+_LEXICON_KEYS = {
+    "language",
+    "stemmer",
+    "self_words",
+    "clause_breaks",
+    "contexts",
+    "exempt",
+    "constructs",
+}
 _ROW_KEYS = {"id", "when", "tier", "categories", "note"}
 _RULE_GROUP_SEP = ">="
 
@@ -158,8 +167,15 @@ def load_lexicon(path: Path) -> Lexicon:
         self_words = frozenset(
             w.lower() for _, w in _texts(top["self_words"][1], problems, "self_words")
         )
+    breaks: frozenset[str] = frozenset()
+    if "clause_breaks" in top:
+        breaks = frozenset(
+            w.lower() for _, w in _texts(top["clause_breaks"][1], problems, "clause_breaks")
+        )
     problems.raise_if_any()
-    return Lexicon(language, str(algorithm_node.value), tuple(all_terms), cues, self_words, exempt)
+    return Lexicon(
+        language, str(algorithm_node.value), tuple(all_terms), cues, self_words, breaks, exempt
+    )
 
 
 def load_lexicons(directory: Path | None = None) -> tuple[Lexicon, ...]:
@@ -251,6 +267,6 @@ def _unknown(name: str, constructs: frozenset[str] | None) -> str | None:
         except ValueError as exc:
             return f"{name!r}: {exc}"
         return None
-    if constructs is not None and name not in constructs:
+    if constructs is not None and name.removesuffix(REPEATED) not in constructs:
         return f"unknown construct {name!r} (no lexicon defines it)"
     return None

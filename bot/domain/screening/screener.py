@@ -31,7 +31,16 @@ from .model import (
 )
 from .normalise import NormalisedText, Normaliser, fold_pattern, typo_variants
 from .prefilter import Gate, anchors, literals, starts_with_letter
-from .signals import Combination, Found, Lexicon, SignalReader, combine, rule_constructs
+from .signals import (
+    REPEATED,
+    Combination,
+    Found,
+    Lexicon,
+    SignalReader,
+    combine,
+    repeated,
+    rule_constructs,
+)
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _SENTENCE_SEP = re.compile(r"[.!?;\n]+")
@@ -400,7 +409,7 @@ class Screener:
             for f in self._readers[code].read(folded)
             if f.blocked_by is None and not self._in_idiom(folded, code, f)
         ]
-        present = frozenset(f.construct for f in found)
+        present = frozenset(f.construct for f in found) | repeated(found)
         row = combine(present | rule_constructs(verdict.findings), self._table)
         constructs = tuple(sorted(present))
         if row is None or row.tier <= verdict.tier:
@@ -409,7 +418,7 @@ class Screener:
             return Verdict(
                 verdict.tier, verdict.categories, verdict.evidence, verdict.findings, constructs
             )
-        used = {name for group in row.when for name in group}
+        used = {name.removesuffix(REPEATED) for group in row.when for name in group}
         evidence = {(e.rule, e.span): e for e in verdict.evidence}
         spans: list[tuple[int, int]] = []
         for f in found:

@@ -26,6 +26,9 @@ from .model import Tier
 GAP = ".."
 """In a term, a gap of up to ``_LONG_GAP`` words ("wrote .. letter")."""
 
+REPEATED = "*2"
+"""Suffix of a construct found twice, in words that do not overlap ("farewell*2")."""
+
 CONTEXTS = ("negation", "others", "past", "hypothetical", "report")
 """The clause-level contexts that keep a construct from counting for the writer now."""
 
@@ -77,6 +80,7 @@ class Lexicon:
     terms: tuple[Term, ...]
     cues: Mapping[str, tuple[Term, ...]]  # context name -> cue terms
     self_words: frozenset[str] = frozenset()
+    clause_breaks: frozenset[str] = frozenset()  # words that start a new clause ("and")
     contexts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Per construct, the contexts that do *not* apply to it (``timeframe``: negation)."""
 
@@ -187,7 +191,9 @@ class _Tokens:
     clause: list[int]  # clause number of each token
 
 
-def _tokenise(text: str, language: str, stem: Callable[[str], str]) -> _Tokens:
+def _tokenise(
+    text: str, language: str, stem: Callable[[str], str], breaks: frozenset[str] = frozenset()
+) -> _Tokens:
     starts: list[int] = []
     ends: list[int] = []
     tokens: list[str] = []
@@ -199,7 +205,11 @@ def _tokenise(text: str, language: str, stem: Callable[[str], str]) -> _Tokens:
         ends.append(m.end())
     stems = [stem(t) if "'" not in t else t for t in tokens]
     sentence_marks = [m.start() for m in _SENTENCE.finditer(text)]
-    clause_marks = sorted(sentence_marks + [m.start() for m in _CLAUSE.finditer(text)])
+    clause_marks = sorted(
+        sentence_marks
+        + [m.start() for m in _CLAUSE.finditer(text)]
+        + [start for start, token in zip(starts, tokens, strict=True) if token in breaks]
+    )
     return _Tokens(
         text,
         tokens,
@@ -301,7 +311,7 @@ class SignalReader:
     def read(self, text: str) -> list[Found]:
         """The constructs in normalised ``text``, each with the context that blocks it."""
         lang = self.lexicon.language
-        toks = _tokenise(text, lang, self._stem)
+        toks = _tokenise(text, lang, self._stem, self.lexicon.clause_breaks)
         matches = self._terms.find(toks)
         if not matches:
             return []
@@ -382,4 +392,18 @@ def rule_constructs(findings: Iterable[tuple[str, Tier]]) -> frozenset[str]:
         for t in Tier:
             if Tier.NONE < t <= tier:
                 out.add(f"{category}>={t.label}")
+    return frozenset(out)
+
+
+def repeated(found: Iterable[Found]) -> frozenset[str]:
+    """``construct*2`` for each construct found at two places that do not overlap."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    out: set[str] = set()
+    for f in found:
+        seen = spans.setdefault(f.construct, [])
+        if any(a < f.end and f.start < b for a, b in seen):
+            continue
+        seen.append((f.start, f.end))
+        if len(seen) == 2:
+            out.add(f.construct + REPEATED)
     return frozenset(out)

@@ -176,3 +176,17 @@ def test_eval_names_the_bad_line() -> None:
         list(read_cases(['{"id": 1, "text": "x", "label": "none"}', '{"text": "x"}']))
     with pytest.raises(CaseFileError, match="unknown tier"):
         list(read_cases(['{"id": 1, "text": "x", "label": "scary"}']))
+
+
+def test_two_farewell_acts_weigh_more_than_one(screen) -> None:  # type: ignore[no-untyped-def]
+    one = screen("gave my guitar to my brother")
+    two = screen("gave my guitar to my brother and found a home for my cat")
+    assert one.tier < Tier.HIGH <= two.tier
+    assert two.combination == "farewells"
+
+
+def test_someone_named_before_and_does_not_take_over_the_next_clause(screen) -> None:  # type: ignore[no-untyped-def]
+    found = default_screener().read_constructs(
+        "gave my guitar to my brother and found a home for my cat", "en"
+    )
+    assert [f.blocked_by for f in found if f.construct == "farewell"] == [None, None]

@@ -237,19 +237,20 @@ class _Index:
     def __init__(self, terms: Iterable[Term], stoppers: frozenset[str] = frozenset()) -> None:
         self.stoppers = stoppers  # words a filler may never be (negators)
         self.by_word: dict[str, list[Term]] = {}
-        self.by_prefix: list[tuple[str, Term]] = []
+        # Prefixes are at least 3 letters long: indexed by their first three.
+        self.by_prefix: dict[str, list[tuple[str, Term]]] = {}
         for term in terms:
             first = term.elements[0]
             for word in first.words | first.exact:
                 self.by_word.setdefault(word, []).append(term)
             for prefix in first.prefixes:
-                self.by_prefix.append((prefix, term))
+                self.by_prefix.setdefault(prefix[:3], []).append((prefix, term))
 
     def starting(self, token: str, stem: str) -> list[Term]:
         found = list(self.by_word.get(stem, ()))
         if token != stem:
             found.extend(t for t in self.by_word.get(token, ()) if t not in found)
-        for prefix, term in self.by_prefix:
+        for prefix, term in self.by_prefix.get(token[:3], ()):
             if token.startswith(prefix):
                 found.append(term)
         return found

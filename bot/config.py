@@ -22,7 +22,7 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 class Settings(BaseSettings):
-    """Ember's configuration (SPEC §8)."""
+    """Ember's configuration (see .env.example)."""
 
     model_config = SettingsConfigDict(
         env_prefix="EMBER_",

@@ -65,7 +65,7 @@ def register(
     every = {"trigger": "interval", "seconds": tick_seconds, "next_run_time": start}
     # due prompts, reminders and expiry; a missed run is simply caught up by the next one
     scheduler.add_job(wrap(ember.services.tick), id="prompts:tick", **every, **common)
-    # unacknowledged alerts: the escalation chain (SPEC §5)
+    # unacknowledged alerts: the escalation chain
     scheduler.add_job(wrap(ember.services.escalate), id="alerts:escalate", **every, **common)
     # daily digests at each therapist's local time (once a day: the outbox key says so)
     scheduler.add_job(

@@ -1,4 +1,4 @@
-"""/start with an invitation code, and the participant's consent (SPEC §2)."""
+"""/start with an invitation code, and the participant's consent (README: enrolling people)."""
 
 from __future__ import annotations
 

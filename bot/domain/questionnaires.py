@@ -36,7 +36,7 @@ __all__ = [
     "validate_answers",
 ]
 
-#: Alert tiers, mildest first — the same words the risk screener uses (SPEC §5).
+#: Alert tiers, mildest first — the same words the risk screener uses.
 TIERS: tuple[str, ...] = ("none", "low", "moderate", "high", "crisis")
 #: An alert rule compares one of these (or an item id) with a whole number.
 SUBJECT_TOTAL = "total"

@@ -1,4 +1,4 @@
-"""What happens for each tier, and the signals besides free text (pure; SPEC §5).
+"""What happens for each tier, and the signals besides free text (pure; docs/screening.md).
 
 ============  ===============  ================  ====================  ======================
 tier          participant      therapist alert   escalation            digest
@@ -47,7 +47,7 @@ class TierActions:
 
 
 def actions_for(tier: str) -> TierActions:
-    """The SPEC §5 table as data."""
+    """The tier table of docs/screening.md as data."""
     if tier in ("crisis", "high"):
         return TierActions(True, True, False, True)
     if tier == "moderate":

@@ -1,4 +1,4 @@
-"""Raising flags, alerting the care team, escalating until someone acknowledges (SPEC §5).
+"""Raising flags, alerting the care team, escalating until someone acknowledges.
 
 Every signal (the screener's verdict on a text, a scale answer, silence, a questionnaire
 item) goes through :func:`raise_flag`. Alerts and safety messages are ordinary outbox rows,

@@ -1,4 +1,4 @@
-"""Enrollment over real HTTP: deep links, consent, strangers, replays (SPEC §1, §2, §9)."""
+"""Enrollment over real HTTP: deep links, consent, strangers, replays."""
 
 from __future__ import annotations
 

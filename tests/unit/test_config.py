@@ -1,4 +1,4 @@
-"""Settings: defaults from SPEC §8, and one clear line naming the variable when one is wrong."""
+"""Settings: defaults as in .env.example, and one clear line naming a wrong variable."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Risk screening of participants' journal text (SPEC §5): pure, deterministic, explained.
+"""Risk screening of participants' journal text: pure, deterministic, explained.
 
 The rules are data (``prompts/screening/*.yaml``, read by ``prompts.screening_loader``);
 this package only knows how to normalise text, run rules and weigh their context.

@@ -37,7 +37,7 @@ class ScreeningRuleError(ValueError):
 
 
 class Tier(enum.IntEnum):
-    """How urgently a reply needs a clinician (SPEC §5). Ordered: max() is the worst."""
+    """How urgently a reply needs a clinician. Ordered: max() is the worst."""
 
     NONE = 0  # nothing to act on
     LOW = 1  # ordinary hard feelings: digest only
@@ -84,7 +84,7 @@ class Verdict:
     """The row of the combination table that set the tier, when one did."""
 
     def as_json(self, id: str | None = None) -> dict[str, object]:
-        """The verdict as the JSON object ``ember screen`` prints (SPEC §7)."""
+        """The verdict as the JSON object ``ember screen`` prints (docs/screening.md)."""
         return {
             "id": id,
             "tier": self.tier.label,

@@ -36,7 +36,7 @@ from bot.domain.screening import (
 from bot.domain.screening.facts import FACTS, USED, remembered
 
 RULES_DIR = Path(__file__).resolve().parent / "screening"
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _ESCAPES = re.compile(r"\\.|\(\?P<[^>]*>|\(\?P=\w+\)")
@@ -421,7 +421,7 @@ def load_file(
     except (OSError, UnicodeDecodeError) as exc:
         raise ScreeningRuleError(f"{file.name}:1: cannot read the file ({exc})") from None
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        root = yaml.compose(text, Loader=YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

@@ -8,7 +8,6 @@ clinician editing a lexicon sees all of them in one go.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -22,6 +21,7 @@ from bot.domain.screening.signals import (
     parse_term,
     stemmer,
 )
+from prompts.screening_loader import YAML_LOADER
 
 SCREENING_DIR = Path(__file__).resolve().parent / "screening"
 SIGNALS_DIR = SCREENING_DIR / "signals"
@@ -38,8 +38,6 @@ _LEXICON_KEYS = {
 }
 _ROW_KEYS = {"id", "when", "tier", "categories", "note"}
 _RULE_GROUP_SEP = ">="
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 
 
 class _Problems:
@@ -66,7 +64,7 @@ def _compose(path: Path, problems: _Problems) -> yaml.Node | None:
         problems.add(None, f"cannot read the file ({exc})")
         return None
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problems.lines.append(

@@ -110,19 +110,16 @@ def explain_verdict(screener: Any, text: str, lang: str | None) -> str:
         lines += [f"  {e.rule:<36} {e.text!r} at {e.span[0]}-{e.span[1]}" for e in rules]
     found = screener.read_constructs(text, lang)
     if found:
+        normalised = screener.normalise(text)
         lines.append("constructs:")
         for f in found:
             state = "counts" if f.blocked_by is None else f"does not count ({f.blocked_by})"
-            lines.append(f"  {f.construct:<14} {text_of(screener, text, f)!r}  {state}")
+            start, end = normalised.span(f.start, f.end)
+            words = normalised.original[start:end]
+            lines.append(f"  {f.construct:<14} {words!r}  {state}")
     if len(lines) == 1:
         lines.append("nothing of concern was found")
     return "\n".join(lines)
-
-
-def text_of(screener: Any, text: str, found: Any) -> str:
-    normalised = screener.normalise(text)
-    start, end = normalised.span(found.start, found.end)
-    return str(normalised.original[start:end])
 
 
 @therapist_app.command("set")

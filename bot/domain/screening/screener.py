@@ -390,7 +390,10 @@ class Screener:
 
     def read_constructs(self, text: str, lang: str | None = None) -> list[Found]:
         """Every construct found in ``text``, counted or not, for explanations."""
-        folded = self._normaliser.normalise(text).text
+        return self._read(self._normaliser.normalise(text).text, lang)
+
+    def _read(self, folded: str, lang: str | None) -> list[Found]:
+        """The constructs of normalised text in its language(s); idioms block them too."""
         found: list[Found] = []
         for code in self._signal_languages(folded, lang):
             for f in self._readers[code].read(folded):
@@ -403,12 +406,7 @@ class Screener:
         self, normalised: NormalisedText, lang: str | None, verdict: Verdict
     ) -> Verdict:
         folded = normalised.text
-        found = [
-            f
-            for code in self._signal_languages(folded, lang)
-            for f in self._readers[code].read(folded)
-            if f.blocked_by is None and not self._in_idiom(folded, code, f)
-        ]
+        found = [f for f in self._read(folded, lang) if f.blocked_by is None]
         present = frozenset(f.construct for f in found) | repeated(found)
         row = combine(present | rule_constructs(verdict.findings), self._table)
         constructs = tuple(sorted(present))

@@ -132,17 +132,13 @@ def fold_token(token: str, language: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _stemmer(algorithm: str) -> Callable[[str], str]:
+def stemmer(algorithm: str) -> Callable[[str], str]:
+    """The Snowball stemmer of ``algorithm`` (one per process); ``KeyError`` if unknown."""
     import Stemmer  # PyStemmer: C Snowball stemmers
 
     stem = Stemmer.Stemmer(algorithm)
     stem.maxCacheSize = 20000
     return stem.stemWord  # type: ignore[no-any-return]
-
-
-def stemmer(algorithm: str) -> Callable[[str], str]:
-    """The Snowball stemmer of ``algorithm``; raises ``KeyError`` for an unknown one."""
-    return _stemmer(algorithm)
 
 
 def parse_term(construct: str, source: str, language: str, stem: Callable[[str], str]) -> Term:

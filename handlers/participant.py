@@ -7,6 +7,7 @@ import time
 from telegram import Message, Update
 
 from bot.context import EmberContext
+from bot.domain import Tier
 from bot.services.inbound import InboundMessage, Sender
 from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
 from handlers.menus import help_text
@@ -65,7 +66,7 @@ async def journal_message(update: Update, context: EmberContext) -> None:
     recorded = await context.services.record_journal(person, inbound)
     if not recorded.created:
         return  # this very message was stored before; it has been answered
-    if recorded.tier in ("high", "crisis"):
+    if recorded.tier >= Tier.HIGH:
         return  # the supportive safety message is already on its way; no "thank you" here
     if recorded.edited:
         await reply(context, sender, text(context, "journal.edited", lang), person=person)

@@ -136,7 +136,7 @@ async def flags(update: Update, context: EmberContext, person: Person) -> None:
                 lang,
                 id=flag.id,
                 code=participant.code,
-                tier=flag.tier,
+                tier=flag.tier.label,
                 categories=flag.categories.replace(",", ", "),
                 when=flag.created_at.strftime("%Y-%m-%d %H:%M UTC"),
             )

@@ -28,6 +28,7 @@ from bot.domain.questionnaires import (
     Option,
     parse_condition,
 )
+from bot.domain.screening.model import Tier
 
 __all__ = [
     "QUESTIONNAIRES_DIR",
@@ -296,7 +297,7 @@ class _Reader:
                 subject=subject,
                 comparison=comparison,
                 threshold=threshold,
-                tier=self.choice(entries["tier"][1], "tier", TIERS),
+                tier=Tier.from_label(self.choice(entries["tier"][1], "tier", TIERS)),
                 category=self.identifier(entries["category"][1], "a category", _CATEGORY),
                 reason=self.text(entries["reason"][1], "an alert's reason"),
             ))

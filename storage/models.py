@@ -23,7 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import UTCDateTime
+from bot.domain.people import PersonStatus, Role
+from bot.domain.schedule import PromptStatus
+from bot.domain.screening.model import Tier
+from storage.types import TierColumn, UTCDateTime
+
+__all__ = ["PersonStatus", "PromptStatus", "Role", "Tier"]  # the vocabulary, re-exported
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -36,21 +41,6 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-class Role(enum.StrEnum):
-    PARTICIPANT = "participant"
-    THERAPIST = "therapist"
-    COORDINATOR = "coordinator"
-
-
-class PersonStatus(enum.StrEnum):
-    INVITED = "invited"  # record made, invitation not yet used
-    CONSENT_PENDING = "consent_pending"  # participant bound, has not agreed yet
-    ACTIVE = "active"  # enrolled (and, for a participant, consented)
-    PAUSED = "paused"  # participant paused prompts
-    WITHDRAWN = "withdrawn"  # participant used /stop; no more prompts
-    UNREACHABLE = "unreachable"  # Telegram says the bot is blocked
 
 
 class Person(Base):
@@ -173,7 +163,7 @@ class Flag(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     source_kind: Mapped[str] = mapped_column(String(20))  # journal, scale, silence, ...
     source_id: Mapped[int | None] = mapped_column(Integer)
-    tier: Mapped[str] = mapped_column(String(10))
+    tier: Mapped[Tier] = mapped_column(TierColumn())
     categories: Mapped[str] = mapped_column(String(200))  # comma-separated
     evidence_enc: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(14), default="open")
@@ -272,15 +262,6 @@ class StoredProtocol(Base):
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class PromptStatus(enum.StrEnum):
-    PENDING = "pending"  # planned; not yet due (moves with its session)
-    SENT = "sent"  # handed to the outbox; open for an answer until expires_at
-    ANSWERED = "answered"  # the participant replied inside the window
-    MISSED = "missed"  # the window closed without a reply (or it was due while we were down)
-    SKIPPED = "skipped"  # due while the participant had paused
-    CANCELLED = "cancelled"  # its session was cancelled, the protocol changed, or withdrawal
-
-
 class ScheduledPrompt(Base):
     """One prompt for one participant: a protocol step for one anchor session, or a one-off."""
 
@@ -324,7 +305,7 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    tier: Mapped[str] = mapped_column(String(10))
+    tier: Mapped[Tier] = mapped_column(TierColumn())
     status: Mapped[str] = mapped_column(String(14), default="open")  # or acknowledged
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -24,9 +24,7 @@ async def existing_flag(
             )
         )
     ).all()
-    from bot.domain.safety import rank
-
-    return max(rows, key=lambda f: rank(f.tier), default=None)
+    return max(rows, key=lambda f: f.tier, default=None)
 
 
 async def add(uow: UnitOfWork, row: Flag | Alert | Escalation) -> None:

@@ -1,13 +1,15 @@
-"""Column types shared by the models: aware UTC datetimes and string enums."""
+"""Column types shared by the models: aware UTC datetimes and risk tiers."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from bot.domain.screening.model import Tier
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -37,3 +39,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class TierColumn(TypeDecorator[Tier]):
+    """A risk tier, stored as its label ("none" … "crisis") and read back as :class:`Tier`."""
+
+    impl = String(10)
+    cache_ok = True
+
+    def process_bind_param(self, value: Tier | str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return value.label if isinstance(value, Tier) else Tier.from_label(value).label
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Tier | None:
+        return None if value is None else Tier.from_label(str(value))

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.domain.screening.model import Tier
+
 __all__ = [
     "COMPARISONS",
     "SUBJECT_PERCENTAGE",
@@ -36,8 +38,8 @@ __all__ = [
     "validate_answers",
 ]
 
-#: Alert tiers, mildest first — the same words the risk screener uses.
-TIERS: tuple[str, ...] = ("none", "low", "moderate", "high", "crisis")
+#: Alert tiers, mildest first — the screener's own tiers, by their labels.
+TIERS: tuple[str, ...] = tuple(tier.label for tier in Tier)
 #: An alert rule compares one of these (or an item id) with a whole number.
 SUBJECT_TOTAL = "total"
 SUBJECT_PERCENTAGE = "percentage"
@@ -102,12 +104,12 @@ class AlertRule:
     subject: str
     comparison: str
     threshold: int
-    tier: str
+    tier: Tier
     category: str
     reason: str
 
     def __post_init__(self) -> None:
-        if self.tier not in TIERS:
+        if not isinstance(self.tier, Tier):
             raise ValueError(f"alert {self.id!r}: unknown tier {self.tier!r} "
                              f"(expected one of: {', '.join(TIERS)})")
         if self.comparison not in COMPARISONS:
@@ -244,7 +246,7 @@ class Score:
 class QuestionnaireAlert:
     """A flag raised by the answers: tier and category as the screener's, and why."""
 
-    tier: str
+    tier: Tier
     category: str
     rule_id: str
     reason: str
@@ -319,7 +321,7 @@ def alerts(instrument: Instrument, answers: Mapping[str, int],
         if value is not None and rule.holds_for(value):
             reason = f"{instrument.short_name}: {rule.reason} [{rule.condition}; {shown}]"
             raised.append(QuestionnaireAlert(rule.tier, rule.category, rule.id, reason))
-    raised.sort(key=lambda alert: TIERS.index(alert.tier), reverse=True)
+    raised.sort(key=lambda alert: alert.tier, reverse=True)
     return raised
 
 

@@ -12,16 +12,35 @@ low           —                —                 —                     yes
 
 from __future__ import annotations
 
+import enum
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-TIERS = ("none", "low", "moderate", "high", "crisis")
+from bot.domain.screening.model import Tier
+
+__all__ = [
+    "AlertStatus",
+    "EscalationPolicy",
+    "FlagStatus",
+    "Signal",
+    "Tier",
+    "TierActions",
+    "actions_for",
+    "scale_signal",
+    "silence_signal",
+]
 
 
-def rank(tier: str) -> int:
-    return TIERS.index(tier)
+class FlagStatus(enum.StrEnum):
+    OPEN = "open"  # raised, nobody has acknowledged it yet
+    ACKNOWLEDGED = "acknowledged"  # a clinician took it up (directly or through its alert)
+
+
+class AlertStatus(enum.StrEnum):
+    OPEN = "open"  # sent, escalating until someone acknowledges
+    ACKNOWLEDGED = "acknowledged"  # escalation stopped
 
 
 @dataclass(frozen=True)
@@ -34,8 +53,8 @@ class EscalationPolicy:
     crisis_after: timedelta = timedelta(minutes=15)
     high_after: timedelta = timedelta(minutes=60)
 
-    def escalate_after(self, tier: str) -> timedelta | None:
-        return {"crisis": self.crisis_after, "high": self.high_after}.get(tier)
+    def escalate_after(self, tier: Tier) -> timedelta | None:
+        return {Tier.CRISIS: self.crisis_after, Tier.HIGH: self.high_after}.get(tier)
 
 
 @dataclass(frozen=True)
@@ -46,11 +65,11 @@ class TierActions:
     escalate: bool
 
 
-def actions_for(tier: str) -> TierActions:
+def actions_for(tier: Tier) -> TierActions:
     """The tier table of docs/screening.md as data."""
-    if tier in ("crisis", "high"):
+    if tier >= Tier.HIGH:
         return TierActions(True, True, False, True)
-    if tier == "moderate":
+    if tier == Tier.MODERATE:
         return TierActions(False, True, True, False)
     return TierActions(False, False, False, False)
 
@@ -59,7 +78,7 @@ def actions_for(tier: str) -> TierActions:
 class Signal:
     """A flag raised by something other than the screener (a scale, silence, a questionnaire)."""
 
-    tier: str
+    tier: Tier
     categories: tuple[str, ...]
     rule: str
     explanation: str
@@ -76,13 +95,16 @@ def scale_signal(value: int, earlier: Sequence[int]) -> Signal | None:
     """A very low mood, or a sharp drop from the participant's own baseline (median)."""
     if value <= LOW_MOOD_MAX:
         return Signal(
-            "moderate", ("distress",), "signal.scale.very_low", f"mood scale answer {value} of 10"
+            Tier.MODERATE,
+            ("distress",),
+            "signal.scale.very_low",
+            f"mood scale answer {value} of 10",
         )
     if len(earlier) >= BASELINE_MIN:
         baseline = statistics.median(earlier[-7:])
         if baseline - value >= DROP_POINTS:
             return Signal(
-                "moderate",
+                Tier.MODERATE,
                 ("distress",),
                 "signal.scale.drop",
                 f"mood {value} of 10, usually about {baseline:g}",
@@ -103,7 +125,7 @@ def silence_signal(recent: Sequence[str]) -> Signal | None:
         streak += 1
     if streak == SILENCE_RUN:
         return Signal(
-            "low",
+            Tier.LOW,
             ("distress",),
             "signal.silence",
             f"{SILENCE_RUN} prompts in a row went unanswered",

@@ -15,6 +15,7 @@ local wall time is computed here from an IANA zone. The rules (see ``docs/protoc
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,6 +27,7 @@ from bot.domain.protocol import Anchor, Occurrence, Protocol, ProtocolStep, Quie
 
 __all__ = [
     "PlannedPrompt",
+    "PromptStatus",
     "ScheduleChange",
     "SessionInfo",
     "StartDecision",
@@ -45,6 +47,16 @@ __all__ = [
 ]
 
 TimeZoneLike = ZoneInfo | str
+
+
+class PromptStatus(enum.StrEnum):
+    PENDING = "pending"  # planned; not yet due (moves with its session)
+    SENT = "sent"  # handed to the outbox; open for an answer until expires_at
+    ANSWERED = "answered"  # the participant replied inside the window
+    MISSED = "missed"  # the window closed without a reply (or it was due while we were down)
+    SKIPPED = "skipped"  # due while the participant had paused
+    CANCELLED = "cancelled"  # its session was cancelled, the protocol changed, or withdrawal
+
 StartDecision = Literal["send", "missed", "wait"]
 
 # Quiet periods only chain into each other when a DST change makes one end where the next

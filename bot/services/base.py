@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.domain.outgoing import Outgoing
-from bot.domain.safety import Signal, silence_signal
+from bot.domain.safety import Signal, Tier, silence_signal
 from bot.services import safety as safety_service
 from bot.services import scheduling
 from bot.services.care import Care
@@ -40,8 +40,7 @@ class ServiceBase:
         self, uow: UnitOfWork, participant: Person, text: str, source: str, source_id: int
     ) -> safety_service.FlagRaised | None:
         verdict = self.ctx.screen(text, participant.language)
-        tier = str(verdict["tier"])
-        if tier == "none":
+        if verdict.tier is Tier.NONE:
             return None
         return await safety_service.raise_flag(
             uow,
@@ -49,9 +48,12 @@ class ServiceBase:
             catalogue=self.ctx.catalogue,
             policy=self.ctx.policy,
             participant=participant,
-            tier=tier,
-            categories=[str(c) for c in verdict["categories"]],  # type: ignore[attr-defined]
-            evidence=list(verdict["evidence"]),  # type: ignore[call-overload]
+            tier=verdict.tier,
+            categories=verdict.categories,
+            evidence=[
+                {"rule": e.rule, "span": [e.span[0], e.span[1]], "text": e.text}
+                for e in verdict.evidence
+            ],
             source_kind=source,
             source_id=source_id,
             text=text,

@@ -307,7 +307,7 @@ class Care:
             missed=missed,
             rate=rate,
             open_flags=sum(flags.values()),
-            by_tier=", ".join(f"{t} {n}" for t, n in sorted(flags.items())) or "none",
+            by_tier=", ".join(f"{t.label} {n}" for t, n in sorted(flags.items())) or "none",
             acked=len(minutes),
             median_ack=median,
             unacked=unacked or 0,
@@ -341,7 +341,7 @@ async def _digest_lines(
             answered=sum(p.status == PromptStatus.ANSWERED for p in prompts),
             missed=sum(p.status == PromptStatus.MISSED for p in prompts),
             entries=len(entries),
-            flags=", ".join(f"#{f.id} {f.tier}" for f, _ in flags) or "none",
+            flags=", ".join(f"#{f.id} {f.tier.label}" for f, _ in flags) or "none",
         )
     ]
     if entries and entries[0].text:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.domain.safety import EscalationPolicy
-from bot.domain.screening import Screener, Tier
+from bot.domain.screening import Screener, Tier, Verdict
 from prompts.catalogue import Catalogue
 from storage.uow import Storage, UnitOfWork
 
@@ -27,8 +27,8 @@ class ServiceContext:
     screener: Screener | None = None  # None: the shipped rules (prompts/screening)
     policy: EscalationPolicy = field(default_factory=EscalationPolicy)
 
-    def screen(self, text: str, lang: str | None) -> dict[str, object]:
-        """The screener's verdict on ``text`` as plain data.
+    def screen(self, text: str, lang: str | None) -> Verdict:
+        """The screener's verdict on ``text``.
 
         Screened in the participant's language first (fewest false alarms). People switch
         language, and a participant enrolled as English may write in German in a crisis,
@@ -45,7 +45,7 @@ class ServiceContext:
             anywhere = self.screener.screen(text, None)
             if anywhere.tier >= Tier.HIGH:
                 verdict = anywhere
-        return verdict.as_json()
+        return verdict
 
     def uow(self) -> UnitOfWork:
         return self.storage.uow()

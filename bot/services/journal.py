@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.safety import Tier
 from bot.services.inbound import InboundMessage
 from storage import journal, schedules
 from storage.models import Person, PromptStatus, ScheduledPrompt
@@ -21,7 +22,7 @@ class JournalRecorded:
     continued: bool  # True: added to an entry that was already open
     edited: bool = False
     prompt_id: int | None = None  # the prompt this message answers, if any
-    tier: str = "none"  # what screening found (never shown to the participant)
+    tier: Tier = Tier.NONE  # what screening found (never shown to the participant)
 
 
 async def record_message(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.outgoing import Button, Outgoing
 from bot.domain.protocol import parse_quiet_hours
-from bot.domain.safety import EscalationPolicy, actions_for, rank
+from bot.domain.safety import EscalationPolicy, Tier, actions_for
 from bot.domain.schedule import next_allowed_time
 from bot.errors import NotAllowed, NotFound
 from prompts.catalogue import Catalogue, crisis_text
@@ -34,7 +34,7 @@ ONCALL_KEY = "oncall"
 @dataclass(frozen=True)
 class FlagRaised:
     flag_id: int
-    tier: str
+    tier: Tier
     alert_id: int | None
     safety_message: bool
 
@@ -65,7 +65,7 @@ async def raise_flag(
     catalogue: Catalogue,
     policy: EscalationPolicy,
     participant: Person,
-    tier: str,
+    tier: Tier,
     categories: Sequence[str],
     evidence: Sequence[dict[str, object]],
     source_kind: str,
@@ -74,10 +74,10 @@ async def raise_flag(
     explanation: str | None = None,
 ) -> FlagRaised | None:
     """Record a flag and act on its tier; None for tier "none" or a source already flagged."""
-    if tier == "none":
+    if tier is Tier.NONE:
         return None
     earlier = await safety.existing_flag(uow, participant.id, source_kind, source_id)
-    if earlier is not None and rank(earlier.tier) >= rank(tier):
+    if earlier is not None and earlier.tier >= tier:
         return None  # a replay, or an edit that did not make things worse
     excerpt = evidence_excerpt(text, evidence) if text else ""
     flag = Flag(
@@ -97,7 +97,7 @@ async def raise_flag(
         created_at=now,
     )
     await safety.add(uow, flag)
-    log.info("flag #%d raised: tier %s, %s", flag.id, tier, flag.categories or "-")
+    log.info("flag #%d raised: tier %s, %s", flag.id, tier.label, flag.categories or "-")
     await audit.record(
         uow,
         AuditEvent(
@@ -105,7 +105,7 @@ async def raise_flag(
             actor="system",
             action="flag.raised",
             subject_id=participant.id,
-            detail=f"flag #{flag.id} {tier}",
+            detail=f"flag #{flag.id} {tier.label}",
         ),
     )
     actions = actions_for(tier)
@@ -135,7 +135,7 @@ async def _safety_message(
     assert participant.chat_id is not None
     lang = participant.language or "en"
     body = catalogue.text(
-        f"safety.{flag.tier}",
+        f"safety.{flag.tier.label}",
         lang,
         crisis=crisis_text(catalogue, lang, participant.locale, participant.timezone),
     )
@@ -143,7 +143,7 @@ async def _safety_message(
     window = now.strftime("%Y%m%d%H") + ("a" if now.minute < 30 else "b")
     return await outbox.enqueue(
         uow,
-        key=f"safety:{participant.id}:{flag.tier}:{window}",
+        key=f"safety:{participant.id}:{flag.tier.label}:{window}",
         chat_id=participant.chat_id,
         message=Outgoing(body),
         kind="safety",
@@ -164,7 +164,7 @@ def alert_message(
     extra: str | None = None,
 ) -> Outgoing:
     lines = [
-        catalogue.text("alert.header", lang, tier=flag.tier.upper(), code=participant.code),
+        catalogue.text("alert.header", lang, tier=flag.tier.label.upper(), code=participant.code),
         catalogue.text(
             "alert.categories", lang, categories=flag.categories.replace(",", ", ") or "—"
         ),

@@ -20,6 +20,7 @@ from bot.domain.questionnaires import (
     parse_condition,
     score,
 )
+from bot.domain.screening.model import Tier
 from prompts.questionnaire_loader import (
     QUESTIONNAIRES_DIR,
     QuestionnaireFileError,
@@ -99,7 +100,7 @@ def test_alert_categories_are_the_screeners_words() -> None:
     for instrument in SHIPPED.values():
         for rule in instrument.alerts:
             assert rule.category in screening.CATEGORIES, rule.id
-            assert rule.tier in TIERS
+            assert rule.tier.label in TIERS
 
 
 def test_instruments_returns_a_fresh_dict_each_time() -> None:
@@ -221,7 +222,7 @@ def test_any_endorsement_of_phq9_item_9_is_a_high_suicidality_alert(value: int) 
     answers = all_answers(PHQ9, 0) | {"phq9_9": value}
     raised = alerts(PHQ9, answers, score(PHQ9, answers))
     assert [(a.tier, a.category, a.rule_id) for a in raised] == [
-        ("high", "suicidality", "phq9.item9")]
+        (Tier.HIGH, "suicidality", "phq9.item9")]
     assert f"phq9_9 answered {value}" in raised[0].reason
 
 
@@ -240,7 +241,7 @@ def test_a_severe_phq9_with_item_9_lists_the_most_urgent_alert_first() -> None:
     answers = all_answers(PHQ9, 3)
     raised = alerts(PHQ9, answers, score(PHQ9, answers))
     assert [(a.tier, a.category) for a in raised] == [
-        ("high", "suicidality"), ("moderate", "distress")]
+        (Tier.HIGH, "suicidality"), (Tier.MODERATE, "distress")]
     assert "total 27" in raised[1].reason
 
 
@@ -256,7 +257,7 @@ def test_a_severe_phq9_with_item_9_lists_the_most_urgent_alert_first() -> None:
 def test_total_alerts_start_exactly_at_their_threshold(
     instrument: Instrument, quiet: int, alerting: int, rule_id: str
 ) -> None:
-    def raised(total: int) -> list[tuple[str, str, str]]:
+    def raised(total: int) -> list[tuple[Tier, str, str]]:
         answers = answers_totalling(instrument, total)
         if instrument is PHQ9:  # keep item 9 out of it
             answers = dict(zip(PHQ9.item_ids, sorted(answers.values(), reverse=True),
@@ -266,7 +267,7 @@ def test_total_alerts_start_exactly_at_their_threshold(
                 for a in alerts(instrument, answers, score(instrument, answers))]
 
     assert raised(quiet) == []
-    assert raised(alerting) == [("moderate", "distress", rule_id)]
+    assert raised(alerting) == [(Tier.MODERATE, "distress", rule_id)]
 
 
 def test_total_alerts_wait_for_a_complete_questionnaire() -> None:
@@ -474,7 +475,7 @@ def test_any_answers_score_within_range_and_complete_ones_find_a_band(
     else:
         assert result.total is None and result.band is None
     raised = alerts(instrument, answers, result)
-    ranks = [TIERS.index(a.tier) for a in raised]
+    ranks = [int(a.tier) for a in raised]
     assert ranks == sorted(ranks, reverse=True)
     if instrument is PHQ9:
         assert any(a.category == "suicidality" for a in raised) == (

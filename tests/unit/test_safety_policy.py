@@ -6,17 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain.safety import EscalationPolicy, actions_for, scale_signal, silence_signal
+from bot.domain.safety import EscalationPolicy, Tier, actions_for, scale_signal, silence_signal
 
 
 @pytest.mark.parametrize(("tier", "safety", "alert", "quiet", "escalate"), [
-    ("crisis", True, True, False, True),     # at once, everyone, repeat until acknowledged
-    ("high", True, True, False, True),
-    ("moderate", False, True, True, False),  # the therapist, but not at 3 a.m.
-    ("low", False, False, False, False),     # digest only
-    ("none", False, False, False, False),
+    (Tier.CRISIS, True, True, False, True),     # at once, everyone, repeat until acknowledged
+    (Tier.HIGH, True, True, False, True),
+    (Tier.MODERATE, False, True, True, False),  # the therapist, but not at 3 a.m.
+    (Tier.LOW, False, False, False, False),     # digest only
+    (Tier.NONE, False, False, False, False),
 ])
-def test_tier_table(tier: str, safety: bool, alert: bool, quiet: bool, escalate: bool) -> None:
+def test_tier_table(tier: Tier, safety: bool, alert: bool, quiet: bool, escalate: bool) -> None:
     a = actions_for(tier)
     assert (a.safety_message, a.alert_therapist, a.respect_quiet_hours, a.escalate) == (
         safety, alert, quiet, escalate)
@@ -24,9 +24,9 @@ def test_tier_table(tier: str, safety: bool, alert: bool, quiet: bool, escalate:
 
 def test_escalation_delays_follow_the_spec() -> None:
     policy = EscalationPolicy()
-    assert policy.escalate_after("crisis") == timedelta(minutes=15)
-    assert policy.escalate_after("high") == timedelta(minutes=60)
-    assert policy.escalate_after("moderate") is None
+    assert policy.escalate_after(Tier.CRISIS) == timedelta(minutes=15)
+    assert policy.escalate_after(Tier.HIGH) == timedelta(minutes=60)
+    assert policy.escalate_after(Tier.MODERATE) is None
 
 
 @pytest.mark.parametrize(("value", "earlier", "flagged"), [
@@ -41,7 +41,7 @@ def test_scale_signal(value: int, earlier: list[int], flagged: bool) -> None:
     signal = scale_signal(value, earlier)
     assert (signal is not None) == flagged
     if signal:
-        assert signal.tier == "moderate"
+        assert signal.tier is Tier.MODERATE
 
 
 def test_silence_needs_several_missed_in_a_row() -> None:
@@ -49,6 +49,6 @@ def test_silence_needs_several_missed_in_a_row() -> None:
     assert silence_signal(["missed", "answered", "missed", "missed"]) is None
     assert silence_signal(["missed", "missed"]) is None
     signal = silence_signal(["missed", "missed", "missed", "answered"])
-    assert signal is not None and signal.tier == "low"
+    assert signal is not None and signal.tier is Tier.LOW
     # the same silence going on is not flagged again every day
     assert silence_signal(["missed"] * 5) is None

@@ -6,19 +6,16 @@ malformed value becomes :class:`~bot.errors.ConfigError` with one line naming th
 
 from __future__ import annotations
 
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
+from storage.db import check_url
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
-SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 class Settings(BaseSettings):
@@ -62,19 +59,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _db_url(cls, value: str) -> str:
-        try:
-            url = make_url(value)
-        except ArgumentError as exc:
-            raise ValueError(f"is not a SQLAlchemy URL ({exc})") from None
-        if url.drivername not in SUPPORTED_DRIVERS:
-            raise ValueError(
-                f"driver {url.drivername!r} is not supported; use "
-                "sqlite+aiosqlite:///ember.db or postgresql+asyncpg://user@host/db"
-            )
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            folder = Path(str(url.database)).expanduser().resolve().parent
-            if not folder.is_dir():
-                raise ValueError(f"names a file in {folder}, which does not exist")
+        check_url(value)
         return value
 
     @field_validator("encryption_key")

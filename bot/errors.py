@@ -6,6 +6,7 @@
     ├── ConfigError              a setting is missing or malformed (start-up stops, one line)
     ├── DatabaseBehind           the schema is older than the code (`ember db upgrade`)
     ├── DecryptionFailed         stored text cannot be opened with any configured key
+    ├── StorageMisuse            a unit of work used outside `async with`, or re-entered
     ├── NotAllowed               the caller's role or assignment does not permit this
     ├── NotFound                 a participant, staff member, session or flag does not exist
     ├── AlreadyExists            a code or key that must be unique is taken
@@ -34,6 +35,10 @@ class DatabaseBehind(EmberError):
 
 class DecryptionFailed(EmberError):
     """Stored ciphertext cannot be opened with any of the configured keys."""
+
+
+class StorageMisuse(EmberError):
+    """A unit of work was used outside its ``async with`` block, or entered twice (a bug)."""
 
 
 class NotAllowed(EmberError):

@@ -22,7 +22,6 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tim
 from telegram.ext import Application
 
 from bot.clock import Clock
-from storage import inbox
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
@@ -61,8 +60,7 @@ class Intake:
         async with self.storage.uow() as uow:
             for raw in raw_updates:
                 update_id = int(raw["update_id"])
-                if await inbox.store(
-                    uow,
+                if await uow.inbox.store(
                     update_id=update_id,
                     payload=json.dumps(raw, ensure_ascii=False),
                     now=self.clock.now(),
@@ -117,12 +115,12 @@ class Intake:
         done = 0
         while not self._stopping:
             async with self.storage.uow() as uow:
-                batch = await inbox.pending(uow, limit=50)
+                batch = await uow.inbox.pending(limit=50)
             if not batch:
                 return done
             for item in batch:
                 async with self.storage.uow() as uow:
-                    if not await inbox.claim_pending(uow, item.update_id):
+                    if not await uow.inbox.claim_pending(item.update_id):
                         continue
                     await uow.commit()
                 await self._process_one(item.update_id, item.payload)
@@ -139,7 +137,7 @@ class Intake:
             log.exception("update %d could not be processed", update_id)
             error = type(exc).__name__
         async with self.storage.uow() as uow:
-            await inbox.mark_done(uow, update_id, now=self.clock.now(), error=error)
+            await uow.inbox.mark_done(update_id, now=self.clock.now(), error=error)
             await uow.commit()
         self.processed += 1
 
@@ -164,7 +162,7 @@ class Intake:
     async def recover(self) -> int:
         """At start-up: updates a crashed run was handling are handled again."""
         async with self.storage.uow() as uow:
-            n = await inbox.requeue_interrupted(uow)
+            n = await uow.inbox.requeue_interrupted()
             await uow.commit()
         return n
 
@@ -190,6 +188,6 @@ class Intake:
 
     async def forget_old(self, keep: timedelta = timedelta(days=14)) -> int:
         async with self.storage.uow() as uow:
-            n = await inbox.forget_before(uow, self.clock.now() - keep)
+            n = await uow.inbox.forget_before(self.clock.now() - keep)
             await uow.commit()
         return n

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import EmberContext
+from bot.domain import Person, Role
 from bot.domain.outgoing import Outgoing
 from bot.errors import EmberError
 from handlers.common import buttons, for_roles, language, named_participant, reply, sender_of, text
-from storage.models import Person, Role
 
 
 @for_roles(Role.PARTICIPANT)

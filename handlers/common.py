@@ -10,9 +10,9 @@ from typing import Any
 from telegram import Update
 
 from bot.context import EmberContext
+from bot.domain import Person, PersonStatus, Role
 from bot.domain.outgoing import Button, Outgoing
 from bot.services.inbound import Sender
-from storage.models import Person, PersonStatus, Role
 
 Handler = Callable[[Update, EmberContext], Coroutine[Any, Any, None]]
 RoleHandler = Callable[[Update, EmberContext, Person], Awaitable[None]]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import EmberContext
+from bot.domain import Person, Role
 from bot.errors import EmberError
 from bot.services.enrollment import deep_link
 from handlers.common import for_roles, language, reply, sender_of, text
-from storage.models import Person, Role
 
 
 @for_roles(Role.COORDINATOR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import EmberContext
+from bot.domain import Person, PersonStatus, Role
 from bot.domain.outgoing import Outgoing
 from bot.errors import (
     AccountHasRole,
@@ -16,8 +17,6 @@ from bot.errors import (
 )
 from handlers.common import answer_stranger, buttons, language, reply, sender_of, text
 from handlers.menus import set_menu
-from prompts.catalogue import crisis_text
-from storage.models import Person, PersonStatus, Role
 
 REFUSALS: dict[type[InvitationError], str] = {
     InvitationUsed: "start.invite.used",
@@ -35,7 +34,7 @@ def consent_message(context: EmberContext, person: Person) -> Outgoing:
             "consent.text",
             lang,
             code=person.code,
-            crisis=crisis_text(cat, lang, person.locale, person.timezone),
+            crisis=cat.crisis(lang, person.locale, person.timezone),
         ),
         buttons=buttons(
             [

@@ -8,7 +8,7 @@ from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.context import EmberContext
-from storage.models import Person
+from bot.domain import Person
 
 log = logging.getLogger(__name__)
 

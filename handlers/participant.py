@@ -7,12 +7,10 @@ import time
 from telegram import Message, Update
 
 from bot.context import EmberContext
-from bot.domain import Tier
+from bot.domain import Person, PersonStatus, Role, Tier
 from bot.services.inbound import InboundMessage, Sender
 from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
 from handlers.menus import help_text
-from prompts.catalogue import crisis_text
-from storage.models import Person, PersonStatus, Role
 
 ACK_QUIET_SECONDS = 20.0  # several messages in a row get one "thank you", not one each
 _last_ack: dict[int, float] = {}
@@ -121,8 +119,7 @@ async def crisis(update: Update, context: EmberContext) -> None:
         return
     person = await context.services.identify(sender.telegram_user_id)
     lang = language(person, sender)
-    body = crisis_text(
-        context.catalogue,
+    body = context.catalogue.crisis(
         lang,
         person.locale if person else None,
         person.timezone if person else None,

@@ -10,10 +10,10 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import EmberContext
+from bot.domain import Person, PersonStatus, Role
 from bot.domain.outgoing import Outgoing
 from bot.services.inbound import Sender
 from handlers.common import buttons, for_roles, language, reply, sender_of, text
-from storage.models import Person, PersonStatus, Role
 
 DURATION = re.compile(r"^(\d{1,3})\s*([hdw])$")
 UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}

@@ -9,9 +9,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import EmberContext
+from bot.domain import Person, Role
 from bot.errors import EmberError, NotFound
 from handlers.common import for_roles, language, named_participant, reply, sender_of, text
-from storage.models import Person, Role
 
 
 @for_roles(Role.THERAPIST, Role.COORDINATOR)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import EmberContext
+from bot.domain import Person, Role
 from bot.errors import NotAllowed, NotFound
 from bot.services.safety import Acknowledged
 from handlers.common import for_roles, language, named_participant, reply, sender_of, text
 from handlers.participant import own_journal
-from storage.models import Person, Role
 
 MAX_ENTRIES = 20
 

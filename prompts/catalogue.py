@@ -78,6 +78,10 @@ class Catalogue:
             raise KeyError(f"message {key!r} is not in the catalogue")
         return template.format_map(_Default(values)) if values else template
 
+    def crisis(self, lang: str | None, region: str | None, tz: str | None) -> str:
+        """The crisis lines for a region (or the one a time zone implies), in ``lang``."""
+        return crisis_text(self, lang, region, tz)
+
     def keys(self, lang: str = REFERENCE) -> set[str]:
         return set(self._texts.get(lang, {}))
 

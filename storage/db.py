@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+def check_url(value: str) -> None:
+    """Raise ValueError, saying why, unless ``value`` is a database URL Ember can use."""
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ValueError(f"is not a SQLAlchemy URL ({exc})") from None
+    if url.drivername not in SUPPORTED_DRIVERS:
+        raise ValueError(
+            f"driver {url.drivername!r} is not supported; use "
+            "sqlite+aiosqlite:///ember.db or postgresql+asyncpg://user@host/db"
+        )
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        folder = Path(str(url.database)).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise ValueError(f"names a file in {folder}, which does not exist")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:

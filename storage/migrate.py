@@ -26,8 +26,18 @@ def head_revision() -> str | None:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` up to ``revision`` (blocking; call outside a loop)."""
-    command.upgrade(alembic_config(url), revision)
+    """Bring the database at ``url`` up to ``revision`` (blocking; call outside a loop).
+
+    Raises ConfigError, with one line saying why, when the database cannot be opened.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.errors import ConfigError
+
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except (OSError, DBAPIError) as exc:
+        raise ConfigError(unreachable(exc)) from None
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -1,79 +1,146 @@
-"""Queries about people (participants, therapists, coordinators) and their invitations."""
+"""People (participants, therapists, coordinators), their invitations and consents.
+
+Rows stay here: the repository hands out frozen :class:`bot.domain.people.Person` values
+and writes back a changed value with :meth:`People.save`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Consent, Invitation, Person, PersonStatus, Role
-from storage.uow import UnitOfWork
+from bot.domain.people import Invitation, Person, PersonStatus, Role
+from storage.crypto import Cipher
+from storage.models import Consent
+from storage.models import Invitation as InvitationRow
+from storage.models import Person as PersonRow
 
-
-async def by_telegram_id(uow: UnitOfWork, telegram_user_id: int) -> Person | None:
-    return await uow.session.scalar(
-        select(Person).where(Person.telegram_user_id == telegram_user_id)
-    )
-
-
-async def by_code(uow: UnitOfWork, code: str) -> Person | None:
-    return await uow.session.scalar(select(Person).where(Person.code == code.upper()))
+_FIELDS = tuple(f.name for f in dataclasses.fields(Person) if f.name != "id")
 
 
-async def by_id(uow: UnitOfWork, person_id: int) -> Person | None:
-    return await uow.session.get(Person, person_id)
+def person_value(row: PersonRow) -> Person:
+    """The frozen value of a stored person."""
+    values = {name: getattr(row, name) for name in _FIELDS}
+    values["role"] = Role(row.role)
+    values["status"] = PersonStatus(row.status)
+    return Person(id=row.id, **values)
 
 
-async def add(uow: UnitOfWork, person: Person) -> Person:
-    uow.session.add(person)
-    await uow.session.flush()
-    return person
+def _invitation_value(row: InvitationRow) -> Invitation:
+    return Invitation(row.id, row.person_id, row.expires_at, row.used_at, row.revoked_at)
 
 
-async def participants_of(uow: UnitOfWork, therapist_id: int) -> Sequence[Person]:
-    return (
-        await uow.session.scalars(
-            select(Person)
-            .where(Person.role == Role.PARTICIPANT, Person.therapist_id == therapist_id)
-            .order_by(Person.code)
+class People:
+    """Participants, therapists and coordinators, their invitations and consents."""
+
+    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    async def _all(self, stmt: object) -> list[Person]:
+        rows = (await self._session.scalars(stmt)).all()  # type: ignore[call-overload]
+        return [person_value(r) for r in rows]
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
+        row = await self._session.scalar(
+            select(PersonRow).where(PersonRow.telegram_user_id == telegram_user_id)
         )
-    ).all()
+        return person_value(row) if row else None
 
+    async def by_code(self, code: str) -> Person | None:
+        row = await self._session.scalar(select(PersonRow).where(PersonRow.code == code.upper()))
+        return person_value(row) if row else None
 
-async def with_role(uow: UnitOfWork, role: Role, *, reachable: bool = False) -> Sequence[Person]:
-    stmt = select(Person).where(Person.role == role).order_by(Person.code)
-    if reachable:
-        stmt = stmt.where(Person.chat_id.is_not(None), Person.status == PersonStatus.ACTIVE)
-    return (await uow.session.scalars(stmt)).all()
+    async def by_id(self, person_id: int) -> Person | None:
+        row = await self._session.get(PersonRow, person_id)
+        return person_value(row) if row else None
 
+    async def add(self, person: Person) -> Person:
+        """Store a new person (its ``id`` is ignored); returns it with the id it got."""
+        row = PersonRow(**{name: getattr(person, name) for name in _FIELDS})
+        self._session.add(row)
+        await self._session.flush()
+        return dataclasses.replace(person, id=row.id)
 
-async def invitation_by_hash(uow: UnitOfWork, code_hash: str) -> Invitation | None:
-    return await uow.session.scalar(select(Invitation).where(Invitation.code_hash == code_hash))
+    async def save(self, person: Person) -> None:
+        """Write a changed person back (every field but the id)."""
+        row = await self._session.get(PersonRow, person.id)
+        if row is None:
+            raise LookupError(f"person #{person.id} is not stored")
+        for name in _FIELDS:
+            if getattr(row, name) != getattr(person, name):
+                setattr(row, name, getattr(person, name))
+        await self._session.flush()
 
-
-async def add_invitation(uow: UnitOfWork, invitation: Invitation) -> Invitation:
-    uow.session.add(invitation)
-    await uow.session.flush()
-    return invitation
-
-
-async def revoke_open_invitations(uow: UnitOfWork, person_id: int, now: datetime) -> None:
-    await uow.session.execute(
-        update(Invitation)
-        .where(
-            Invitation.person_id == person_id,
-            Invitation.used_at.is_(None),
-            Invitation.revoked_at.is_(None),
+    async def participants_of(self, therapist_id: int) -> list[Person]:
+        return await self._all(
+            select(PersonRow)
+            .where(PersonRow.role == Role.PARTICIPANT, PersonRow.therapist_id == therapist_id)
+            .order_by(PersonRow.code)
         )
-        .values(revoked_at=now)
-    )
 
+    async def participants_on(self, protocol_id: str) -> list[Person]:
+        return await self._all(
+            select(PersonRow)
+            .where(PersonRow.role == Role.PARTICIPANT, PersonRow.protocol_id == protocol_id)
+            .order_by(PersonRow.id)
+        )
 
-async def add_consent(
-    uow: UnitOfWork, person_id: int, version: str, decision: str, now: datetime
-) -> None:
-    uow.session.add(
-        Consent(person_id=person_id, version=version, decision=decision, decided_at=now)
-    )
-    await uow.session.flush()
+    async def with_role(self, role: Role, *, reachable: bool = False) -> list[Person]:
+        stmt = select(PersonRow).where(PersonRow.role == role).order_by(PersonRow.code)
+        if reachable:
+            stmt = stmt.where(
+                PersonRow.chat_id.is_not(None), PersonRow.status == PersonStatus.ACTIVE
+            )
+        return await self._all(stmt)
+
+    async def invitation_by_hash(self, code_hash: str) -> Invitation | None:
+        row = await self._session.scalar(
+            select(InvitationRow).where(InvitationRow.code_hash == code_hash)
+        )
+        return _invitation_value(row) if row else None
+
+    async def add_invitation(
+        self,
+        *,
+        code_hash: str,
+        person_id: int,
+        now: datetime,
+        expires_at: datetime,
+        created_by_id: int | None,
+    ) -> Invitation:
+        row = InvitationRow(
+            code_hash=code_hash,
+            person_id=person_id,
+            created_at=now,
+            expires_at=expires_at,
+            created_by_id=created_by_id,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return _invitation_value(row)
+
+    async def use_invitation(self, invitation_id: int, now: datetime) -> None:
+        await self._session.execute(
+            update(InvitationRow).where(InvitationRow.id == invitation_id).values(used_at=now)
+        )
+
+    async def revoke_open_invitations(self, person_id: int, now: datetime) -> None:
+        await self._session.execute(
+            update(InvitationRow)
+            .where(
+                InvitationRow.person_id == person_id,
+                InvitationRow.used_at.is_(None),
+                InvitationRow.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+
+    async def add_consent(self, person_id: int, version: str, decision: str, now: datetime) -> None:
+        self._session.add(
+            Consent(person_id=person_id, version=version, decision=decision, decided_at=now)
+        )
+        await self._session.flush()

@@ -1,85 +1,149 @@
-"""Queries for flags, alerts, escalations and clinic settings."""
+"""Flags, their alerts and escalations, as frozen values; evidence sealed at rest."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Alert, ClinicSetting, Escalation, Flag, Person
-from storage.uow import UnitOfWork
+from bot.domain.people import Person
+from bot.domain.records import Alert, Flag, FlagDetails
+from bot.domain.safety import AlertStatus, FlagStatus
+from storage.crypto import Cipher
+from storage.models import Alert as AlertRow
+from storage.models import Escalation
+from storage.models import Flag as FlagRow
+from storage.models import Person as PersonRow
+from storage.people import person_value
+from storage.values import names, to_value, write_back
+
+_FLAG = names(Flag, skip=("id", "status"))
+_ALERT = names(Alert, skip=("id", "status"))
 
 
-async def existing_flag(
-    uow: UnitOfWork, participant_id: int, source_kind: str, source_id: int | None
-) -> Flag | None:
-    """The strongest flag already raised from this source (replays and edits)."""
-    rows = (
-        await uow.session.scalars(
-            select(Flag).where(
-                Flag.participant_id == participant_id,
-                Flag.source_kind == source_kind,
-                Flag.source_id == source_id,
+def _flag(row: FlagRow) -> Flag:
+    return to_value(row, Flag, _FLAG, id=row.id, status=FlagStatus(row.status))
+
+
+def _alert(row: AlertRow) -> Alert:
+    return to_value(row, Alert, _ALERT, id=row.id, status=AlertStatus(row.status))
+
+
+def _columns(value: Flag | Alert, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {n: getattr(value, n) for n in (*fields, "status")}
+
+
+class Flags:
+    """Flags raised about participants, the alerts sent for them, and escalation rounds."""
+
+    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    async def existing_flag(
+        self, participant_id: int, source_kind: str, source_id: int | None
+    ) -> Flag | None:
+        """The strongest flag already raised from this source (replays and edits)."""
+        rows = await self._session.scalars(
+            select(FlagRow).where(
+                FlagRow.participant_id == participant_id,
+                FlagRow.source_kind == source_kind,
+                FlagRow.source_id == source_id,
             )
         )
-    ).all()
-    return max(rows, key=lambda f: f.tier, default=None)
+        return max((_flag(r) for r in rows), key=lambda f: f.tier, default=None)
 
+    async def add_flag(self, flag: Flag, details: FlagDetails) -> Flag:
+        """Store a new flag (its ``id`` is ignored) with its evidence sealed."""
+        sealed = self._cipher.seal(
+            json.dumps(
+                {
+                    "evidence": list(details.evidence),
+                    "excerpt": details.excerpt,
+                    "explanation": details.explanation,
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+        row = FlagRow(**_columns(flag, _FLAG), evidence_enc=sealed)
+        self._session.add(row)
+        await self._session.flush()
+        return _flag(row)
 
-async def add(uow: UnitOfWork, row: Flag | Alert | Escalation) -> None:
-    uow.session.add(row)
-    await uow.session.flush()
+    async def details(self, flag_id: int) -> FlagDetails:
+        """A flag's evidence, opened."""
+        row = await self._session.get(FlagRow, flag_id)
+        if row is None or not row.evidence_enc:
+            return FlagDetails()
+        data = json.loads(self._cipher.open(row.evidence_enc))
+        return FlagDetails(
+            evidence=tuple(data.get("evidence") or ()),
+            excerpt=str(data.get("excerpt") or ""),
+            explanation=data.get("explanation"),
+        )
 
+    async def save_flag(self, flag: Flag) -> None:
+        await write_back(self._session, FlagRow, flag.id, _columns(flag, _FLAG))
 
-async def flag_by_id(uow: UnitOfWork, flag_id: int) -> Flag | None:
-    return await uow.session.get(Flag, flag_id)
+    async def add_alert(self, alert: Alert) -> Alert:
+        row = AlertRow(**_columns(alert, _ALERT))
+        self._session.add(row)
+        await self._session.flush()
+        return _alert(row)
 
+    async def save_alert(self, alert: Alert) -> None:
+        await write_back(self._session, AlertRow, alert.id, _columns(alert, _ALERT))
 
-async def alert_by_id(uow: UnitOfWork, alert_id: int) -> Alert | None:
-    return await uow.session.get(Alert, alert_id)
+    async def add_escalation(
+        self, *, alert_id: int, round: int, at: datetime, recipients: Sequence[str]
+    ) -> None:
+        self._session.add(
+            Escalation(alert_id=alert_id, round=round, at=at, recipients=",".join(recipients)[:400])
+        )
+        await self._session.flush()
 
+    async def flag_by_id(self, flag_id: int) -> Flag | None:
+        row = await self._session.get(FlagRow, flag_id)
+        return _flag(row) if row else None
 
-async def alerts_of_flag(uow: UnitOfWork, flag_id: int) -> Sequence[Alert]:
-    return (await uow.session.scalars(select(Alert).where(Alert.flag_id == flag_id))).all()
+    async def alert_by_id(self, alert_id: int) -> Alert | None:
+        row = await self._session.get(AlertRow, alert_id)
+        return _alert(row) if row else None
 
+    async def alerts_of_flag(self, flag_id: int) -> list[Alert]:
+        rows = await self._session.scalars(select(AlertRow).where(AlertRow.flag_id == flag_id))
+        return [_alert(r) for r in rows]
 
-async def due_escalations(uow: UnitOfWork, now: datetime, limit: int = 100) -> Sequence[Alert]:
-    stmt = (
-        select(Alert)
-        .where(Alert.status == "open", Alert.escalate_at.is_not(None), Alert.escalate_at <= now)
-        .order_by(Alert.escalate_at)
-        .limit(limit)
-    )
-    if uow.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return (await uow.session.scalars(stmt)).all()
+    async def due_escalations(self, now: datetime, limit: int = 100) -> list[Alert]:
+        stmt: Select[Any] = (
+            select(AlertRow)
+            .where(
+                AlertRow.status == AlertStatus.OPEN,
+                AlertRow.escalate_at.is_not(None),
+                AlertRow.escalate_at <= now,
+            )
+            .order_by(AlertRow.escalate_at)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return [_alert(r) for r in await self._session.scalars(stmt)]
 
-
-async def open_flags(
-    uow: UnitOfWork, participant_ids: Sequence[int] | None = None, limit: int = 50
-) -> Sequence[tuple[Flag, Person]]:
-    stmt = (
-        select(Flag, Person)
-        .join(Person, Person.id == Flag.participant_id)
-        .where(Flag.status == "open")
-        .order_by(Flag.created_at.desc())
-        .limit(limit)
-    )
-    if participant_ids is not None:
-        stmt = stmt.where(Flag.participant_id.in_(participant_ids))
-    return [(f, p) for f, p in (await uow.session.execute(stmt)).all()]
-
-
-async def get_setting(uow: UnitOfWork, key: str) -> str | None:
-    row = await uow.session.get(ClinicSetting, key)
-    return row.value if row else None
-
-
-async def set_setting(uow: UnitOfWork, key: str, value: str, now: datetime) -> None:
-    row = await uow.session.get(ClinicSetting, key)
-    if row is None:
-        uow.session.add(ClinicSetting(key=key, value=value, updated_at=now))
-    else:
-        row.value, row.updated_at = value, now
-    await uow.session.flush()
+    async def open_flags(
+        self, participant_ids: Sequence[int] | None = None, limit: int = 50
+    ) -> list[tuple[Flag, Person]]:
+        stmt = (
+            select(FlagRow, PersonRow)
+            .join(PersonRow, PersonRow.id == FlagRow.participant_id)
+            .where(FlagRow.status == FlagStatus.OPEN)
+            .order_by(FlagRow.created_at.desc())
+            .limit(limit)
+        )
+        if participant_ids is not None:
+            stmt = stmt.where(FlagRow.participant_id.in_(participant_ids))
+        return [(_flag(f), person_value(p)) for f, p in (await self._session.execute(stmt)).all()]

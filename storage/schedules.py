@@ -1,163 +1,234 @@
-"""Queries for protocols, treatment sessions and scheduled prompts."""
+"""Stored protocols, treatment sessions and scheduled prompts, as frozen values.
+
+One-off prompt texts are sealed at rest and opened here; reminder times are stored as a
+comma-separated list of ISO instants and handed out as a tuple.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    OutboxMessage,
-    Person,
-    PromptStatus,
-    Role,
-    ScheduledPrompt,
-    StoredProtocol,
-    TreatmentSession,
-)
-from storage.uow import UnitOfWork
+from bot.domain.records import ScheduledPrompt, StoredProtocol, TreatmentSession
+from bot.domain.schedule import PromptStatus
+from storage.crypto import Cipher
+from storage.models import OutboxMessage
+from storage.models import ScheduledPrompt as PromptRow
+from storage.models import StoredProtocol as ProtocolRow
+from storage.models import TreatmentSession as SessionRow
+from storage.values import names, to_value, write_back
 
-
-async def stored_protocol(uow: UnitOfWork, protocol_id: str) -> StoredProtocol | None:
-    return await uow.session.get(StoredProtocol, protocol_id)
-
-
-async def stored_protocols(uow: UnitOfWork) -> Sequence[StoredProtocol]:
-    return (await uow.session.scalars(select(StoredProtocol).order_by(StoredProtocol.id))).all()
+_SESSION = names(TreatmentSession, skip=("id",))
+_PROTOCOL = names(StoredProtocol)
+_PROMPT = names(ScheduledPrompt, skip=("id", "text", "reminder_times", "status"))
 
 
-async def participants_on(uow: UnitOfWork, protocol_id: str) -> Sequence[Person]:
-    return (
-        await uow.session.scalars(
-            select(Person).where(Person.role == Role.PARTICIPANT, Person.protocol_id == protocol_id)
+def _session_value(row: SessionRow) -> TreatmentSession:
+    return to_value(row, TreatmentSession, _SESSION, id=row.id)
+
+
+def _protocol_value(row: ProtocolRow) -> StoredProtocol:
+    return to_value(row, StoredProtocol, _PROTOCOL)
+
+
+def _times(raw: str) -> tuple[datetime, ...]:
+    return tuple(datetime.fromisoformat(r) for r in raw.split(",") if r)
+
+
+class Schedules:
+    """Stored protocols, treatment sessions and scheduled prompts."""
+
+    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    # -- protocols -----------------------------------------------------------------
+
+    async def stored_protocol(self, protocol_id: str) -> StoredProtocol | None:
+        row = await self._session.get(ProtocolRow, protocol_id)
+        return _protocol_value(row) if row else None
+
+    async def stored_protocols(self) -> list[StoredProtocol]:
+        rows = await self._session.scalars(select(ProtocolRow).order_by(ProtocolRow.id))
+        return [_protocol_value(r) for r in rows]
+
+    async def save_protocol(self, protocol: StoredProtocol) -> None:
+        """Store a protocol's source, replacing an earlier version with the same id."""
+        row = await self._session.get(ProtocolRow, protocol.id)
+        if row is None:
+            self._session.add(ProtocolRow(**{n: getattr(protocol, n) for n in _PROTOCOL}))
+            await self._session.flush()
+        else:
+            await write_back(
+                self._session,
+                ProtocolRow,
+                protocol.id,
+                {n: getattr(protocol, n) for n in _PROTOCOL},
+            )
+
+    # -- sessions ------------------------------------------------------------------
+
+    async def sessions_of(self, participant_id: int) -> list[TreatmentSession]:
+        rows = await self._session.scalars(
+            select(SessionRow)
+            .where(SessionRow.participant_id == participant_id)
+            .order_by(SessionRow.starts_at, SessionRow.id)
         )
-    ).all()
+        return [_session_value(r) for r in rows]
 
+    async def session_by_id(self, session_id: int) -> TreatmentSession | None:
+        row = await self._session.get(SessionRow, session_id)
+        return _session_value(row) if row else None
 
-async def sessions_of(uow: UnitOfWork, participant_id: int) -> Sequence[TreatmentSession]:
-    return (
-        await uow.session.scalars(
-            select(TreatmentSession)
-            .where(TreatmentSession.participant_id == participant_id)
-            .order_by(TreatmentSession.starts_at, TreatmentSession.id)
+    async def add_session(self, session: TreatmentSession) -> TreatmentSession:
+        row = SessionRow(**{n: getattr(session, n) for n in _SESSION})
+        self._session.add(row)
+        await self._session.flush()
+        return _session_value(row)
+
+    async def save_session(self, session: TreatmentSession) -> None:
+        await write_back(
+            self._session, SessionRow, session.id, {n: getattr(session, n) for n in _SESSION}
         )
-    ).all()
 
+    # -- prompts -------------------------------------------------------------------
 
-async def session_by_id(uow: UnitOfWork, session_id: int) -> TreatmentSession | None:
-    return await uow.session.get(TreatmentSession, session_id)
-
-
-async def prompts_of(uow: UnitOfWork, participant_id: int) -> Sequence[ScheduledPrompt]:
-    return (
-        await uow.session.scalars(
-            select(ScheduledPrompt)
-            .where(ScheduledPrompt.participant_id == participant_id)
-            .order_by(ScheduledPrompt.due_at, ScheduledPrompt.id)
+    def _prompt_value(self, row: PromptRow) -> ScheduledPrompt:
+        return to_value(
+            row,
+            ScheduledPrompt,
+            _PROMPT,
+            id=row.id,
+            status=PromptStatus(row.status),
+            text=self._cipher.open_optional(row.text_enc),
+            reminder_times=_times(row.reminder_times),
         )
-    ).all()
 
+    def _prompt_columns(self, prompt: ScheduledPrompt) -> dict[str, Any]:
+        values = {n: getattr(prompt, n) for n in _PROMPT}
+        values["status"] = prompt.status
+        values["reminder_times"] = ",".join(t.isoformat() for t in prompt.reminder_times)
+        return values
 
-async def prompt_by_id(uow: UnitOfWork, prompt_id: int) -> ScheduledPrompt | None:
-    return await uow.session.get(ScheduledPrompt, prompt_id)
+    async def _prompts(self, stmt: Select[Any]) -> list[ScheduledPrompt]:
+        return [self._prompt_value(r) for r in await self._session.scalars(stmt)]
 
-
-async def due_prompts(uow: UnitOfWork, now: datetime, limit: int) -> Sequence[ScheduledPrompt]:
-    stmt = (
-        select(ScheduledPrompt)
-        .where(ScheduledPrompt.status == PromptStatus.PENDING, ScheduledPrompt.due_at <= now)
-        .order_by(ScheduledPrompt.due_at, ScheduledPrompt.id)
-        .limit(limit)
-    )
-    if uow.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return (await uow.session.scalars(stmt)).all()
-
-
-async def open_prompts(uow: UnitOfWork, limit: int) -> Sequence[ScheduledPrompt]:
-    """Sent and not yet answered: candidates for reminders and expiry."""
-    stmt = (
-        select(ScheduledPrompt)
-        .where(ScheduledPrompt.status == PromptStatus.SENT)
-        .order_by(ScheduledPrompt.expires_at, ScheduledPrompt.id)
-        .limit(limit)
-    )
-    if uow.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return (await uow.session.scalars(stmt)).all()
-
-
-async def latest_open_prompt(
-    uow: UnitOfWork, participant_id: int, now: datetime
-) -> ScheduledPrompt | None:
-    return await uow.session.scalar(
-        select(ScheduledPrompt)
-        .where(
-            ScheduledPrompt.participant_id == participant_id,
-            ScheduledPrompt.status == PromptStatus.SENT,
-            ScheduledPrompt.expires_at > now,
+    async def add_prompt(self, prompt: ScheduledPrompt) -> ScheduledPrompt:
+        """Store a new prompt (its ``id`` is ignored); a one-off's text is sealed."""
+        row = PromptRow(
+            **self._prompt_columns(prompt), text_enc=self._cipher.seal_optional(prompt.text)
         )
-        .order_by(ScheduledPrompt.sent_at.desc(), ScheduledPrompt.id.desc())
-        .limit(1)
-    )
+        self._session.add(row)
+        await self._session.flush()
+        return self._prompt_value(row)
 
+    async def save_prompt(self, prompt: ScheduledPrompt) -> None:
+        """Write a changed prompt back (its text is never rewritten)."""
+        await write_back(self._session, PromptRow, prompt.id, self._prompt_columns(prompt))
 
-async def prompt_for_message(
-    uow: UnitOfWork, participant_id: int, chat_id: int, telegram_message_id: int
-) -> ScheduledPrompt | None:
-    """The prompt whose Telegram message (or reminder) this is, if any."""
-    key = await uow.session.scalar(
-        select(OutboxMessage.idempotency_key).where(
-            OutboxMessage.chat_id == chat_id,
-            OutboxMessage.telegram_message_id == telegram_message_id,
-            or_(
-                OutboxMessage.idempotency_key.like("prompt:%"),
-                OutboxMessage.idempotency_key.like("reminder:%"),
-            ),
+    async def prompts_of(self, participant_id: int) -> list[ScheduledPrompt]:
+        return await self._prompts(
+            select(PromptRow)
+            .where(PromptRow.participant_id == participant_id)
+            .order_by(PromptRow.due_at, PromptRow.id)
         )
-    )
-    if key is None:
-        return None
-    prompt_id = int(key.split(":")[1])
-    prompt = await prompt_by_id(uow, prompt_id)
-    if prompt is None or prompt.participant_id != participant_id:
-        return None
-    return prompt
 
+    async def prompt_by_id(self, prompt_id: int) -> ScheduledPrompt | None:
+        row = await self._session.get(PromptRow, prompt_id)
+        return self._prompt_value(row) if row else None
 
-async def recent_statuses(uow: UnitOfWork, participant_id: int, n: int) -> list[str]:
-    rows = await uow.session.scalars(
-        select(ScheduledPrompt.status)
-        .where(
-            ScheduledPrompt.participant_id == participant_id,
-            ScheduledPrompt.status.in_([PromptStatus.ANSWERED, PromptStatus.MISSED]),
+    def _locked(self, stmt: Select[Any]) -> Select[Any]:
+        if self._session.get_bind().dialect.name == "postgresql":
+            return stmt.with_for_update(skip_locked=True)
+        return stmt
+
+    async def due_prompts(self, now: datetime, limit: int) -> list[ScheduledPrompt]:
+        return await self._prompts(
+            self._locked(
+                select(PromptRow)
+                .where(PromptRow.status == PromptStatus.PENDING, PromptRow.due_at <= now)
+                .order_by(PromptRow.due_at, PromptRow.id)
+                .limit(limit)
+            )
         )
-        .order_by(ScheduledPrompt.due_at.desc(), ScheduledPrompt.id.desc())
-        .limit(n)
-    )
-    return list(rows)
 
-
-async def next_oneoff_number(uow: UnitOfWork, participant_id: int) -> int:
-    n = await uow.session.scalar(
-        select(func.count())
-        .select_from(ScheduledPrompt)
-        .where(
-            ScheduledPrompt.participant_id == participant_id,
-            ScheduledPrompt.key.like("oneoff:%"),
+    async def open_prompts(self, limit: int) -> list[ScheduledPrompt]:
+        """Sent and not yet answered: candidates for reminders and expiry."""
+        return await self._prompts(
+            self._locked(
+                select(PromptRow)
+                .where(PromptRow.status == PromptStatus.SENT)
+                .order_by(PromptRow.expires_at, PromptRow.id)
+                .limit(limit)
+            )
         )
-    )
-    return int(n or 0) + 1
 
-
-async def latest_missed_id(uow: UnitOfWork, participant_id: int) -> int | None:
-    return await uow.session.scalar(
-        select(ScheduledPrompt.id)
-        .where(
-            ScheduledPrompt.participant_id == participant_id,
-            ScheduledPrompt.status == PromptStatus.MISSED,
+    async def latest_open_prompt(
+        self, participant_id: int, now: datetime
+    ) -> ScheduledPrompt | None:
+        found = await self._prompts(
+            select(PromptRow)
+            .where(
+                PromptRow.participant_id == participant_id,
+                PromptRow.status == PromptStatus.SENT,
+                PromptRow.expires_at > now,
+            )
+            .order_by(PromptRow.sent_at.desc(), PromptRow.id.desc())
+            .limit(1)
         )
-        .order_by(ScheduledPrompt.due_at.desc(), ScheduledPrompt.id.desc())
-        .limit(1)
-    )
+        return found[0] if found else None
+
+    async def prompt_for_message(
+        self, participant_id: int, chat_id: int, telegram_message_id: int
+    ) -> ScheduledPrompt | None:
+        """The prompt whose Telegram message (or reminder) this is, if any."""
+        key = await self._session.scalar(
+            select(OutboxMessage.idempotency_key).where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.telegram_message_id == telegram_message_id,
+                or_(
+                    OutboxMessage.idempotency_key.like("prompt:%"),
+                    OutboxMessage.idempotency_key.like("reminder:%"),
+                ),
+            )
+        )
+        if key is None:
+            return None
+        prompt = await self.prompt_by_id(int(key.split(":")[1]))
+        if prompt is None or prompt.participant_id != participant_id:
+            return None
+        return prompt
+
+    async def recent_statuses(self, participant_id: int, n: int) -> list[PromptStatus]:
+        rows = await self._session.scalars(
+            select(PromptRow.status)
+            .where(
+                PromptRow.participant_id == participant_id,
+                PromptRow.status.in_([PromptStatus.ANSWERED, PromptStatus.MISSED]),
+            )
+            .order_by(PromptRow.due_at.desc(), PromptRow.id.desc())
+            .limit(n)
+        )
+        return [PromptStatus(s) for s in rows]
+
+    async def next_oneoff_number(self, participant_id: int) -> int:
+        n = await self._session.scalar(
+            select(func.count())
+            .select_from(PromptRow)
+            .where(PromptRow.participant_id == participant_id, PromptRow.key.like("oneoff:%"))
+        )
+        return int(n or 0) + 1
+
+    async def latest_missed_id(self, participant_id: int) -> int | None:
+        return await self._session.scalar(
+            select(PromptRow.id)
+            .where(
+                PromptRow.participant_id == participant_id,
+                PromptRow.status == PromptStatus.MISSED,
+            )
+            .order_by(PromptRow.due_at.desc(), PromptRow.id.desc())
+            .limit(1)
+        )

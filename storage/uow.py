@@ -1,7 +1,10 @@
-"""Unit of work: one database session per update or job tick, plus the cipher.
+"""Unit of work: one database session per update or job tick, with its repositories.
 
 ``async with uow:`` opens a transaction; ``await uow.commit()`` keeps it; leaving the block
-without committing rolls back. Repositories hang off it and speak in domain terms.
+without committing rolls back. Repositories hang off it (``uow.people``, ``uow.journal``,
+``uow.flags``, ``uow.schedules``, ``uow.outbox``, ``uow.inbox``, ``uow.audit``,
+``uow.clinic``) and speak in domain terms; the session itself stays private to
+``storage/``.
 """
 
 from __future__ import annotations
@@ -10,27 +13,53 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.errors import StorageMisuse
+from storage.audit import AuditLog
+from storage.clinic import Clinic
 from storage.crypto import Cipher
+from storage.inbox import Inbox
+from storage.journal import Journal
+from storage.outbox import Outbox
+from storage.people import People
+from storage.safety import Flags
+from storage.schedules import Schedules
 
 
 class UnitOfWork:
     """A transaction scope with typed repositories; not reentrant."""
 
+    people: People
+    journal: Journal
+    flags: Flags
+    schedules: Schedules
+    outbox: Outbox
+    inbox: Inbox
+    audit: AuditLog
+    clinic: Clinic
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher) -> None:
         self._sessions = sessions
-        self.cipher = cipher
+        self._cipher = cipher
         self._session: AsyncSession | None = None
 
-    @property
-    def session(self) -> AsyncSession:
+    def _require(self) -> AsyncSession:
         if self._session is None:
-            raise RuntimeError("UnitOfWork used outside `async with`")
+            raise StorageMisuse("UnitOfWork used outside `async with`")
         return self._session
 
     async def __aenter__(self) -> UnitOfWork:
         if self._session is not None:
-            raise RuntimeError("UnitOfWork is not reentrant")
-        self._session = self._sessions()
+            raise StorageMisuse("UnitOfWork is not reentrant")
+        session = self._session = self._sessions()
+        cipher = self._cipher
+        self.people = People(session, cipher)
+        self.journal = Journal(session, cipher)
+        self.flags = Flags(session, cipher)
+        self.schedules = Schedules(session, cipher)
+        self.outbox = Outbox(session, cipher)
+        self.inbox = Inbox(session, cipher)
+        self.audit = AuditLog(session, cipher)
+        self.clinic = Clinic(session, cipher)
         return self
 
     async def __aexit__(
@@ -48,10 +77,10 @@ class UnitOfWork:
             self._session = None
 
     async def commit(self) -> None:
-        await self.session.commit()
+        await self._require().commit()
 
     async def flush(self) -> None:
-        await self.session.flush()
+        await self._require().flush()
 
 
 class Storage:

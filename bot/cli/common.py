@@ -92,10 +92,9 @@ def services_call(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:
 
 def find_participant(services: Any, code: str) -> Awaitable[Any]:
     async def find() -> Any:
-        from storage import people
 
         async with services.ctx.uow() as uow:
-            found = await people.by_code(uow, code)
+            found = await uow.people.by_code(code)
         if found is None or found.role != "participant":
             raise NotFoundError(f"no participant {code}")
         return found

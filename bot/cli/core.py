@@ -9,7 +9,7 @@ import typer
 from bot.cli.common import app, fail, open_storage, run_async, settings_or_exit, setup_logging
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.errors import EmberError
+from bot.errors import ConfigError, EmberError
 from storage.crypto import generate_key
 from storage.db import create_engine
 
@@ -51,15 +51,13 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Create or migrate the database schema to the latest version."""
-    from sqlalchemy.exc import DBAPIError
-
-    from storage.migrate import unreachable, upgrade
+    from storage.migrate import upgrade
 
     settings = settings_or_exit()
     try:
         upgrade(settings.database_url, revision)
-    except (OSError, DBAPIError) as exc:
-        fail(unreachable(exc))
+    except ConfigError as exc:
+        fail(str(exc))
     typer.echo(f"database is at revision {revision}")
 
 
@@ -130,9 +128,9 @@ def invite(
     """Create a single-use invitation and print its deep link."""
     from datetime import timedelta
 
+    from bot.domain.people import Role
     from bot.services.enrollment import deep_link
     from bot.services.enrollment import invite as do_invite
-    from storage.models import Role
 
     settings = settings_or_exit()
     try:

@@ -95,13 +95,12 @@ def protocol_assign(
 ) -> None:
     """Put a participant on a protocol (their pending prompts follow it)."""
     from bot.services import scheduling
-    from storage import people
 
     settings = settings_or_exit()
 
     async def use(services: Any) -> int:
         async with services.ctx.uow() as uow:
-            participant = await people.by_code(uow, code)
+            participant = await uow.people.by_code(code)
             if participant is None or participant.role != "participant":
                 raise NotFoundError(f"no participant {code}")
             n = await scheduling.assign_protocol(

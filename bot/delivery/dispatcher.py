@@ -22,7 +22,6 @@ from bot.clock import Clock
 from bot.delivery.pacing import Pacer
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
 from bot.delivery.telegram_sender import MessageSender
-from storage import outbox
 from storage.outbox import ClaimedMessage
 from storage.uow import Storage
 
@@ -99,7 +98,7 @@ class Dispatcher:
         unsent = [m.id for m in self._queue]
         self._queue.clear()
         async with self.storage.uow() as uow:
-            await outbox.release(uow, unsent)
+            await uow.outbox.release(unsent)
             await uow.commit()
 
     async def recover_dead_workers(self) -> int:
@@ -107,11 +106,11 @@ class Dispatcher:
         host = socket.gethostname()
         recovered = 0
         async with self.storage.uow() as uow:
-            for worker in await outbox.claimed_by_prefix(uow, f"{host}:"):
+            for worker in await uow.outbox.claimed_by_prefix(f"{host}:"):
                 pid = int(worker.split(":")[1]) if worker.count(":") >= 2 else -1
                 if worker != self.worker_id and not _pid_alive(pid):
-                    recovered += await outbox.release_worker(
-                        uow, worker=worker, now=self.clock.now()
+                    recovered += await uow.outbox.release_worker(
+                        worker=worker, now=self.clock.now()
                     )
             await uow.commit()
         if recovered:
@@ -120,12 +119,12 @@ class Dispatcher:
 
     async def heartbeat(self) -> None:
         async with self.storage.uow() as uow:
-            await outbox.heartbeat(uow, worker=self.worker_id, now=self.clock.now())
+            await uow.outbox.heartbeat(worker=self.worker_id, now=self.clock.now())
             await uow.commit()
 
     async def sweep(self, older_than: timedelta = timedelta(seconds=90)) -> int:
         async with self.storage.uow() as uow:
-            n = await outbox.sweep_stale(uow, now=self.clock.now(), older_than=older_than)
+            n = await uow.outbox.sweep_stale(now=self.clock.now(), older_than=older_than)
             await uow.commit()
         if n:
             log.warning("swept %d stale claims back to the queue", n)
@@ -198,8 +197,8 @@ class Dispatcher:
         if room <= 0:
             return 0
         async with self.storage.uow() as uow:
-            claimed = await outbox.claim(
-                uow, worker=self.worker_id, now=self.clock.now(), limit=room
+            claimed = await uow.outbox.claim(
+                worker=self.worker_id, now=self.clock.now(), limit=room
             )
             await uow.commit()
         if claimed:
@@ -219,7 +218,7 @@ class Dispatcher:
     async def _send(self, item: ClaimedMessage) -> None:
         try:
             async with self.storage.uow() as uow:
-                await outbox.mark_sending(uow, item.id, now=self.clock.now())
+                await uow.outbox.mark_sending(item.id, now=self.clock.now())
                 await uow.commit()
             try:
                 message_id = await self.sender.send(item.chat_id, item.message)
@@ -234,10 +233,10 @@ class Dispatcher:
                 return
             async with self.storage.uow() as uow:
                 if item.kind in EPHEMERAL_KINDS:
-                    await outbox.delete(uow, item.id)
+                    await uow.outbox.delete(item.id)
                 else:
-                    await outbox.mark_sent(
-                        uow, item.id, now=self.clock.now(), telegram_message_id=message_id
+                    await uow.outbox.mark_sent(
+                        item.id, now=self.clock.now(), telegram_message_id=message_id
                     )
                 await uow.commit()
             self.sent += 1
@@ -253,10 +252,9 @@ class Dispatcher:
             log.warning("Telegram asked us to slow down (retry after %.0fs)", seconds)
         async with self.storage.uow() as uow:
             if decision is None:
-                await outbox.mark_failed(uow, item.id, error=str(error))
+                await uow.outbox.mark_failed(item.id, error=str(error))
             else:
-                await outbox.mark_retry(
-                    uow,
+                await uow.outbox.mark_retry(
                     item.id,
                     not_before=self.clock.now() + decision.delay,
                     error=str(error),

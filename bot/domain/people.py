@@ -63,3 +63,14 @@ class Person:
     def reachable(self) -> bool:
         """Enrolled, active and with a chat Ember may write to."""
         return self.chat_id is not None and self.status == PersonStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A single-use, expiring enrollment code (only its hash is ever stored)."""
+
+    id: int
+    person_id: int
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None

@@ -4,9 +4,9 @@ and the scheduler tick (which feeds the silence signal)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from bot.domain.outgoing import Outgoing
+from bot.domain.people import Person
 from bot.domain.safety import Signal, Tier, silence_signal
 from bot.services import safety as safety_service
 from bot.services import scheduling
@@ -14,12 +14,7 @@ from bot.services.care import Care
 from bot.services.context import ServiceContext
 from bot.services.inbound import Sender
 from bot.services.replies import enqueue_replies
-from storage import people, schedules
-from storage.models import Person
 from storage.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from bot.services.care import Care
 
 
 class ServiceBase:
@@ -34,7 +29,7 @@ class ServiceBase:
 
     async def identify(self, telegram_user_id: int) -> Person | None:
         async with self.ctx.uow() as uow:
-            return await people.by_telegram_id(uow, telegram_user_id)
+            return await uow.people.by_telegram_id(telegram_user_id)
 
     async def _screen_and_flag(
         self, uow: UnitOfWork, participant: Person, text: str, source: str, source_id: int
@@ -124,11 +119,11 @@ class ServiceBase:
         """Several missed prompts in a row: a low flag (for the digest)."""
         async with self.ctx.uow() as uow:
             for participant_id in participant_ids:
-                recent = await schedules.recent_statuses(uow, participant_id, 5)
+                recent = await uow.schedules.recent_statuses(participant_id, 5)
                 signal = silence_signal(recent)
-                participant = await people.by_id(uow, participant_id)
+                participant = await uow.people.by_id(participant_id)
                 if signal is None or participant is None:
                     continue
-                latest = await schedules.latest_missed_id(uow, participant_id)
+                latest = await uow.schedules.latest_missed_id(participant_id)
                 await self.raise_signal(uow, participant, signal, "silence", latest)
             await uow.commit()

@@ -6,32 +6,16 @@ from __future__ import annotations
 import base64
 import json
 import statistics
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from bot.domain.outgoing import Outgoing
+from bot.domain.people import Person, PersonStatus, Role
+from bot.domain.schedule import PromptStatus
 from bot.errors import NotFound
 from bot.services import scheduling
 from bot.services.context import ServiceContext
-from storage import audit, journal, outbox, people, schedules
-from storage import safety as safety_store
-from storage.models import (
-    Alert,
-    AuditEvent,
-    Flag,
-    JournalMessage,
-    Note,
-    OutboxMessage,
-    Person,
-    PersonStatus,
-    PromptStatus,
-    Role,
-    ScheduledPrompt,
-)
 from storage.uow import UnitOfWork
 
 EXCERPT = 120
@@ -55,14 +39,11 @@ class Care:
         """All of a participant's own data, as JSON (flags are the care team's, not theirs)."""
         async with self.ctx.uow() as uow:
             data = await _export_data(uow, participant)
-            await audit.record(
-                uow,
-                AuditEvent(
-                    at=self.ctx.clock.now(),
-                    actor="participant",
-                    action="export",
-                    subject_id=participant.id,
-                ),
+            await uow.audit.record(
+                at=self.ctx.clock.now(),
+                actor="participant",
+                action="export",
+                subject_id=participant.id,
             )
             await uow.commit()
         content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
@@ -81,8 +62,7 @@ class Care:
             },
         )
         async with self.ctx.uow() as uow:
-            await outbox.enqueue(
-                uow,
+            await uow.outbox.enqueue(
                 key=f"export:{update_id}",
                 chat_id=participant.chat_id,
                 message=message,
@@ -98,13 +78,10 @@ class Care:
         """Recorded, prompts stop, and the care team is told to act under the retention policy."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            person = await people.by_id(uow, participant.id)
+            person = await uow.people.by_id(participant.id)
             assert person is not None
-            await audit.record(
-                uow,
-                AuditEvent(
-                    at=now, actor="participant", action="erasure.requested", subject_id=person.id
-                ),
+            await uow.audit.record(
+                at=now, actor="participant", action="erasure.requested", subject_id=person.id
             )
             if person.status not in (PersonStatus.WITHDRAWN,):
                 await scheduling.withdraw(
@@ -117,10 +94,9 @@ class Care:
                 catalogue=self.ctx.catalogue,
                 event="delete_requested",
             )
-            for coordinator in await people.with_role(uow, Role.COORDINATOR, reachable=True):
+            for coordinator in await uow.people.with_role(Role.COORDINATOR, reachable=True):
                 assert coordinator.chat_id is not None
-                await outbox.enqueue(
-                    uow,
+                await uow.outbox.enqueue(
                     key=f"notice:delete:{person.id}:{coordinator.id}",
                     chat_id=coordinator.chat_id,
                     message=Outgoing(
@@ -141,23 +117,15 @@ class Care:
     async def add_note(self, author: Person, participant: Person, text: str) -> None:
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            uow.session.add(
-                Note(
-                    participant_id=participant.id,
-                    author_id=author.id,
-                    body_enc=uow.cipher.seal(text),
-                    created_at=now,
-                )
+            await uow.clinic.add_note(
+                participant_id=participant.id, author_id=author.id, text=text, now=now
             )
-            await audit.record(
-                uow,
-                AuditEvent(
-                    at=now,
-                    actor=author.code,
-                    actor_id=author.id,
-                    action="note.add",
-                    subject_id=participant.id,
-                ),
+            await uow.audit.record(
+                at=now,
+                actor=author.code,
+                actor_id=author.id,
+                action="note.add",
+                subject_id=participant.id,
             )
             await uow.commit()
 
@@ -166,15 +134,15 @@ class Care:
     ) -> tuple[Person, Person]:
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            participant = await people.by_code(uow, participant_code)
-            therapist = await people.by_code(uow, therapist_code)
+            participant = await uow.people.by_code(participant_code)
+            therapist = await uow.people.by_code(therapist_code)
             if participant is None or participant.role != Role.PARTICIPANT:
                 raise NotFound(f"no participant {participant_code.upper()}")
             if therapist is None or therapist.role != Role.THERAPIST:
                 raise NotFound(f"no therapist {therapist_code.upper()}")
-            participant.therapist_id = therapist.id
-            await audit.by_staff(
-                uow,
+            participant = replace(participant, therapist_id=therapist.id)
+            await uow.people.save(participant)
+            await uow.audit.by_staff(
                 now=now,
                 action="assign",
                 staff=actor,
@@ -190,7 +158,7 @@ class Care:
         cat, lang = self.ctx.catalogue, therapist.language or "en"
         local_date = now.astimezone(ZoneInfo(therapist.timezone)).strftime("%A %Y-%m-%d")
         async with self.ctx.uow() as uow:
-            caseload = await people.participants_of(uow, therapist.id)
+            caseload = await uow.people.participants_of(therapist.id)
             if not caseload:
                 return cat.text("care.digest_none", lang)
             lines = [
@@ -203,15 +171,12 @@ class Care:
             ]
             for participant in caseload:
                 lines += await _digest_lines(uow, cat, lang, participant, now)
-            await audit.record(
-                uow,
-                AuditEvent(
-                    at=now,
-                    actor=therapist.code,
-                    actor_id=therapist.id,
-                    action="digest",
-                    detail=f"participants={len(caseload)}",
-                ),
+            await uow.audit.record(
+                at=now,
+                actor=therapist.code,
+                actor_id=therapist.id,
+                action="digest",
+                detail=f"participants={len(caseload)}",
             )
             await uow.commit()
         return "\n".join(lines)
@@ -222,9 +187,7 @@ class Care:
         sent = 0
         async with self.ctx.uow() as uow:
             therapists = [
-                t
-                for t in await people.with_role(uow, Role.THERAPIST, reachable=True)
-                if t.digest_at
+                t for t in await uow.people.with_role(Role.THERAPIST, reachable=True) if t.digest_at
             ]
         for therapist in therapists:
             local = now.astimezone(ZoneInfo(therapist.timezone))
@@ -233,12 +196,11 @@ class Care:
                 continue
             key = f"digest:{therapist.id}:{local:%Y-%m-%d}"
             async with self.ctx.uow() as uow:
-                if await outbox.exists(uow, key):
+                if await uow.outbox.exists(key):
                     continue
             text = await self.digest(therapist)
             async with self.ctx.uow() as uow:
-                sent += await outbox.enqueue(
-                    uow,
+                sent += await uow.outbox.enqueue(
                     key=key,
                     chat_id=therapist.chat_id,
                     message=Outgoing(text),
@@ -255,41 +217,14 @@ class Care:
     async def stats(self, lang: str = "en") -> str:
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            s = uow.session
-            roles = Counter((await s.execute(select(Person.role))).scalars())
-            statuses = Counter(
-                (
-                    await s.execute(select(Person.status).where(Person.role == Role.PARTICIPANT))
-                ).scalars()
-            )
-            prompts = Counter(
-                (
-                    await s.execute(
-                        select(ScheduledPrompt.status).where(
-                            ScheduledPrompt.due_at >= now - timedelta(days=30)
-                        )
-                    )
-                ).scalars()
-            )
-            flags = Counter(
-                (await s.execute(select(Flag.tier).where(Flag.status == "open"))).scalars()
-            )
-            acked = (
-                await s.execute(
-                    select(Alert.created_at, Alert.acknowledged_at).where(
-                        Alert.acknowledged_at.is_not(None)
-                    )
-                )
-            ).all()
-            unacked = await s.scalar(
-                select(func.count()).select_from(Alert).where(Alert.status == "open")
-            )
-            box = Counter((await s.execute(select(OutboxMessage.status))).scalars())
+            counts = await uow.clinic.counts(now)
+        prompts, statuses = counts.recent_prompts, counts.participant_statuses
+        roles, flags = counts.roles, counts.open_flags
         answered = prompts[PromptStatus.ANSWERED]
         missed = prompts[PromptStatus.MISSED]
         sent = answered + missed + prompts[PromptStatus.SENT]
         rate = f"{answered / (answered + missed):.0%}" if answered + missed else "—"
-        minutes = [(b - a).total_seconds() / 60 for a, b in acked if a and b]
+        minutes = counts.ack_minutes
         median = f"{statistics.median(minutes):.0f} min" if minutes else "—"
         return self.ctx.catalogue.text(
             "care.stats",
@@ -310,8 +245,8 @@ class Care:
             by_tier=", ".join(f"{t.label} {n}" for t, n in sorted(flags.items())) or "none",
             acked=len(minutes),
             median_ack=median,
-            unacked=unacked or 0,
-            outbox=", ".join(f"{k} {v}" for k, v in sorted(box.items())) or "empty",
+            unacked=counts.open_alerts,
+            outbox=", ".join(f"{k} {v}" for k, v in sorted(counts.outbox.items())) or "empty",
         )
 
 
@@ -324,13 +259,13 @@ async def _digest_lines(
     since = now - timedelta(days=1)
     prompts = [
         p
-        for p in await schedules.prompts_of(uow, participant.id)
+        for p in await uow.schedules.prompts_of(participant.id)
         if p.sent_at is not None and p.sent_at >= since
     ]
     entries = [
-        e for e in await journal.recent_entries(uow, participant.id, 20) if e.opened_at >= since
+        e for e in await uow.journal.recent_entries(participant.id, 20) if e.opened_at >= since
     ]
-    flags = await safety_store.open_flags(uow, [participant.id])
+    flags = await uow.flags.open_flags([participant.id])
     lines = [
         cat.text(
             "care.digest_participant",
@@ -356,15 +291,9 @@ async def _digest_lines(
 
 
 async def _export_data(uow: UnitOfWork, participant: Person) -> dict[str, object]:
-    sessions = await schedules.sessions_of(uow, participant.id)
-    prompts = await schedules.prompts_of(uow, participant.id)
-    messages = (
-        await uow.session.scalars(
-            select(JournalMessage)
-            .where(JournalMessage.participant_id == participant.id)
-            .order_by(JournalMessage.id)
-        )
-    ).all()
+    sessions = await uow.schedules.sessions_of(participant.id)
+    prompts = await uow.schedules.prompts_of(participant.id)
+    messages = await uow.journal.messages_of(participant.id)
     return {
         "participant": {
             "code": participant.code,
@@ -392,9 +321,9 @@ async def _export_data(uow: UnitOfWork, participant: Person) -> dict[str, object
             {
                 "entry": m.entry_id,
                 "kind": m.kind,
-                "written_at": m.created_at,
+                "written_at": m.written_at,
                 "edited_at": m.edited_at,
-                "text": uow.cipher.open_optional(m.body_enc),
+                "text": m.text,
             }
             for m in messages
         ],

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.people import Person, PersonStatus, Role
 from bot.errors import (
     AccountHasRole,
     AlreadyExists,
@@ -18,8 +19,6 @@ from bot.errors import (
     InvitationUsed,
     NotFound,
 )
-from storage import audit, people
-from storage.models import AuditEvent, Invitation, Person, PersonStatus, Role
 from storage.uow import UnitOfWork
 
 CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,5}-[A-Z0-9]{1,12}$")
@@ -75,14 +74,14 @@ async def invite(
     if role is Role.PARTICIPANT:
         if therapist_code is None:
             raise ValueError("a participant needs an assigned therapist (--therapist T-01)")
-        therapist = await people.by_code(uow, normalise_person_code(therapist_code))
+        therapist = await uow.people.by_code(normalise_person_code(therapist_code))
         if therapist is None or therapist.role != Role.THERAPIST:
             raise NotFound(f"no therapist with code {therapist_code}")
-    person = await people.by_code(uow, code)
+    person = await uow.people.by_code(code)
     if person is None:
-        person = await people.add(
-            uow,
+        person = await uow.people.add(
             Person(
+                id=0,
                 role=role,
                 code=code,
                 display_name=name if role is not Role.PARTICIPANT else None,
@@ -99,37 +98,32 @@ async def invite(
             raise AlreadyExists(f"{code} already exists as a {person.role}")
         if person.telegram_user_id is not None:
             raise AlreadyExists(f"{code} is already enrolled")
-        person.timezone, person.language = timezone, language
+        person = replace(person, timezone=timezone, language=language)
         if therapist:
-            person.therapist_id = therapist.id
+            person = replace(person, therapist_id=therapist.id)
         if name and role is not Role.PARTICIPANT:
-            person.display_name = name
+            person = replace(person, display_name=name)
         if locale:
-            person.locale = locale.upper()
-        await people.revoke_open_invitations(uow, person.id, now)
+            person = replace(person, locale=locale.upper())
+        await uow.people.revoke_open_invitations(person.id, now)
     if protocol_id is not None and role is Role.PARTICIPANT:
-        person.protocol_id = protocol_id
+        person = replace(person, protocol_id=protocol_id)
+    await uow.people.save(person)
     raw = secrets.token_urlsafe(18)
-    invitation = await people.add_invitation(
-        uow,
-        Invitation(
-            code_hash=hash_code(raw),
-            person_id=person.id,
-            created_at=now,
-            expires_at=now + ttl,
-            created_by_id=actor_id,
-        ),
+    invitation = await uow.people.add_invitation(
+        code_hash=hash_code(raw),
+        person_id=person.id,
+        now=now,
+        expires_at=now + ttl,
+        created_by_id=actor_id,
     )
-    await audit.record(
-        uow,
-        AuditEvent(
-            at=now,
-            actor=actor,
-            actor_id=actor_id,
-            action="invite",
-            subject_id=person.id,
-            detail=f"role={role}",
-        ),
+    await uow.audit.record(
+        at=now,
+        actor=actor,
+        actor_id=actor_id,
+        action="invite",
+        subject_id=person.id,
+        detail=f"role={role}",
     )
     return NewInvitation(code, role, raw, invitation.expires_at)
 
@@ -140,10 +134,10 @@ async def redeem(
     """Bind a Telegram account to the invited person; idempotent for the same account."""
     if not START_PARAM.match(raw_code):
         raise InvitationUnknown()
-    invitation = await people.invitation_by_hash(uow, hash_code(raw_code))
+    invitation = await uow.people.invitation_by_hash(hash_code(raw_code))
     if invitation is None:
         raise InvitationUnknown()
-    person = await people.by_id(uow, invitation.person_id)
+    person = await uow.people.by_id(invitation.person_id)
     assert person is not None
     if invitation.used_at is not None:
         if person.telegram_user_id == telegram_user_id:
@@ -153,49 +147,48 @@ async def redeem(
         raise InvitationRevoked()
     if invitation.expires_at <= now:
         raise InvitationExpired()
-    existing = await people.by_telegram_id(uow, telegram_user_id)
+    existing = await uow.people.by_telegram_id(telegram_user_id)
     if existing is not None and existing.id != person.id:
         raise AccountHasRole()
-    invitation.used_at = now
-    person.telegram_user_id = telegram_user_id
-    person.chat_id = chat_id
-    person.enrolled_at = now
-    person.status = (
-        PersonStatus.CONSENT_PENDING if person.role == Role.PARTICIPANT else PersonStatus.ACTIVE
-    )
-    await audit.record(
-        uow,
-        AuditEvent(
-            at=now,
-            actor="system",
-            action="enrolled",
-            subject_id=person.id,
-            detail=f"role={person.role}",
+    await uow.people.use_invitation(invitation.id, now)
+    person = replace(
+        person,
+        telegram_user_id=telegram_user_id,
+        chat_id=chat_id,
+        enrolled_at=now,
+        status=(
+            PersonStatus.CONSENT_PENDING if person.role == Role.PARTICIPANT else PersonStatus.ACTIVE
         ),
+    )
+    await uow.people.save(person)
+    await uow.audit.record(
+        at=now,
+        actor="system",
+        action="enrolled",
+        subject_id=person.id,
+        detail=f"role={person.role}",
     )
     return person
 
 
 async def record_consent(
     uow: UnitOfWork, *, now: datetime, person: Person, agreed: bool, version: str
-) -> None:
+) -> Person:
     """Record a consent decision; agreeing activates the participant."""
-    await people.add_consent(uow, person.id, version, "agreed" if agreed else "declined", now)
+    await uow.people.add_consent(person.id, version, "agreed" if agreed else "declined", now)
     if agreed:
-        person.consent_version = version
-        person.consented_at = now
+        person = replace(person, consent_version=version, consented_at=now)
         if person.status == PersonStatus.CONSENT_PENDING:
-            person.status = PersonStatus.ACTIVE
-    await audit.record(
-        uow,
-        AuditEvent(
-            at=now,
-            actor="participant",
-            action="consent",
-            subject_id=person.id,
-            detail=f"{'agreed' if agreed else 'declined'} v{version}",
-        ),
+            person = replace(person, status=PersonStatus.ACTIVE)
+        await uow.people.save(person)
+    await uow.audit.record(
+        at=now,
+        actor="participant",
+        action="consent",
+        subject_id=person.id,
+        detail=f"{'agreed' if agreed else 'declined'} v{version}",
     )
+    return person
 
 
 def needs_consent(person: Person, current_version: str) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot.domain.people import Person
+from bot.domain.records import ScheduledPrompt
 from bot.domain.safety import Tier
+from bot.domain.schedule import PromptStatus
 from bot.services.inbound import InboundMessage
-from storage import journal, schedules
-from storage.models import Person, PromptStatus, ScheduledPrompt
 from storage.uow import UnitOfWork
 
 TEXT_KINDS = frozenset({"text"})
@@ -36,8 +37,7 @@ async def record_message(
     """Store a participant's message in their journal (text sealed; media as a reference)."""
     screened = message.kind in TEXT_KINDS or message.text is not None
     if message.edited:
-        edited = await journal.edit_message(
-            uow,
+        edited = await uow.journal.edit_message(
             participant_id=participant.id,
             telegram_message_id=message.message_id,
             text=message.text,
@@ -49,8 +49,7 @@ async def record_message(
     if prompt_id is None:
         prompt = await prompt_answered_by(uow, participant, message, now)
         prompt_id = prompt.id if prompt else None
-    stored, created = await journal.add_message(
-        uow,
+    stored, created = await uow.journal.add_message(
         participant_id=participant.id,
         prompt_id=prompt_id,
         telegram_message_id=message.message_id,
@@ -61,9 +60,9 @@ async def record_message(
         screened=screened,
         now=now,
     )
-    continued = created and await journal.entry_has_earlier_messages(uow, stored)
+    continued = created and await uow.journal.entry_has_earlier_messages(stored)
     if created and prompt is not None:
-        mark_answered(prompt, now)
+        await mark_answered(uow, prompt, now)
     return JournalRecorded(stored.id, stored.entry_id, created, continued, prompt_id=prompt_id)
 
 
@@ -72,15 +71,16 @@ async def prompt_answered_by(
 ) -> ScheduledPrompt | None:
     """A reply-to a prompt message answers that prompt; otherwise the open prompt, if any."""
     if message.reply_to_message_id is not None:
-        replied = await schedules.prompt_for_message(
-            uow, participant.id, message.sender.chat_id, message.reply_to_message_id
+        replied = await uow.schedules.prompt_for_message(
+            participant.id, message.sender.chat_id, message.reply_to_message_id
         )
         if replied is not None:
             return replied
-    return await schedules.latest_open_prompt(uow, participant.id, now)
+    return await uow.schedules.latest_open_prompt(participant.id, now)
 
 
-def mark_answered(prompt: ScheduledPrompt, now: datetime) -> None:
+async def mark_answered(uow: UnitOfWork, prompt: ScheduledPrompt, now: datetime) -> None:
     if prompt.status == PromptStatus.SENT and now < prompt.expires_at:
-        prompt.status = PromptStatus.ANSWERED
-        prompt.answered_at = now
+        await uow.schedules.save_prompt(
+            replace(prompt, status=PromptStatus.ANSWERED, answered_at=now)
+        )

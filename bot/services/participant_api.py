@@ -6,16 +6,16 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
+from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.safety import Signal, scale_signal
+from bot.domain.schedule import PromptStatus
 from bot.errors import NotFound
 from bot.services import enrollment, questionnaire_flow, scheduling
 from bot.services import journal as journal_service
 from bot.services.base import ServiceBase
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
-from storage import journal, people, schedules
 from storage.journal import EntryView
-from storage.models import Person, PersonStatus, PromptStatus, Role
 from storage.outbox import ClaimedMessage
 
 
@@ -37,12 +37,12 @@ class ParticipantServices(ServiceBase):
 
     async def record_consent(self, sender: Sender, *, agreed: bool) -> Person:
         async with self.ctx.uow() as uow:
-            person = await people.by_telegram_id(uow, sender.telegram_user_id)
+            person = await uow.people.by_telegram_id(sender.telegram_user_id)
             if person is None:
                 raise NotFound("not enrolled")
             if person.role != Role.PARTICIPANT:
                 return person  # staff give no consent here; a forged button changes nothing
-            await enrollment.record_consent(
+            person = await enrollment.record_consent(
                 uow,
                 now=self.ctx.clock.now(),
                 person=person,
@@ -74,13 +74,13 @@ class ParticipantServices(ServiceBase):
 
     async def own_journal(self, participant: Person, n: int) -> list[EntryView]:
         async with self.ctx.uow() as uow:
-            return await journal.recent_entries(uow, participant.id, n)
+            return await uow.journal.recent_entries(participant.id, n)
 
     async def pause(self, participant: Person, duration: timedelta | None) -> Person:
         async with self.ctx.uow() as uow:
-            person = await people.by_id(uow, participant.id)
+            person = await uow.people.by_id(participant.id)
             assert person is not None
-            await scheduling.pause(
+            person = await scheduling.pause(
                 uow, now=self.ctx.clock.now(), participant=person, duration=duration
             )
             await uow.commit()
@@ -88,7 +88,7 @@ class ParticipantServices(ServiceBase):
 
     async def resume(self, participant: Person) -> bool:
         async with self.ctx.uow() as uow:
-            person = await people.by_id(uow, participant.id)
+            person = await uow.people.by_id(participant.id)
             assert person is not None
             resumed = await scheduling.resume(uow, now=self.ctx.clock.now(), participant=person)
             await uow.commit()
@@ -96,7 +96,7 @@ class ParticipantServices(ServiceBase):
 
     async def withdraw(self, participant: Person) -> None:
         async with self.ctx.uow() as uow:
-            person = await people.by_id(uow, participant.id)
+            person = await uow.people.by_id(participant.id)
             assert person is not None
             if person.status != PersonStatus.WITHDRAWN:
                 await scheduling.withdraw(
@@ -116,7 +116,7 @@ class ParticipantServices(ServiceBase):
         """A scale or choice button: checked against the caller (callback data can be forged)."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            prompt = await schedules.prompt_by_id(uow, prompt_id)
+            prompt = await uow.schedules.prompt_by_id(prompt_id)
             if prompt is None or prompt.participant_id != participant.id:
                 return ButtonAnswer("not_yours")
             label = await scheduling.answer_label(uow, prompt, value, participant)
@@ -132,11 +132,11 @@ class ParticipantServices(ServiceBase):
             recorded = await journal_service.record_message(
                 uow, now=now, participant=participant, message=inbound, prompt_id=prompt.id
             )
-            journal_service.mark_answered(prompt, now)
+            await journal_service.mark_answered(uow, prompt, now)
             raised = None
             if recorded.created and prompt.kind == "scale":
-                earlier = await journal.scale_history(
-                    uow, participant.id, before_id=recorded.message_id
+                earlier = await uow.journal.scale_history(
+                    participant.id, before_id=recorded.message_id
                 )
                 signal = scale_signal(int(label), earlier)
                 if signal is not None:
@@ -162,11 +162,12 @@ class ParticipantServices(ServiceBase):
     async def set_reachable(self, person_id: int, *, reachable: bool) -> None:
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            person = await people.by_id(uow, person_id)
+            person = await uow.people.by_id(person_id)
             if person is None or person.role != Role.PARTICIPANT:
                 return
             if not reachable and person.status in (PersonStatus.ACTIVE, PersonStatus.PAUSED):
-                person.status = PersonStatus.UNREACHABLE
+                person = replace(person, status=PersonStatus.UNREACHABLE)
+                await uow.people.save(person)
                 await scheduling.notify_therapist(
                     uow,
                     now=now,
@@ -175,7 +176,8 @@ class ParticipantServices(ServiceBase):
                     event="unreachable",
                 )
             elif reachable and person.status == PersonStatus.UNREACHABLE:
-                person.status = PersonStatus.ACTIVE
+                person = replace(person, status=PersonStatus.ACTIVE)
+                await uow.people.save(person)
                 await scheduling.notify_therapist(
                     uow,
                     now=now,
@@ -201,7 +203,7 @@ class ParticipantServices(ServiceBase):
         """One questionnaire button; scores and records the result when the last is answered."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            prompt = await schedules.prompt_by_id(uow, prompt_id)
+            prompt = await uow.schedules.prompt_by_id(prompt_id)
             if prompt is None:
                 return questionnaire_flow.QuestionnaireStep("invalid")
             step = await questionnaire_flow.answer_item(

@@ -8,10 +8,11 @@ Item-level alerts (PHQ-9 item 9 > 0) are returned at once, before the questionna
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.domain.outgoing import Button, Outgoing
+from bot.domain.people import Person
 from bot.domain.questionnaires import (
     Instrument,
     QuestionnaireAlert,
@@ -19,10 +20,10 @@ from bot.domain.questionnaires import (
     alerts,
     score,
 )
+from bot.domain.records import ScheduledPrompt
+from bot.domain.schedule import PromptStatus
 from prompts.catalogue import Catalogue
 from prompts.questionnaire_loader import instruments
-from storage import outbox
-from storage.models import Person, PromptStatus, ScheduledPrompt
 from storage.uow import UnitOfWork
 
 
@@ -65,10 +66,11 @@ def first_item_message(
     prompt: ScheduledPrompt,
     intro: str,
     instrument_id: str,
-) -> Outgoing:
-    """The prompt message of a questionnaire step: why, what, and the first item."""
+) -> tuple[Outgoing, ScheduledPrompt]:
+    """The prompt message of a questionnaire step (why, what, and the first item), and the
+    prompt with its progress started."""
     instrument = instruments()[instrument_id]
-    prompt.state = json.dumps({"instrument": instrument_id, "answers": {}})
+    prompt = replace(prompt, state=json.dumps({"instrument": instrument_id, "answers": {}}))
     lang = participant.language or "en"
     header = catalogue.text(
         "questionnaire.intro",
@@ -78,7 +80,7 @@ def first_item_message(
         count=len(instrument.items),
         timeframe=instrument.timeframe,
     )
-    return item_message(catalogue, lang, prompt.id, instrument, 0, header)
+    return item_message(catalogue, lang, prompt.id, instrument, 0, header), prompt
 
 
 @dataclass
@@ -133,11 +135,9 @@ async def answer_item(
             "percentage": result.percentage,
             "band": result.band,
         }
-        prompt.status = PromptStatus.ANSWERED
-        prompt.answered_at = now
+        prompt = replace(prompt, status=PromptStatus.ANSWERED, answered_at=now)
         step.outcome, step.score = "done", result
-        await outbox.enqueue(
-            uow,
+        await uow.outbox.enqueue(
             key=f"q:{prompt.id}:done",
             chat_id=_chat(participant),
             message=Outgoing(catalogue.text("questionnaire.done", lang)),
@@ -148,8 +148,7 @@ async def answer_item(
         )
     else:
         index = instrument.items.index(following)
-        await outbox.enqueue(
-            uow,
+        await uow.outbox.enqueue(
             key=f"q:{prompt.id}:{following.number}",
             chat_id=_chat(participant),
             message=item_message(catalogue, lang, prompt.id, instrument, index),
@@ -158,8 +157,7 @@ async def answer_item(
             person_id=participant.id,
             priority=5,
         )
-    prompt.state = json.dumps(state)
-    await uow.flush()
+    await uow.schedules.save_prompt(replace(prompt, state=json.dumps(state)))
     return step
 
 

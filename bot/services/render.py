@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.domain.outgoing import Button, Outgoing
+from bot.domain.people import Person
 from bot.domain.protocol import StepKind
+from bot.domain.records import ScheduledPrompt, TreatmentSession
 from prompts.catalogue import Catalogue
-from storage.models import Person, ScheduledPrompt, TreatmentSession
 from storage.uow import UnitOfWork
 
 
@@ -18,13 +19,14 @@ def lang_of(person: Person) -> str:
 
 async def prompt_message(
     uow: UnitOfWork, catalogue: Catalogue, participant: Person, prompt: ScheduledPrompt
-) -> Outgoing:
-    """The message that asks a prompt: its text, and buttons for scales and choices."""
+) -> tuple[Outgoing, ScheduledPrompt]:
+    """The message that asks a prompt (its text, buttons for scales and choices), and the
+    prompt as it is once asked (a questionnaire starts its progress)."""
     from bot.services.scheduling import protocol_by_id
 
     lang = lang_of(participant)
-    if prompt.text_enc is not None or prompt.protocol_id is None or prompt.step_id is None:
-        return Outgoing(uow.cipher.open(prompt.text_enc) if prompt.text_enc else "")
+    if prompt.text is not None or prompt.protocol_id is None or prompt.step_id is None:
+        return Outgoing(prompt.text or ""), prompt
     protocol = await protocol_by_id(uow, prompt.protocol_id)
     step = protocol.step(prompt.step_id)
     text = step.text_for(lang, protocol.default_language)
@@ -37,18 +39,18 @@ async def prompt_message(
                 lines.append(catalogue.text("prompt.scale_ends", lang, min=low, max=high))
         row1 = tuple(Button(str(n), f"ans:{prompt.id}:{n}") for n in range(0, 6))
         row2 = tuple(Button(str(n), f"ans:{prompt.id}:{n}") for n in range(6, 11))
-        return Outgoing("\n".join(lines), buttons=(row1, row2))
+        return Outgoing("\n".join(lines), buttons=(row1, row2)), prompt
     if step.kind is StepKind.CHOICE:
         rows = tuple(
             (Button(c.label_for(lang, protocol.default_language), f"ans:{prompt.id}:{c.id}"),)
             for c in step.choices
         )
-        return Outgoing(text, buttons=rows)
+        return Outgoing(text, buttons=rows), prompt
     if step.kind is StepKind.QUESTIONNAIRE and step.questionnaire is not None:
         from bot.services.questionnaire_flow import first_item_message
 
         return first_item_message(catalogue, participant, prompt, text, step.questionnaire)
-    return Outgoing(text)
+    return Outgoing(text), prompt
 
 
 def reminder_message(catalogue: Catalogue, participant: Person) -> Outgoing:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.outgoing import Outgoing, split_text
-from storage import outbox
 from storage.uow import UnitOfWork
 
 REPLY_PRIORITY = 5  # answers to a person waiting in the chat go before scheduled prompts
@@ -36,8 +35,7 @@ async def enqueue_replies(
                 parse_mode=message.parse_mode,
                 meta=message.meta,
             )
-            added += await outbox.enqueue(
-                uow,
+            added += await uow.outbox.enqueue(
                 key=f"{kind}:{update_id}:{n}",
                 chat_id=chat_id,
                 message=part,

@@ -7,20 +7,19 @@ so they share the outbox's promises: stored before anything is sent, retried, ne
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.outgoing import Button, Outgoing
+from bot.domain.people import Person, Role
 from bot.domain.protocol import parse_quiet_hours
-from bot.domain.safety import EscalationPolicy, Tier, actions_for
+from bot.domain.records import Alert, Flag, FlagDetails
+from bot.domain.safety import AlertStatus, EscalationPolicy, FlagStatus, Tier, actions_for
 from bot.domain.schedule import next_allowed_time
 from bot.errors import NotAllowed, NotFound
 from prompts.catalogue import Catalogue, crisis_text
-from storage import audit, outbox, people, safety
-from storage.models import Alert, AuditEvent, Escalation, Flag, Person, Role
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -76,37 +75,29 @@ async def raise_flag(
     """Record a flag and act on its tier; None for tier "none" or a source already flagged."""
     if tier is Tier.NONE:
         return None
-    earlier = await safety.existing_flag(uow, participant.id, source_kind, source_id)
+    earlier = await uow.flags.existing_flag(participant.id, source_kind, source_id)
     if earlier is not None and earlier.tier >= tier:
         return None  # a replay, or an edit that did not make things worse
     excerpt = evidence_excerpt(text, evidence) if text else ""
-    flag = Flag(
-        participant_id=participant.id,
-        source_kind=source_kind,
-        source_id=source_id,
-        tier=tier,
-        categories=",".join(sorted(set(categories))),
-        evidence_enc=uow.cipher.seal(
-            json.dumps(
-                {"evidence": list(evidence), "excerpt": excerpt, "explanation": explanation},
-                ensure_ascii=False,
-                default=str,
-            )
+    flag = await uow.flags.add_flag(
+        Flag(
+            id=0,
+            participant_id=participant.id,
+            source_kind=source_kind,
+            source_id=source_id,
+            tier=tier,
+            categories=",".join(sorted(set(categories))),
+            created_at=now,
         ),
-        status="open",
-        created_at=now,
+        FlagDetails(tuple(dict(e) for e in evidence), excerpt, explanation),
     )
-    await safety.add(uow, flag)
     log.info("flag #%d raised: tier %s, %s", flag.id, tier.label, flag.categories or "-")
-    await audit.record(
-        uow,
-        AuditEvent(
-            at=now,
-            actor="system",
-            action="flag.raised",
-            subject_id=participant.id,
-            detail=f"flag #{flag.id} {tier.label}",
-        ),
+    await uow.audit.record(
+        at=now,
+        actor="system",
+        action="flag.raised",
+        subject_id=participant.id,
+        detail=f"flag #{flag.id} {tier.label}",
     )
     actions = actions_for(tier)
     sent_safety = False
@@ -141,8 +132,7 @@ async def _safety_message(
     )
     # one safety message per participant per tier per half hour: support, not a flood
     window = now.strftime("%Y%m%d%H") + ("a" if now.minute < 30 else "b")
-    return await outbox.enqueue(
-        uow,
+    return await uow.outbox.enqueue(
         key=f"safety:{participant.id}:{flag.tier.label}:{window}",
         chat_id=participant.chat_id,
         message=Outgoing(body),
@@ -199,22 +189,23 @@ async def _alert_therapist(
     respect_quiet: bool,
 ) -> Alert:
     delay = policy.escalate_after(flag.tier)
-    alert = Alert(
-        flag_id=flag.id,
-        participant_id=participant.id,
-        tier=flag.tier,
-        status="open",
-        created_at=now,
-        escalate_at=now + delay if delay else None,
-        escalation_round=0,
+    alert = await uow.flags.add_alert(
+        Alert(
+            id=0,
+            flag_id=flag.id,
+            participant_id=participant.id,
+            tier=flag.tier,
+            created_at=now,
+            escalate_at=now + delay if delay else None,
+        )
     )
-    await safety.add(uow, alert)
     therapist = (
-        await people.by_id(uow, participant.therapist_id) if participant.therapist_id else None
+        await uow.people.by_id(participant.therapist_id) if participant.therapist_id else None
     )
     if therapist is None or therapist.chat_id is None:
-        if delay is not None:
-            alert.escalate_at = now  # nobody to tell first: escalate at the next tick
+        if delay is not None:  # nobody to tell first: escalate at the next tick
+            alert = replace(alert, escalate_at=now)
+            await uow.flags.save_alert(alert)
         else:
             await _send_alert(
                 uow,
@@ -278,8 +269,7 @@ async def _send_alert(
             explanation,
             extra,
         )
-        await outbox.enqueue(
-            uow,
+        await uow.outbox.enqueue(
             key=f"alert:{alert.id}:{round_}:{person.id}",
             chat_id=person.chat_id,
             message=message,
@@ -292,24 +282,24 @@ async def _send_alert(
 
 
 async def coordinators(uow: UnitOfWork) -> list[Person]:
-    return list(await people.with_role(uow, Role.COORDINATOR, reachable=True))
+    return list(await uow.people.with_role(Role.COORDINATOR, reachable=True))
 
 
 async def escalation_recipients(uow: UnitOfWork, participant: Person) -> list[Person]:
     """The assigned therapist again, their backup, whoever is on call, and the coordinators."""
     found: dict[int, Person] = {}
     therapist = (
-        await people.by_id(uow, participant.therapist_id) if participant.therapist_id else None
+        await uow.people.by_id(participant.therapist_id) if participant.therapist_id else None
     )
     candidates: list[Person | None] = [therapist]
     if therapist is not None and therapist.backup_id is not None:
-        candidates.append(await people.by_id(uow, therapist.backup_id))
-    oncall_code = await safety.get_setting(uow, ONCALL_KEY)
+        candidates.append(await uow.people.by_id(therapist.backup_id))
+    oncall_code = await uow.clinic.get_setting(ONCALL_KEY)
     if oncall_code:
-        candidates.append(await people.by_code(uow, oncall_code))
+        candidates.append(await uow.people.by_code(oncall_code))
     candidates.extend(await coordinators(uow))
     for person in candidates:
-        if person is not None and person.chat_id is not None and person.status == "active":
+        if person is not None and person.reachable:
             found.setdefault(person.id, person)
     return list(found.values())
 
@@ -319,15 +309,15 @@ async def escalate_due(
 ) -> int:
     """Escalate every unacknowledged alert whose time has come; returns how many rounds."""
     rounds = 0
-    for alert in await safety.due_escalations(uow, now):
-        flag = await safety.flag_by_id(uow, alert.flag_id)
-        participant = await people.by_id(uow, alert.participant_id)
+    for alert in await uow.flags.due_escalations(now):
+        flag = await uow.flags.flag_by_id(alert.flag_id)
+        participant = await uow.people.by_id(alert.participant_id)
         assert flag is not None and participant is not None
-        alert.escalation_round += 1
+        alert = replace(alert, escalation_round=alert.escalation_round + 1)
         recipients = await escalation_recipients(uow, participant)
-        details = json.loads(uow.cipher.open(flag.evidence_enc)) if flag.evidence_enc else {}
+        details = await uow.flags.details(flag.id)
         therapist = (
-            await people.by_id(uow, participant.therapist_id) if participant.therapist_id else None
+            await uow.people.by_id(participant.therapist_id) if participant.therapist_id else None
         )
         minutes = _minutes(alert.created_at, now)
         extra = catalogue.text(
@@ -344,32 +334,27 @@ async def escalate_due(
             alert,
             participant,
             flag,
-            str(details.get("excerpt") or ""),
-            details.get("explanation"),
+            details.excerpt,
+            details.explanation,
             recipients,
             round_=alert.escalation_round,
             extra=extra,
         )
-        await safety.add(
-            uow,
-            Escalation(
-                alert_id=alert.id,
-                round=alert.escalation_round,
-                at=now,
-                recipients=",".join(p.code for p in recipients)[:400],
-            ),
+        await uow.flags.add_escalation(
+            alert_id=alert.id,
+            round=alert.escalation_round,
+            at=now,
+            recipients=[p.code for p in recipients],
         )
         delay = policy.escalate_after(alert.tier) or timedelta(minutes=15)
-        alert.escalate_at = now + delay
-        await audit.record(
-            uow,
-            AuditEvent(
-                at=now,
-                actor="system",
-                action="alert.escalated",
-                subject_id=participant.id,
-                detail=f"alert #{alert.id} round {alert.escalation_round}",
-            ),
+        alert = replace(alert, escalate_at=now + delay)
+        await uow.flags.save_alert(alert)
+        await uow.audit.record(
+            at=now,
+            actor="system",
+            action="alert.escalated",
+            subject_id=participant.id,
+            detail=f"alert #{alert.id} round {alert.escalation_round}",
         )
         log.warning(
             "alert #%d unacknowledged: escalation round %d to %d people",
@@ -378,7 +363,6 @@ async def escalate_due(
             len(recipients),
         )
         rounds += 1
-    await uow.flush()
     return rounds
 
 
@@ -398,44 +382,48 @@ async def may_acknowledge(uow: UnitOfWork, staff: Person, participant: Person) -
     if participant.therapist_id == staff.id:
         return True
     therapist = (
-        await people.by_id(uow, participant.therapist_id) if participant.therapist_id else None
+        await uow.people.by_id(participant.therapist_id) if participant.therapist_id else None
     )
     if therapist is not None and therapist.backup_id == staff.id:
         return True
-    return await safety.get_setting(uow, ONCALL_KEY) == staff.code
+    return await uow.clinic.get_setting(ONCALL_KEY) == staff.code
 
 
 async def acknowledge(
     uow: UnitOfWork, *, now: datetime, staff: Person, alert_id: int
 ) -> Acknowledged:
     """Stop an alert's escalation; the flag is acknowledged too. Checks who is asking."""
-    alert = await safety.alert_by_id(uow, alert_id)
+    alert = await uow.flags.alert_by_id(alert_id)
     if alert is None:
         raise NotFound(f"alert {alert_id}")
-    participant = await people.by_id(uow, alert.participant_id)
+    participant = await uow.people.by_id(alert.participant_id)
     assert participant is not None
     if not await may_acknowledge(uow, staff, participant):
         raise NotAllowed("not your participant")
     minutes = _minutes(alert.created_at, now)
-    if alert.status == "acknowledged":
-        by = await people.by_id(uow, alert.acknowledged_by_id) if alert.acknowledged_by_id else None
+    if alert.status == AlertStatus.ACKNOWLEDGED:
+        by = await uow.people.by_id(alert.acknowledged_by_id) if alert.acknowledged_by_id else None
         return Acknowledged(alert.id, participant.code, minutes, by.code if by else "someone")
-    alert.status, alert.acknowledged_at, alert.acknowledged_by_id = "acknowledged", now, staff.id
-    alert.escalate_at = None
+    await uow.flags.save_alert(
+        replace(
+            alert,
+            status=AlertStatus.ACKNOWLEDGED,
+            acknowledged_at=now,
+            acknowledged_by_id=staff.id,
+            escalate_at=None,
+        )
+    )
     log.info("alert #%d acknowledged after %d min", alert.id, minutes)
-    flag = await safety.flag_by_id(uow, alert.flag_id)
+    flag = await uow.flags.flag_by_id(alert.flag_id)
     if flag is not None:
-        _close_flag(flag, now, staff)
-    await audit.record(
-        uow,
-        AuditEvent(
-            at=now,
-            actor=staff.code,
-            actor_id=staff.id,
-            action="alert.acknowledged",
-            subject_id=participant.id,
-            detail=f"alert #{alert.id} after {minutes} min",
-        ),
+        await _close_flag(uow, flag, now, staff)
+    await uow.audit.record(
+        at=now,
+        actor=staff.code,
+        actor_id=staff.id,
+        action="alert.acknowledged",
+        subject_id=participant.id,
+        detail=f"alert #{alert.id} after {minutes} min",
     )
     return Acknowledged(alert.id, participant.code, minutes)
 
@@ -444,23 +432,31 @@ async def acknowledge_flag(
     uow: UnitOfWork, *, now: datetime, staff: Person, flag_id: int
 ) -> Acknowledged:
     """/ack <flag>: acknowledges the flag and every alert raised for it."""
-    flag = await safety.flag_by_id(uow, flag_id)
+    flag = await uow.flags.flag_by_id(flag_id)
     if flag is None:
         raise NotFound(f"flag {flag_id}")
-    participant = await people.by_id(uow, flag.participant_id)
+    participant = await uow.people.by_id(flag.participant_id)
     assert participant is not None
     if not await may_acknowledge(uow, staff, participant):
         raise NotFound(f"flag {flag_id}")  # not enumerable by others
     result: Acknowledged | None = None
-    for alert in await safety.alerts_of_flag(uow, flag_id):
+    for alert in await uow.flags.alerts_of_flag(flag_id):
         result = await acknowledge(uow, now=now, staff=staff, alert_id=alert.id)
-    _close_flag(flag, now, staff)
+    flag = await uow.flags.flag_by_id(flag_id) or flag
+    await _close_flag(uow, flag, now, staff)
     return result or Acknowledged(0, participant.code, _minutes(flag.created_at, now))
 
 
-def _close_flag(flag: Flag, now: datetime, staff: Person) -> None:
-    if flag.status == "open":
-        flag.status, flag.acknowledged_at, flag.acknowledged_by_id = "acknowledged", now, staff.id
+async def _close_flag(uow: UnitOfWork, flag: Flag, now: datetime, staff: Person) -> None:
+    if flag.status == FlagStatus.OPEN:
+        await uow.flags.save_flag(
+            replace(
+                flag,
+                status=FlagStatus.ACKNOWLEDGED,
+                acknowledged_at=now,
+                acknowledged_by_id=staff.id,
+            )
+        )
 
 
 def _minutes(since: datetime, now: datetime) -> int:

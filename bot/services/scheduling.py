@@ -8,28 +8,24 @@ what became of each prompt.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.protocol import Protocol, SessionKind
-from bot.domain.schedule import SessionInfo, diff_schedule, plan_prompts
+from bot.domain.records import CANCELLED, ScheduledPrompt, StoredProtocol, TreatmentSession
+from bot.domain.schedule import (
+    PlannedPrompt,
+    PromptStatus,
+    SessionInfo,
+    diff_schedule,
+    plan_prompts,
+)
 from bot.errors import NotAllowed, NotFound
 from bot.services import render
 from prompts.catalogue import Catalogue
 from prompts.protocols import protocol_from_yaml
-from storage import audit, outbox, people, schedules
-from storage.models import (
-    AuditEvent,
-    Person,
-    PersonStatus,
-    PromptStatus,
-    Role,
-    ScheduledPrompt,
-    StoredProtocol,
-    TreatmentSession,
-)
 from storage.uow import UnitOfWork
 
 PROMPT_PRIORITY = 0
@@ -49,7 +45,7 @@ def protocol_of(stored: StoredProtocol) -> Protocol:
 
 
 async def protocol_by_id(uow: UnitOfWork, protocol_id: str) -> Protocol:
-    stored = await schedules.stored_protocol(uow, protocol_id)
+    stored = await uow.schedules.stored_protocol(protocol_id)
     if stored is None:
         raise NotFound(f"no protocol {protocol_id!r} is loaded (ember protocol load FILE)")
     return protocol_of(stored)
@@ -74,23 +70,16 @@ async def load_protocol(
     commit makes the new version and every replanned schedule visible at once.
     """
     protocol = protocol_from_yaml(source, source_name)
-    stored = await schedules.stored_protocol(uow, protocol.id)
-    replaced = stored is not None
-    if stored is None:
-        stored = StoredProtocol(id=protocol.id)
-        uow.session.add(stored)
-    stored.name, stored.version = protocol.name, protocol.version
-    stored.source, stored.source_name, stored.loaded_at = source, source_name, now
-    await uow.flush()
+    replaced = await uow.schedules.stored_protocol(protocol.id) is not None
+    await uow.schedules.save_protocol(
+        StoredProtocol(protocol.id, protocol.name, protocol.version, source, source_name, now)
+    )
     replanned = 0
-    for participant in await schedules.participants_on(uow, protocol.id):
+    for participant in await uow.people.participants_on(protocol.id):
         await replan(uow, now=now, participant=participant)
         replanned += 1
-    await audit.record(
-        uow,
-        AuditEvent(
-            at=now, actor=actor, action="protocol.load", detail=f"{protocol.id} v{protocol.version}"
-        ),
+    await uow.audit.record(
+        at=now, actor=actor, action="protocol.load", detail=f"{protocol.id} v{protocol.version}"
     )
     return ProtocolLoaded(protocol, replaced, replanned)
 
@@ -100,22 +89,19 @@ async def assign_protocol(
 ) -> int:
     """Put a participant on a protocol; returns how many prompts are now pending."""
     await protocol_by_id(uow, protocol_id)
-    participant.protocol_id = protocol_id
-    await uow.flush()
+    participant = replace(participant, protocol_id=protocol_id)
+    await uow.people.save(participant)
     await replan(uow, now=now, participant=participant)
-    await audit.record(
-        uow,
-        AuditEvent(
-            at=now,
-            actor=actor,
-            action="protocol.assign",
-            subject_id=participant.id,
-            detail=protocol_id,
-        ),
+    await uow.audit.record(
+        at=now,
+        actor=actor,
+        action="protocol.assign",
+        subject_id=participant.id,
+        detail=protocol_id,
     )
     return sum(
         1
-        for p in await schedules.prompts_of(uow, participant.id)
+        for p in await uow.schedules.prompts_of(participant.id)
         if p.status == PromptStatus.PENDING
     )
 
@@ -150,19 +136,18 @@ async def add_session(
         raise ValueError(
             f"{kind!r} is not a session kind (dosing, integration, preparation)"
         ) from None
-    session = TreatmentSession(
-        participant_id=participant.id,
-        kind=kind,
-        starts_at=starts_at,
-        status="scheduled",
-        created_at=now,
-        created_by_id=actor.id if actor else None,
+    session = await uow.schedules.add_session(
+        TreatmentSession(
+            id=0,
+            participant_id=participant.id,
+            kind=kind,
+            starts_at=starts_at,
+            created_at=now,
+            created_by_id=actor.id if actor else None,
+        )
     )
-    uow.session.add(session)
-    await uow.flush()
     await replan(uow, now=now, participant=participant)
-    await audit.by_staff(
-        uow,
+    await uow.audit.by_staff(
         now=now,
         action="session.add",
         staff=actor,
@@ -182,21 +167,20 @@ async def change_session(
     actor: Person | None = None,
 ) -> TreatmentSession:
     """Move or cancel a session; pending prompts follow, sent ones stay in the record."""
-    session = await schedules.session_by_id(uow, session_id)
+    session = await uow.schedules.session_by_id(session_id)
     if session is None:
         raise NotFound(f"no session #{session_id}")
-    participant = await people.by_id(uow, session.participant_id)
+    participant = await uow.people.by_id(session.participant_id)
     assert participant is not None
     if actor is not None and actor.role == Role.THERAPIST and participant.therapist_id != actor.id:
         raise NotFound(f"no session #{session_id}")
     if cancel:
-        session.status = "cancelled"
+        session = replace(session, status=CANCELLED)
     elif starts_at is not None:
-        session.starts_at = starts_at
-    await uow.flush()
+        session = replace(session, starts_at=starts_at)
+    await uow.schedules.save_session(session)
     await replan(uow, now=now, participant=participant)
-    await audit.by_staff(
-        uow,
+    await uow.audit.by_staff(
         now=now,
         action="session.cancel" if cancel else "session.move",
         staff=actor,
@@ -215,24 +199,20 @@ async def replan(uow: UnitOfWork, *, now: datetime, participant: Person) -> None
     Stored keys are "<protocol>:<step>@<session>", so switching protocols never confuses
     two protocols' steps; prompts already sent, answered or missed are never re-added.
     """
-    rows = [
-        p
-        for p in await schedules.prompts_of(uow, participant.id)
-        if not p.key.startswith("oneoff:")
-    ]
+    participant = await uow.people.by_id(participant.id) or participant  # as stored now
+    rows = [p for p in await uow.schedules.prompts_of(participant.id) if not p.is_oneoff]
     protocol: Protocol | None = None
     if participant.protocol_id is not None and participant.status != PersonStatus.WITHDRAWN:
         protocol = await protocol_by_id(uow, participant.protocol_id)
     ours = {r.step_key: r for r in rows if protocol and r.protocol_id == protocol.id}
     for row in rows:  # pending prompts of a protocol the participant is no longer on
         if row.status == PromptStatus.PENDING and row.step_key not in ours:
-            row.status = PromptStatus.CANCELLED
+            await uow.schedules.save_prompt(replace(row, status=PromptStatus.CANCELLED))
     if protocol is None:
-        await uow.flush()
         return
     sessions = [
-        SessionInfo(s.id, s.kind, s.starts_at, cancelled=s.status == "cancelled")
-        for s in await schedules.sessions_of(uow, participant.id)
+        SessionInfo(s.id, s.kind, s.starts_at, cancelled=s.cancelled)
+        for s in await uow.schedules.sessions_of(participant.id)
     ]
     plan = plan_prompts(protocol, sessions, participant.timezone)
     change = diff_schedule(
@@ -246,36 +226,47 @@ async def replan(uow: UnitOfWork, *, now: datetime, participant: Person) -> None
             continue  # its whole window is already past: nothing to ask any more
         found = ours.get(planned.key)  # None when new; a cancelled row when planned again
         if found is None:
-            row = ScheduledPrompt(
-                participant_id=participant.id, key=f"{protocol.id}:{planned.key}", created_at=now
+            found = ScheduledPrompt(
+                id=0,
+                participant_id=participant.id,
+                key=f"{protocol.id}:{planned.key}",
+                kind=kinds[planned.step_id],
+                due_at=planned.due_at,
+                expires_at=planned.expires_at,
+                created_at=now,
             )
-            uow.session.add(row)
+        prompt = _with_times(
+            replace(
+                found,
+                protocol_id=protocol.id,
+                step_id=planned.step_id,
+                session_id=planned.session_id,
+                kind=kinds[planned.step_id],
+                status=PromptStatus.PENDING,
+                reminders_sent=0,
+            ),
+            planned,
+        )
+        if prompt.id:
+            await uow.schedules.save_prompt(prompt)
         else:
-            row = found
-        row.protocol_id, row.step_id = protocol.id, planned.step_id
-        row.session_id, row.kind = planned.session_id, kinds[planned.step_id]
-        row.status, row.reminders_sent = PromptStatus.PENDING, 0
-        _set_times(row, planned.due_at, planned.expires_at, planned.reminder_times)
+            await uow.schedules.add_prompt(prompt)
     for planned in change.move:
-        _set_times(ours[planned.key], planned.due_at, planned.expires_at, planned.reminder_times)
+        await uow.schedules.save_prompt(_with_times(ours[planned.key], planned))
     by_key = {planned.key: planned for planned in plan}
     for key in change.unchanged:  # same due time; window or reminders may have changed
-        planned = by_key[key]
-        _set_times(ours[key], planned.due_at, planned.expires_at, planned.reminder_times)
+        await uow.schedules.save_prompt(_with_times(ours[key], by_key[key]))
     for key in change.cancel:
-        ours[key].status = PromptStatus.CANCELLED
-    await uow.flush()
+        await uow.schedules.save_prompt(replace(ours[key], status=PromptStatus.CANCELLED))
 
 
-def _set_times(
-    row: ScheduledPrompt, due: datetime, expires: datetime, reminders: Sequence[datetime]
-) -> None:
-    row.due_at, row.expires_at = due, expires
-    row.reminder_times = ",".join(r.isoformat() for r in reminders)
-
-
-def reminder_times_of(row: ScheduledPrompt) -> list[datetime]:
-    return [datetime.fromisoformat(r) for r in row.reminder_times.split(",") if r]
+def _with_times(prompt: ScheduledPrompt, planned: PlannedPrompt) -> ScheduledPrompt:
+    return replace(
+        prompt,
+        due_at=planned.due_at,
+        expires_at=planned.expires_at,
+        reminder_times=tuple(planned.reminder_times),
+    )
 
 
 # -- sending -------------------------------------------------------------------------
@@ -302,31 +293,30 @@ async def send_due(
 ) -> TickResult:
     """Hand every due prompt to the outbox once; stale ones become missed, not a burst."""
     result = TickResult(missed_participants=[])
-    for prompt in await schedules.due_prompts(uow, now, limit):
-        participant = await people.by_id(uow, prompt.participant_id)
+    for prompt in await uow.schedules.due_prompts(now, limit):
+        participant = await uow.people.by_id(prompt.participant_id)
         assert participant is not None
         if participant.status == PersonStatus.PAUSED and not is_paused(participant, now):
-            participant.status = PersonStatus.ACTIVE  # the pause ran out
-            participant.paused_until = None
+            participant = replace(participant, status=PersonStatus.ACTIVE, paused_until=None)
+            await uow.people.save(participant)  # the pause ran out
         if participant.status in (
             PersonStatus.WITHDRAWN,
             PersonStatus.INVITED,
             PersonStatus.CONSENT_PENDING,
         ):
-            prompt.status = PromptStatus.CANCELLED
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.CANCELLED))
             result.cancelled += 1
         elif is_paused(participant, now) or participant.status == PersonStatus.UNREACHABLE:
-            prompt.status = PromptStatus.SKIPPED
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.SKIPPED))
             result.skipped += 1
         elif now >= prompt.expires_at:
-            prompt.status = PromptStatus.MISSED
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.MISSED))
             result.missed += 1
             assert result.missed_participants is not None
             result.missed_participants.append(participant.id)
         else:
-            message = await render.prompt_message(uow, catalogue, participant, prompt)
-            await outbox.enqueue(
-                uow,
+            message, prompt = await render.prompt_message(uow, catalogue, participant, prompt)
+            await uow.outbox.enqueue(
                 key=f"prompt:{prompt.id}",
                 chat_id=_chat(participant),
                 message=message,
@@ -335,10 +325,8 @@ async def send_due(
                 person_id=participant.id,
                 priority=PROMPT_PRIORITY,
             )
-            prompt.status = PromptStatus.SENT
-            prompt.sent_at = now
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.SENT, sent_at=now))
             result.sent += 1
-    await uow.flush()
     return result
 
 
@@ -347,24 +335,23 @@ async def remind_and_expire(
 ) -> TickResult:
     """Gentle reminders inside the window; at its end an unanswered prompt is missed."""
     result = TickResult(missed_participants=[])
-    for prompt in await schedules.open_prompts(uow, limit):
+    for prompt in await uow.schedules.open_prompts(limit):
         if now >= prompt.expires_at:
-            prompt.status = PromptStatus.MISSED
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.MISSED))
             result.missed += 1
             assert result.missed_participants is not None
             result.missed_participants.append(prompt.participant_id)
             continue
-        times = reminder_times_of(prompt)
+        times = prompt.reminder_times
         if prompt.reminders_sent >= len(times) or times[prompt.reminders_sent] > now:
             continue
-        participant = await people.by_id(uow, prompt.participant_id)
+        participant = await uow.people.by_id(prompt.participant_id)
         assert participant is not None
         n = prompt.reminders_sent
-        prompt.reminders_sent = n + 1
+        await uow.schedules.save_prompt(replace(prompt, reminders_sent=n + 1))
         if is_paused(participant, now) or participant.status != PersonStatus.ACTIVE:
             continue
-        await outbox.enqueue(
-            uow,
+        await uow.outbox.enqueue(
             key=f"reminder:{prompt.id}:{n}",
             chat_id=_chat(participant),
             message=render.reminder_message(catalogue, participant),
@@ -374,7 +361,6 @@ async def remind_and_expire(
             priority=REMINDER_PRIORITY,
         )
         result.reminded += 1
-    await uow.flush()
     return result
 
 
@@ -390,31 +376,26 @@ async def one_off_prompt(
     """A prompt written by staff, due now (the next tick sends it)."""
     if participant.role != Role.PARTICIPANT:
         raise NotAllowed("prompts go to participants")
-    n = await schedules.next_oneoff_number(uow, participant.id)
-    prompt = ScheduledPrompt(
-        participant_id=participant.id,
-        key=f"oneoff:{n}",
-        kind="text",
-        text_enc=uow.cipher.seal(text),
-        due_at=now,
-        expires_at=now + window,
-        reminder_times="",
-        reminders_sent=0,
-        status=PromptStatus.PENDING,
-        created_at=now,
-        created_by_id=author.id if author else None,
+    n = await uow.schedules.next_oneoff_number(participant.id)
+    prompt = await uow.schedules.add_prompt(
+        ScheduledPrompt(
+            id=0,
+            participant_id=participant.id,
+            key=f"oneoff:{n}",
+            kind="text",
+            text=text,
+            due_at=now,
+            expires_at=now + window,
+            created_at=now,
+            created_by_id=author.id if author else None,
+        )
     )
-    uow.session.add(prompt)
-    await uow.flush()
-    await audit.record(
-        uow,
-        AuditEvent(
-            at=now,
-            actor=author.code if author else "cli",
-            actor_id=author.id if author else None,
-            action="prompt.oneoff",
-            subject_id=participant.id,
-        ),
+    await uow.audit.record(
+        at=now,
+        actor=author.code if author else "cli",
+        actor_id=author.id if author else None,
+        action="prompt.oneoff",
+        subject_id=participant.id,
     )
     return prompt
 
@@ -429,29 +410,28 @@ def _chat(participant: Person) -> int:
 
 async def pause(
     uow: UnitOfWork, *, now: datetime, participant: Person, duration: timedelta | None
-) -> None:
-    participant.status = PersonStatus.PAUSED
-    participant.paused_until = now + duration if duration else None
-    await audit.record(
-        uow,
-        AuditEvent(
-            at=now,
-            actor="participant",
-            action="pause",
-            subject_id=participant.id,
-            detail=f"until {participant.paused_until}",
-        ),
+) -> Person:
+    participant = replace(
+        participant,
+        status=PersonStatus.PAUSED,
+        paused_until=now + duration if duration else None,
     )
+    await uow.people.save(participant)
+    await uow.audit.record(
+        at=now,
+        actor="participant",
+        action="pause",
+        subject_id=participant.id,
+        detail=f"until {participant.paused_until}",
+    )
+    return participant
 
 
 async def resume(uow: UnitOfWork, *, now: datetime, participant: Person) -> bool:
     if participant.status != PersonStatus.PAUSED:
         return False
-    participant.status = PersonStatus.ACTIVE
-    participant.paused_until = None
-    await audit.record(
-        uow, AuditEvent(at=now, actor="participant", action="resume", subject_id=participant.id)
-    )
+    await uow.people.save(replace(participant, status=PersonStatus.ACTIVE, paused_until=None))
+    await uow.audit.record(at=now, actor="participant", action="resume", subject_id=participant.id)
     return True
 
 
@@ -459,13 +439,13 @@ async def withdraw(
     uow: UnitOfWork, *, now: datetime, participant: Person, catalogue: Catalogue
 ) -> None:
     """/stop: prompts end at once and the therapist is told (through the outbox)."""
-    participant.status = PersonStatus.WITHDRAWN
-    participant.withdrawn_at = now
-    for prompt in await schedules.prompts_of(uow, participant.id):
+    participant = replace(participant, status=PersonStatus.WITHDRAWN, withdrawn_at=now)
+    await uow.people.save(participant)
+    for prompt in await uow.schedules.prompts_of(participant.id):
         if prompt.status in (PromptStatus.PENDING, PromptStatus.SENT):
-            prompt.status = PromptStatus.CANCELLED
-    await audit.record(
-        uow, AuditEvent(at=now, actor="participant", action="withdraw", subject_id=participant.id)
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.CANCELLED))
+    await uow.audit.record(
+        at=now, actor="participant", action="withdraw", subject_id=participant.id
     )
     await notify_therapist(
         uow, now=now, participant=participant, catalogue=catalogue, event="withdrawn"
@@ -478,16 +458,15 @@ async def notify_therapist(
     """Tell the assigned therapist (or, without one, the coordinators) about a participant."""
     recipients: list[Person] = []
     if participant.therapist_id is not None:
-        therapist = await people.by_id(uow, participant.therapist_id)
+        therapist = await uow.people.by_id(participant.therapist_id)
         if therapist is not None and therapist.chat_id is not None:
             recipients.append(therapist)
     if not recipients:
-        recipients = list(await people.with_role(uow, Role.COORDINATOR, reachable=True))
+        recipients = list(await uow.people.with_role(Role.COORDINATOR, reachable=True))
     stamp = now.strftime("%Y%m%d%H%M")
     for staff in recipients:
         assert staff.chat_id is not None
-        await outbox.enqueue(
-            uow,
+        await uow.outbox.enqueue(
             key=f"notice:{event}:{participant.id}:{staff.id}:{stamp}",
             chat_id=staff.chat_id,
             message=render.notice(catalogue, staff, participant, event),

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.people import Person, Role
+from bot.domain.records import Flag
 from bot.errors import NotFound
 from bot.services import enrollment, render, scheduling
 from bot.services import safety as safety_service
 from bot.services.base import ServiceBase
 from prompts.protocols import list_shipped_protocols, protocol_from_yaml
-from storage import audit, journal, people, schedules
-from storage import safety as safety_store
 from storage.journal import EntryView
-from storage.models import AuditEvent, Flag, Person, Role
 
 
 class StaffServices(ServiceBase):
@@ -23,17 +22,14 @@ class StaffServices(ServiceBase):
     async def read_journal(self, reader: Person, participant: Person, n: int) -> list[EntryView]:
         """A staff read of a journal: always written to the audit log."""
         async with self.ctx.uow() as uow:
-            entries = await journal.recent_entries(uow, participant.id, n)
-            await audit.record(
-                uow,
-                AuditEvent(
-                    at=self.ctx.clock.now(),
-                    actor=reader.code,
-                    actor_id=reader.id,
-                    action="journal.read",
-                    subject_id=participant.id,
-                    detail=f"entries={len(entries)}",
-                ),
+            entries = await uow.journal.recent_entries(participant.id, n)
+            await uow.audit.record(
+                at=self.ctx.clock.now(),
+                actor=reader.code,
+                actor_id=reader.id,
+                action="journal.read",
+                subject_id=participant.id,
+                detail=f"entries={len(entries)}",
             )
             await uow.commit()
             return entries
@@ -67,7 +63,7 @@ class StaffServices(ServiceBase):
     async def participant_for(self, reader: Person, code: str) -> Person:
         """The participant ``code`` if ``reader`` is their therapist; NotFound otherwise."""
         async with self.ctx.uow() as uow:
-            participant = await people.by_code(uow, code)
+            participant = await uow.people.by_code(code)
         if (
             participant is None
             or participant.role != Role.PARTICIPANT
@@ -79,7 +75,7 @@ class StaffServices(ServiceBase):
 
     async def caseload(self, therapist: Person) -> list[Person]:
         async with self.ctx.uow() as uow:
-            return list(await people.participants_of(uow, therapist.id))
+            return list(await uow.people.participants_of(therapist.id))
 
     # -- schedules -------------------------------------------------------------------
 
@@ -117,15 +113,15 @@ class StaffServices(ServiceBase):
         async with self.ctx.uow() as uow:
             ids = None
             if staff.role == Role.THERAPIST:
-                ids = [p.id for p in await people.participants_of(uow, staff.id)]
-            return list(await safety_store.open_flags(uow, ids))
+                ids = [p.id for p in await uow.people.participants_of(staff.id)]
+            return list(await uow.flags.open_flags(ids))
 
     async def participant_visible_to(self, actor: Person, code: str) -> Person:
         """Coordinators see every participant; therapists only their own."""
         if actor.role == Role.THERAPIST:
             return await self.participant_for(actor, code)
         async with self.ctx.uow() as uow:
-            participant = await people.by_code(uow, code)
+            participant = await uow.people.by_code(code)
         if participant is None or participant.role != Role.PARTICIPANT:
             raise NotFound(code)
         return participant
@@ -136,7 +132,7 @@ class StaffServices(ServiceBase):
         now = self.ctx.clock.now()
         starts = scheduling.parse_local(when, participant.timezone)
         async with self.ctx.uow() as uow:
-            person = await people.by_id(uow, participant.id)
+            person = await uow.people.by_id(participant.id)
             assert person is not None
             session = await scheduling.add_session(
                 uow, now=now, participant=person, kind=kind.lower(), starts_at=starts, actor=actor
@@ -156,7 +152,7 @@ class StaffServices(ServiceBase):
         now = self.ctx.clock.now()
         starts = scheduling.parse_local(when, participant.timezone) if when else None
         async with self.ctx.uow() as uow:
-            existing = await schedules.session_by_id(uow, session_id)
+            existing = await uow.schedules.session_by_id(session_id)
             if existing is None or existing.participant_id != participant.id:
                 raise NotFound(f"no session #{session_id} for {participant.code}")
             session = await scheduling.change_session(
@@ -176,8 +172,8 @@ class StaffServices(ServiceBase):
     async def protocol_summary(self) -> list[dict[str, object]]:
         async with self.ctx.uow() as uow:
             rows = []
-            for stored in await schedules.stored_protocols(uow):
-                count = len(await schedules.participants_on(uow, stored.id))
+            for stored in await uow.schedules.stored_protocols():
+                count = len(await uow.people.participants_on(stored.id))
                 rows.append(
                     {
                         "id": stored.id,
@@ -190,8 +186,8 @@ class StaffServices(ServiceBase):
 
     async def schedule_view(self, participant: Person) -> str:
         async with self.ctx.uow() as uow:
-            sessions = await schedules.sessions_of(uow, participant.id)
-            prompts = await schedules.prompts_of(uow, participant.id)
+            sessions = await uow.schedules.sessions_of(participant.id)
+            prompts = await uow.schedules.prompts_of(participant.id)
         return render.schedule_text(self.ctx.catalogue, participant, sessions, prompts)
 
     async def load_shipped_protocols(self) -> list[str]:
@@ -204,7 +200,7 @@ class StaffServices(ServiceBase):
             for path in list_shipped_protocols():
                 source = path.read_text(encoding="utf-8")
                 protocol = protocol_from_yaml(source, f"prompts/{path.name}")
-                if await schedules.stored_protocol(uow, protocol.id) is None:
+                if await uow.schedules.stored_protocol(protocol.id) is None:
                     await scheduling.load_protocol(
                         uow,
                         now=self.ctx.clock.now(),

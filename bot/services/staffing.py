@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.people import Person, Role
 from bot.domain.protocol import parse_quiet_hours, parse_time_of_day
 from bot.errors import NotFound
 from bot.services.safety import ONCALL_KEY
-from storage import audit, people, safety
-from storage.models import AuditEvent, Person, Role
 from storage.uow import UnitOfWork
 
 
 async def therapist(uow: UnitOfWork, code: str) -> Person:
-    found = await people.by_code(uow, code)
+    found = await uow.people.by_code(code)
     if found is None or found.role != Role.THERAPIST:
         raise NotFound(f"no therapist with code {code.upper()}")
     return found
@@ -46,24 +46,21 @@ async def set_therapist(
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{tz!r} is not an IANA time zone like Europe/Berlin") from None
     if backup_person is not None:
-        person.backup_id = backup_person.id
+        person = replace(person, backup_id=backup_person.id)
     if digest_at is not None:
-        person.digest_at = digest_at
+        person = replace(person, digest_at=digest_at)
     if quiet is not None:
-        person.quiet_hours = None if quiet.lower() == "none" else quiet
+        person = replace(person, quiet_hours=None if quiet.lower() == "none" else quiet)
     if tz is not None:
-        person.timezone = tz
-    await audit.record(
-        uow, AuditEvent(at=now, actor=actor, action="therapist.set", subject_id=person.id)
-    )
+        person = replace(person, timezone=tz)
+    await uow.people.save(person)
+    await uow.audit.record(at=now, actor=actor, action="therapist.set", subject_id=person.id)
     return person
 
 
 async def set_oncall(uow: UnitOfWork, *, now: datetime, code: str, actor: str = "cli") -> Person:
     """Who receives escalations now (besides the backup and the coordinators)."""
     person = await therapist(uow, code)
-    await safety.set_setting(uow, ONCALL_KEY, person.code, now)
-    await audit.record(
-        uow, AuditEvent(at=now, actor=actor, action="oncall.set", subject_id=person.id)
-    )
+    await uow.clinic.set_setting(ONCALL_KEY, person.code, now)
+    await uow.audit.record(at=now, actor=actor, action="oncall.set", subject_id=person.id)
     return person

@@ -88,8 +88,8 @@ class TestCare:
         await therapist.wait_for_message(lambda m: "Note saved" in (m.text or ""))
         therapist.send_command("/note", "P-9999", "nobody")
         await therapist.wait_for_message(lambda m: "No participant P-9999" in (m.text or ""))
-        async with ember.storage.uow() as uow:
-            notes = (await uow.session.scalars(select(Note))).all()
+        async with ember.storage.sessions() as session:
+            notes = (await session.scalars(select(Note))).all()
         assert len(notes) == 1 and "river" not in notes[0].body_enc
 
     async def test_journal_reads_are_audited_and_limited_to_the_caseload(
@@ -110,8 +110,8 @@ class TestCare:
         therapist.send_command("/journal", "P-0142")
         shown = await therapist.wait_for_message(lambda m: "journal entries" in (m.text or ""))
         assert "I slept better." in (shown.text or "")
-        async with ember.storage.uow() as uow:
-            reads = (await uow.session.scalars(
+        async with ember.storage.sessions() as session:
+            reads = (await session.scalars(
                 select(AuditEvent).where(AuditEvent.action == "journal.read"))).all()
         assert [r.actor for r in reads] == ["T-01"]
 

@@ -59,8 +59,8 @@ async def storage_at(e2e_db: str, key: str) -> AsyncIterator[Storage]:
 
 
 async def outbox_rows(storage: Storage) -> list[OutboxMessage]:
-    async with storage.uow() as uow:
-        return list((await uow.session.scalars(
+    async with storage.sessions() as session:
+        return list((await session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "prompt"))).all())
 
 
@@ -127,6 +127,6 @@ async def test_429_5xx_and_timeouts_lose_nothing(
     ambiguous = {r.chat_id for r in rows if r.ambiguous}
     assert len(twice) <= 1 and twice <= ambiguous  # only the timed-out-after-sending one
     assert ambiguous  # and it was recorded as such
-    async with storage_at.uow() as uow:
-        statuses = set((await uow.session.scalars(select(ScheduledPrompt.status))).all())
+    async with storage_at.sessions() as session:
+        statuses = set((await session.scalars(select(ScheduledPrompt.status))).all())
     assert statuses == {"sent"}

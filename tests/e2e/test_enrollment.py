@@ -14,8 +14,8 @@ PARTICIPANT_ID = 8001
 
 
 async def count(ember: Ember, stmt: object) -> int:
-    async with ember.storage.uow() as uow:
-        return int(await uow.session.scalar(stmt) or 0)  # type: ignore[call-overload]
+    async with ember.storage.sessions() as session:
+        return int(await session.scalar(stmt) or 0)  # type: ignore[call-overload]
 
 
 async def enroll_pair(ember: Ember, tg: FakeTelegram) -> None:
@@ -41,9 +41,9 @@ class TestEnrollment:
         self, ember: Ember, tg: FakeTelegram
     ) -> None:
         await enroll_pair(ember, tg)
-        async with ember.storage.uow() as uow:
-            people = {p.code: p for p in (await uow.session.scalars(select(Person))).all()}
-            consents = (await uow.session.scalars(select(Consent))).all()
+        async with ember.storage.sessions() as session:
+            people = {p.code: p for p in (await session.scalars(select(Person))).all()}
+            consents = (await session.scalars(select(Consent))).all()
         assert people["T-01"].telegram_user_id == THERAPIST_ID
         assert people["P-0142"].status == "active"
         assert [c.decision for c in consents] == ["agreed"]
@@ -84,9 +84,9 @@ class TestEnrollment:
         assert "expired" in (await tg.user(3).wait_for_message()).text
         tg.user(4).send_command("/start", "abcdefghijklmnop")
         assert "isn't valid" in (await tg.user(4).wait_for_message()).text
-        async with ember.storage.uow() as uow:
+        async with ember.storage.sessions() as session:
             bound = (
-                await uow.session.scalars(
+                await session.scalars(
                     select(Person.telegram_user_id).where(Person.telegram_user_id.is_not(None))
                 )
             ).all()
@@ -103,10 +103,10 @@ class TestEnrollment:
         stranger.send_command("/journal")
         await tg.wait_until(lambda: ember.intake.processed >= 3)
         assert len(stranger.messages) == 1
-        async with ember.storage.uow() as uow:
-            assert (await uow.session.scalars(select(Person))).all() == []
-            assert await uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
-            payloads = (await uow.session.scalars(select(InboundUpdate.payload_enc))).all()
+        async with ember.storage.sessions() as session:
+            assert (await session.scalars(select(Person))).all() == []
+            assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+            payloads = (await session.scalars(select(InboundUpdate.payload_enc))).all()
         assert payloads and all(p is None for p in payloads)
 
 
@@ -116,8 +116,8 @@ class TestJournal:
         alex = tg.user(PARTICIPANT_ID)
         alex.send_text("Today I walked by the river and felt the grief move through me")
         assert "It's in your journal" in (await alex.wait_for_message()).text
-        async with ember.storage.uow() as uow:
-            raw = await uow.session.execute(text("SELECT body_enc FROM journal_messages"))
+        async with ember.storage.sessions() as session:
+            raw = await session.execute(text("SELECT body_enc FROM journal_messages"))
             stored = raw.scalars().all()
         assert len(stored) == 1 and "river" not in stored[0]
         alex.send_command("/journal")
@@ -150,11 +150,11 @@ class TestJournal:
         alex.send_photo(caption="the view from the clinic")
         reply = await alex.wait_for_message(lambda m: "photo" in m.text)
         assert "write it in words" in reply.text
-        async with ember.storage.uow() as uow:
+        async with ember.storage.sessions() as session:
             rows = (
-                await uow.session.scalars(select(JournalMessage).order_by(JournalMessage.id))
+                await session.scalars(select(JournalMessage).order_by(JournalMessage.id))
             ).all()
-            versions = await uow.session.scalar(
+            versions = await session.scalar(
                 text("SELECT count(*) FROM journal_message_versions")
             )
         assert [r.kind for r in rows] == ["text", "photo"]

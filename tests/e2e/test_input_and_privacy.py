@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Ember
-from storage import journal
-from storage.models import JournalMessage, Person
+from storage.models import JournalMessage
 from tests.e2e.test_enrollment import PARTICIPANT_ID, THERAPIST_ID, enroll_pair
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -30,10 +29,9 @@ class TestOddInput:
         alex.send_text(huge)
         await alex.wait_for_message(lambda m: "It's in your journal" in (m.text or ""))
         async with ember.storage.uow() as uow:
-            participant = (
-                await uow.session.scalars(select(Person).where(Person.code == "P-0142"))
-            ).one()
-            entries = await journal.recent_entries(uow, participant.id, 1)
+            participant = await uow.people.by_code("P-0142")
+            assert participant is not None
+            entries = await uow.journal.recent_entries(participant.id, 1)
         assert entries[0].text == huge
         alex.send_command("/journal")  # the echo is split to fit Telegram's limit
         await alex.wait_for_message(lambda m: "Your last" in (m.text or ""))
@@ -49,8 +47,8 @@ class TestOddInput:
         await alex.wait_for_message(lambda m: "It's in your journal" in (m.text or ""))
         await tg.wait_until(lambda: ember.intake.processed >= 40 + 3, timeout=20)
         await asyncio.sleep(2.5)  # room for any further replies to arrive
-        async with ember.storage.uow() as uow:
-            stored = await uow.session.scalar(select(func.count()).select_from(JournalMessage))
+        async with ember.storage.sessions() as session:
+            stored = await session.scalar(select(func.count()).select_from(JournalMessage))
         assert stored == 40
         thanks = [m for m in alex.messages if "It's in your journal" in (m.text or "")]
         assert len(thanks) in (1, 2, 3)  # one thank-you, not forty

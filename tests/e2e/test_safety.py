@@ -50,8 +50,8 @@ async def care_team(ember: Ember, tg: FakeTelegram) -> None:
 
 
 async def count(ember: Ember, model: type) -> int:
-    async with ember.storage.uow() as uow:
-        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
+    async with ember.storage.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 class TestCrisis:
@@ -106,9 +106,9 @@ class TestEscalation:
         backup.press(escalated, text="Acknowledge")
         done = await backup.wait_for_message(lambda m: "acknowledged" in (m.text or ""))
         assert "P-0142" in (done.text or "")
-        async with safe_ember.storage.uow() as uow:
-            alert = (await uow.session.scalars(select(Alert))).one()
-            flag = (await uow.session.scalars(select(Flag))).one()
+        async with safe_ember.storage.sessions() as session:
+            alert = (await session.scalars(select(Alert))).one()
+            flag = (await session.scalars(select(Flag))).one()
         assert alert.status == "acknowledged" and flag.status == "acknowledged"
         assert alert.acknowledged_at is not None
         assert alert.acknowledged_at - alert.created_at >= timedelta(minutes=16)
@@ -130,5 +130,5 @@ class TestEscalation:
         own = alex.messages[-1]
         alex.press(own, alert_data, forge=True)
         await alex.wait_for_message(lambda m: "isn't available to you" in (m.text or ""))
-        async with safe_ember.storage.uow() as uow:
-            assert (await uow.session.scalars(select(Alert))).one().status == "open"
+        async with safe_ember.storage.sessions() as session:
+            assert (await session.scalars(select(Alert))).one().status == "open"

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from bot.app import Ember, ember_app
 from bot.services import scheduling
-from storage import people
 from storage.models import ScheduledPrompt
 from tests.e2e.conftest import settings_for
 from tests.e2e.test_enrollment import PARTICIPANT_ID, THERAPIST_ID, enroll_pair
@@ -56,7 +55,7 @@ async def start_fast_protocol(ember: Ember) -> None:
     now = ember.clock.now()
     async with ember.storage.uow() as uow:
         await scheduling.load_protocol(uow, now=now, source=FAST_PROTOCOL, source_name="test")
-        participant = await people.by_code(uow, "P-0142")
+        participant = await uow.people.by_code("P-0142")
         assert participant is not None
         await scheduling.assign_protocol(
             uow, now=now, participant=participant, protocol_id="fast-test"
@@ -68,8 +67,8 @@ async def start_fast_protocol(ember: Ember) -> None:
 
 
 async def statuses(ember: Ember) -> dict[str, str]:
-    async with ember.storage.uow() as uow:
-        rows = (await uow.session.scalars(select(ScheduledPrompt))).all()
+    async with ember.storage.sessions() as session:
+        rows = (await session.scalars(select(ScheduledPrompt))).all()
     return {r.step_id or r.key: r.status for r in rows}
 
 
@@ -196,7 +195,7 @@ class TestQuestionnaire:
         async with ember.storage.uow() as uow:
             await scheduling.load_protocol(uow, now=now, source=QUESTIONNAIRE_PROTOCOL,
                                            source_name="test")
-            participant = await people.by_code(uow, "P-0142")
+            participant = await uow.people.by_code("P-0142")
             assert participant is not None
             await scheduling.assign_protocol(uow, now=now, participant=participant,
                                              protocol_id="fast-phq")
@@ -221,7 +220,6 @@ class TestQuestionnaire:
         await alex.wait_for_message(lambda m: "Thank you for answering" in (m.text or ""))
         assert (await statuses(ember))["phq"] == "answered"
         async with ember.storage.uow() as uow:
-            from storage import journal
 
-            entries = await journal.recent_entries(uow, participant.id, 5)
+            entries = await uow.journal.recent_entries(participant.id, 5)
         assert any("PHQ-9: 6 (Mild)" in e.text for e in entries)

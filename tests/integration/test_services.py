@@ -16,7 +16,6 @@ from bot.services.api import Services
 from bot.services.context import ServiceContext
 from bot.services.inbound import Sender
 from prompts.catalogue import default_catalogue
-from storage import people
 from storage.models import Alert, Flag, OutboxMessage, Person, ScheduledPrompt
 from storage.outbox import ClaimedMessage
 from storage.uow import Storage
@@ -57,7 +56,7 @@ async def participant_on(services: Services, clock: FakeClock, source: str) -> P
     )
     async with services.ctx.uow() as uow:
         await scheduling.load_protocol(uow, now=clock.now(), source=source, source_name="t")
-        person = await people.by_telegram_id(uow, next(iter(pairs)))
+        person = await uow.people.by_telegram_id(next(iter(pairs)))
         assert person is not None
         await scheduling.assign_protocol(
             uow, now=clock.now(), participant=person, protocol_id="daily"
@@ -70,8 +69,8 @@ async def participant_on(services: Services, clock: FakeClock, source: str) -> P
 
 
 async def rows(services: Services, model: type) -> list:  # type: ignore[type-arg]
-    async with services.ctx.uow() as uow:
-        return list((await uow.session.scalars(select(model))).all())
+    async with services.ctx.storage.sessions() as session:
+        return list((await session.scalars(select(model))).all())
 
 
 class TestDowntime:
@@ -167,7 +166,7 @@ class TestBlocked:
         )
         await services.delivery_failed(failed, DeliveryError(DeliveryErrorKind.BLOCKED))
         async with services.ctx.uow() as uow:
-            again = await people.by_id(uow, person.id)
+            again = await uow.people.by_id(person.id)
         assert again is not None and again.status == "unreachable"
         notices = [r for r in await rows(services, OutboxMessage) if r.kind == "notice"]
         assert len(notices) == 1
@@ -181,7 +180,6 @@ class TestSeveralInstances:
     ) -> None:
         import asyncio
 
-        from storage import outbox
 
         pairs = await populate_caseloads(storage, therapists=2, participants=30, now=clock.now())
         async with services.ctx.uow() as uow:
@@ -189,7 +187,7 @@ class TestSeveralInstances:
                 uow, now=clock.now(), source=daily_protocol(1), source_name="t"
             )
             for tid in pairs:
-                person = await people.by_telegram_id(uow, tid)
+                person = await uow.people.by_telegram_id(tid)
                 assert person is not None
                 await scheduling.assign_protocol(
                     uow, now=clock.now(), participant=person, protocol_id="daily"
@@ -206,7 +204,7 @@ class TestSeveralInstances:
         # and two dispatchers claim at the same moment
         async def claim(worker: str) -> list[str]:
             async with storage.uow() as uow:
-                claimed = await outbox.claim(uow, worker=worker, now=clock.now(), limit=20)
+                claimed = await uow.outbox.claim(worker=worker, now=clock.now(), limit=20)
                 await uow.commit()
             return [c.key for c in claimed]
 

@@ -12,7 +12,6 @@ from bot.domain.outgoing import Button, Outgoing
 from bot.services import enrollment
 from bot.services import journal as journal_service
 from bot.services.inbound import InboundMessage, Sender
-from storage import inbox, journal, outbox, people
 from storage.models import Role
 from storage.uow import Storage
 
@@ -50,23 +49,21 @@ class TestEncryptionAtRest:
     ) -> None:
         pid = await enroll_participant(storage, clock)
         async with storage.uow() as uow:
-            participant = await people.by_id(uow, pid)
+            participant = await uow.people.by_id(pid)
             assert participant is not None
             msg = InboundMessage(Sender(1, 5001, 5001), 10, "text", SECRET)
             await journal_service.record_message(
                 uow, now=clock.now(), participant=participant, message=msg
             )
-            await inbox.store(
-                uow, update_id=77, payload='{"text": "' + SECRET + '"}', now=clock.now()
-            )
-            await outbox.enqueue(
-                uow, key="k1", chat_id=5001, message=Outgoing(SECRET), kind="reply", now=clock.now()
-            )
+            await uow.inbox.store(
+                update_id=77, payload='{"text": "' + SECRET + '"}', now=clock.now())
+            await uow.outbox.enqueue(
+                key="k1", chat_id=5001, message=Outgoing(SECRET), kind="reply", now=clock.now())
             await uow.commit()
-        async with storage.uow() as uow:
+        async with storage.sessions() as session:
             rows = (
                 (
-                    await uow.session.execute(
+                    await session.execute(
                         text(
                             "SELECT body_enc FROM journal_messages UNION ALL "
                             "SELECT payload_enc FROM inbound_updates UNION ALL "
@@ -80,7 +77,8 @@ class TestEncryptionAtRest:
             assert len(rows) == 3
             for raw in rows:
                 assert "accident" not in raw
-            entries = await journal.recent_entries(uow, pid, 5)
+        async with storage.uow() as uow:
+            entries = await uow.journal.recent_entries(pid, 5)
             assert entries[0].text == SECRET
         if db_url.startswith("sqlite"):
             path = db_url.split("///", 1)[1]
@@ -98,7 +96,7 @@ class TestEncryptionAtRest:
 
         pid = await enroll_participant(storage, clock)
         async with storage.uow() as uow:
-            participant = await people.by_id(uow, pid)
+            participant = await uow.people.by_id(pid)
             assert participant is not None
             msg = InboundMessage(Sender(1, 5001, 5001), 11, "text", "old words")
             await journal_service.record_message(
@@ -107,7 +105,7 @@ class TestEncryptionAtRest:
             await uow.commit()
         rotated = Storage(storage.sessions, Cipher([generate_key().encode(), key.encode()]))
         async with rotated.uow() as uow:
-            assert (await journal.recent_entries(uow, pid, 1))[0].text == "old words"
+            assert (await uow.journal.recent_entries(pid, 1))[0].text == "old words"
 
 
 class TestInbox:
@@ -115,47 +113,43 @@ class TestInbox:
         self, storage: Storage, clock: FakeClock
     ) -> None:
         async with storage.uow() as uow:
-            assert await inbox.store(uow, update_id=5, payload="{}", now=clock.now())
-            assert not await inbox.store(uow, update_id=5, payload="{}", now=clock.now())
+            assert await uow.inbox.store(update_id=5, payload="{}", now=clock.now())
+            assert not await uow.inbox.store(update_id=5, payload="{}", now=clock.now())
             await uow.commit()
         async with storage.uow() as uow:
-            assert [p.update_id for p in await inbox.pending(uow)] == [5]
-            assert await inbox.claim_pending(uow, 5)
-            assert not await inbox.claim_pending(uow, 5)
-            await inbox.mark_done(uow, 5, now=clock.now())
+            assert [p.update_id for p in await uow.inbox.pending()] == [5]
+            assert await uow.inbox.claim_pending(5)
+            assert not await uow.inbox.claim_pending(5)
+            await uow.inbox.mark_done(5, now=clock.now())
             await uow.commit()
         async with storage.uow() as uow:
-            assert await inbox.pending(uow) == []
-            assert not await inbox.store(uow, update_id=5, payload="{}", now=clock.now())
+            assert await uow.inbox.pending() == []
+            assert not await uow.inbox.store(update_id=5, payload="{}", now=clock.now())
 
     async def test_interrupted_processing_is_resumed(
         self, storage: Storage, clock: FakeClock
     ) -> None:
         async with storage.uow() as uow:
-            await inbox.store(uow, update_id=9, payload='{"a": 1}', now=clock.now())
-            await inbox.claim_pending(uow, 9)
+            await uow.inbox.store(update_id=9, payload='{"a": 1}', now=clock.now())
+            await uow.inbox.claim_pending(9)
             await uow.commit()
         async with storage.uow() as uow:
-            assert await inbox.requeue_interrupted(uow) == 1
+            assert await uow.inbox.requeue_interrupted() == 1
             await uow.commit()
         async with storage.uow() as uow:
-            assert [p.payload for p in await inbox.pending(uow)] == ['{"a": 1}']
+            assert [p.payload for p in await uow.inbox.pending()] == ['{"a": 1}']
 
 
 class TestOutbox:
     async def test_same_key_is_enqueued_once(self, storage: Storage, clock: FakeClock) -> None:
         async with storage.uow() as uow:
-            assert await outbox.enqueue(
-                uow,
-                key="prompt:1",
+            assert await uow.outbox.enqueue(key="prompt:1",
                 chat_id=1,
                 message=Outgoing("a"),
                 kind="prompt",
                 now=clock.now(),
             )
-            assert not await outbox.enqueue(
-                uow,
-                key="prompt:1",
+            assert not await uow.outbox.enqueue(key="prompt:1",
                 chat_id=1,
                 message=Outgoing("a"),
                 kind="prompt",
@@ -163,33 +157,27 @@ class TestOutbox:
             )
             await uow.commit()
         async with storage.uow() as uow:
-            assert await outbox.counts(uow) == {"pending": 1}
+            assert await uow.outbox.counts() == {"pending": 1}
 
     async def test_claims_do_not_overlap_and_respect_priority_and_time(
         self, storage: Storage, clock: FakeClock
     ) -> None:
         async with storage.uow() as uow:
             for i in range(10):
-                await outbox.enqueue(
-                    uow,
-                    key=f"p{i}",
+                await uow.outbox.enqueue(key=f"p{i}",
                     chat_id=i,
                     message=Outgoing(f"m{i}"),
                     kind="prompt",
                     now=clock.now(),
                 )
-            await outbox.enqueue(
-                uow,
-                key="alert",
+            await uow.outbox.enqueue(key="alert",
                 chat_id=99,
                 message=Outgoing("alert", buttons=((Button("Ack", "ack:1"),),)),
                 kind="alert",
                 now=clock.now(),
                 priority=10,
             )
-            await outbox.enqueue(
-                uow,
-                key="later",
+            await uow.outbox.enqueue(key="later",
                 chat_id=7,
                 message=Outgoing("later"),
                 kind="prompt",
@@ -198,10 +186,10 @@ class TestOutbox:
             )
             await uow.commit()
         async with storage.uow() as uow:
-            first = await outbox.claim(uow, worker="w1", now=clock.now(), limit=4)
+            first = await uow.outbox.claim(worker="w1", now=clock.now(), limit=4)
             await uow.commit()
         async with storage.uow() as uow:
-            second = await outbox.claim(uow, worker="w2", now=clock.now(), limit=100)
+            second = await uow.outbox.claim(worker="w2", now=clock.now(), limit=100)
             await uow.commit()
         assert first[0].key == "alert"
         assert first[0].message.buttons[0][0].data == "ack:1"
@@ -214,24 +202,23 @@ class TestOutbox:
     ) -> None:
         async with storage.uow() as uow:
             for key in ("held", "in-flight"):
-                await outbox.enqueue(
-                    uow, key=key, chat_id=1, message=Outgoing(key), kind="prompt", now=clock.now()
-                )
+                await uow.outbox.enqueue(
+                    key=key, chat_id=1, message=Outgoing(key), kind="prompt", now=clock.now())
             await uow.commit()
         async with storage.uow() as uow:
-            claimed = await outbox.claim(uow, worker="dead", now=clock.now(), limit=5)
+            claimed = await uow.outbox.claim(worker="dead", now=clock.now(), limit=5)
             assert len(claimed) == 2
             in_flight = next(m for m in claimed if m.key == "in-flight")
-            await outbox.mark_sending(uow, in_flight.id, now=clock.now())
+            await uow.outbox.mark_sending(in_flight.id, now=clock.now())
             await uow.commit()
         clock.advance(timedelta(minutes=5))
         async with storage.uow() as uow:
-            swept = await outbox.sweep_stale(uow, now=clock.now(), older_than=timedelta(seconds=90))
+            swept = await uow.outbox.sweep_stale(now=clock.now(), older_than=timedelta(seconds=90))
             assert swept == 2
             await uow.commit()
         async with storage.uow() as uow:
             again = {
-                m.key: m for m in await outbox.claim(uow, worker="w", now=clock.now(), limit=5)
+                m.key: m for m in await uow.outbox.claim(worker="w", now=clock.now(), limit=5)
             }
         assert again["in-flight"].ambiguous and again["in-flight"].attempts == 2
         assert not again["held"].ambiguous and again["held"].attempts == 1
@@ -267,8 +254,10 @@ class TestInvitations:
             )
             await uow.commit()
         async with storage.uow() as uow:
-            row = await people.invitation_by_hash(uow, enrollment.hash_code(inv.raw_code))
-            assert row is not None and inv.raw_code not in row.code_hash
+            row = await uow.people.invitation_by_hash(enrollment.hash_code(inv.raw_code))
+            assert row is not None  # found by the code's hash alone
+            stored = await uow.people.invitation_by_hash(inv.raw_code)
+            assert stored is None  # the code itself is nowhere
             with pytest.raises(InvitationUnknown):
                 await enrollment.redeem(
                     uow, now=clock.now(), raw_code="nope-nope-nope", telegram_user_id=1, chat_id=1

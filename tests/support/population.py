@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.people import Person, PersonStatus, Role
 from bot.services import scheduling
 from prompts.catalogue import default_catalogue
-from storage.models import Person, PersonStatus, Role
 from storage.uow import Storage
 
 FIRST_PARTICIPANT_ID = 100_000
@@ -48,6 +48,7 @@ async def populate(
     ids = [FIRST_PARTICIPANT_ID + i for i in range(participants)]
     async with storage.uow() as uow:
         therapist = Person(
+            id=0,
             role=Role.THERAPIST,
             code="T-01",
             display_name="Dr. Bench",
@@ -59,15 +60,15 @@ async def populate(
             created_at=now,
             enrolled_at=now,
         )
-        uow.session.add(therapist)
-        await uow.flush()
+        therapist = await uow.people.add(therapist)
         after = f"{int(due_in.total_seconds())}s"
         await scheduling.load_protocol(
             uow, now=now, source=ONE_PROMPT_PROTOCOL.format(after=after), source_name="population"
         )
         for n, tid in enumerate(ids):
-            uow.session.add(
+            await uow.people.add(
                 Person(
+                    id=0,
                     role=Role.PARTICIPANT,
                     code=f"P-{n:05d}",
                     telegram_user_id=tid,
@@ -85,12 +86,7 @@ async def populate(
             )
         await uow.commit()
     async with storage.uow() as uow:
-        from sqlalchemy import select
-
-        rows = (
-            await uow.session.scalars(select(Person).where(Person.role == Role.PARTICIPANT))
-        ).all()
-        for participant in rows:
+        for participant in await uow.people.with_role(Role.PARTICIPANT):
             await scheduling.add_session(
                 uow, now=now, participant=participant, kind="dosing", starts_at=now
             )
@@ -107,18 +103,16 @@ async def populate_caseloads(storage: Storage, *, therapists: int, participants:
     async with storage.uow() as uow:
         staff = []
         for t in range(therapists):
-            person = Person(role=Role.THERAPIST, code=f"T-{t:03d}", display_name=f"Dr. {t}",
+            person = Person(id=0, role=Role.THERAPIST, code=f"T-{t:03d}", display_name=f"Dr. {t}",
                             telegram_user_id=THERAPIST_CHAT + t, chat_id=THERAPIST_CHAT + t,
                             timezone="UTC", language="en", status=PersonStatus.ACTIVE,
                             created_at=now, enrolled_at=now)
-            uow.session.add(person)
-            staff.append(person)
-        await uow.flush()
+            staff.append(await uow.people.add(person))
         for n in range(participants):
             tid = FIRST_PARTICIPANT_ID + n
             therapist = staff[n % therapists]
-            uow.session.add(Person(
-                role=Role.PARTICIPANT, code=f"P-{n:05d}", telegram_user_id=tid, chat_id=tid,
+            await uow.people.add(Person(
+                id=0, role=Role.PARTICIPANT, code=f"P-{n:05d}", telegram_user_id=tid, chat_id=tid,
                 timezone="Europe/Berlin", language="en", status=PersonStatus.ACTIVE,
                 therapist_id=therapist.id, consent_version=version, consented_at=now,
                 created_at=now, enrolled_at=now,

@@ -1,0 +1,139 @@
+"""What Ember keeps about a treatment, as frozen values the repositories hand out.
+
+Sessions, scheduled prompts, stored protocols, flags and alerts, journal messages. The
+repositories in ``storage/`` read rows into these and write changed values back; nothing
+here knows how they are stored. People live in ``bot/domain/people.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.safety import AlertStatus, FlagStatus, Tier
+from bot.domain.schedule import PromptStatus
+
+SCHEDULED = "scheduled"  # a treatment session's status until it is cancelled
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class TreatmentSession:
+    """A dated event in a participant's treatment (dosing, integration, preparation)."""
+
+    id: int
+    participant_id: int
+    kind: str
+    starts_at: datetime
+    created_at: datetime
+    status: str = SCHEDULED  # or CANCELLED
+    created_by_id: int | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == CANCELLED
+
+
+@dataclass(frozen=True)
+class ScheduledPrompt:
+    """One prompt for one participant: a protocol step for one anchor session, or a one-off."""
+
+    id: int
+    participant_id: int
+    key: str  # "<protocol>:<step>@<session id>" or "oneoff:<n>"
+    kind: str  # text, scale, choice, questionnaire
+    due_at: datetime
+    expires_at: datetime
+    created_at: datetime
+    status: PromptStatus = PromptStatus.PENDING
+    protocol_id: str | None = None
+    step_id: str | None = None
+    session_id: int | None = None
+    text: str | None = None  # one-off prompts only (sealed at rest)
+    reminder_times: tuple[datetime, ...] = ()
+    reminders_sent: int = 0
+    sent_at: datetime | None = None
+    answered_at: datetime | None = None
+    state: str | None = None  # questionnaire progress (JSON)
+    created_by_id: int | None = None
+
+    @property
+    def step_key(self) -> str:
+        """The key without its protocol: "<step>@<session id>" (as the planner names it)."""
+        return self.key.split(":", 1)[1] if ":" in self.key else self.key
+
+    @property
+    def is_oneoff(self) -> bool:
+        return self.key.startswith("oneoff:")
+
+
+@dataclass(frozen=True)
+class StoredProtocol:
+    """A loaded protocol: its validated YAML source, so a schedule is always rebuildable."""
+
+    id: str
+    name: str
+    version: str
+    source: str
+    source_name: str
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A screening or signal result worth a clinician's attention."""
+
+    id: int
+    participant_id: int
+    source_kind: str  # journal, scale, choice, silence, questionnaire
+    source_id: int | None
+    tier: Tier
+    categories: str  # comma-separated
+    created_at: datetime
+    status: FlagStatus = FlagStatus.OPEN
+    acknowledged_at: datetime | None = None
+    acknowledged_by_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FlagDetails:
+    """What a flag's sealed evidence says, opened for someone allowed to read it."""
+
+    evidence: tuple[dict[str, object], ...] = ()
+    excerpt: str = ""
+    explanation: str | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A flag sent to people: the assigned therapist first, then escalation until acknowledged."""
+
+    id: int
+    flag_id: int
+    participant_id: int
+    tier: Tier
+    created_at: datetime
+    status: AlertStatus = AlertStatus.OPEN
+    escalate_at: datetime | None = None
+    escalation_round: int = 0
+    acknowledged_at: datetime | None = None
+    acknowledged_by_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """Where a journal message was stored."""
+
+    id: int
+    entry_id: int
+
+
+@dataclass(frozen=True)
+class JournalMessageView:
+    """One journal message opened for its writer (an export)."""
+
+    entry_id: int
+    kind: str
+    written_at: datetime
+    edited_at: datetime | None
+    text: str | None

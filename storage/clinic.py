@@ -1,0 +1,106 @@
+"""Clinic-wide records: run-time settings (who is on call), clinicians' notes, statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.people import PersonStatus, Role
+from bot.domain.safety import AlertStatus, FlagStatus, Tier
+from bot.domain.schedule import PromptStatus
+from storage.crypto import Cipher
+from storage.models import Alert, ClinicSetting, Flag, Note, OutboxMessage, Person, ScheduledPrompt
+
+
+@dataclass(frozen=True)
+class ClinicCounts:
+    """What ``/stats`` reports, counted in one transaction."""
+
+    roles: Counter[Role]
+    participant_statuses: Counter[PersonStatus]
+    recent_prompts: Counter[PromptStatus]  # prompts due in the last 30 days, by status
+    open_flags: Counter[Tier]
+    ack_minutes: tuple[float, ...]  # minutes from alert to acknowledgement
+    open_alerts: int
+    outbox: Counter[str]
+
+
+class Clinic:
+    """Settings, notes and counts that belong to the clinic rather than one person."""
+
+    def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    async def get_setting(self, key: str) -> str | None:
+        row = await self._session.get(ClinicSetting, key)
+        return row.value if row else None
+
+    async def set_setting(self, key: str, value: str, now: datetime) -> None:
+        row = await self._session.get(ClinicSetting, key)
+        if row is None:
+            self._session.add(ClinicSetting(key=key, value=value, updated_at=now))
+        else:
+            row.value, row.updated_at = value, now
+        await self._session.flush()
+
+    async def add_note(
+        self, *, participant_id: int, author_id: int, text: str, now: datetime
+    ) -> None:
+        """A clinician's note about a participant, sealed."""
+        self._session.add(
+            Note(
+                participant_id=participant_id,
+                author_id=author_id,
+                body_enc=self._cipher.seal(text),
+                created_at=now,
+            )
+        )
+        await self._session.flush()
+
+    async def counts(self, now: datetime) -> ClinicCounts:
+        s = self._session
+        roles = Counter(Role(r) for r in (await s.execute(select(Person.role))).scalars())
+        statuses = Counter(
+            PersonStatus(v)
+            for v in (
+                await s.execute(select(Person.status).where(Person.role == Role.PARTICIPANT))
+            ).scalars()
+        )
+        prompts = Counter(
+            PromptStatus(v)
+            for v in (
+                await s.execute(
+                    select(ScheduledPrompt.status).where(
+                        ScheduledPrompt.due_at >= now - timedelta(days=30)
+                    )
+                )
+            ).scalars()
+        )
+        flags = Counter(
+            (await s.execute(select(Flag.tier).where(Flag.status == FlagStatus.OPEN))).scalars()
+        )
+        acked = (
+            await s.execute(
+                select(Alert.created_at, Alert.acknowledged_at).where(
+                    Alert.acknowledged_at.is_not(None)
+                )
+            )
+        ).all()
+        unacked = await s.scalar(
+            select(func.count()).select_from(Alert).where(Alert.status == AlertStatus.OPEN)
+        )
+        box = Counter((await s.execute(select(OutboxMessage.status))).scalars())
+        return ClinicCounts(
+            roles=roles,
+            participant_statuses=statuses,
+            recent_prompts=prompts,
+            open_flags=flags,
+            ack_minutes=tuple((b - a).total_seconds() / 60 for a, b in acked if a and b),
+            open_alerts=int(unacked or 0),
+            outbox=box,
+        )

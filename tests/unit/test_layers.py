@@ -1,0 +1,87 @@
+"""The layers keep to their side: handlers see only the domain and the services, and
+nothing outside storage/ speaks SQLAlchemy or reaches the rows in storage.models."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("bot", "handlers", "prompts", "storage")
+
+# What a Telegram adapter may import besides the standard library and itself.
+HANDLER_IMPORTS = ("telegram", "bot.domain", "bot.services", "bot.errors", "bot.context")
+
+
+def modules(*packages: str) -> Iterator[Path]:
+    for package in packages:
+        yield from sorted((ROOT / package).rglob("*.py"))
+
+
+def imports_of(path: Path) -> Iterator[tuple[int, str]]:
+    """Every module ``path`` imports (absolute names), with its line number."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+
+
+def under(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def where(path: Path, line: int, name: str) -> str:
+    return f"{path.relative_to(ROOT)}:{line} imports {name}"
+
+
+def test_handlers_import_only_the_domain_and_the_services() -> None:
+    found = [
+        where(path, line, name)
+        for path in modules("handlers")
+        for line, name in imports_of(path)
+        if not (
+            name.split(".")[0] in sys.stdlib_module_names
+            or under(name, "handlers")
+            or any(under(name, allowed) for allowed in HANDLER_IMPORTS)
+        )
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize("package", ["bot", "handlers", "prompts"])
+def test_nothing_outside_storage_touches_sqlalchemy(package: str) -> None:
+    found = [
+        where(path, line, name)
+        for path in modules(package)
+        for line, name in imports_of(path)
+        if under(name, "sqlalchemy") or under(name, "storage.models")
+    ]
+    assert found == []
+
+
+def test_the_domain_depends_on_nothing_of_ours_outside_it() -> None:
+    found = [
+        where(path, line, name)
+        for path in modules("bot/domain")
+        for line, name in imports_of(path)
+        if any(under(name, p) for p in PACKAGES)
+        and not (under(name, "bot.domain") or name in ("bot.clock", "bot.errors"))
+    ]
+    assert found == []
+
+
+def test_the_services_never_import_telegram() -> None:
+    found = [
+        where(path, line, name)
+        for path in modules("bot/services")
+        for line, name in imports_of(path)
+        if under(name, "telegram")
+    ]
+    assert found == []

@@ -34,6 +34,7 @@ from bot.domain.screening import (
     whole_words,
 )
 from bot.domain.screening.facts import FACTS, USED, remembered
+from bot.domain.screening.learned import LearnedModel
 
 RULES_DIR = Path(__file__).resolve().parent / "screening"
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -519,13 +520,27 @@ _FACTS_VERSION = 1
 @functools.lru_cache(maxsize=1)
 def default_screener() -> Screener:
     """The screener built from the shipped rule files, built (and warmed) once per process."""
+    return build_screener()
+
+
+def build_screener(learned: bool = True, model: LearnedModel | None = None) -> Screener:
+    """A screener from the shipped files; ``learned=False`` leaves the learned layer out.
+
+    ``model`` replaces the shipped learned layer (tests, training).
+    """
+    from prompts.screening_model import load_model
     from prompts.signals_loader import load_combinations, load_lexicons
 
     cache = cache_file()
     known = _load_facts(cache)
     lexicons = load_lexicons()
     constructs = frozenset(t.construct for lex in lexicons for t in lex.terms)
-    screener = Screener(load_rules(), lexicons, load_combinations(constructs=constructs))
+    screener = Screener(
+        load_rules(),
+        lexicons,
+        load_combinations(constructs=constructs),
+        model if model is not None else load_model() if learned else None,
+    )
     screener.warm()
     if len(FACTS) != known or len(USED) != known:
         _save_facts(cache)  # new patterns were analysed, or old ones are gone

@@ -117,6 +117,22 @@ def explain_verdict(screener: Any, text: str, lang: str | None) -> str:
             start, end = normalised.span(f.start, f.end)
             words = normalised.original[start:end]
             lines.append(f"  {f.construct:<14} {words!r}  {state}")
+    model = screener.learned
+    if model is not None:
+        folded = screener.normalise(text).text
+        odds = ", ".join(
+            f"at least {h.tier.label} {p:.2f} (raises from {h.threshold:.2f})"
+            for h, p in zip(model.heads, model.probabilities(folded), strict=True)
+        )
+        lines.append(f"learned layer: {odds}")
+        if verdict.learned is not None:
+            words = [e for e in verdict.evidence if e.rule.startswith("model.")]
+            lines.append(
+                f"  it raised the tier to {verdict.tier.label}; the words that weighed most: "
+                + ", ".join(repr(e.text) for e in words)
+            )
+        elif verdict.discounted:
+            lines.append("  quiet: the rules read a cue about the risk words and set them aside")
     if len(lines) == 1:
         lines.append("nothing of concern was found")
     return "\n".join(lines)

@@ -82,6 +82,12 @@ class Verdict:
     """The clinical constructs found for the writer now (``ideation``, ``means``…)."""
     combination: str | None = field(default=None, compare=False)
     """The row of the combination table that set the tier, when one did."""
+    learned: float | None = field(default=None, compare=False)
+    """When the learned layer raised the tier: its head's probability (``learned.py``)."""
+    discounted: bool = field(default=False, compare=False)
+    """Whether a risk expression was found and set aside by a cue about it (negation, the
+    past, someone else, a quote, an idiom): the rules understood the words, so the
+    learned layer, which cannot read such cues, does not overrule them."""
 
     def as_json(self, id: str | None = None) -> dict[str, object]:
         """The verdict as the JSON object ``ember screen`` prints (docs/screening.md)."""

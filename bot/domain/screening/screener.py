@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from .facts import LazyPattern
 from .language import KNOWN, best_languages, function_word_counts
+from .learned import LearnedModel
 from .model import (
     COMMON,
     Evidence,
@@ -38,6 +39,7 @@ from .signals import (
     Lexicon,
     SignalReader,
     combine,
+    construct_categories,
     repeated,
     rule_constructs,
 )
@@ -159,8 +161,10 @@ class Screener:
         rules: RuleSet,
         lexicons: Iterable[Lexicon] = (),
         combinations: Sequence[Combination] = (),
+        learned: LearnedModel | None = None,
     ) -> None:
         self._ruleset = rules
+        self._learned = learned
         self._readers = {lex.language: SignalReader(lex) for lex in lexicons}
         self._table = tuple(combinations)
         self._marks: list[_Mark] = []
@@ -362,9 +366,59 @@ class Screener:
         """
         normalised = self._normaliser.normalise(text)
         verdict = self._screen_rules(normalised, lang)
-        if not self._readers:
+        if self._readers:
+            verdict = self._with_constructs(normalised, lang, verdict)
+        if self._learned is not None:
+            verdict = self._with_learned(normalised, lang, verdict, self._learned)
+        return verdict
+
+    def _has_idiom(self, folded: str, lang: str | None) -> bool:
+        """Whether a figure of speech of the text's language(s) occurs ("killing me")."""
+        codes = self.languages_for(lang)
+        if codes == self.languages_for(None):
+            codes = (*self.guess_languages(folded), COMMON)
+        for code in codes:
+            compiled = self._languages.get(code)
+            idioms = compiled.idioms if compiled is not None else None
+            if idioms is not None and idioms.search(folded):
+                return True
+        return False
+
+    @property
+    def learned(self) -> LearnedModel | None:
+        """The learned layer, when one was given."""
+        return self._learned
+
+    def _with_learned(
+        self, normalised: NormalisedText, lang: str | None, verdict: Verdict, model: LearnedModel
+    ) -> Verdict:
+        """Raise the verdict to the learned layer's tier when that is higher.
+
+        It stays quiet where the rules already decided high or crisis, where they read a
+        risk expression and set it aside for a cue about it (negation, the past, someone
+        else, a quote), and where a figure of speech occurs: it cannot read those cues.
+        The evidence names the head (``model.high``) on each of the words that pushed it
+        up most; the categories stay those the rules and constructs found, or the
+        constructs' own when nothing else named one.
+        """
+        if verdict.tier >= Tier.HIGH or verdict.discounted:
             return verdict
-        return self._with_constructs(normalised, lang, verdict)
+        tier, probability = model.tier(normalised.text)
+        if tier <= verdict.tier or self._has_idiom(normalised.text, lang):
+            return verdict
+        evidence = list(verdict.evidence)
+        for c in model.explain(normalised.text, tier):
+            s, e = normalised.span(c.start, c.end)
+            evidence.append(Evidence(f"model.{tier.label}", (s, e), normalised.original[s:e]))
+        categories = verdict.categories or construct_categories(verdict.constructs)
+        ordered = tuple(sorted(evidence, key=lambda ev: (ev.span, ev.rule)))
+        return replace(
+            verdict,
+            tier=tier,
+            categories=categories,
+            evidence=ordered,
+            learned=round(probability, 3),
+        )
 
     def _signal_languages(self, folded: str, lang: str | None) -> tuple[str, ...]:
         codes = self.languages_for(lang)
@@ -406,16 +460,16 @@ class Screener:
         self, normalised: NormalisedText, lang: str | None, verdict: Verdict
     ) -> Verdict:
         folded = normalised.text
-        found = [f for f in self._read(folded, lang) if f.blocked_by is None]
+        every = self._read(folded, lang)
+        found = [f for f in every if f.blocked_by is None]
+        discounted = verdict.discounted or len(found) < len(every)
         present = frozenset(f.construct for f in found) | repeated(found)
         row = combine(present | rule_constructs(verdict.findings), self._table)
         constructs = tuple(sorted(present))
         if row is None or row.tier <= verdict.tier:
-            if not constructs:
+            if not constructs and discounted == verdict.discounted:
                 return verdict
-            return Verdict(
-                verdict.tier, verdict.categories, verdict.evidence, verdict.findings, constructs
-            )
+            return replace(verdict, constructs=constructs, discounted=discounted)
         used = {name.removesuffix(REPEATED) for group in row.when for name in group}
         evidence = {(e.rule, e.span): e for e in verdict.evidence}
         spans: list[tuple[int, int]] = []
@@ -434,7 +488,15 @@ class Screener:
         evidence[key] = Evidence(key[0], (s, e), normalised.original[s:e])
         categories = tuple(dict.fromkeys((*row.categories, *verdict.categories)))
         ordered = tuple(sorted(evidence.values(), key=lambda ev: (ev.span, ev.rule)))
-        return Verdict(row.tier, categories, ordered, verdict.findings, constructs, row.id)
+        return Verdict(
+            row.tier,
+            categories,
+            ordered,
+            verdict.findings,
+            constructs,
+            row.id,
+            discounted=discounted,
+        )
 
     def _screen_rules(self, normalised: NormalisedText, lang: str | None) -> Verdict:
         """Screen one text with the phrase rules; ``lang`` is the participant's or ``None``.
@@ -562,7 +624,7 @@ class Screener:
         for compiled in candidates:
             matches.extend(context.matches(compiled))
         if not matches:
-            return _NOTHING
+            return _DISCOUNTED if context.discounted else _NOTHING
         return context.verdict(matches)
 
     def screen_many(self, texts: Sequence[str], lang: str | None = None) -> list[Verdict]:
@@ -570,6 +632,7 @@ class Screener:
 
 
 _NOTHING = Verdict(Tier.NONE, (), ())
+_DISCOUNTED = Verdict(Tier.NONE, (), (), discounted=True)
 
 _Scan = tuple[set[int], list[tuple[int, int, str]], list[str]]
 _MAX_CACHED_CODES = 256
@@ -626,6 +689,7 @@ class _Context:
         self._regions: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
         self._idioms: dict[str, list[tuple[int, int]]] = {}
         self._cues: dict[int, list[tuple[int, int]]] = {}
+        self.discounted = False  # a match was removed by an idiom or lowered by a frame
 
     def _scopes(self, compiled: _CompiledRule) -> list[_Scope]:
         """The languages a rule's match is weighed in: its own, or every one screened."""
@@ -689,6 +753,7 @@ class _Context:
         for scope in scopes:
             for a, b in self.idiom_spans(scope.lang):
                 if a < end and start < b:
+                    self.discounted = True
                     return None
         if rule.self_reference and not any(
             self._self_nearby(scope.lang, rule, start, end) for scope in scopes
@@ -708,6 +773,7 @@ class _Context:
                     continue
                 if cap < match.tier:
                     match.tier = cap
+                    self.discounted = True
                 match.modifiers.append((compiled.label, *cue))
                 capped = True
         if not capped:
@@ -846,7 +912,7 @@ class _Context:
             ]
         live = [m for m in matches if m.tier > Tier.NONE]
         if not live:
-            return _NOTHING
+            return _DISCOUNTED if self.discounted else _NOTHING
         tier = max(m.tier for m in live)
         categories: list[str] = []
         for m in sorted(live, key=lambda m: (-m.tier, m.start)):
@@ -872,7 +938,9 @@ class _Context:
                 self._add(evidence, rule_id, cs, ce)
         ordered = sorted(evidence.values(), key=lambda e: (e.span, e.rule))
         findings = tuple(dict.fromkeys((c, m.tier) for m in live for c in m.rule.categories))
-        return Verdict(tier, tuple(categories), tuple(ordered), findings)
+        return Verdict(
+            tier, tuple(categories), tuple(ordered), findings, discounted=self.discounted
+        )
 
     def _add(
         self, evidence: dict[tuple[str, int, int], Evidence], rule: str, a: int, b: int

@@ -253,16 +253,20 @@ class _Index:
 
     def find(self, toks: _Tokens) -> list[tuple[Term, int, int]]:
         """Every match as (term, first token, last token), leftmost and shortest."""
-        out: list[tuple[Term, int, int]] = []
+        return [(term, i, last) for term, i, last, negated in self.find_all(toks) if not negated]
+
+    def find_all(self, toks: _Tokens) -> list[tuple[Term, int, int, bool]]:
+        """Like :meth:`find`, with the matches a negator interrupts marked as negated."""
+        out: list[tuple[Term, int, int, bool]] = []
         n = len(toks.tokens)
         for i in range(n):
             token, stem = toks.tokens[i], toks.stems[i]
             for term in self.starting(token, stem):
                 if not term.elements[0].accepts(token, stem):
                     continue  # indexed by an exact word the stem only resembles
-                last = _match_rest(term.elements, 1, i, toks, n, self.stoppers)
-                if last is not None:
-                    out.append((term, i, last))
+                found = _match_rest(term.elements, 1, i, toks, n, self.stoppers, False)
+                if found is not None:
+                    out.append((term, i, *found))
         return out
 
 
@@ -273,20 +277,24 @@ def _match_rest(
     toks: _Tokens,
     n: int,
     stoppers: frozenset[str],
-) -> int | None:
+    negated: bool,
+) -> tuple[int, bool] | None:
+    """The last token of the rest of a term from element ``k`` on, and whether a negator
+    stood between its words ("ich will nicht sterben": never a filler, so never a match
+    that counts, but a match that was read and set aside)."""
     if k == len(elements):
-        return at
+        return at, negated
     element = elements[k]
     sentence = toks.sentence[at]
     for j in range(at + 1, min(n, at + 2 + element.gap)):
         if toks.sentence[j] != sentence:
             return None
         if element.accepts(toks.tokens[j], toks.stems[j]):
-            last = _match_rest(elements, k + 1, j, toks, n, stoppers)
-            if last is not None:
-                return last
+            found = _match_rest(elements, k + 1, j, toks, n, stoppers, negated)
+            if found is not None:
+                return found
         if toks.tokens[j] in stoppers:
-            return None  # "i'm not suicidal": a negator is never a filler
+            negated = True  # "i'm not suicidal": a negator is never a filler
     return None
 
 
@@ -309,13 +317,13 @@ class SignalReader:
         """The constructs in normalised ``text``, each with the context that blocks it."""
         lang = self.lexicon.language
         toks = _tokenise(text, lang, self._stem, self.lexicon.clause_breaks)
-        matches = self._terms.find(toks)
+        matches = self._terms.find_all(toks)
         if not matches:
             return []
         cues = {name: index.find(toks) for name, index in self._cues.items()}
         found: list[Found] = []
-        for term, first, last in matches:
-            blocked = self._blocked(term, first, last, toks, cues)
+        for term, first, last, negated in matches:
+            blocked = "negation" if negated else self._blocked(term, first, last, toks, cues)
             found.append(
                 Found(
                     term.construct, lang, toks.starts[first], toks.ends[last], term.source, blocked
@@ -404,3 +412,13 @@ def repeated(found: Iterable[Found]) -> frozenset[str]:
         if len(seen) == 2:
             out.add(f.construct + REPEATED)
     return frozenset(out)
+
+
+_CONSTRUCT_CATEGORY = {"self_harm": "self_harm"}
+"""The category of a construct other than suicidality (every other construct is)."""
+
+
+def construct_categories(constructs: Iterable[str]) -> tuple[str, ...]:
+    """The categories a set of constructs speaks to, in a stable order."""
+    found = {_CONSTRUCT_CATEGORY.get(c.removesuffix(REPEATED), "suicidality") for c in constructs}
+    return tuple(sorted(found))

@@ -11,7 +11,7 @@ from bot.domain.screening import ScreeningRuleError, Tier
 from bot.domain.screening.evaluation import CaseFileError, evaluate, read_cases, render
 from bot.domain.screening.signals import Combination, combine, parse_term, rule_constructs
 from bot.domain.screening.signals import stemmer as snowball
-from prompts.screening_loader import default_screener
+from prompts.screening_loader import build_screener, default_screener
 from prompts.signals_loader import load_combinations, load_lexicon, load_lexicons
 
 
@@ -178,9 +178,11 @@ def test_eval_names_the_bad_line() -> None:
         list(read_cases(['{"id": 1, "text": "x", "label": "scary"}']))
 
 
-def test_two_farewell_acts_weigh_more_than_one(screen) -> None:  # type: ignore[no-untyped-def]
-    one = screen("gave my guitar to my brother")
-    two = screen("gave my guitar to my brother and found a home for my cat")
+def test_two_farewell_acts_weigh_more_than_one() -> None:
+    # The table alone: the learned layer may read a single farewell act higher.
+    screener = build_screener(learned=False)
+    one = screener.screen("gave my guitar to my brother", "en")
+    two = screener.screen("gave my guitar to my brother and found a home for my cat", "en")
     assert one.tier < Tier.HIGH <= two.tier
     assert two.combination == "farewells"
 

@@ -1,0 +1,256 @@
+"""The learned layer: a small linear model over word and letter n-grams.
+
+Phrase rules and constructs recognise what someone wrote down as a rule; people in
+distress write in more ways than any list holds. This layer reads the same normalised
+text as a bag of hashed features (words, word pairs, and three- to five-letter pieces of
+words, so "pastillas", "pastis" and "pills" share evidence with their inflections and
+typos), weighed by TF-IDF, and two logistic heads estimate the probability that a
+clinician would rate the text at least *moderate*, and at least *high*. A head whose
+probability passes its threshold may raise the verdict to its tier; it never lowers one
+(the screener takes the higher of the two).
+
+It is deterministic (fixed weights, a fixed hash: CRC-32), pure (no I/O while scoring)
+and explainable: :meth:`LearnedModel.explain` names the words that pushed a head up most,
+with their spans, so an alert quotes the participant's own words.
+
+The weights are data, trained by ``scripts/train_screening_model.py`` on the project's
+development cases only (``tests/screening_data/dev.jsonl``) and read by
+``prompts/screening_loader.py``; see docs/screening.md.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from array import array
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+
+from .model import Tier
+
+TOKEN = re.compile(r"[^\W_]+|[^\w\s!-/:-@\[-`{-~]")
+"""Words (letters and digits) and single symbols outside ASCII punctuation (emoji)."""
+
+HEADS: tuple[Tier, ...] = (Tier.MODERATE, Tier.HIGH)
+"""The tiers the heads answer for, in order: P(tier >= MODERATE), P(tier >= HIGH).
+
+There is no crisis head: an alert at high reaches the therapist at once as a crisis
+does, and telling a crisis from a high is left to the rules and constructs, which can
+say why.
+"""
+
+CHAR_SIZES = (3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature of a text: its name (``w:pills``), where it lies, and its hash slot."""
+
+    name: str
+    start: int
+    end: int
+    slot: int
+
+
+def feature_names(folded: str) -> Iterator[tuple[str, int, int]]:
+    """Every feature of normalised text, with the span (in ``folded``) it comes from.
+
+    Words (``w:``), adjacent word pairs (``b:``) and the 3-, 4- and 5-letter pieces of
+    each word padded with a space at either end (``c:``); a word shorter than a piece
+    gives itself whole.
+    """
+    tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(folded)]
+    previous: tuple[str, int, int] | None = None
+    for word, start, end in tokens:
+        yield "w:" + word, start, end
+        if previous is not None:
+            yield "b:" + previous[0] + " " + word, previous[1], end
+        previous = (word, start, end)
+        padded = " " + word + " "
+        size = len(padded)
+        for n in CHAR_SIZES:
+            if size < n:
+                if n == CHAR_SIZES[0]:
+                    yield "c:" + padded, start, end
+                break
+            for i in range(size - n + 1):
+                yield "c:" + padded[i : i + n], start, end
+
+
+def slot(name: str, buckets: int) -> int:
+    """The hash slot of a feature name: CRC-32 of its UTF-8, modulo ``buckets``."""
+    return zlib.crc32(name.encode("utf-8")) % buckets
+
+
+def slots(folded: str, buckets: int) -> list[int]:
+    """The distinct hash slots of a text's features, sorted (the model's input)."""
+    return sorted(_Hasher(buckets).slots(folded))
+
+
+class _Hasher:
+    """Feature slots of texts, with each word's own features remembered.
+
+    A word's unigram and letter pieces do not depend on its neighbours, so they are
+    hashed once per distinct word (journals repeat their words); only pairs are hashed
+    per text. The result is the same set :func:`feature_names` describes.
+    """
+
+    _LIMIT = 200_000  # words remembered before the memory starts again
+
+    def __init__(self, buckets: int) -> None:
+        self.buckets = buckets
+        self._words: dict[str, tuple[int, ...]] = {}
+
+    def word_slots(self, word: str) -> tuple[int, ...]:
+        """The slots of a word's own features: the word and its letter pieces."""
+        known = self._words.get(word)
+        if known is not None:
+            return known
+        crc, buckets = zlib.crc32, self.buckets
+        names = ["w:" + word]
+        padded = " " + word + " "
+        size = len(padded)
+        for n in CHAR_SIZES:
+            if size < n:
+                if n == CHAR_SIZES[0]:
+                    names.append("c:" + padded)
+                break
+            names.extend("c:" + padded[i : i + n] for i in range(size - n + 1))
+        out = tuple({crc(name.encode("utf-8")) % buckets for name in names})
+        if len(self._words) >= self._LIMIT:
+            self._words.clear()
+        self._words[word] = out
+        return out
+
+    def slots(self, folded: str) -> set[int]:
+        crc, buckets = zlib.crc32, self.buckets
+        found: set[int] = set()
+        previous: str | None = None
+        for word in TOKEN.findall(folded):
+            found.update(self.word_slots(word))
+            if previous is not None:
+                found.add(crc(("b:" + previous + " " + word).encode("utf-8")) % buckets)
+            previous = word
+        return found
+
+
+@dataclass(frozen=True)
+class Head:
+    """One logistic head: a weight per slot (dense), bias, and the raising threshold.
+
+    The weights are already multiplied by each slot's inverse document frequency, so the
+    score of a text is the bias plus the sum of its slots' weights divided by the text's
+    norm (see :class:`LearnedModel`).
+    """
+
+    tier: Tier
+    weights: array[float]
+    bias: float
+    threshold: float
+
+    def logit(self, features: Collection[int], norm: float) -> float:
+        """The head's score before the logistic, for a text's distinct slots."""
+        if not features or norm <= 0:
+            return self.bias
+        return self.bias + sum(map(self.weights.__getitem__, features)) / norm
+
+    def probability(self, features: Collection[int], norm: float) -> float:
+        return _logistic(self.logit(features, norm))
+
+
+def _logistic(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A feature that pushed a head up, for explanations: name, weight and span."""
+
+    name: str
+    weight: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """The heads and how texts are hashed and weighed for them.
+
+    A text is the set of its features' slots, each weighed by the slot's inverse
+    document frequency (``idf``, from the training cases; rarer is stronger) and the
+    whole scaled to unit length: TF-IDF with binary counts. ``idf_squared`` holds each
+    slot's idf squared, for the length.
+    """
+
+    buckets: int
+    heads: tuple[Head, ...]
+    idf_squared: array[float]
+    version: str = ""
+    _hasher: _Hasher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hasher", _Hasher(self.buckets))
+
+    def _read(self, folded: str) -> tuple[set[int], float]:
+        features = self._hasher.slots(folded)
+        return features, math.sqrt(sum(map(self.idf_squared.__getitem__, features)))
+
+    def probabilities(self, folded: str) -> tuple[float, ...]:
+        """Each head's probability for normalised text: P(>= moderate), P(>= high)."""
+        features, norm = self._read(folded)
+        return tuple(h.probability(features, norm) for h in self.heads)
+
+    def tier(self, folded: str) -> tuple[Tier, float]:
+        """The highest tier whose head passes its threshold, with that head's probability.
+
+        Heads are checked from the highest down; a text no head raises is ``NONE``.
+        """
+        features, norm = self._read(folded)
+        for head in reversed(self.heads):
+            p = head.probability(features, norm)
+            if p >= head.threshold:
+                return head.tier, p
+        return Tier.NONE, 0.0
+
+    def explain(self, folded: str, tier: Tier, top: int = 4) -> list[Contribution]:
+        """The words whose features pushed ``tier``'s head up most, strongest first.
+
+        Each word is credited with its own features (the word and its letter pieces, a
+        slot counted once in the text, for the first word that has it) and half of each
+        pair it is in, so the evidence quotes whole words of the text.
+        """
+        head = next((h for h in self.heads if h.tier == tier), None)
+        if head is None:
+            return []
+        weights, hasher = head.weights, self._hasher
+        seen: set[int] = set()
+        credit: list[float] = []
+        spans: list[tuple[int, int]] = []
+        crc, buckets = zlib.crc32, self.buckets
+        previous: str | None = None
+        for match in TOKEN.finditer(folded):
+            word = match.group()
+            own = 0.0
+            for s in hasher.word_slots(word):
+                if s not in seen:
+                    seen.add(s)
+                    own += weights[s]
+            if previous is not None:
+                s = crc(("b:" + previous + " " + word).encode("utf-8")) % buckets
+                if s not in seen:
+                    seen.add(s)
+                    credit[-1] += weights[s] / 2
+                    own += weights[s] / 2
+            credit.append(own)
+            spans.append(match.span())
+            previous = word
+        ranked = sorted(range(len(credit)), key=lambda i: (-credit[i], i))
+        return [
+            Contribution(folded[spans[i][0] : spans[i][1]], credit[i], *spans[i])
+            for i in ranked[:top]
+            if credit[i] > 0
+        ]

@@ -1,0 +1,171 @@
+"""The learned layer: what it reads, that it can only raise a verdict, that it explains
+itself with the participant's own words, and that the shipped weights are the ones the
+development cases train."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from array import array
+from pathlib import Path
+
+import pytest
+
+from bot.domain.screening import ScreeningRuleError, Tier
+from bot.domain.screening.learned import HEADS, Head, LearnedModel, feature_names, slot, slots
+from prompts.screening_loader import build_screener, default_screener
+from prompts.screening_model import MODEL_DIR, load_model, write_model
+
+ROOT = Path(__file__).resolve().parents[3]
+BUCKETS = 1 << 10
+
+
+def flat(buckets: int, value: float = 0.0) -> array[float]:
+    return array("f", [value]) * buckets
+
+
+def constant_model(logit: float, buckets: int = BUCKETS) -> LearnedModel:
+    """A model whose every head gives ``logit`` whatever the text (for wiring tests)."""
+    heads = tuple(Head(t, flat(buckets), logit, 0.5) for t in HEADS)
+    return LearnedModel(buckets, heads, flat(buckets, 1.0))
+
+
+def screener_with(model: LearnedModel):  # type: ignore[no-untyped-def]
+    return build_screener(model=model)
+
+
+# -- what the layer reads ---------------------------------------------------------------
+
+
+def test_features_are_words_pairs_and_letter_pieces_with_spans() -> None:
+    names = list(feature_names("saved pills"))
+    assert ("w:saved", 0, 5) in names and ("w:pills", 6, 11) in names
+    assert ("b:saved pills", 0, 11) in names
+    assert ("c: pil", 6, 11) in names  # pieces of the word padded with spaces
+    assert ("c:lls ", 6, 11) in names
+    assert all("c:" + p in {n for n, _, _ in names} for p in (" sa", "save", "aved "))
+
+
+def test_emoji_are_features_and_punctuation_is_not() -> None:
+    names = {n for n, _, _ in feature_names("done. 💊💊")}
+    assert "w:💊" in names and "w:." not in names
+
+
+def test_the_remembered_hashing_gives_exactly_the_described_features() -> None:
+    text = "ya tengo las pastillas juntadas, el domingo se termina todo. todo."
+    expected = sorted({slot(n, BUCKETS) for n, _, _ in feature_names(text)})
+    assert slots(text, BUCKETS) == expected
+
+
+def test_the_hash_is_fixed_crc32_so_weights_mean_the_same_everywhere() -> None:
+    assert slot("w:pills", 1 << 18) == zlib.crc32(b"w:pills") % (1 << 18)
+
+
+# -- it can only raise, and it says why --------------------------------------------------
+
+
+def test_a_layer_that_says_nothing_leaves_every_verdict_as_the_rules_gave_it() -> None:
+    quiet = screener_with(constant_model(-50.0))
+    rules = build_screener(learned=False)
+    for text in ("I've saved my pills and tonight is the night", "walked the dog", "I'm sad"):
+        assert quiet.screen(text, "en") == rules.screen(text, "en")
+
+
+def test_a_layer_that_fires_raises_but_never_lowers() -> None:
+    loud = screener_with(constant_model(50.0))
+    verdict = loud.screen("walked the dog by the lake", "en")
+    assert verdict.tier is HEADS[-1] and verdict.learned is not None
+    crisis = "I've saved my pills and tonight is the night"
+    assert loud.screen(crisis, "en").tier is Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't want to die anymore",  # negation
+        "my friend said she wants to die, we called the helpline together",  # someone else
+        "I used to want to die every day, not any more",  # the past
+        "Ich will nicht sterben",  # a negator between the words
+    ],
+)
+def test_it_stays_quiet_where_the_rules_read_a_cue_about_the_words(text: str) -> None:
+    """The layer cannot read negation, the past or whose words they are; the rules can."""
+    loud = screener_with(constant_model(50.0))
+    rules = build_screener(learned=False).screen(text)
+    assert rules.discounted
+    assert loud.screen(text).tier == rules.tier
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("this commute is killing me lol", "en"), ("je suis mort de rire", "fr")],
+)
+def test_it_stays_quiet_where_a_figure_of_speech_occurs(text: str, lang: str) -> None:
+    loud = screener_with(constant_model(50.0))
+    assert loud.screen(text, lang).tier == build_screener(learned=False).screen(text, lang).tier
+
+
+def test_evidence_quotes_the_participants_own_words() -> None:
+    buckets = 1 << 12
+    weights = flat(buckets)
+    for name, _, _ in feature_names("pastillas"):
+        weights[slot(name, buckets)] = 3.0
+    head = Head(Tier.HIGH, weights, -1.0, 0.5)
+    model = LearnedModel(
+        buckets, (Head(Tier.MODERATE, weights, -1.0, 0.5), head), flat(buckets, 1.0)
+    )
+    verdict = screener_with(model).screen("Ya tengo las PASTÍLLAS", "es")
+    assert verdict.tier >= Tier.HIGH
+    quoted = [e for e in verdict.evidence if e.rule.startswith("model.")]
+    assert "PASTÍLLAS" in [e.text for e in quoted]
+    assert all("Ya tengo las PASTÍLLAS"[slice(*e.span)] == e.text for e in quoted)
+
+
+def test_the_same_text_always_gets_the_same_answer() -> None:
+    model = load_model()
+    assert model is not None
+    text = "regalé mi guitarra a mi primo, total ya no la voy a necesitar"
+    assert model.probabilities(text) == model.probabilities(text)
+
+
+# -- the weights on disk ------------------------------------------------------------------
+
+
+def test_weights_round_trip_and_a_damaged_file_is_named(tmp_path: Path) -> None:
+    heads = [(Tier.HIGH, {3: 1.5, 900: -2.0}, -0.5, 0.7)]
+    write_model(tmp_path, BUCKETS, {3: 2.0, 900: 1.5}, 4.0, heads, "abc")
+    model = load_model(tmp_path)
+    assert model is not None and model.version == "abc"
+    (head,) = model.heads
+    assert head.tier is Tier.HIGH and head.weights[3] == 1.5 and head.weights[900] == -2.0
+    assert head.threshold == 0.7
+    assert model.idf_squared[3] == 4.0 and model.idf_squared[5] == 16.0  # unseen: 4.0²
+    blob = (tmp_path / "weights.bin").read_bytes()
+    (tmp_path / "weights.bin").write_bytes(blob[:-4])
+    with pytest.raises(ScreeningRuleError, match=r"heads\.json"):
+        load_model(tmp_path)
+
+
+def test_no_model_files_means_no_learned_layer(tmp_path: Path) -> None:
+    assert load_model(tmp_path) is None
+
+
+def test_the_shipped_weights_were_trained_on_the_development_cases_as_they_are() -> None:
+    """Changing dev.jsonl without retraining (scripts/train_screening_model.py) fails here."""
+    meta = json.loads((MODEL_DIR / "heads.json").read_text("utf-8"))
+    dev = ROOT / "tests" / "screening_data" / "dev.jsonl"
+    assert meta["trained_on_sha256"] == hashlib.sha256(dev.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "walked the dog by the lake, saw a heron",
+        "Heute mit meiner Schwester Kuchen gebacken, war schön",
+        "hoy fui al mercado con mi hija, buen día",
+        "journée tranquille, j'ai lu au soleil",
+    ],
+)
+def test_everyday_entries_are_left_alone(text: str) -> None:
+    assert default_screener().screen(text).tier is Tier.NONE

@@ -85,7 +85,7 @@ _LOOSE_CHARS = ("  ", "\t", "\r", "\f", "\v")  # what ``_LOOSE_SPACE`` can match
 # Texting shorthand and contractions typed without an apostrophe, restored to the form
 # rules are written against ("hes" -> "he's", "rn" -> "right now", "u" -> "you"). Only
 # words that are not also ordinary words in English, Spanish, French or German ("im",
-# "ill", "its", "were" and "well" stay as they are).
+# "ill", "its", "were", "well" and "bout" — French for "end" — stay as they are).
 _SHORTHAND = {
     "hes": "he's",
     "shes": "she's",
@@ -120,7 +120,6 @@ _SHORTHAND = {
     "rn": "right now",
     "atm": "at the moment",
     "abt": "about",
-    "bout": "about",
     "tmrw": "tomorrow",
     "tmr": "tomorrow",
     "tmrrw": "tomorrow",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from bot.errors import InvalidValue
+
 
 class Clock(Protocol):
     """Something that tells the current UTC time."""
@@ -31,7 +33,7 @@ class FakeClock:
     def __init__(self, start: datetime | None = None) -> None:
         start = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         if start.tzinfo is None:
-            raise ValueError("FakeClock needs a time-zone aware start")
+            raise InvalidValue("FakeClock needs a time-zone aware start")
         self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
@@ -46,12 +48,12 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         if when.tzinfo is None:
-            raise ValueError("naive datetimes are refused")
+            raise InvalidValue("naive datetimes are refused")
         self._now = when.astimezone(UTC)
 
 
 def require_aware(value: datetime, what: str = "datetime") -> datetime:
     """Refuse naive datetimes at a boundary; return the value in UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} must be time-zone aware")
+        raise InvalidValue(f"{what} must be time-zone aware")
     return value.astimezone(UTC)

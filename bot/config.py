@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, InvalidValue
 from storage.db import check_url
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -46,14 +46,14 @@ class Settings(BaseSettings):
         raw = value.get_secret_value().strip()
         head, sep, tail = raw.partition(":")
         if not sep or not head.isdigit() or not tail:
-            raise ValueError("must look like 123456789:AAE… (the token @BotFather gave you)")
+            raise InvalidValue("must look like 123456789:AAE… (the token @BotFather gave you)")
         return SecretStr(raw)
 
     @field_validator("telegram_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL ending in /bot")
+            raise InvalidValue("must be an http:// or https:// URL ending in /bot")
         return value.rstrip("/")
 
     @field_validator("database_url")
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
             try:
                 Fernet(key.strip().encode())
             except (ValueError, TypeError):
-                raise ValueError(
+                raise InvalidValue(
                     f"key {n} is not a valid key (make one with `ember keygen`)"
                 ) from None
         return value
@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone like Europe/Berlin") from None
+            raise InvalidValue(f"{value!r} is not an IANA time zone like Europe/Berlin") from None
         return value
 
     @field_validator("listen")
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     def _listen(cls, value: str) -> str:
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("must be host:port, like 0.0.0.0:8080")
+            raise InvalidValue("must be host:port, like 0.0.0.0:8080")
         return value
 
     @field_validator("webhook_url")
@@ -100,7 +100,7 @@ class Settings(BaseSettings):
             return None
         local = value.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
         if not value.startswith("https://") and not local:
-            raise ValueError("must be an https:// URL Telegram can reach")
+            raise InvalidValue("must be an https:// URL Telegram can reach")
         return value
 
     @field_validator("webhook_secret")
@@ -110,7 +110,7 @@ class Settings(BaseSettings):
             return None
         raw = value.get_secret_value()
         if not (1 <= len(raw) <= 256) or not all(c.isalnum() or c in "_-" for c in raw):
-            raise ValueError("may hold only letters, digits, _ and - (1 to 256 characters)")
+            raise InvalidValue("may hold only letters, digits, _ and - (1 to 256 characters)")
         return value
 
     # -- derived -------------------------------------------------------------------

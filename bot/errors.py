@@ -1,4 +1,4 @@
-"""Ember's exceptions, raised by services and domain code and turned into kind words at the edges.
+"""Ember's exceptions: every error Ember raises on purpose is an :class:`EmberError`.
 
 ::
 
@@ -10,19 +10,50 @@
     ├── NotAllowed               the caller's role or assignment does not permit this
     ├── NotFound                 a participant, staff member, session or flag does not exist
     ├── AlreadyExists            a code or key that must be unique is taken
+    ├── InvalidValue             a value (typed by a person or written in a file) is malformed;
+    │   │                        also a ValueError, so parsers may catch either
+    │   └── InvalidAnswer        a questionnaire answer no option offers
+    ├── ContentFileError         a content file in prompts/ is invalid: every problem, with
+    │   │                        file and line (also a ValueError)
+    │   ├── ProtocolFileError    a protocol
+    │   ├── QuestionnaireFileError  a questionnaire instrument
+    │   └── CatalogueError       the message catalogue or the crisis resources
+    ├── DeliveryError            Telegram refused or failed a send (bot/delivery/retry.py)
     └── InvitationError          /start with a code that cannot be used
         ├── InvitationUnknown    no invitation has this code
         ├── InvitationUsed       the code was used already
         ├── InvitationExpired    the code is past its expiry
         ├── InvitationRevoked    a coordinator revoked the code
         └── AccountHasRole       this Telegram account is already enrolled with a role
+
+People never read an exception's text. Each error names a message in the catalogue
+(``key``, with ``values`` to fill it in); handlers show that message, in the reader's
+language. ``str(error)`` is for logs and the command line only.
+
+(The risk screener's own ``ScreeningRuleError`` and ``CaseFileError`` still derive from
+``ValueError`` alone; they are raised while rule and case files load, never to a person.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Self
+
 
 class EmberError(Exception):
-    """Base of every error Ember raises on purpose."""
+    """Base of every error Ember raises on purpose.
+
+    ``key`` names the catalogue message that explains it to a person; ``values`` fill it.
+    """
+
+    key = "problem.unexpected"
+
+    def __init__(self, message: str = "", /, *, key: str | None = None, **values: object) -> None:
+        super().__init__(message or type(self).__name__)
+        if key is not None:
+            self.key = key
+        self.values = values
 
 
 class ConfigError(EmberError):
@@ -44,13 +75,85 @@ class StorageMisuse(EmberError):
 class NotAllowed(EmberError):
     """The caller's role or assignment does not allow this action."""
 
+    key = "problem.not_allowed"
+
 
 class NotFound(EmberError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
+    key = "problem.not_found"
+
 
 class AlreadyExists(EmberError):
     """Something that must be unique (a participant code, say) is already taken."""
+
+    key = "problem.already_exists"
+
+
+class InvalidValue(EmberError, ValueError):
+    """A value is malformed: a code, a time zone, a date, a duration, a field in a file."""
+
+    key = "problem.invalid"
+
+
+class InvalidAnswer(InvalidValue):
+    """A questionnaire answer names an unknown item or a value no option offers."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a content file: which file, which line (None: not known), and why."""
+
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.reason}"
+
+    @property
+    def source(self) -> str:
+        return self.file
+
+    @property
+    def message(self) -> str:
+        return self.reason
+
+
+class ContentFileError(EmberError, ValueError):
+    """A content file (protocol, questionnaire, catalogue, crisis resources) is invalid.
+
+    ``problems`` holds every problem found, each with its file, line and reason; the
+    message lists them all, one per line, so a reviewer fixes a file in one pass.
+    """
+
+    key = "problem.content_file"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return self.problems
+
+    @classmethod
+    def at(cls, file: object, line: int | None, reason: str) -> Self:
+        """The error of a single problem."""
+        return cls([Problem(str(file), line, reason)])
+
+
+class ProtocolFileError(ContentFileError):
+    """A protocol file is invalid (every problem listed)."""
+
+
+class QuestionnaireFileError(ContentFileError):
+    """A questionnaire instrument file is invalid (every problem listed)."""
+
+
+class CatalogueError(ContentFileError):
+    """The message catalogue or the crisis resources are invalid."""
 
 
 class InvitationError(EmberError):

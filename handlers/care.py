@@ -8,7 +8,16 @@ from bot.context import EmberContext
 from bot.domain import Person, Role
 from bot.domain.outgoing import Outgoing
 from bot.errors import EmberError
-from handlers.common import buttons, for_roles, language, named_participant, reply, sender_of, text
+from handlers.common import (
+    buttons,
+    explain,
+    for_roles,
+    language,
+    named_participant,
+    reply,
+    sender_of,
+    text,
+)
 
 
 @for_roles(Role.PARTICIPANT)
@@ -100,7 +109,7 @@ async def assign(update: Update, context: EmberContext, person: Person) -> None:
         await reply(
             context,
             sender,
-            text(context, "care.assign_failed", lang, reason=str(exc)),
+            text(context, "care.assign_failed", lang, reason=explain(context, exc, lang)),
             person=person,
         )
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import wraps
 from typing import Any
@@ -12,13 +11,11 @@ from telegram import Update
 from bot.context import EmberContext
 from bot.domain import Person, PersonStatus, Role
 from bot.domain.outgoing import Button, Outgoing
+from bot.errors import EmberError
 from bot.services.inbound import Sender
 
 Handler = Callable[[Update, EmberContext], Coroutine[Any, Any, None]]
 RoleHandler = Callable[[Update, EmberContext, Person], Awaitable[None]]
-
-STRANGER_QUIET_SECONDS = 600.0
-_stranger_last: dict[int, float] = {}  # user id -> last answer (in memory only: rate limiting)
 
 
 def sender_of(update: Update) -> Sender | None:
@@ -56,17 +53,15 @@ async def reply(
 
 
 async def answer_stranger(context: EmberContext, sender: Sender) -> None:
-    """One short polite line, at most every ten minutes per account; nothing stored about them."""
-    now = time.monotonic()
-    last = _stranger_last.get(sender.telegram_user_id)
-    if last is not None and now - last < STRANGER_QUIET_SECONDS:
-        return
-    if len(_stranger_last) > 10_000:
-        _stranger_last.clear()
-    _stranger_last[sender.telegram_user_id] = now
-    await reply(
-        context, sender, text(context, "stranger", sender.language_code or "en"), kind="stranger"
+    """One short polite line, at most every ten minutes per account (the service decides)."""
+    await context.services.answer_stranger(
+        sender, text(context, "stranger", sender.language_code or "en")
     )
+
+
+def explain(context: EmberContext, error: EmberError, lang: str) -> str:
+    """Why something could not be done, from the catalogue (never the exception's text)."""
+    return context.catalogue.text(error.key, lang, **error.values)
 
 
 def buttons(*rows: Sequence[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:

@@ -8,7 +8,7 @@ from bot.context import EmberContext
 from bot.domain import Person, Role
 from bot.errors import EmberError
 from bot.services.enrollment import deep_link
-from handlers.common import for_roles, language, reply, sender_of, text
+from handlers.common import explain, for_roles, language, reply, sender_of, text
 
 
 @for_roles(Role.COORDINATOR)
@@ -29,11 +29,11 @@ async def invite(update: Update, context: EmberContext, person: Person) -> None:
         created = await context.services.invite(
             person, role=role, code=args[1], therapist_code=therapist, name=name
         )
-    except (EmberError, ValueError) as exc:
+    except EmberError as exc:
         await reply(
             context,
             sender,
-            text(context, "staff.invite_failed", lang, reason=str(exc)),
+            text(context, "staff.invite_failed", lang, reason=explain(context, exc, lang)),
             person=person,
         )
         return

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from telegram import Message, Update
 
 from bot.context import EmberContext
@@ -11,9 +9,6 @@ from bot.domain import Person, PersonStatus, Role, Tier
 from bot.services.inbound import InboundMessage, Sender
 from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
 from handlers.menus import help_text
-
-ACK_QUIET_SECONDS = 20.0  # several messages in a row get one "thank you", not one each
-_last_ack: dict[int, float] = {}
 
 MEDIA_KINDS = ("photo", "voice", "video", "video_note", "audio", "document", "sticker")
 
@@ -79,10 +74,7 @@ async def journal_message(update: Update, context: EmberContext) -> None:
             context, sender, text(context, "journal.media_saved", lang, what=what), person=person
         )
         return
-    now = time.monotonic()
-    last = _last_ack.get(sender.chat_id)
-    _last_ack[sender.chat_id] = now
-    if recorded.continued and last is not None and now - last < ACK_QUIET_SECONDS:
+    if recorded.quiet:
         return
     await reply(context, sender, text(context, "journal.saved", lang), person=person)
 

@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from bot.context import EmberContext
 from bot.domain import Person, PersonStatus, Role
 from bot.domain.outgoing import Outgoing
+from bot.errors import InvalidValue
 from bot.services.inbound import Sender
 from handlers.common import buttons, for_roles, language, reply, sender_of, text
 
@@ -23,7 +24,7 @@ MAX_PAUSE = timedelta(days=90)
 def parse_pause(arg: str) -> timedelta | None:
     match = DURATION.match(arg.strip().lower())
     if not match:
-        raise ValueError(arg)
+        raise InvalidValue(f"{arg!r} is not a duration like 3d")
     value = int(match.group(1)) * UNITS[match.group(2)]
     return min(value, MAX_PAUSE) if value > timedelta(0) else None
 
@@ -40,7 +41,7 @@ async def pause(update: Update, context: EmberContext, person: Person) -> None:
     if context.args:
         try:
             duration = parse_pause(" ".join(context.args))
-        except ValueError:
+        except InvalidValue:
             await reply(context, sender, text(context, "pause.usage", lang), person=person)
             return
     paused = await context.services.pause(person, duration)

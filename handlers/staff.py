@@ -10,8 +10,8 @@ from telegram import Update
 
 from bot.context import EmberContext
 from bot.domain import Person, Role
-from bot.errors import EmberError, NotFound
-from handlers.common import for_roles, language, named_participant, reply, sender_of, text
+from bot.errors import EmberError, InvalidValue, NotFound
+from handlers.common import explain, for_roles, language, named_participant, reply, sender_of, text
 
 
 @for_roles(Role.THERAPIST, Role.COORDINATOR)
@@ -29,11 +29,11 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
         participant = await context.services.participant_visible_to(person, code)
         if action in ("move", "cancel"):
             if not args[2].isdigit():
-                raise ValueError("give the session number shown by /schedule")
+                raise InvalidValue("no session number", key="problem.session_number")
             session_id = int(args[2])
             when = " ".join(args[3:]) if action == "move" else None
             if action == "move" and not when:
-                raise ValueError("give the new date and time")
+                raise InvalidValue("no new date and time", key="problem.session_when")
             changed = await context.services.change_session(
                 person, participant, session_id, when=when, cancel=action == "cancel"
             )
@@ -54,11 +54,11 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
             person=person,
         )
         return
-    except (EmberError, ValueError) as exc:
+    except EmberError as exc:
         await reply(
             context,
             sender,
-            text(context, "staff.session_failed", lang, reason=str(exc)),
+            text(context, "staff.session_failed", lang, reason=explain(context, exc, lang)),
             person=person,
         )
         return
@@ -104,7 +104,7 @@ async def prompt(update: Update, context: EmberContext, person: Person) -> None:
         await reply(
             context,
             sender,
-            text(context, "staff.session_failed", lang, reason=str(exc)),
+            text(context, "staff.session_failed", lang, reason=explain(context, exc, lang)),
             person=person,
         )
         return

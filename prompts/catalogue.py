@@ -14,13 +14,11 @@ from typing import Any
 
 import yaml
 
+from bot.errors import CatalogueError
+
 HERE = Path(__file__).parent
 MESSAGES = HERE / "messages"
 REFERENCE = "en"
-
-
-class CatalogueError(Exception):
-    """A catalogue file is malformed, or a key is missing from the reference language."""
 
 
 def _flatten(prefix: str, node: Any, out: dict[str, str], source: Path) -> None:
@@ -28,12 +26,14 @@ def _flatten(prefix: str, node: Any, out: dict[str, str], source: Path) -> None:
         for key, value in node.items():
             if not isinstance(key, str):
                 # YAML 1.1 reads yes/no/on/off as booleans: quote such keys
-                raise CatalogueError(f"{source}: {prefix}: key {key!r} is not text; quote it")
+                raise CatalogueError.at(
+                    source, None, f"{prefix}: key {key!r} is not text; quote it"
+                )
             _flatten(f"{prefix}.{key}" if prefix else str(key), value, out, source)
     elif isinstance(node, str | int | float):
         out[prefix] = str(node)
     else:
-        raise CatalogueError(f"{source}: {prefix}: expected text, got {type(node).__name__}")
+        raise CatalogueError.at(source, None, f"{prefix}: expected text, got {type(node).__name__}")
 
 
 def _load_file(path: Path) -> dict[str, str]:
@@ -41,8 +41,8 @@ def _load_file(path: Path) -> dict[str, str]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise CatalogueError(f"{path}{line}: {getattr(exc, 'problem', exc)}") from None
+        line = mark.line + 1 if mark is not None else None
+        raise CatalogueError.at(path, line, str(getattr(exc, "problem", exc))) from None
     out: dict[str, str] = {}
     _flatten("", data or {}, out, path)
     return out
@@ -58,7 +58,7 @@ class Catalogue:
 
     def __init__(self, texts: Mapping[str, Mapping[str, str]]) -> None:
         if REFERENCE not in texts:
-            raise CatalogueError("the English catalogue (en.yaml) is missing")
+            raise CatalogueError.at(MESSAGES, None, "the English catalogue (en.yaml) is missing")
         self._texts = texts
 
     @property
@@ -136,11 +136,13 @@ def crisis_resources(path: Path = HERE / "crisis_resources.yaml") -> CrisisResou
     }
     default = str(data.get("default", "INTL"))
     if default not in regions:
-        raise CatalogueError(f"{path}: default region {default!r} has no resources")
+        raise CatalogueError.at(path, None, f"default region {default!r} has no resources")
     zones = {str(k): str(v) for k, v in (data.get("zones") or {}).items()}
     for prefix, region in zones.items():
         if region not in regions:
-            raise CatalogueError(f"{path}: zone {prefix!r} points to unknown region {region!r}")
+            raise CatalogueError.at(
+                path, None, f"zone {prefix!r} points to unknown region {region!r}"
+            )
     return CrisisResources(regions=regions, zones=zones, default=default)
 
 

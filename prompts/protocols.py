@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import time, timedelta
 from enum import Enum
 from pathlib import Path
@@ -37,6 +36,7 @@ from bot.domain.protocol import (
     parse_quiet_hours,
     parse_time_of_day,
 )
+from bot.errors import Problem, ProtocolFileError
 
 __all__ = [
     "PROMPTS_DIR",
@@ -76,25 +76,7 @@ T = TypeVar("T")
 Fields = dict[str, tuple[Node, Node]]  # key → (key node, value node)
 
 
-@dataclass(frozen=True)
-class ProtocolError:
-    """One problem in a protocol file: where it is and what is wrong."""
-
-    source: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.source if self.line is None else f"{self.source}:{self.line}"
-        return f"{where}: {self.message}"
-
-
-class ProtocolFileError(Exception):
-    """A protocol file (or text, or mapping) is invalid; ``errors`` lists every problem."""
-
-    def __init__(self, errors: Sequence[ProtocolError]) -> None:
-        self.errors = list(errors)
-        super().__init__("\n".join(str(error) for error in self.errors))
+ProtocolError = Problem  # one problem in a protocol file: source, line, message
 
 
 def list_shipped_protocols() -> list[Path]:

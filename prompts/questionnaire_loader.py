@@ -29,6 +29,7 @@ from bot.domain.questionnaires import (
     parse_condition,
 )
 from bot.domain.screening.model import Tier
+from bot.errors import QuestionnaireFileError
 
 __all__ = [
     "QUESTIONNAIRES_DIR",
@@ -56,10 +57,6 @@ _BOOL = "tag:yaml.org,2002:bool"
 _Entries = dict[str, tuple[Node, Node]]
 
 
-class QuestionnaireFileError(ValueError):
-    """An instrument file is malformed; the message starts with ``file:line:``."""
-
-
 class _Reader:
     """Turns one file's node tree into an :class:`Instrument`, validating as it goes."""
 
@@ -68,7 +65,7 @@ class _Reader:
 
     def error(self, node: Node | None, reason: str) -> QuestionnaireFileError:
         line = node.start_mark.line + 1 if node is not None else 1
-        return QuestionnaireFileError(f"{self.name}:{line}: {reason}")
+        return QuestionnaireFileError.at(self.name, line, reason)
 
     # -- typed access to nodes ---------------------------------------------------------
 
@@ -320,9 +317,9 @@ def instrument_from_yaml(text: str, name: str = "<text>",
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise QuestionnaireFileError(f"{name}:{line}: not valid YAML ({exc.problem})") from None
+        raise QuestionnaireFileError.at(name, line, f"not valid YAML ({exc.problem})") from None
     if root is None:
-        raise QuestionnaireFileError(f"{name}:1: the file is empty")
+        raise QuestionnaireFileError.at(name, 1, "the file is empty")
     return reader.instrument(root, expected_id)
 
 
@@ -333,7 +330,7 @@ def load_instrument(path: str | Path) -> Instrument:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise QuestionnaireFileError(f"{name}:1: cannot be read ({exc})") from None
+        raise QuestionnaireFileError.at(name, 1, f"cannot be read ({exc})") from None
     return instrument_from_yaml(text, name, expected_id=file.stem)
 
 

@@ -1,4 +1,5 @@
-"""Clinic-wide records: run-time settings (who is on call), clinicians' notes, statistics."""
+"""Clinic-wide records: run-time settings (who is on call), clinicians' notes, statistics,
+and the marks that keep quiet periods shared between instances."""
 
 from __future__ import annotations
 
@@ -6,14 +7,24 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.people import PersonStatus, Role
 from bot.domain.safety import AlertStatus, FlagStatus, Tier
 from bot.domain.schedule import PromptStatus
 from storage.crypto import Cipher
-from storage.models import Alert, ClinicSetting, Flag, Note, OutboxMessage, Person, ScheduledPrompt
+from storage.models import (
+    Alert,
+    ClinicSetting,
+    Flag,
+    Mark,
+    Note,
+    OutboxMessage,
+    Person,
+    ScheduledPrompt,
+)
+from storage.sql import insert_ignore
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,25 @@ class Clinic:
         else:
             row.value, row.updated_at = value, now
         await self._session.flush()
+
+    async def touch(self, key: str, now: datetime) -> datetime | None:
+        """Set the mark ``key`` to ``now``; returns when it was set before, if ever."""
+        row = await self._session.get(Mark, key)
+        if row is None:
+            if await insert_ignore(self._session, Mark, {"key": key, "at": now}, ["key"]):
+                return None
+            row = await self._session.get(Mark, key, populate_existing=True)
+            assert row is not None
+        before = row.at
+        row.at = now
+        await self._session.flush()
+        return before
+
+    async def forget_marks(self, prefix: str, before: datetime) -> None:
+        """Drop the marks under ``prefix`` last set before ``before``."""
+        await self._session.execute(
+            delete(Mark).where(Mark.key.startswith(prefix, autoescape=True), Mark.at < before)
+        )
 
     async def add_note(
         self, *, participant_id: int, author_id: int, text: str, now: datetime

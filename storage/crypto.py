@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from bot.errors import DecryptionFailed
+from bot.errors import DecryptionFailed, InvalidValue
 
 
 def generate_key() -> str:
@@ -26,7 +26,7 @@ class Cipher:
 
     def __init__(self, keys: Sequence[bytes]) -> None:
         if not keys:
-            raise ValueError("at least one encryption key is needed")
+            raise InvalidValue("at least one encryption key is needed")
         self._fernet = MultiFernet([Fernet(k) for k in keys])
 
     def seal(self, text: str) -> str:

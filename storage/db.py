@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.errors import InvalidValue
+
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
@@ -23,16 +25,16 @@ def check_url(value: str) -> None:
     try:
         url = make_url(value)
     except ArgumentError as exc:
-        raise ValueError(f"is not a SQLAlchemy URL ({exc})") from None
+        raise InvalidValue(f"is not a SQLAlchemy URL ({exc})") from None
     if url.drivername not in SUPPORTED_DRIVERS:
-        raise ValueError(
+        raise InvalidValue(
             f"driver {url.drivername!r} is not supported; use "
             "sqlite+aiosqlite:///ember.db or postgresql+asyncpg://user@host/db"
         )
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         folder = Path(str(url.database)).expanduser().resolve().parent
         if not folder.is_dir():
-            raise ValueError(f"names a file in {folder}, which does not exist")
+            raise InvalidValue(f"names a file in {folder}, which does not exist")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:

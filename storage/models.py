@@ -334,3 +334,17 @@ class ClinicSetting(Base):
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Mark(Base):
+    """When something last happened for a key: state every running instance must share.
+
+    Quiet periods live here, not in a process's memory: "ack:<chat id>" (one thank-you
+    for several messages in a row) and "stranger:<hash of the account>" (one polite line
+    per ten minutes; pruned after that, and never the account id itself).
+    """
+
+    __tablename__ = "marks"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

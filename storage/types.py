@@ -10,6 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from bot.domain.screening.model import Tier
+from bot.errors import InvalidValue
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -26,7 +27,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("naive datetimes are refused: pass an aware UTC datetime")
+            raise InvalidValue("naive datetimes are refused: pass an aware UTC datetime")
         value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)

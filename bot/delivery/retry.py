@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.errors import EmberError
+
 
 class DeliveryErrorKind(enum.Enum):
     RATE_LIMITED = "rate_limited"  # 429: Telegram says when to come back
@@ -16,14 +18,14 @@ class DeliveryErrorKind(enum.Enum):
     TIMEOUT = "timeout"  # no answer in time: the message may or may not have been sent
 
 
-@dataclass(frozen=True)
-class DeliveryError(Exception):
-    kind: DeliveryErrorKind
-    detail: str = ""
-    retry_after: float | None = None
+class DeliveryError(EmberError):
+    """Telegram refused or failed a send; ``kind`` decides what the retry policy does."""
 
-    def __str__(self) -> str:
-        return f"{self.kind.value}: {self.detail}" if self.detail else self.kind.value
+    def __init__(
+        self, kind: DeliveryErrorKind, detail: str = "", retry_after: float | None = None
+    ) -> None:
+        self.kind, self.detail, self.retry_after = kind, detail, retry_after
+        super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
 
 
 @dataclass(frozen=True)

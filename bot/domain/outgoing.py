@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.errors import InvalidValue
+
 TELEGRAM_TEXT_LIMIT = 4096
 
 
@@ -28,7 +30,7 @@ class Outgoing:
         for row in self.buttons:
             for b in row:
                 if len(b.data.encode()) > 64:
-                    raise ValueError(f"callback data over 64 bytes: {b.data[:20]}…")
+                    raise InvalidValue(f"callback data over 64 bytes: {b.data[:20]}…")
 
     def to_json(self) -> str:
         return json.dumps(

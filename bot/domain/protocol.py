@@ -14,6 +14,8 @@ from datetime import time, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
+from bot.errors import InvalidValue
+
 __all__ = [
     "MAX_DURATION",
     "MAX_REMINDERS",
@@ -144,24 +146,24 @@ class ProtocolStep:
 
     def __post_init__(self) -> None:
         if (self.after is None) == (self.before is None):
-            raise ValueError(f"step {self.id!r}: give exactly one of 'after' or 'before'")
+            raise InvalidValue(f"step {self.id!r}: give exactly one of 'after' or 'before'")
         for name, value in (("after", self.after), ("before", self.before)):
             if value is not None and value < timedelta(0):
-                raise ValueError(f"step {self.id!r}: {name!r} must not be negative")
+                raise InvalidValue(f"step {self.id!r}: {name!r} must not be negative")
         if not self.text.get("en", "").strip():
-            raise ValueError(f"step {self.id!r}: an English text ('en') is required")
+            raise InvalidValue(f"step {self.id!r}: an English text ('en') is required")
         if (self.kind is StepKind.CHOICE) != bool(self.choices):
-            raise ValueError(f"step {self.id!r}: choices belong to (and only to) choice steps")
+            raise InvalidValue(f"step {self.id!r}: choices belong to (and only to) choice steps")
         if (self.kind is StepKind.QUESTIONNAIRE) != (self.questionnaire is not None):
-            raise ValueError(
+            raise InvalidValue(
                 f"step {self.id!r}: a questionnaire id belongs to (and only to) questionnaire steps"
             )
         if self.questionnaire is not None and self.questionnaire not in QUESTIONNAIRE_IDS:
-            raise ValueError(f"step {self.id!r}: unknown questionnaire {self.questionnaire!r}")
+            raise InvalidValue(f"step {self.id!r}: unknown questionnaire {self.questionnaire!r}")
         if self.reminders is not None and not 0 <= self.reminders <= MAX_REMINDERS:
-            raise ValueError(f"step {self.id!r}: reminders must be 0–{MAX_REMINDERS}")
+            raise InvalidValue(f"step {self.id!r}: reminders must be 0–{MAX_REMINDERS}")
         if self.window is not None and self.window <= timedelta(0):
-            raise ValueError(f"step {self.id!r}: the window must be longer than zero")
+            raise InvalidValue(f"step {self.id!r}: the window must be longer than zero")
 
     @property
     def offset(self) -> timedelta:
@@ -188,9 +190,9 @@ class QuietHours:
 
     def __post_init__(self) -> None:
         if self.start == self.end:
-            raise ValueError("quiet hours must start and end at different times")
+            raise InvalidValue("quiet hours must start and end at different times")
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
-            raise ValueError("quiet hours are local wall times without a time zone")
+            raise InvalidValue("quiet hours are local wall times without a time zone")
 
     @property
     def wraps_midnight(self) -> bool:
@@ -224,11 +226,11 @@ class Protocol:
     def __post_init__(self) -> None:
         ids = [step.id for step in self.steps]
         if len(ids) != len(set(ids)):
-            raise ValueError(f"protocol {self.id!r}: step ids must be unique")
+            raise InvalidValue(f"protocol {self.id!r}: step ids must be unique")
         if self.response_window <= timedelta(0):
-            raise ValueError(f"protocol {self.id!r}: the response window must be > 0")
+            raise InvalidValue(f"protocol {self.id!r}: the response window must be > 0")
         if not 0 <= self.reminders <= MAX_REMINDERS:
-            raise ValueError(f"protocol {self.id!r}: reminders must be 0–{MAX_REMINDERS}")
+            raise InvalidValue(f"protocol {self.id!r}: reminders must be 0–{MAX_REMINDERS}")
 
     def step(self, step_id: str) -> ProtocolStep:
         """The step with this id (KeyError if there is none)."""
@@ -253,10 +255,10 @@ def parse_duration(text: str) -> timedelta:
     time. Raises ValueError saying what is wrong.
     """
     if not isinstance(text, str):
-        raise ValueError(f"a duration must be text like 90m, 1d or 12h (got {text!r})")
+        raise InvalidValue(f"a duration must be text like 90m, 1d or 12h (got {text!r})")
     cleaned = text.strip().lower()
     if not cleaned:
-        raise ValueError("a duration must not be empty (write e.g. 90m, 1d or 12h)")
+        raise InvalidValue("a duration must not be empty (write e.g. 90m, 1d or 12h)")
     position = 0
     seconds = 0
     seen: list[str] = []
@@ -265,25 +267,25 @@ def parse_duration(text: str) -> timedelta:
             break
         unit = match.group(2)
         if seen and "dhms".index(unit) <= "dhms".index(seen[-1]):
-            raise ValueError(
+            raise InvalidValue(
                 f"units in a duration go from days to seconds, each once (got {text!r})"
             )
         seen.append(unit)
         seconds += int(match.group(1)) * _UNIT_SECONDS[unit]
         position = match.end()
     if position != len(cleaned) or not seen:
-        raise ValueError(
+        raise InvalidValue(
             f"a duration is a number with a unit s, m, h or d, like 90m, 1d or 12h (got {text!r})"
         )
     if seconds > MAX_DURATION.total_seconds():
-        raise ValueError(f"a duration may be at most {MAX_DURATION.days}d (got {text!r})")
+        raise InvalidValue(f"a duration may be at most {MAX_DURATION.days}d (got {text!r})")
     return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:
     """The shortest text :func:`parse_duration` reads back as ``value`` (``"1d12h"``)."""
     if value < timedelta(0) or value.microseconds:
-        raise ValueError(f"only whole, non-negative seconds can be written ({value!r})")
+        raise InvalidValue(f"only whole, non-negative seconds can be written ({value!r})")
     remaining = int(value.total_seconds())
     if remaining == 0:
         return "0s"
@@ -299,7 +301,7 @@ def parse_time_of_day(text: str) -> time:
     """Parse a 24-hour local wall time ``"HH:MM"`` (``"7:30"`` is accepted too)."""
     match = _TIME_OF_DAY.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None:
-        raise ValueError(f"a time of day is written HH:MM, 00:00 to 23:59 (got {text!r})")
+        raise InvalidValue(f"a time of day is written HH:MM, 00:00 to 23:59 (got {text!r})")
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -307,11 +309,11 @@ def parse_quiet_hours(text: str) -> QuietHours:
     """Parse ``"22:00-08:00"`` (a period may wrap midnight)."""
     pieces = text.split("-") if isinstance(text, str) else []
     if len(pieces) != 2:
-        raise ValueError(f"quiet hours are written like 22:00-08:00 (got {text!r})")
+        raise InvalidValue(f"quiet hours are written like 22:00-08:00 (got {text!r})")
     try:
         start, end = parse_time_of_day(pieces[0]), parse_time_of_day(pieces[1])
     except ValueError:
-        raise ValueError(f"quiet hours are written like 22:00-08:00 (got {text!r})") from None
+        raise InvalidValue(f"quiet hours are written like 22:00-08:00 (got {text!r})") from None
     if start == end:
-        raise ValueError(f"quiet hours must start and end at different times (got {text!r})")
+        raise InvalidValue(f"quiet hours must start and end at different times (got {text!r})")
     return QuietHours(start, end)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.domain.screening.model import Tier
+from bot.errors import InvalidAnswer, InvalidValue
 
 __all__ = [
     "COMPARISONS",
@@ -54,10 +55,6 @@ _CONDITION = re.compile(r"\s*([a-z][a-z0-9_]*)\s*(>=|<=|==|>|<)\s*(-?\d+)\s*")
 
 Direction = Literal["better", "worse", "same"]
 ChangeScale = Literal["total", "percentage"]
-
-
-class InvalidAnswer(ValueError):
-    """Answers name an item the instrument does not have, or a value no option offers."""
 
 
 @dataclass(frozen=True)
@@ -110,10 +107,10 @@ class AlertRule:
 
     def __post_init__(self) -> None:
         if not isinstance(self.tier, Tier):
-            raise ValueError(f"alert {self.id!r}: unknown tier {self.tier!r} "
+            raise InvalidValue(f"alert {self.id!r}: unknown tier {self.tier!r} "
                              f"(expected one of: {', '.join(TIERS)})")
         if self.comparison not in COMPARISONS:
-            raise ValueError(f"alert {self.id!r}: unknown comparison {self.comparison!r}")
+            raise InvalidValue(f"alert {self.id!r}: unknown comparison {self.comparison!r}")
 
     @property
     def condition(self) -> str:
@@ -159,35 +156,35 @@ class Instrument:
 
     def __post_init__(self) -> None:
         if not self.items:
-            raise ValueError(f"{self.id}: an instrument needs at least one item")
+            raise InvalidValue(f"{self.id}: an instrument needs at least one item")
         if not self.options:
-            raise ValueError(f"{self.id}: an instrument needs at least one option")
+            raise InvalidValue(f"{self.id}: an instrument needs at least one option")
         ids = [item.id for item in self.items]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"{self.id}: item ids must be unique")
+            raise InvalidValue(f"{self.id}: item ids must be unique")
         values = [option.value for option in self.options]
         if len(set(values)) != len(values):
-            raise ValueError(f"{self.id}: option values must be unique")
+            raise InvalidValue(f"{self.id}: option values must be unique")
         self._check_bands()
         for rule in self.alerts:
             if rule.subject == SUBJECT_PERCENTAGE and self.percentage_factor is None:
-                raise ValueError(f"alert {rule.id!r}: {self.id} has no percentage score")
+                raise InvalidValue(f"alert {rule.id!r}: {self.id} has no percentage score")
             if rule.subject not in (SUBJECT_TOTAL, SUBJECT_PERCENTAGE) and rule.subject not in ids:
-                raise ValueError(f"alert {rule.id!r}: {self.id} has no item {rule.subject!r}")
+                raise InvalidValue(f"alert {rule.id!r}: {self.id} has no item {rule.subject!r}")
         mic = self.minimal_important_change
         if mic is not None and mic.scale == "percentage" and self.percentage_factor is None:
-            raise ValueError(f"{self.id}: a percentage change needs a percentage score")
+            raise InvalidValue(f"{self.id}: a percentage change needs a percentage score")
 
     def _check_bands(self) -> None:
         expected = self.min_total
         for band in sorted(self.bands, key=lambda b: b.min_total):
             if band.min_total != expected or band.max_total < band.min_total:
-                raise ValueError(f"{self.id}: band {band.id!r} should start at {expected} "
+                raise InvalidValue(f"{self.id}: band {band.id!r} should start at {expected} "
                                  f"(bands must cover {self.min_total}–{self.max_total} "
                                  "without gaps or overlaps)")
             expected = band.max_total + 1
         if expected != self.max_total + 1:
-            raise ValueError(f"{self.id}: bands must cover {self.min_total}–{self.max_total}, "
+            raise InvalidValue(f"{self.id}: bands must cover {self.min_total}–{self.max_total}, "
                              f"they stop at {expected - 1}")
 
     @property
@@ -218,7 +215,7 @@ class Instrument:
         for band in self.bands:
             if band.contains(total):
                 return band
-        raise ValueError(f"{self.id}: total {total} is outside {self.min_total}–{self.max_total}")
+        raise InvalidValue(f"{self.id}: total {total} is outside {self.min_total}–{self.max_total}")
 
     def next_item(self, answers: Mapping[str, int]) -> Item | None:
         """The first unanswered item in published order, or ``None`` when all are answered."""
@@ -272,7 +269,7 @@ def parse_condition(text: str) -> tuple[str, str, int]:
     """``"phq9_9 > 0"`` → ``("phq9_9", ">", 0)``; raise ``ValueError`` on anything else."""
     match = _CONDITION.fullmatch(text)
     if match is None:
-        raise ValueError(f"condition {text!r} must read '<item id|total|percentage> "
+        raise InvalidValue(f"condition {text!r} must read '<item id|total|percentage> "
                          f"<{'|'.join(COMPARISONS)}> <whole number>'")
     subject, comparison, number = match.groups()
     return subject, comparison, int(number)
@@ -342,11 +339,11 @@ def change_from_baseline(instrument: Instrument, baseline: Score, current: Score
 
 def _check_belongs(instrument: Instrument, result: Score) -> None:
     if result.instrument_id != instrument.id:
-        raise ValueError(f"a {result.instrument_id} score cannot be read as {instrument.id}")
+        raise InvalidValue(f"a {result.instrument_id} score cannot be read as {instrument.id}")
 
 
 def _on_scale(result: Score, scale: ChangeScale) -> int:
     value = result.percentage if scale == "percentage" else result.total
     if not result.complete or value is None:
-        raise ValueError(f"{result.instrument_id}: only complete questionnaires can be compared")
+        raise InvalidValue(f"{result.instrument_id}: only complete questionnaires can be compared")
     return value

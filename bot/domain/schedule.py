@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import require_aware
 from bot.domain.protocol import Anchor, Occurrence, Protocol, ProtocolStep, QuietHours
+from bot.errors import InvalidValue
 
 __all__ = [
     "PlannedPrompt",
@@ -56,6 +57,7 @@ class PromptStatus(enum.StrEnum):
     MISSED = "missed"  # the window closed without a reply (or it was due while we were down)
     SKIPPED = "skipped"  # due while the participant had paused
     CANCELLED = "cancelled"  # its session was cancelled, the protocol changed, or withdrawal
+
 
 StartDecision = Literal["send", "missed", "wait"]
 
@@ -111,7 +113,9 @@ def as_zone(tz: TimeZoneLike) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {tz!r} (use an IANA name like Europe/Berlin)") from exc
+        raise InvalidValue(
+            f"unknown time zone {tz!r} (use an IANA name like Europe/Berlin)"
+        ) from exc
 
 
 def _offset(instant: datetime, zone: ZoneInfo) -> timedelta | None:
@@ -268,7 +272,7 @@ def plan_prompts(
     for session in sessions:
         require_aware(session.starts_at, f"session {session.id} starts_at")
         if session.id in seen:
-            raise ValueError(f"session id {session.id} appears more than once")
+            raise InvalidValue(f"session id {session.id} appears more than once")
         seen.add(session.id)
     ranked: list[tuple[datetime, int, int, PlannedPrompt]] = []
     for index, step in enumerate(protocol.steps):
@@ -307,7 +311,7 @@ def diff_schedule(
     planned_keys: set[str] = set()
     for prompt in planned:
         if prompt.key in planned_keys:
-            raise ValueError(f"prompt {prompt.key} is planned twice")
+            raise InvalidValue(f"prompt {prompt.key} is planned twice")
         planned_keys.add(prompt.key)
         if prompt.key in pending:
             if pending[prompt.key] == prompt.due_at:

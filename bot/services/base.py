@@ -3,7 +3,9 @@ and the scheduler tick (which feeds the silence signal)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person
@@ -15,6 +17,8 @@ from bot.services.context import ServiceContext
 from bot.services.inbound import Sender
 from bot.services.replies import enqueue_replies
 from storage.uow import UnitOfWork
+
+STRANGER_QUIET = timedelta(minutes=10)
 
 
 class ServiceBase:
@@ -75,6 +79,32 @@ class ServiceBase:
             source_id=source_id,
             explanation=signal.explanation,
         )
+
+    async def answer_stranger(self, sender: Sender, message: Outgoing) -> bool:
+        """One short line to someone Ember does not know, at most once per quiet period.
+
+        The mark that remembers them is a hash of the account, kept for the quiet period
+        only; nothing else about them is stored. False when they were answered just now.
+        """
+        now = self.ctx.clock.now()
+        account = hashlib.sha256(f"stranger:{sender.telegram_user_id}".encode()).hexdigest()
+        async with self.ctx.uow() as uow:
+            await uow.clinic.forget_marks("stranger:", now - STRANGER_QUIET)
+            before = await uow.clinic.touch(f"stranger:{account[:40]}", now)
+            if before is not None and now - before < STRANGER_QUIET:
+                await uow.commit()
+                return False
+            await enqueue_replies(
+                uow,
+                now=now,
+                update_id=sender.update_id,
+                chat_id=sender.chat_id,
+                messages=[message],
+                kind="stranger",
+            )
+            await uow.commit()
+        self.ctx.wake_delivery()
+        return True
 
     async def reply(
         self,

@@ -137,9 +137,17 @@ class Care:
             participant = await uow.people.by_code(participant_code)
             therapist = await uow.people.by_code(therapist_code)
             if participant is None or participant.role != Role.PARTICIPANT:
-                raise NotFound(f"no participant {participant_code.upper()}")
+                raise NotFound(
+                    f"no participant {participant_code.upper()}",
+                    key="problem.no_participant",
+                    code=participant_code.upper(),
+                )
             if therapist is None or therapist.role != Role.THERAPIST:
-                raise NotFound(f"no therapist {therapist_code.upper()}")
+                raise NotFound(
+                    f"no therapist {therapist_code.upper()}",
+                    key="problem.no_therapist",
+                    code=therapist_code.upper(),
+                )
             participant = replace(participant, therapist_id=therapist.id)
             await uow.people.save(participant)
             await uow.audit.by_staff(

@@ -13,6 +13,7 @@ from bot.domain.people import Person, PersonStatus, Role
 from bot.errors import (
     AccountHasRole,
     AlreadyExists,
+    InvalidValue,
     InvitationExpired,
     InvitationRevoked,
     InvitationUnknown,
@@ -32,7 +33,9 @@ def hash_code(raw: str) -> str:
 def normalise_person_code(code: str) -> str:
     norm = code.strip().upper()
     if not CODE_PATTERN.match(norm):
-        raise ValueError(f"{code!r} is not a code like P-0142, T-01 or C-01")
+        raise InvalidValue(
+            f"{code!r} is not a code like P-0142, T-01 or C-01", key="problem.code", code=code
+        )
     return norm
 
 
@@ -69,14 +72,25 @@ async def invite(
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{timezone!r} is not an IANA time zone like Europe/Berlin") from None
+        raise InvalidValue(
+            f"{timezone!r} is not an IANA time zone like Europe/Berlin",
+            key="problem.timezone",
+            tz=timezone,
+        ) from None
     therapist: Person | None = None
     if role is Role.PARTICIPANT:
         if therapist_code is None:
-            raise ValueError("a participant needs an assigned therapist (--therapist T-01)")
+            raise InvalidValue(
+                "a participant needs an assigned therapist (--therapist T-01)",
+                key="problem.therapist_needed",
+            )
         therapist = await uow.people.by_code(normalise_person_code(therapist_code))
         if therapist is None or therapist.role != Role.THERAPIST:
-            raise NotFound(f"no therapist with code {therapist_code}")
+            raise NotFound(
+                f"no therapist with code {therapist_code}",
+                key="problem.no_therapist",
+                code=therapist_code,
+            )
     person = await uow.people.by_code(code)
     if person is None:
         person = await uow.people.add(
@@ -95,9 +109,16 @@ async def invite(
         )
     else:
         if person.role != role:
-            raise AlreadyExists(f"{code} already exists as a {person.role}")
+            raise AlreadyExists(
+                f"{code} already exists as a {person.role}",
+                key="problem.exists_as",
+                code=code,
+                role=person.role,
+            )
         if person.telegram_user_id is not None:
-            raise AlreadyExists(f"{code} is already enrolled")
+            raise AlreadyExists(
+                f"{code} is already enrolled", key="problem.already_enrolled", code=code
+            )
         person = replace(person, timezone=timezone, language=language)
         if therapist:
             person = replace(person, therapist_id=therapist.id)

@@ -24,6 +24,7 @@ class JournalRecorded:
     edited: bool = False
     prompt_id: int | None = None  # the prompt this message answers, if any
     tier: Tier = Tier.NONE  # what screening found (never shown to the participant)
+    quiet: bool = False  # True: a thank-you went out moments ago; this one needs none
 
 
 async def record_message(

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.domain.people import Person, PersonStatus, Role
-from bot.domain.safety import Signal, scale_signal
+from bot.domain.safety import Signal, Tier, scale_signal
 from bot.domain.schedule import PromptStatus
 from bot.errors import NotFound
 from bot.services import enrollment, questionnaire_flow, scheduling
@@ -17,6 +17,8 @@ from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
 from storage.journal import EntryView
 from storage.outbox import ClaimedMessage
+
+ACK_QUIET = timedelta(seconds=20)  # several messages in a row get one thank-you, not one each
 
 
 class ParticipantServices(ServiceBase):
@@ -66,10 +68,21 @@ class ParticipantServices(ServiceBase):
                 raised = await self._screen_and_flag(
                     uow, participant, message.text, "journal", result.message_id
                 )
+            if raised is not None:
+                result = replace(result, tier=raised.tier)
+            if (
+                result.created
+                and not result.edited
+                and result.tier < Tier.HIGH
+                and message.kind == "text"
+            ):
+                # several messages in a row get one thank-you; the mark is shared by instances
+                before = await uow.clinic.touch(f"ack:{message.sender.chat_id}", now)
+                quiet = before is not None and now - before < ACK_QUIET
+                result = replace(result, quiet=result.continued and quiet)
             await uow.commit()
         if raised is not None:
             self.ctx.wake_delivery()
-            return replace(result, tier=raised.tier)
         return result
 
     async def own_journal(self, participant: Person, n: int) -> list[EntryView]:

@@ -22,7 +22,7 @@ from bot.domain.schedule import (
     diff_schedule,
     plan_prompts,
 )
-from bot.errors import NotAllowed, NotFound
+from bot.errors import InvalidValue, NotAllowed, NotFound
 from bot.services import render
 from prompts.catalogue import Catalogue
 from prompts.protocols import protocol_from_yaml
@@ -115,7 +115,9 @@ def parse_local(text: str, tz: str) -> datetime:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date and time like 2026-12-01 09:00") from None
+        raise InvalidValue(
+            f"{text!r} is not a date and time like 2026-12-01 09:00", key="problem.when", text=text
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
     return value.astimezone(ZoneInfo("UTC"))
@@ -133,8 +135,10 @@ async def add_session(
     try:
         SessionKind(kind)
     except ValueError:
-        raise ValueError(
-            f"{kind!r} is not a session kind (dosing, integration, preparation)"
+        raise InvalidValue(
+            f"{kind!r} is not a session kind (dosing, integration, preparation)",
+            key="problem.session_kind",
+            kind=kind,
         ) from None
     session = await uow.schedules.add_session(
         TreatmentSession(
@@ -169,11 +173,11 @@ async def change_session(
     """Move or cancel a session; pending prompts follow, sent ones stay in the record."""
     session = await uow.schedules.session_by_id(session_id)
     if session is None:
-        raise NotFound(f"no session #{session_id}")
+        raise NotFound(f"no session #{session_id}", key="problem.no_session", id=session_id)
     participant = await uow.people.by_id(session.participant_id)
     assert participant is not None
     if actor is not None and actor.role == Role.THERAPIST and participant.therapist_id != actor.id:
-        raise NotFound(f"no session #{session_id}")
+        raise NotFound(f"no session #{session_id}", key="problem.no_session", id=session_id)
     if cancel:
         session = replace(session, status=CANCELLED)
     elif starts_at is not None:
@@ -375,7 +379,7 @@ async def one_off_prompt(
 ) -> ScheduledPrompt:
     """A prompt written by staff, due now (the next tick sends it)."""
     if participant.role != Role.PARTICIPANT:
-        raise NotAllowed("prompts go to participants")
+        raise NotAllowed("prompts go to participants", key="problem.prompts_to_participants")
     n = await uow.schedules.next_oneoff_number(participant.id)
     prompt = await uow.schedules.add_prompt(
         ScheduledPrompt(

@@ -154,7 +154,12 @@ class StaffServices(ServiceBase):
         async with self.ctx.uow() as uow:
             existing = await uow.schedules.session_by_id(session_id)
             if existing is None or existing.participant_id != participant.id:
-                raise NotFound(f"no session #{session_id} for {participant.code}")
+                raise NotFound(
+                    f"no session #{session_id} for {participant.code}",
+                    key="problem.no_session_for",
+                    id=session_id,
+                    code=participant.code,
+                )
             session = await scheduling.change_session(
                 uow, now=now, session_id=session_id, starts_at=starts, cancel=cancel, actor=actor
             )

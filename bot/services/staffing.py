@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.people import Person, Role
 from bot.domain.protocol import parse_quiet_hours, parse_time_of_day
-from bot.errors import NotFound
+from bot.errors import InvalidValue, NotFound
 from bot.services.safety import ONCALL_KEY
 from storage.uow import UnitOfWork
 
@@ -16,7 +16,9 @@ from storage.uow import UnitOfWork
 async def therapist(uow: UnitOfWork, code: str) -> Person:
     found = await uow.people.by_code(code)
     if found is None or found.role != Role.THERAPIST:
-        raise NotFound(f"no therapist with code {code.upper()}")
+        raise NotFound(
+            f"no therapist with code {code.upper()}", key="problem.no_therapist", code=code.upper()
+        )
     return found
 
 
@@ -35,7 +37,7 @@ async def set_therapist(
     person = await therapist(uow, code)
     backup_person = await therapist(uow, backup) if backup else None
     if backup_person is not None and backup_person.id == person.id:
-        raise ValueError("a therapist cannot be their own backup")
+        raise InvalidValue("a therapist cannot be their own backup", key="problem.own_backup")
     if digest_at is not None:
         parse_time_of_day(digest_at)
     if quiet is not None and quiet.lower() != "none":
@@ -44,7 +46,9 @@ async def set_therapist(
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{tz!r} is not an IANA time zone like Europe/Berlin") from None
+            raise InvalidValue(
+                f"{tz!r} is not an IANA time zone like Europe/Berlin", key="problem.timezone", tz=tz
+            ) from None
     if backup_person is not None:
         person = replace(person, backup_id=backup_person.id)
     if digest_at is not None:

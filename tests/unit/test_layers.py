@@ -85,3 +85,30 @@ def test_the_services_never_import_telegram() -> None:
         if under(name, "telegram")
     ]
     assert found == []
+
+
+def test_handlers_keep_no_state_in_the_process() -> None:
+    """A module-level dict or list in a handler is per process, and wrong the day a second
+    instance starts; shared state lives in the database (constants in UPPER_CASE are fine)."""
+    found = []
+    for path in modules("handlers"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
+            value = getattr(node, "value", None)
+            mutable = isinstance(value, ast.Dict | ast.List | ast.Set) or (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+                and value.func.id in ("dict", "list", "set", "defaultdict", "OrderedDict")
+            )
+            for target in targets:
+                name = target.id if isinstance(target, ast.Name) else "__all__"
+                if mutable and not name.isupper() and name != "__all__":
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert found == []

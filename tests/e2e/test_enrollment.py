@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select, text
 
 from bot.app import Ember
@@ -103,6 +105,14 @@ class TestEnrollment:
         stranger.send_command("/journal")
         await tg.wait_until(lambda: ember.intake.processed >= 3)
         assert len(stranger.messages) == 1
+        # The reply's outbox row is deleted once Telegram has confirmed it, which can be
+        # a moment after the message arrives: wait for that, a few seconds at most.
+        for _ in range(100):
+            async with ember.storage.sessions() as session:
+                queued = await session.scalar(select(func.count()).select_from(OutboxMessage))
+            if queued == 0:
+                break
+            await asyncio.sleep(0.05)
         async with ember.storage.sessions() as session:
             assert (await session.scalars(select(Person))).all() == []
             assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

@@ -12,39 +12,54 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.errors import CatalogueError
+from prompts.yaml_reader import YamlReader, read_text
 
 HERE = Path(__file__).parent
 MESSAGES = HERE / "messages"
 REFERENCE = "en"
 
 
-def _flatten(prefix: str, node: Any, out: dict[str, str], source: Path) -> None:
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if not isinstance(key, str):
+_STR = "tag:yaml.org,2002:str"
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def _flatten(
+    reader: YamlReader, prefix: str, node: Node, out: dict[str, str], *, lists: bool = False
+) -> None:
+    """Every text under ``node`` by its dotted key (a list's entries by their index, where
+    ``lists`` allows them); every bad key or value is reported."""
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key_node.tag != _STR or not isinstance(key, str):
                 # YAML 1.1 reads yes/no/on/off as booleans: quote such keys
-                raise CatalogueError.at(
-                    source, None, f"{prefix}: key {key!r} is not text; quote it"
-                )
-            _flatten(f"{prefix}.{key}" if prefix else str(key), value, out, source)
-    elif isinstance(node, str | int | float):
-        out[prefix] = str(node)
+                reader.problem(key_node, f"{prefix}: key {key!r} is not text; quote it")
+                continue
+            _flatten(reader, f"{prefix}.{key}" if prefix else key, value_node, out, lists=lists)
+    elif isinstance(node, SequenceNode) and lists:
+        for n, item in enumerate(node.value):
+            _flatten(reader, f"{prefix}.{n}", item, out, lists=lists)
+    elif isinstance(node, ScalarNode) and (node.tag == _STR or node.tag in _NUMBERS):
+        out[prefix] = str(node.value)
     else:
-        raise CatalogueError.at(source, None, f"{prefix}: expected text, got {type(node).__name__}")
+        reader.problem(node, f"{prefix}: expected text, got {node.tag.rsplit(':', 1)[-1]}")
+
+
+def _document(path: Path) -> tuple[YamlReader, Node | None]:
+    reader = YamlReader(str(path))
+    text = read_text(path, str(path), reader.problems, "cannot read the file")
+    return reader, None if text is None else reader.compose(text)
 
 
 def _load_file(path: Path) -> dict[str, str]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise CatalogueError.at(path, line, str(getattr(exc, "problem", exc))) from None
+    reader, root = _document(path)
     out: dict[str, str] = {}
-    _flatten("", data or {}, out, path)
+    if root is not None:
+        _flatten(reader, "", root, out)
+    reader.raise_problems(CatalogueError)
     return out
 
 
@@ -129,21 +144,35 @@ class CrisisResources:
 
 @cache
 def crisis_resources(path: Path = HERE / "crisis_resources.yaml") -> CrisisResources:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    regions = {
-        str(code): tuple(CrisisLine(str(i["name"]), str(i["contact"])) for i in items)
-        for code, items in data["regions"].items()
-    }
-    default = str(data.get("default", "INTL"))
-    if default not in regions:
-        raise CatalogueError.at(path, None, f"default region {default!r} has no resources")
-    zones = {str(k): str(v) for k, v in (data.get("zones") or {}).items()}
+    """The crisis lines per region and the zones that imply a region; every problem is
+    reported at once (CatalogueError)."""
+    reader, root = _document(path)
+    texts: dict[str, str] = {}
+    if root is not None:
+        _flatten(reader, "", root, texts, lists=True)
+    regions: dict[str, list[CrisisLine]] = {}
+    names = {k.rsplit(".", 1)[0]: v for k, v in texts.items() if k.endswith(".name")}
+    for key, value in texts.items():
+        if key.startswith("regions.") and key.endswith(".contact"):
+            code = key.split(".")[1]
+            regions.setdefault(code, []).append(
+                CrisisLine(names.get(key.rsplit(".", 1)[0], ""), value)
+            )
+    if root is not None and not regions:
+        reader.problem(root, "'regions' must list the crisis lines of at least one region")
+    default = texts.get("default", "INTL")
+    if regions and default not in regions:
+        reader.problem(None, f"default region {default!r} has no resources")
+    zones = {k.split(".", 1)[1]: v for k, v in texts.items() if k.startswith("zones.")}
     for prefix, region in zones.items():
         if region not in regions:
-            raise CatalogueError.at(
-                path, None, f"zone {prefix!r} points to unknown region {region!r}"
-            )
-    return CrisisResources(regions=regions, zones=zones, default=default)
+            reader.problem(None, f"zone {prefix!r} points to unknown region {region!r}")
+    reader.raise_problems(CatalogueError)
+    return CrisisResources(
+        regions={code: tuple(lines) for code, lines in regions.items()},
+        zones=zones,
+        default=default,
+    )
 
 
 def crisis_text(catalogue: Catalogue, lang: str | None, region: str | None, tz: str | None) -> str:

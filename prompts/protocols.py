@@ -37,6 +37,7 @@ from bot.domain.protocol import (
     parse_time_of_day,
 )
 from bot.errors import Problem, ProtocolFileError
+from prompts.yaml_reader import YamlReader, read_text
 
 __all__ = [
     "PROMPTS_DIR",
@@ -130,11 +131,10 @@ def protocol_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") ->
 
 
 def _read_file(path: Path) -> tuple[Protocol | None, list[ProtocolError]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [ProtocolError(str(path), None, f"cannot read the file: {reason}")]
+    problems: list[ProtocolError] = []
+    text = read_text(path, str(path), problems, "cannot read the file")
+    if text is None:
+        return None, problems
     return _Reader(str(path), show_lines=True).parse(text)
 
 
@@ -164,47 +164,28 @@ def _hint(word: str, options: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-class _Reader:
+class _Reader(YamlReader):
     """Walks one YAML document, collecting every error while building the protocol.
 
     ``where`` prefixes messages with the step being read (``step 'day2': ``).
     """
 
     def __init__(self, source: str, *, show_lines: bool) -> None:
-        self.source = source
-        self.show_lines = show_lines
-        self.errors: list[ProtocolError] = []
+        super().__init__(source, show_lines=show_lines)
         self.where = ""
 
     def parse(self, text: str) -> tuple[Protocol | None, list[ProtocolError]]:
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            if exc.context_mark and exc.problem and "end of stream" in exc.problem:
-                mark = exc.context_mark  # an unclosed quote or bracket: point at its start
-            line = mark.line + 1 if mark is not None and self.show_lines else None
-            problem = exc.problem or exc.context or "the file cannot be read"
-            if exc.problem and exc.context and exc.context_mark:
-                on_line = f" on line {exc.context_mark.line + 1}" if self.show_lines else ""
-                problem += f" ({exc.context}{'' if mark is exc.context_mark else on_line})"
-            self.errors.append(ProtocolError(self.source, line, f"YAML syntax error: {problem}"))
-            return None, self.errors
-        except yaml.YAMLError as exc:
-            self.errors.append(ProtocolError(self.source, None, f"YAML syntax error: {exc}"))
-            return None, self.errors
+        root = self.compose(text)
         if root is None:
-            self.errors.append(ProtocolError(self.source, None, "the file is empty"))
-            return None, self.errors
+            return None, self.problems
         protocol = self.protocol(root)
-        self.errors.sort(key=lambda error: error.line or 0)
-        return (None if self.errors else protocol), self.errors
+        problems = self.sorted_problems()
+        return (None if problems else protocol), problems
 
     # -- reporting and value helpers ---------------------------------------------------
 
     def error(self, node: Node, message: str) -> None:
-        line = node.start_mark.line + 1 if self.show_lines else None
-        self.errors.append(ProtocolError(self.source, line, self.where + message))
+        self.problem(node, self.where + message)
 
     def first_on(self, node: Node) -> str:
         return f" (first on line {node.start_mark.line + 1})" if self.show_lines else ""
@@ -361,7 +342,7 @@ class _Reader:
         steps = self.read(found, "steps", lambda node, _: self.steps(node, language))
         if name is not None and not name.strip():
             self.error(found["name"][1], "'name' is empty")
-        if self.errors or protocol_id is None or name is None or version is None or not steps:
+        if self.problems or protocol_id is None or name is None or version is None or not steps:
             return None
         return self.build(
             root,
@@ -424,7 +405,7 @@ class _Reader:
             named = [v for k, v in node.value if k.value == "id" and isinstance(v, ScalarNode)]
             if named and named[0].tag != _NULL_TAG:
                 self.where = f"step {named[0].value!r}: "
-        errors_before = len(self.errors)
+        errors_before = len(self.problems)
         found = self.fields(node, _STEP_KEYS, ("id", "anchor", "kind", "text"), "a step")
         if found is None:
             return None
@@ -467,7 +448,7 @@ class _Reader:
         )
         reminders = self.read(found, "reminders", self.reminders)
         window = self.read(found, "window", self.window)
-        if len(self.errors) > errors_before or not (step_id and anchor and kind and text):
+        if len(self.problems) > errors_before or not (step_id and anchor and kind and text):
             return None
         return self.build(
             node,

@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.domain.questionnaires import (
@@ -30,6 +29,7 @@ from bot.domain.questionnaires import (
 )
 from bot.domain.screening.model import Tier
 from bot.errors import QuestionnaireFileError
+from prompts.yaml_reader import Stop, YamlReader
 
 __all__ = [
     "QUESTIONNAIRES_DIR",
@@ -57,34 +57,44 @@ _BOOL = "tag:yaml.org,2002:bool"
 _Entries = dict[str, tuple[Node, Node]]
 
 
-class _Reader:
-    """Turns one file's node tree into an :class:`Instrument`, validating as it goes."""
+class _Reader(YamlReader):
+    """Turns one file's node tree into an :class:`Instrument`, validating as it goes.
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    A problem ends the part it is in (an item, an alert rule, a section); the other parts
+    are still read, so the file's problems are reported together.
+    """
 
-    def error(self, node: Node | None, reason: str) -> QuestionnaireFileError:
-        line = node.start_mark.line + 1 if node is not None else 1
-        return QuestionnaireFileError.at(self.name, line, reason)
+    syntax_error = "not valid YAML ({problem})"
+    empty_line = 1
+
+    def error(self, node: Node | None, reason: str) -> Stop:
+        return self.stop(node, reason, line=None if node is not None else 1)
 
     # -- typed access to nodes ---------------------------------------------------------
 
     def mapping(self, node: Node, what: str, required: tuple[str, ...],
                 optional: tuple[str, ...] = ()) -> _Entries:
+        """The entries of a mapping; every bad, repeated or missing key is reported."""
         if not isinstance(node, MappingNode):
             raise self.error(node, f"{what} must be a mapping")
         out: _Entries = {}
+        before = len(self.problems)
         for key_node, value_node in node.value:
-            key = self.text(key_node, "a key")
+            key = self.attempt(self.text, key_node, "a key")
+            if key is None:
+                continue
             if key in out:
-                raise self.error(key_node, f"duplicate key {key!r} in {what}")
-            if key not in required and key not in optional:
+                self.error(key_node, f"duplicate key {key!r} in {what}")
+            elif key not in required and key not in optional:
                 allowed = ", ".join(sorted(required + optional))
-                raise self.error(key_node, f"unknown key {key!r} in {what} (allowed: {allowed})")
-            out[key] = (key_node, value_node)
+                self.error(key_node, f"unknown key {key!r} in {what} (allowed: {allowed})")
+            else:
+                out[key] = (key_node, value_node)
         for key in required:
             if key not in out:
-                raise self.error(node, f"{what} is missing {key!r}")
+                self.error(node, f"{what} is missing {key!r}")
+        if len(self.problems) > before:
+            raise Stop()
         return out
 
     def sequence(self, node: Node, what: str) -> list[Node]:
@@ -127,27 +137,33 @@ class _Reader:
     def instrument(self, root: Node, expected_id: str | None) -> Instrument:
         top = self.mapping(root, "the file", _TOP_REQUIRED, _TOP_OPTIONAL)
         id_node = top["id"][1]
-        instrument_id = self.identifier(id_node, "id")
-        if expected_id is not None and instrument_id != expected_id:
-            raise self.error(id_node, f"id {instrument_id!r} must match the file name "
-                                      f"({expected_id!r})")
-        options = self.options(top["options"][1])
-        items = self.items(top["items"][1], instrument_id)
-        higher_is_better, factor = self.scoring(top["scoring"][1])
-        bands = self.bands(top["bands"][1], items, options)
+        instrument_id = self.attempt(self.identifier, id_node, "id")
+        if expected_id is not None and instrument_id not in (None, expected_id):
+            self.error(id_node, f"id {instrument_id!r} must match the file name "
+                                f"({expected_id!r})")
+        options = self.attempt(self.options, top["options"][1])
+        items = self.attempt(self.items, top["items"][1], instrument_id or "")
+        scoring = self.attempt(self.scoring, top["scoring"][1])
+        bands = None
+        if items is not None and options is not None:
+            bands = self.attempt(self.bands, top["bands"][1], items, options)
+        factor = scoring[1] if scoring is not None else None
         mic = None
-        if "minimal_clinically_important_change" in top:
-            mic = self.minimal_change(top["minimal_clinically_important_change"][1], factor)
-        alerts: tuple[AlertRule, ...] = ()
-        if "alerts" in top:
-            alerts = self.alerts(top["alerts"][1], instrument_id, items, options, factor)
-        languages: tuple[str, ...] = ("en",)
-        if "languages" in top:
-            nodes = self.sequence(top["languages"][1], "languages")
-            languages = tuple(self.identifier(n, "a language", _LANGUAGE) for n in nodes)
-            if "en" not in languages:
-                raise self.error(top["languages"][1], "languages must include 'en'")
-        name = self.text(top["name"][1], "name")
+        if "minimal_clinically_important_change" in top and scoring is not None:
+            mic = self.attempt(
+                self.minimal_change, top["minimal_clinically_important_change"][1], factor)
+        alerts: tuple[AlertRule, ...] | None = ()
+        if "alerts" in top and None not in (instrument_id, items, options, scoring):
+            assert instrument_id is not None and items is not None and options is not None
+            alerts = self.attempt(
+                self.alerts, top["alerts"][1], instrument_id, items, options, factor)
+        languages = self.attempt(self.languages, top)
+        name = self.attempt(self.text, top["name"][1], "name")
+        if self.problems:
+            raise Stop()
+        assert instrument_id and options and items and scoring and bands is not None
+        assert alerts is not None and languages is not None and name is not None
+        higher_is_better = scoring[0]
         try:
             return Instrument(
                 id=instrument_id,
@@ -170,6 +186,15 @@ class _Reader:
         except ValueError as exc:  # a safety net: the checks above should catch it first
             raise self.error(root, str(exc)) from None
 
+    def languages(self, top: _Entries) -> tuple[str, ...]:
+        if "languages" not in top:
+            return ("en",)
+        nodes = self.sequence(top["languages"][1], "languages")
+        languages = tuple(self.identifier(n, "a language", _LANGUAGE) for n in nodes)
+        if "en" not in languages:
+            raise self.error(top["languages"][1], "languages must include 'en'")
+        return languages
+
     def options(self, node: Node) -> tuple[Option, ...]:
         out: list[Option] = []
         for option_node in self.sequence(node, "options"):
@@ -186,17 +211,22 @@ class _Reader:
         return tuple(out)
 
     def items(self, node: Node, instrument_id: str) -> tuple[Item, ...]:
-        out: list[Item] = []
+        out: list[Item | None] = []
         for number, item_node in enumerate(self.sequence(node, "items"), start=1):
-            entries = self.mapping(item_node, "an item", ("id", "text"))
-            id_node = entries["id"][1]
-            item_id = self.identifier(id_node, "an item id")
-            expected = f"{instrument_id}_{number}"
-            if item_id != expected:
-                raise self.error(id_node, f"item {number} must have the id {expected!r}, "
-                                          f"not {item_id!r}")
-            out.append(Item(item_id, number, self.text(entries["text"][1], "an item's text")))
-        return tuple(out)
+            out.append(self.attempt(self.item, item_node, number, instrument_id))
+        if None in out:
+            raise Stop()  # each bad item is reported; the good ones are not enough
+        return tuple(item for item in out if item is not None)
+
+    def item(self, node: Node, number: int, instrument_id: str) -> Item:
+        entries = self.mapping(node, "an item", ("id", "text"))
+        id_node = entries["id"][1]
+        item_id = self.identifier(id_node, "an item id")
+        expected = f"{instrument_id}_{number}"
+        if item_id != expected:
+            raise self.error(id_node, f"item {number} must have the id {expected!r}, "
+                                      f"not {item_id!r}")
+        return Item(item_id, number, self.text(entries["text"][1], "an item's text"))
 
     def scoring(self, node: Node) -> tuple[bool, int | None]:
         entries = self.mapping(node, "scoring", ("method", "higher_is_better"),
@@ -264,41 +294,52 @@ class _Reader:
     def alerts(self, node: Node, instrument_id: str, items: tuple[Item, ...],
                options: tuple[Option, ...], factor: int | None) -> tuple[AlertRule, ...]:
         out: list[AlertRule] = []
-        item_ids = {item.id for item in items}
+        failed = False
         for rule_node in self.sequence(node, "alerts"):
-            entries = self.mapping(rule_node, "an alert",
-                                   ("id", "when", "tier", "category", "reason"))
-            id_node = entries["id"][1]
-            rule_id = self.identifier(id_node, "an alert id", _RULE_ID)
-            if not rule_id.startswith(f"{instrument_id}."):
-                raise self.error(id_node, f"alert id {rule_id!r} must start with "
-                                          f"'{instrument_id}.'")
-            if any(rule.id == rule_id for rule in out):
-                raise self.error(id_node, f"alert id {rule_id!r} is used twice")
-            when_node = entries["when"][1]
-            try:
-                subject, comparison, threshold = parse_condition(
-                    self.text(when_node, "an alert's condition"))
-            except ValueError as exc:
-                raise self.error(when_node, str(exc)) from None
-            if subject == SUBJECT_PERCENTAGE and factor is None:
-                raise self.error(when_node, "this instrument has no percentage score")
-            if subject not in (SUBJECT_TOTAL, SUBJECT_PERCENTAGE) and subject not in item_ids:
-                raise self.error(when_node, f"{subject!r} is not 'total', 'percentage' or an "
-                                            f"item id of {instrument_id}")
-            if subject in item_ids and not options[0].value <= threshold <= options[-1].value:
-                raise self.error(when_node, f"{threshold} is outside the answer values "
-                                 f"{options[0].value}–{options[-1].value}")
-            out.append(AlertRule(
-                id=rule_id,
-                subject=subject,
-                comparison=comparison,
-                threshold=threshold,
-                tier=Tier.from_label(self.choice(entries["tier"][1], "tier", TIERS)),
-                category=self.identifier(entries["category"][1], "a category", _CATEGORY),
-                reason=self.text(entries["reason"][1], "an alert's reason"),
-            ))
+            rule = self.attempt(self.alert, rule_node, instrument_id, items, options, factor, out)
+            failed = failed or rule is None
+            if rule is not None:
+                out.append(rule)
+        if failed:
+            raise Stop()
         return tuple(out)
+
+    def alert(self, rule_node: Node, instrument_id: str, items: tuple[Item, ...],
+              options: tuple[Option, ...], factor: int | None,
+              out: list[AlertRule]) -> AlertRule:
+        item_ids = {item.id for item in items}
+        entries = self.mapping(rule_node, "an alert",
+                               ("id", "when", "tier", "category", "reason"))
+        id_node = entries["id"][1]
+        rule_id = self.identifier(id_node, "an alert id", _RULE_ID)
+        if not rule_id.startswith(f"{instrument_id}."):
+            raise self.error(id_node, f"alert id {rule_id!r} must start with "
+                                      f"'{instrument_id}.'")
+        if any(rule.id == rule_id for rule in out):
+            raise self.error(id_node, f"alert id {rule_id!r} is used twice")
+        when_node = entries["when"][1]
+        try:
+            subject, comparison, threshold = parse_condition(
+                self.text(when_node, "an alert's condition"))
+        except ValueError as exc:
+            raise self.error(when_node, str(exc)) from None
+        if subject == SUBJECT_PERCENTAGE and factor is None:
+            raise self.error(when_node, "this instrument has no percentage score")
+        if subject not in (SUBJECT_TOTAL, SUBJECT_PERCENTAGE) and subject not in item_ids:
+            raise self.error(when_node, f"{subject!r} is not 'total', 'percentage' or an "
+                                        f"item id of {instrument_id}")
+        if subject in item_ids and not options[0].value <= threshold <= options[-1].value:
+            raise self.error(when_node, f"{threshold} is outside the answer values "
+                             f"{options[0].value}–{options[-1].value}")
+        return AlertRule(
+            id=rule_id,
+            subject=subject,
+            comparison=comparison,
+            threshold=threshold,
+            tier=Tier.from_label(self.choice(entries["tier"][1], "tier", TIERS)),
+            category=self.identifier(entries["category"][1], "a category", _CATEGORY),
+            reason=self.text(entries["reason"][1], "an alert's reason"),
+        )
 
 
 def _display_name(path: Path) -> str:
@@ -310,17 +351,13 @@ def _display_name(path: Path) -> str:
 
 def instrument_from_yaml(text: str, name: str = "<text>",
                          expected_id: str | None = None) -> Instrument:
-    """Parse one instrument from YAML text; ``name`` labels error messages."""
+    """Parse one instrument from YAML text; ``name`` labels the problems reported."""
     reader = _Reader(name)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise QuestionnaireFileError.at(name, line, f"not valid YAML ({exc.problem})") from None
-    if root is None:
-        raise QuestionnaireFileError.at(name, 1, "the file is empty")
-    return reader.instrument(root, expected_id)
+    root = reader.compose(text)
+    instrument = None if root is None else reader.attempt(reader.instrument, root, expected_id)
+    reader.raise_problems(QuestionnaireFileError)
+    assert instrument is not None
+    return instrument
 
 
 def load_instrument(path: str | Path) -> Instrument:

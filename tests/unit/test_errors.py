@@ -59,3 +59,35 @@ def test_the_tree_in_the_docstring_names_every_error() -> None:
     for cls in subclasses(EmberError):
         if cls.__module__.startswith(("bot.errors", "bot.delivery")):
             assert cls.__name__ in doc, cls.__name__
+
+
+def test_a_catalogue_file_reports_every_problem_with_its_line(tmp_path: Path) -> None:
+    from prompts.catalogue import CatalogueError, load_catalogue
+
+    (tmp_path / "en.yaml").write_text(
+        'greeting: "Hello"\nyes: "a key YAML reads as true"\nfarewell: [not, text]\n',
+        encoding="utf-8",
+    )
+    try:
+        load_catalogue(tmp_path)
+    except CatalogueError as error:
+        assert [p.line for p in error.problems] == [2, 3]
+    else:
+        raise AssertionError("a broken catalogue loaded")
+
+
+def test_crisis_resources_report_every_problem(tmp_path: Path) -> None:
+    from prompts.catalogue import CatalogueError, crisis_resources
+
+    path = tmp_path / "crisis.yaml"
+    path.write_text(
+        'regions:\n  US:\n    - {name: "Line", contact: "988"}\n'
+        "default: XX\nzones:\n  Europe/: EU\n",
+        encoding="utf-8",
+    )
+    try:
+        crisis_resources(path)
+    except CatalogueError as error:
+        assert len(error.problems) == 2, str(error)
+    else:
+        raise AssertionError("broken crisis resources loaded")

@@ -407,9 +407,20 @@ def edit(old: str, new: str) -> str:
 def test_loader_errors_name_the_line_and_the_reason(text: str, line: int, reason: str) -> None:
     with pytest.raises(QuestionnaireFileError) as caught:
         instrument_from_yaml(text, "demo.yaml")
-    message = str(caught.value)
-    assert message.startswith(f"demo.yaml:{line}: "), message
-    assert reason in message
+    problems = caught.value.problems
+    assert any(p.file == "demo.yaml" and p.line == line and reason in p.reason
+               for p in problems), str(caught.value)
+
+
+def test_every_problem_in_an_instrument_is_reported_at_once() -> None:
+    text = (MINIMAL.replace("{id: demo_2, text: Second}", "{id: demo_3, text: Second}")
+            .replace("tier: low", "tier: urgent")
+            .replace("method: sum", "method: mean"))
+    with pytest.raises(QuestionnaireFileError) as caught:
+        instrument_from_yaml(text, "demo.yaml")
+    lines = [p.line for p in caught.value.problems]
+    assert lines == sorted(lines) and len(lines) >= 2, str(caught.value)
+    assert str(caught.value).count("demo.yaml:") == len(lines)
 
 
 def test_load_instrument_names_the_file_and_wants_the_id_to_match_it(tmp_path: Path) -> None:

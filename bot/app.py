@@ -148,7 +148,9 @@ async def ember_app(
             catalogue,
         )
         await services.load_shipped_protocols()
-        running_jobs = jobs.register(scheduler, ember, tick_seconds=tick_seconds)
+        running_jobs = jobs.register(
+            scheduler, jobs.periodic_jobs(ember, tick_seconds=tick_seconds)
+        )
         await application.start()
         await dispatcher.start()
         scheduler.start()

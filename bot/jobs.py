@@ -9,15 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import SystemClock
-
-if TYPE_CHECKING:
-    from bot.app import Ember
+from bot.delivery.dispatcher import Dispatcher
+from bot.intake import Intake
+from bot.services.api import Services
 
 
 class RunningJobs:
@@ -54,37 +55,52 @@ class RunningJobs:
                 await task
 
 
-def register(
-    scheduler: AsyncIOScheduler, ember: Ember, *, tick_seconds: float = 2.0
-) -> RunningJobs:
-    """Add Ember's periodic jobs; ids are "<kind>:<scope>". Returns the in-flight tracker."""
+@dataclass(frozen=True)
+class Job:
+    """One periodic job: an id "<kind>:<scope>", what it runs, and how often."""
+
+    id: str
+    run: Callable[[], Awaitable[Any]]
+    seconds: float
+    start_now: bool = True
+
+
+class JobHost(Protocol):
+    """What the jobs need of a running Ember (``bot.app.Ember`` is one)."""
+
+    @property
+    def services(self) -> Services: ...
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+    @property
+    def intake(self) -> Intake: ...
+
+
+def periodic_jobs(ember: JobHost, *, tick_seconds: float = 2.0) -> list[Job]:
+    """Every periodic job of Ember, in one list. Each calls one service; none holds logic."""
+    return [
+        # due prompts, reminders and expiry; a missed run is simply caught up by the next one
+        Job("prompts:tick", ember.services.tick, tick_seconds),
+        # unacknowledged alerts: the escalation chain
+        Job("alerts:escalate", ember.services.escalate, tick_seconds),
+        # daily digests at each therapist's local time (once a day: the outbox key says so)
+        Job("digests:daily", ember.services.care.send_due_digests, 60),
+        # the outbox: keep our claims fresh, take back those of workers that died
+        Job("delivery:heartbeat", ember.dispatcher.heartbeat, 20, start_now=False),
+        Job("delivery:sweep", ember.dispatcher.sweep, 30, start_now=False),
+        # processed update ids are kept two weeks for deduplication, then forgotten
+        Job("intake:retention", ember.intake.forget_old, 6 * 3600, start_now=False),
+    ]
+
+
+def register(scheduler: AsyncIOScheduler, jobs: Sequence[Job]) -> RunningJobs:
+    """Add the jobs to APScheduler; returns the tracker of runs in flight."""
     running = RunningJobs()
-    wrap = running.wrap
     common: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     start = SystemClock().now()
-    every = {"trigger": "interval", "seconds": tick_seconds, "next_run_time": start}
-    # due prompts, reminders and expiry; a missed run is simply caught up by the next one
-    scheduler.add_job(wrap(ember.services.tick), id="prompts:tick", **every, **common)
-    # unacknowledged alerts: the escalation chain
-    scheduler.add_job(wrap(ember.services.escalate), id="alerts:escalate", **every, **common)
-    # daily digests at each therapist's local time (once a day: the outbox key says so)
-    scheduler.add_job(
-        wrap(ember.services.care.send_due_digests),
-        "interval",
-        seconds=60,
-        id="digests:daily",
-        next_run_time=start,
-        **common,
-    )
-    # the outbox: keep our claims fresh, take back those of workers that died
-    scheduler.add_job(
-        wrap(ember.dispatcher.heartbeat), "interval", seconds=20, id="delivery:heartbeat", **common
-    )
-    scheduler.add_job(
-        wrap(ember.dispatcher.sweep), "interval", seconds=30, id="delivery:sweep", **common
-    )
-    # processed update ids are kept two weeks for deduplication, then forgotten
-    scheduler.add_job(
-        wrap(ember.intake.forget_old), "interval", hours=6, id="intake:retention", **common
-    )
+    for job in jobs:
+        first = {"next_run_time": start} if job.start_now else {}
+        scheduler.add_job(
+            running.wrap(job.run), "interval", seconds=job.seconds, id=job.id, **first, **common
+        )
     return running

@@ -11,21 +11,30 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from aiohttp import web
 
-from bot.intake import ALLOWED_UPDATES
-
-if TYPE_CHECKING:
-    from bot.app import Ember
+from bot.config import Settings
+from bot.intake import ALLOWED_UPDATES, Intake
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def webhook_app(ember: Ember, path: str, secret: str | None) -> web.Application:
+class WebhookHost(Protocol):
+    """What the webhook needs of a running Ember (``bot.app.Ember`` is one)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def intake(self) -> Intake: ...
+    @property
+    def application(self) -> Any: ...
+
+
+def webhook_app(ember: WebhookHost, path: str, secret: str | None) -> web.Application:
     async def receive(request: web.Request) -> web.Response:
         if secret is not None:
             given = request.headers.get(SECRET_HEADER, "")
@@ -49,7 +58,7 @@ def webhook_app(ember: Ember, path: str, secret: str | None) -> web.Application:
 
 
 @contextlib.asynccontextmanager
-async def serve_webhook(ember: Ember, *, register: bool = True) -> AsyncIterator[int]:
+async def serve_webhook(ember: WebhookHost, *, register: bool = True) -> AsyncIterator[int]:
     """Listen on EMBER_LISTEN and (by default) tell Telegram the webhook URL; yields the port."""
     settings = ember.settings
     assert settings.webhook_url is not None

@@ -6,8 +6,14 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import app, fail, open_storage, run_async, settings_or_exit, setup_logging
-from bot.clock import SystemClock
+from bot.cli.common import (
+    app,
+    fail,
+    run_async,
+    services_call,
+    settings_or_exit,
+    setup_logging,
+)
 from bot.config import Settings
 from bot.errors import ConfigError, EmberError
 from storage.crypto import generate_key
@@ -130,7 +136,6 @@ def invite(
 
     from bot.domain.people import Role
     from bot.services.enrollment import deep_link
-    from bot.services.enrollment import invite as do_invite
 
     settings = settings_or_exit()
     try:
@@ -139,26 +144,23 @@ def invite(
         fail("ROLE must be participant, therapist or coordinator")
         raise
 
-    async def go() -> tuple[Any, str]:
-        async with open_storage(settings) as storage, storage.uow() as uow:
-            created = await do_invite(
-                uow,
-                now=SystemClock().now(),
-                role=role_value,
-                code=code,
-                timezone=tz or settings.timezone,
-                language=lang,
-                name=name,
-                therapist_code=therapist,
-                locale=region,
-                ttl=timedelta(days=days),
-            )
-            await uow.commit()
-        return created, await bot_username(settings)
+    async def use(services: Any) -> Any:
+        return await services.invite(
+            None,
+            role=role_value,
+            code=code,
+            timezone=tz or settings.timezone,
+            language=lang,
+            name=name,
+            therapist_code=therapist,
+            locale=region,
+            ttl=timedelta(days=days),
+        )
 
     try:
-        created, username = run_async(go)
-    except ValueError as exc:
+        created = services_call(settings, use)
+        username = run_async(lambda: bot_username(settings))
+    except (EmberError, ValueError) as exc:
         fail(str(exc))
         raise
     typer.echo(

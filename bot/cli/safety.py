@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.common import app, fail, services_call, settings_or_exit
-from bot.clock import SystemClock
 
 # -- safety ---------------------------------------------------------------------------
 
@@ -149,23 +148,12 @@ def therapist_set(
     tz: Annotated[str | None, typer.Option(help="IANA time zone")] = None,
 ) -> None:
     """Set a therapist's backup, digest time, quiet hours and time zone."""
-    from bot.services import staffing
-
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        async with services.ctx.uow() as uow:
-            person = await staffing.set_therapist(
-                uow,
-                now=SystemClock().now(),
-                code=code,
-                backup=backup,
-                digest_at=digest_at,
-                quiet=quiet,
-                tz=tz,
-            )
-            await uow.commit()
-            return person
+        return await services.set_therapist(
+            code, backup=backup, digest_at=digest_at, quiet=quiet, tz=tz
+        )
 
     try:
         person = services_call(settings, use)
@@ -181,15 +169,10 @@ def therapist_set(
 @app.command()
 def oncall(code: Annotated[str, typer.Argument(help="Therapist code, e.g. T-02")]) -> None:
     """Set who receives escalations now (with the backup and the coordinators)."""
-    from bot.services import staffing
-
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        async with services.ctx.uow() as uow:
-            person = await staffing.set_oncall(uow, now=SystemClock().now(), code=code)
-            await uow.commit()
-            return person
+        return await services.set_oncall(code)
 
     person = services_call(settings, use)
     typer.echo(f"{person.code} is on call")

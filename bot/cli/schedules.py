@@ -7,8 +7,6 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.common import app, fail, find_participant, services_call, settings_or_exit
-from bot.clock import SystemClock
-from bot.errors import NotFound as NotFoundError
 
 # -- protocols, sessions, schedules ---------------------------------------------------
 
@@ -57,12 +55,8 @@ def protocol_load(file: Annotated[str, typer.Argument(help="Protocol YAML file")
     settings = settings_or_exit()
 
     async def use(services: Any) -> scheduling.ProtocolLoaded:
-        async with services.ctx.uow() as uow:
-            loaded = await scheduling.load_protocol(
-                uow, now=SystemClock().now(), source=source, source_name=file
-            )
-            await uow.commit()
-            return loaded
+        loaded: scheduling.ProtocolLoaded = await services.load_protocol(source, file)
+        return loaded
 
     try:
         loaded = services_call(settings, use)
@@ -94,20 +88,11 @@ def protocol_assign(
     protocol: Annotated[str, typer.Argument(help="Protocol id, e.g. mdma-integration")],
 ) -> None:
     """Put a participant on a protocol (their pending prompts follow it)."""
-    from bot.services import scheduling
-
     settings = settings_or_exit()
 
     async def use(services: Any) -> int:
-        async with services.ctx.uow() as uow:
-            participant = await uow.people.by_code(code)
-            if participant is None or participant.role != "participant":
-                raise NotFoundError(f"no participant {code}")
-            n = await scheduling.assign_protocol(
-                uow, now=SystemClock().now(), participant=participant, protocol_id=protocol
-            )
-            await uow.commit()
-            return n
+        pending: int = await services.assign_protocol(code, protocol)
+        return pending
 
     pending = services_call(settings, use)
     typer.echo(f"{code.upper()} follows {protocol}; {pending} prompts pending")
@@ -193,13 +178,7 @@ def prompt(
 
     async def use(services: Any) -> None:
         participant = await find_participant(services, code)
-        async with services.ctx.uow() as uow:
-            from bot.services import scheduling
-
-            await scheduling.one_off_prompt(
-                uow, now=SystemClock().now(), participant=participant, text=text, author=None
-            )
-            await uow.commit()
+        await services.one_off_prompt(None, participant, text, send_now=False)
 
     services_call(settings, use)
     typer.echo(f"prompt queued for {code.upper()}")

@@ -9,6 +9,8 @@ from bot.domain.outgoing import Button, Outgoing
 from bot.domain.people import Person
 from bot.domain.protocol import StepKind
 from bot.domain.records import ScheduledPrompt, TreatmentSession
+from bot.services.protocols import protocol_by_id
+from bot.services.questionnaire_flow import first_item_message
 from prompts.catalogue import Catalogue
 from storage.uow import UnitOfWork
 
@@ -22,8 +24,6 @@ async def prompt_message(
 ) -> tuple[Outgoing, ScheduledPrompt]:
     """The message that asks a prompt (its text, buttons for scales and choices), and the
     prompt as it is once asked (a questionnaire starts its progress)."""
-    from bot.services.scheduling import protocol_by_id
-
     lang = lang_of(participant)
     if prompt.text is not None or prompt.protocol_id is None or prompt.step_id is None:
         return Outgoing(prompt.text or ""), prompt
@@ -47,8 +47,6 @@ async def prompt_message(
         )
         return Outgoing(text, buttons=rows), prompt
     if step.kind is StepKind.QUESTIONNAIRE and step.questionnaire is not None:
-        from bot.services.questionnaire_flow import first_item_message
-
         return first_item_message(catalogue, participant, prompt, text, step.questionnaire)
     return Outgoing(text), prompt
 

@@ -7,7 +7,6 @@ what became of each prompt.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from bot.domain.schedule import (
 )
 from bot.errors import InvalidValue, NotAllowed, NotFound
 from bot.services import render
+from bot.services.protocols import protocol_by_id
 from prompts.catalogue import Catalogue
 from prompts.protocols import protocol_from_yaml
 from storage.uow import UnitOfWork
@@ -33,22 +33,6 @@ REMINDER_PRIORITY = 0
 DONE = frozenset(
     {PromptStatus.SENT, PromptStatus.ANSWERED, PromptStatus.MISSED, PromptStatus.SKIPPED}
 )
-
-
-@functools.lru_cache(maxsize=64)
-def _parse(source: str, source_name: str) -> Protocol:
-    return protocol_from_yaml(source, source_name)
-
-
-def protocol_of(stored: StoredProtocol) -> Protocol:
-    return _parse(stored.source, stored.source_name)
-
-
-async def protocol_by_id(uow: UnitOfWork, protocol_id: str) -> Protocol:
-    stored = await uow.schedules.stored_protocol(protocol_id)
-    if stored is None:
-        raise NotFound(f"no protocol {protocol_id!r} is loaded (ember protocol load FILE)")
-    return protocol_of(stored)
 
 
 # -- protocols -----------------------------------------------------------------------

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.people import Person, Role
 from bot.domain.records import Flag
 from bot.errors import NotFound
-from bot.services import enrollment, render, scheduling
+from bot.services import enrollment, render, scheduling, staffing
 from bot.services import safety as safety_service
 from bot.services.base import ServiceBase
 from prompts.protocols import list_shipped_protocols, protocol_from_yaml
@@ -36,29 +36,91 @@ class StaffServices(ServiceBase):
 
     async def invite(
         self,
-        coordinator: Person,
+        coordinator: Person | None,
         *,
         role: Role,
         code: str,
         therapist_code: str | None = None,
         name: str | None = None,
+        timezone: str | None = None,
+        language: str = "en",
+        locale: str | None = None,
+        ttl: timedelta | None = None,
     ) -> enrollment.NewInvitation:
-        """A coordinator invites someone from the chat (clinic defaults for zone and language)."""
+        """A coordinator (or, with ``None``, the command line) invites someone; the clinic's
+        zone and invitation lifetime unless given."""
         async with self.ctx.uow() as uow:
             created = await enrollment.invite(
                 uow,
                 now=self.ctx.clock.now(),
                 role=role,
                 code=code,
-                timezone=self.ctx.default_timezone,
+                timezone=timezone or self.ctx.default_timezone,
+                language=language,
                 therapist_code=therapist_code,
                 name=name,
-                ttl=self.ctx.invitation_ttl,
-                actor=coordinator.code,
-                actor_id=coordinator.id,
+                locale=locale,
+                ttl=ttl or self.ctx.invitation_ttl,
+                actor=coordinator.code if coordinator else "cli",
+                actor_id=coordinator.id if coordinator else None,
             )
             await uow.commit()
             return created
+
+    # -- clinic administration (the `ember` command line) --------------------------------
+
+    async def load_protocol(self, source: str, source_name: str) -> scheduling.ProtocolLoaded:
+        """Validate and store a protocol and replan everyone on it, in one transaction."""
+        async with self.ctx.uow() as uow:
+            loaded = await scheduling.load_protocol(
+                uow, now=self.ctx.clock.now(), source=source, source_name=source_name
+            )
+            await uow.commit()
+        return loaded
+
+    async def assign_protocol(self, code: str, protocol_id: str) -> int:
+        """Put participant ``code`` on a loaded protocol; returns their pending prompts."""
+        async with self.ctx.uow() as uow:
+            participant = await uow.people.by_code(code)
+            if participant is None or participant.role != Role.PARTICIPANT:
+                raise NotFound(
+                    f"no participant {code.upper()}", key="problem.no_participant", code=code
+                )
+            pending = await scheduling.assign_protocol(
+                uow, now=self.ctx.clock.now(), participant=participant, protocol_id=protocol_id
+            )
+            await uow.commit()
+        return pending
+
+    async def set_therapist(
+        self,
+        code: str,
+        *,
+        backup: str | None = None,
+        digest_at: str | None = None,
+        quiet: str | None = None,
+        tz: str | None = None,
+    ) -> Person:
+        """Change a therapist's backup, digest time, quiet hours or zone."""
+        async with self.ctx.uow() as uow:
+            person = await staffing.set_therapist(
+                uow,
+                now=self.ctx.clock.now(),
+                code=code,
+                backup=backup,
+                digest_at=digest_at,
+                quiet=quiet,
+                tz=tz,
+            )
+            await uow.commit()
+        return person
+
+    async def set_oncall(self, code: str) -> Person:
+        """Who receives escalations now (besides the backup and the coordinators)."""
+        async with self.ctx.uow() as uow:
+            person = await staffing.set_oncall(uow, now=self.ctx.clock.now(), code=code)
+            await uow.commit()
+        return person
 
     async def participant_for(self, reader: Person, code: str) -> Person:
         """The participant ``code`` if ``reader`` is their therapist; NotFound otherwise."""
@@ -166,13 +228,18 @@ class StaffServices(ServiceBase):
             await uow.commit()
         return SessionView(session.id, session.kind, local(session.starts_at, participant))
 
-    async def one_off_prompt(self, actor: Person | None, participant: Person, text: str) -> None:
+    async def one_off_prompt(
+        self, actor: Person | None, participant: Person, text: str, *, send_now: bool = True
+    ) -> None:
+        """A prompt written by staff, due now; ``send_now`` hands it to the outbox at once
+        (the command line leaves that to the running bot's next tick)."""
         async with self.ctx.uow() as uow:
             await scheduling.one_off_prompt(
                 uow, now=self.ctx.clock.now(), participant=participant, text=text, author=actor
             )
             await uow.commit()
-        await self.tick()
+        if send_now:
+            await self.tick()
 
     async def protocol_summary(self) -> list[dict[str, object]]:
         async with self.ctx.uow() as uow:

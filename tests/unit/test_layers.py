@@ -112,3 +112,68 @@ def test_handlers_keep_no_state_in_the_process() -> None:
                 if mutable and not name.isupper() and name != "__all__":
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
     assert found == []
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_level_imports(path: Path, known: set[str]) -> set[str]:
+    """The modules of ours that ``path`` imports at module level (TYPE_CHECKING included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    nodes: list[ast.stmt] = list(tree.body)
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, ast.If):
+            nodes += node.body + node.orelse
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name in known}
+
+
+def test_there_are_no_import_circles() -> None:
+    """bot/app.py knows everything; nothing imports it back, and no two modules need each
+    other (the screener's own package is left out: its modules form one unit)."""
+    paths = {
+        _module_name(p): p for p in modules(*PACKAGES) if "bot/domain/screening/" not in str(p)
+    }
+    known = set(paths)
+    graph = {name: _module_level_imports(path, known) - {name} for name, path in paths.items()}
+    # a package's __init__ importing its own modules is not a circle with them
+    graph = {
+        name: {dep for dep in deps if not name.startswith(dep + ".")}
+        for name, deps in graph.items()
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(name: str) -> None:  # Tarjan's strongly connected components
+        index[name] = low[name] = len(index)
+        stack.append(name)
+        for dep in graph[name]:
+            if dep not in index:
+                visit(dep)
+                low[name] = min(low[name], low[dep])
+            elif dep in stack:
+                low[name] = min(low[name], index[dep])
+        if low[name] == index[name]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == name:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    assert circles == []

@@ -9,9 +9,8 @@ from sqlalchemy import select
 from bot.app import Ember
 from handlers.menus import COMMANDS
 from storage.models import AuditEvent, Note, Role
-from tests.e2e.conftest import make_invitation
-from tests.e2e.test_enrollment import PARTICIPANT_ID, THERAPIST_ID, enroll_pair
 from tests.fakes.telegram_server import FakeTelegram
+from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, make_invitation
 
 COORDINATOR_ID = 6001
 UNHELPFUL = ("I don't know that command", "something went wrong")

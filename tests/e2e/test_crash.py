@@ -21,8 +21,8 @@ from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage, ScheduledPrompt
 from storage.uow import Storage
-from tests.e2e.conftest import settings_for
 from tests.fakes.telegram_server import FakeTelegram
+from tests.support.e2e import settings_for
 from tests.support.population import populate
 
 ROOT = Path(__file__).resolve().parents[2]

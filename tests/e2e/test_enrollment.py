@@ -8,34 +8,14 @@ from sqlalchemy import func, select, text
 
 from bot.app import Ember
 from storage.models import Consent, InboundUpdate, JournalMessage, OutboxMessage, Person, Role
-from tests.e2e.conftest import make_invitation
 from tests.fakes.telegram_server import FakeTelegram
-
-THERAPIST_ID = 7001
-PARTICIPANT_ID = 8001
-
-
-async def count(ember: Ember, stmt: object) -> int:
-    async with ember.storage.sessions() as session:
-        return int(await session.scalar(stmt) or 0)  # type: ignore[call-overload]
-
-
-async def enroll_pair(ember: Ember, tg: FakeTelegram) -> None:
-    """A therapist and a consenting participant, through deep links and buttons."""
-    t_code = await make_invitation(ember, Role.THERAPIST, "T-01")
-    therapist = tg.user(THERAPIST_ID, "Dana")
-    therapist.send_command("/start", t_code)
-    welcome = await therapist.wait_for_message()
-    assert "therapist" in welcome.text and "T-01" in welcome.text
-
-    p_code = await make_invitation(ember, Role.PARTICIPANT, "P-0142", therapist="T-01")
-    alex = tg.user(PARTICIPANT_ID, "Alex")
-    alex.send_command("/start", p_code)
-    consent = await alex.wait_for_message()
-    assert "not a crisis or emergency service" in consent.text
-    assert "0800 111 0 111" in consent.text  # Europe/Berlin -> German crisis line
-    alex.press(consent, text="I agree")
-    await alex.wait_for_message(lambda m: "all set" in (m.text or ""))
+from tests.support.e2e import (
+    PARTICIPANT_ID,
+    THERAPIST_ID,
+    count,
+    enroll_pair,
+    make_invitation,
+)
 
 
 class TestEnrollment:

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot.app import Ember
 from storage.models import JournalMessage
-from tests.e2e.test_enrollment import PARTICIPANT_ID, THERAPIST_ID, enroll_pair
 from tests.fakes.telegram_server import FakeTelegram
+from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair
 
 ODD = (
     "\u202eRTL override\u202c zero\u200bwidth e\u0301\u0301 🧑‍🧑‍🧒‍🧒 "

@@ -14,9 +14,14 @@ from bot.app import Ember, ember_app
 from bot.clock import FakeClock
 from bot.services import staffing
 from storage.models import Alert, Escalation, Flag, Role
-from tests.e2e.conftest import make_invitation, settings_for
-from tests.e2e.test_enrollment import PARTICIPANT_ID, THERAPIST_ID, enroll_pair
 from tests.fakes.telegram_server import FakeTelegram
+from tests.support.e2e import (
+    PARTICIPANT_ID,
+    THERAPIST_ID,
+    enroll_pair,
+    make_invitation,
+    settings_for,
+)
 
 BACKUP_ID = 7002
 COORDINATOR_ID = 6001

@@ -12,9 +12,8 @@ from sqlalchemy import select
 from bot.app import Ember, ember_app
 from bot.services import scheduling
 from storage.models import ScheduledPrompt
-from tests.e2e.conftest import settings_for
-from tests.e2e.test_enrollment import PARTICIPANT_ID, THERAPIST_ID, enroll_pair
 from tests.fakes.telegram_server import FakeTelegram
+from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 FAST_PROTOCOL = """
 id: fast-test

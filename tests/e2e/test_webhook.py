@@ -11,8 +11,8 @@ import pytest
 from bot.app import Ember, ember_app
 from bot.webhook import serve_webhook
 from storage.models import Role
-from tests.e2e.conftest import make_invitation, settings_for
 from tests.fakes.telegram_server import FakeTelegram
+from tests.support.e2e import make_invitation, settings_for
 
 
 def free_port() -> int:

@@ -19,30 +19,8 @@ from prompts.catalogue import default_catalogue
 from storage.models import Alert, Flag, OutboxMessage, Person, ScheduledPrompt
 from storage.outbox import ClaimedMessage
 from storage.uow import Storage
+from tests.support.builders import DAILY, daily_protocol
 from tests.support.population import populate_caseloads
-
-DAILY = """
-id: daily
-name: Daily mood
-version: 1
-response_window: 6h
-reminders: 0
-steps:
-{steps}
-"""
-
-
-def daily_protocol(days: int, kind: str = "scale") -> str:
-    steps = []
-    for d in range(1, days + 1):
-        extra = (
-            "    scale: {min_label: {en: low}, max_label: {en: good}}\n" if kind == "scale" else ""
-        )
-        steps.append(
-            f"  - id: d{d}\n    anchor: dosing\n    after: {d}d\n    kind: {kind}\n"
-            f'    text: {{en: "Day {d}: how are you?"}}\n{extra}'
-        )
-    return DAILY.format(steps="".join(steps))
 
 
 @pytest.fixture

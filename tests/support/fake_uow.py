@@ -1,0 +1,500 @@
+"""An in-memory unit of work with the repositories the services use, for fast service tests.
+
+It keeps the promises of ``storage.uow.UnitOfWork`` that services rely on: changes are seen
+inside the unit of work at once, kept by ``commit()`` and dropped otherwise; repositories
+hand out frozen values. It does not pretend to be a database: no locking, no SQL; what
+depends on the database itself is tested on SQLite and PostgreSQL in tests/integration/.
+
+    storage = FakeStorage()
+    services = Services(ServiceContext(storage=storage, clock=clock, catalogue=catalogue))
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+from bot.domain.outgoing import Outgoing
+from bot.domain.people import Invitation, Person, PersonStatus, Role
+from bot.domain.records import (
+    Alert,
+    Flag,
+    FlagDetails,
+    JournalMessageView,
+    ScheduledPrompt,
+    StoredMessage,
+    StoredProtocol,
+    TreatmentSession,
+)
+from bot.domain.safety import AlertStatus, FlagStatus
+from bot.domain.schedule import PromptStatus
+from bot.errors import StorageMisuse
+from storage.clinic import ClinicCounts
+from storage.journal import EntryView
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """An outbox row as the fake keeps it (the message unsealed: nothing is stored)."""
+
+    key: str
+    chat_id: int
+    message: Outgoing
+    kind: str
+    priority: int
+    not_before: datetime
+    person_id: int | None
+    status: str = "pending"
+    telegram_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    id: int
+    participant_id: int
+    prompt_id: int | None
+    opened_at: datetime
+    last_message_at: datetime
+
+
+@dataclass(frozen=True)
+class _Message:
+    id: int
+    entry_id: int
+    participant_id: int
+    telegram_message_id: int | None
+    kind: str
+    text: str | None
+    created_at: datetime
+    edited_at: datetime | None = None
+    versions: tuple[str | None, ...] = ()
+
+
+@dataclass
+class Tables:
+    """Everything the fake stores; each unit of work works on a copy until it commits."""
+
+    next_id: int = 1
+    people: dict[int, Person] = field(default_factory=dict)
+    invitations: dict[int, tuple[str, Invitation]] = field(default_factory=dict)
+    consents: list[tuple[int, str, str, datetime]] = field(default_factory=list)
+    protocols: dict[str, StoredProtocol] = field(default_factory=dict)
+    sessions: dict[int, TreatmentSession] = field(default_factory=dict)
+    prompts: dict[int, ScheduledPrompt] = field(default_factory=dict)
+    entries: dict[int, _Entry] = field(default_factory=dict)
+    messages: dict[int, _Message] = field(default_factory=dict)
+    flags: dict[int, Flag] = field(default_factory=dict)
+    details: dict[int, FlagDetails] = field(default_factory=dict)
+    alerts: dict[int, Alert] = field(default_factory=dict)
+    escalations: list[tuple[int, int, datetime, tuple[str, ...]]] = field(default_factory=list)
+    outbox: dict[str, QueuedMessage] = field(default_factory=dict)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+    marks: dict[str, datetime] = field(default_factory=dict)
+    notes: list[tuple[int, int, str, datetime]] = field(default_factory=list)
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+
+class _Repository:
+    def __init__(self, tables: Tables) -> None:
+        self.t = tables
+
+
+class FakePeople(_Repository):
+    async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
+        return next((p for p in self.t.people.values() if p.telegram_user_id == telegram_user_id),
+                    None)
+
+    async def by_code(self, code: str) -> Person | None:
+        return next((p for p in self.t.people.values() if p.code == code.upper()), None)
+
+    async def by_id(self, person_id: int) -> Person | None:
+        return self.t.people.get(person_id)
+
+    async def add(self, person: Person) -> Person:
+        stored = replace(person, id=self.t.new_id())
+        self.t.people[stored.id] = stored
+        return stored
+
+    async def save(self, person: Person) -> None:
+        if person.id not in self.t.people:
+            raise LookupError(f"person #{person.id} is not stored")
+        self.t.people[person.id] = person
+
+    async def participants_of(self, therapist_id: int) -> list[Person]:
+        return sorted((p for p in self.t.people.values()
+                       if p.role == Role.PARTICIPANT and p.therapist_id == therapist_id),
+                      key=lambda p: p.code)
+
+    async def participants_on(self, protocol_id: str) -> list[Person]:
+        return [p for p in self.t.people.values()
+                if p.role == Role.PARTICIPANT and p.protocol_id == protocol_id]
+
+    async def with_role(self, role: Role, *, reachable: bool = False) -> list[Person]:
+        return sorted((p for p in self.t.people.values()
+                       if p.role == role and (not reachable or p.reachable)),
+                      key=lambda p: p.code)
+
+    async def invitation_by_hash(self, code_hash: str) -> Invitation | None:
+        return next((inv for h, inv in self.t.invitations.values() if h == code_hash), None)
+
+    async def add_invitation(self, *, code_hash: str, person_id: int, now: datetime,
+                             expires_at: datetime, created_by_id: int | None) -> Invitation:
+        invitation = Invitation(self.t.new_id(), person_id, expires_at)
+        self.t.invitations[invitation.id] = (code_hash, invitation)
+        return invitation
+
+    async def use_invitation(self, invitation_id: int, now: datetime) -> None:
+        code_hash, invitation = self.t.invitations[invitation_id]
+        self.t.invitations[invitation_id] = (code_hash, replace(invitation, used_at=now))
+
+    async def revoke_open_invitations(self, person_id: int, now: datetime) -> None:
+        for key, (code_hash, inv) in list(self.t.invitations.items()):
+            if inv.person_id == person_id and inv.used_at is None and inv.revoked_at is None:
+                self.t.invitations[key] = (code_hash, replace(inv, revoked_at=now))
+
+    async def add_consent(self, person_id: int, version: str, decision: str,
+                          now: datetime) -> None:
+        self.t.consents.append((person_id, version, decision, now))
+
+
+class FakeSchedules(_Repository):
+    async def stored_protocol(self, protocol_id: str) -> StoredProtocol | None:
+        return self.t.protocols.get(protocol_id)
+
+    async def stored_protocols(self) -> list[StoredProtocol]:
+        return [self.t.protocols[k] for k in sorted(self.t.protocols)]
+
+    async def save_protocol(self, protocol: StoredProtocol) -> None:
+        self.t.protocols[protocol.id] = protocol
+
+    async def sessions_of(self, participant_id: int) -> list[TreatmentSession]:
+        return sorted((s for s in self.t.sessions.values() if s.participant_id == participant_id),
+                      key=lambda s: (s.starts_at, s.id))
+
+    async def session_by_id(self, session_id: int) -> TreatmentSession | None:
+        return self.t.sessions.get(session_id)
+
+    async def add_session(self, session: TreatmentSession) -> TreatmentSession:
+        stored = replace(session, id=self.t.new_id())
+        self.t.sessions[stored.id] = stored
+        return stored
+
+    async def save_session(self, session: TreatmentSession) -> None:
+        self.t.sessions[session.id] = session
+
+    async def add_prompt(self, prompt: ScheduledPrompt) -> ScheduledPrompt:
+        if any(p.participant_id == prompt.participant_id and p.key == prompt.key
+               for p in self.t.prompts.values()):
+            raise LookupError(f"prompt {prompt.key} exists")  # the unique constraint
+        stored = replace(prompt, id=self.t.new_id())
+        self.t.prompts[stored.id] = stored
+        return stored
+
+    async def save_prompt(self, prompt: ScheduledPrompt) -> None:
+        old = self.t.prompts[prompt.id]
+        self.t.prompts[prompt.id] = replace(prompt, text=old.text)  # texts are never rewritten
+
+    async def prompts_of(self, participant_id: int) -> list[ScheduledPrompt]:
+        return sorted((p for p in self.t.prompts.values() if p.participant_id == participant_id),
+                      key=lambda p: (p.due_at, p.id))
+
+    async def prompt_by_id(self, prompt_id: int) -> ScheduledPrompt | None:
+        return self.t.prompts.get(prompt_id)
+
+    async def due_prompts(self, now: datetime, limit: int) -> list[ScheduledPrompt]:
+        due = [p for p in self.t.prompts.values()
+               if p.status == PromptStatus.PENDING and p.due_at <= now]
+        return sorted(due, key=lambda p: (p.due_at, p.id))[:limit]
+
+    async def open_prompts(self, limit: int) -> list[ScheduledPrompt]:
+        sent = [p for p in self.t.prompts.values() if p.status == PromptStatus.SENT]
+        return sorted(sent, key=lambda p: (p.expires_at, p.id))[:limit]
+
+    async def latest_open_prompt(self, participant_id: int,
+                                 now: datetime) -> ScheduledPrompt | None:
+        found = [p for p in self.t.prompts.values()
+                 if p.participant_id == participant_id and p.status == PromptStatus.SENT
+                 and p.expires_at > now]
+        return max(found, key=lambda p: (p.sent_at or now, p.id), default=None)
+
+    async def prompt_for_message(self, participant_id: int, chat_id: int,
+                                 telegram_message_id: int) -> ScheduledPrompt | None:
+        for row in self.t.outbox.values():
+            if (row.chat_id == chat_id and row.telegram_message_id == telegram_message_id
+                    and row.key.startswith(("prompt:", "reminder:"))):
+                prompt = self.t.prompts.get(int(row.key.split(":")[1]))
+                if prompt is not None and prompt.participant_id == participant_id:
+                    return prompt
+        return None
+
+    async def recent_statuses(self, participant_id: int, n: int) -> list[PromptStatus]:
+        done = [p for p in self.t.prompts.values() if p.participant_id == participant_id
+                and p.status in (PromptStatus.ANSWERED, PromptStatus.MISSED)]
+        done.sort(key=lambda p: (p.due_at, p.id), reverse=True)
+        return [p.status for p in done[:n]]
+
+    async def next_oneoff_number(self, participant_id: int) -> int:
+        return 1 + sum(1 for p in self.t.prompts.values()
+                       if p.participant_id == participant_id and p.is_oneoff)
+
+    async def latest_missed_id(self, participant_id: int) -> int | None:
+        missed = [p for p in self.t.prompts.values()
+                  if p.participant_id == participant_id and p.status == PromptStatus.MISSED]
+        return max(missed, key=lambda p: (p.due_at, p.id)).id if missed else None
+
+
+class FakeJournal(_Repository):
+    async def add_message(self, *, participant_id: int, prompt_id: int | None,
+                          telegram_message_id: int | None, update_id: int | None, kind: str,
+                          text: str | None, media_ref: str | None, screened: bool,
+                          now: datetime, group_window: timedelta = timedelta(minutes=30),
+                          ) -> tuple[StoredMessage, bool]:
+        if telegram_message_id is not None:
+            for m in self.t.messages.values():
+                if (m.participant_id == participant_id
+                        and m.telegram_message_id == telegram_message_id):
+                    return StoredMessage(m.id, m.entry_id), False
+        entries = [e for e in self.t.entries.values() if e.participant_id == participant_id and (
+            e.prompt_id == prompt_id if prompt_id is not None
+            else e.last_message_at >= now - group_window)]
+        entry = max(entries, key=lambda e: e.id, default=None)
+        if entry is None:
+            entry = _Entry(self.t.new_id(), participant_id, prompt_id, now, now)
+        self.t.entries[entry.id] = replace(entry, last_message_at=now)
+        message = _Message(self.t.new_id(), entry.id, participant_id, telegram_message_id, kind,
+                           text, now)
+        self.t.messages[message.id] = message
+        return StoredMessage(message.id, entry.id), True
+
+    async def edit_message(self, *, participant_id: int, telegram_message_id: int,
+                           text: str | None, now: datetime) -> StoredMessage | None:
+        for m in self.t.messages.values():
+            if m.participant_id == participant_id and m.telegram_message_id == telegram_message_id:
+                self.t.messages[m.id] = replace(m, text=text, edited_at=now,
+                                                versions=(*m.versions, m.text))
+                return StoredMessage(m.id, m.entry_id)
+        return None
+
+    async def recent_entries(self, participant_id: int, limit: int) -> list[EntryView]:
+        entries = sorted((e for e in self.t.entries.values()
+                          if e.participant_id == participant_id),
+                         key=lambda e: (e.last_message_at, e.id), reverse=True)[:limit]
+        views = []
+        for e in entries:
+            ms = sorted((m for m in self.t.messages.values() if m.entry_id == e.id),
+                        key=lambda m: m.id)
+            views.append(EntryView(e.id, e.prompt_id, e.opened_at,
+                                   tuple((m.kind, m.text) for m in ms),
+                                   any(m.edited_at is not None for m in ms)))
+        return views
+
+    async def entry_has_earlier_messages(self, message: StoredMessage) -> bool:
+        return any(m.entry_id == message.entry_id and m.id < message.id
+                   for m in self.t.messages.values())
+
+    async def scale_history(self, participant_id: int, *, before_id: int,
+                            limit: int = 14) -> list[int]:
+        rows = sorted((m for m in self.t.messages.values() if m.participant_id == participant_id
+                       and m.kind == "scale" and m.id < before_id), key=lambda m: m.id)[-limit:]
+        return [int(m.text) for m in rows if m.text and m.text.isdigit()]
+
+    async def messages_of(self, participant_id: int) -> list[JournalMessageView]:
+        return [JournalMessageView(m.entry_id, m.kind, m.created_at, m.edited_at, m.text)
+                for m in sorted(self.t.messages.values(), key=lambda m: m.id)
+                if m.participant_id == participant_id]
+
+
+class FakeFlags(_Repository):
+    async def existing_flag(self, participant_id: int, source_kind: str,
+                            source_id: int | None) -> Flag | None:
+        found = [f for f in self.t.flags.values() if f.participant_id == participant_id
+                 and f.source_kind == source_kind and f.source_id == source_id]
+        return max(found, key=lambda f: f.tier, default=None)
+
+    async def add_flag(self, flag: Flag, details: FlagDetails) -> Flag:
+        stored = replace(flag, id=self.t.new_id())
+        self.t.flags[stored.id] = stored
+        self.t.details[stored.id] = details
+        return stored
+
+    async def details(self, flag_id: int) -> FlagDetails:
+        return self.t.details.get(flag_id, FlagDetails())
+
+    async def save_flag(self, flag: Flag) -> None:
+        self.t.flags[flag.id] = flag
+
+    async def add_alert(self, alert: Alert) -> Alert:
+        stored = replace(alert, id=self.t.new_id())
+        self.t.alerts[stored.id] = stored
+        return stored
+
+    async def save_alert(self, alert: Alert) -> None:
+        self.t.alerts[alert.id] = alert
+
+    async def add_escalation(self, *, alert_id: int, round: int, at: datetime,
+                             recipients: Sequence[str]) -> None:
+        self.t.escalations.append((alert_id, round, at, tuple(recipients)))
+
+    async def flag_by_id(self, flag_id: int) -> Flag | None:
+        return self.t.flags.get(flag_id)
+
+    async def alert_by_id(self, alert_id: int) -> Alert | None:
+        return self.t.alerts.get(alert_id)
+
+    async def alerts_of_flag(self, flag_id: int) -> list[Alert]:
+        return [a for a in self.t.alerts.values() if a.flag_id == flag_id]
+
+    async def due_escalations(self, now: datetime, limit: int = 100) -> list[Alert]:
+        due = [a for a in self.t.alerts.values() if a.status == AlertStatus.OPEN
+               and a.escalate_at is not None and a.escalate_at <= now]
+        return sorted(due, key=lambda a: a.escalate_at or now)[:limit]
+
+    async def open_flags(self, participant_ids: Sequence[int] | None = None,
+                         limit: int = 50) -> list[tuple[Flag, Person]]:
+        found = [f for f in self.t.flags.values() if f.status == FlagStatus.OPEN
+                 and (participant_ids is None or f.participant_id in participant_ids)]
+        found.sort(key=lambda f: f.created_at, reverse=True)
+        return [(f, self.t.people[f.participant_id]) for f in found[:limit]]
+
+
+class FakeOutbox(_Repository):
+    async def enqueue(self, *, key: str, chat_id: int, message: Outgoing, kind: str,
+                      now: datetime, not_before: datetime | None = None,
+                      person_id: int | None = None, priority: int = 0) -> bool:
+        if key in self.t.outbox:
+            return False
+        self.t.outbox[key] = QueuedMessage(key, chat_id, message, kind, priority,
+                                           not_before or now, person_id)
+        return True
+
+    async def exists(self, key: str) -> bool:
+        return key in self.t.outbox
+
+
+class FakeAuditLog(_Repository):
+    async def record(self, *, at: datetime, actor: str, action: str, actor_id: int | None = None,
+                     subject_id: int | None = None, detail: str | None = None) -> None:
+        self.t.audit.append({"at": at, "actor": actor, "action": action, "actor_id": actor_id,
+                             "subject_id": subject_id, "detail": detail})
+
+    async def by_staff(self, *, now: datetime, action: str, staff: Person | None,
+                       subject_id: int | None, detail: str | None = None) -> None:
+        await self.record(at=now, actor=staff.code if staff else "cli",
+                          actor_id=staff.id if staff else None, action=action,
+                          subject_id=subject_id, detail=detail)
+
+
+class FakeClinic(_Repository):
+    async def get_setting(self, key: str) -> str | None:
+        return self.t.settings.get(key)
+
+    async def set_setting(self, key: str, value: str, now: datetime) -> None:
+        self.t.settings[key] = value
+
+    async def touch(self, key: str, now: datetime) -> datetime | None:
+        before = self.t.marks.get(key)
+        self.t.marks[key] = now
+        return before
+
+    async def forget_marks(self, prefix: str, before: datetime) -> None:
+        for key in [k for k, at in self.t.marks.items() if k.startswith(prefix) and at < before]:
+            del self.t.marks[key]
+
+    async def add_note(self, *, participant_id: int, author_id: int, text: str,
+                       now: datetime) -> None:
+        self.t.notes.append((participant_id, author_id, text, now))
+
+    async def counts(self, now: datetime) -> ClinicCounts:
+        people = list(self.t.people.values())
+        acked = [a for a in self.t.alerts.values() if a.acknowledged_at is not None]
+        return ClinicCounts(
+            roles=Counter(p.role for p in people),
+            participant_statuses=Counter(p.status for p in people if p.role == Role.PARTICIPANT),
+            recent_prompts=Counter(p.status for p in self.t.prompts.values()
+                                   if p.due_at >= now - timedelta(days=30)),
+            open_flags=Counter(f.tier for f in self.t.flags.values()
+                               if f.status == FlagStatus.OPEN),
+            ack_minutes=tuple((a.acknowledged_at - a.created_at).total_seconds() / 60
+                              for a in acked if a.acknowledged_at),
+            open_alerts=sum(a.status == AlertStatus.OPEN for a in self.t.alerts.values()),
+            outbox=Counter(row.status for row in self.t.outbox.values()),
+        )
+
+
+class FakeUnitOfWork:
+    """``async with`` works on a copy of the tables; ``commit()`` makes it the tables."""
+
+    def __init__(self, storage: FakeStorage) -> None:
+        self._storage = storage
+        self._tables: Tables | None = None
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        if self._tables is not None:
+            raise StorageMisuse("UnitOfWork is not reentrant")
+        tables = self._tables = copy.copy(self._storage.tables)
+        for f in dataclasses.fields(Tables):  # values are frozen: shallow copies suffice
+            value = getattr(tables, f.name)
+            if isinstance(value, dict | list):
+                setattr(tables, f.name, copy.copy(value))
+        self.people = FakePeople(tables)
+        self.schedules = FakeSchedules(tables)
+        self.journal = FakeJournal(tables)
+        self.flags = FakeFlags(tables)
+        self.outbox = FakeOutbox(tables)
+        self.audit = FakeAuditLog(tables)
+        self.clinic = FakeClinic(tables)
+        self._storage.opened += 1
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        self._tables = None
+
+    async def commit(self) -> None:
+        if self._tables is None:
+            raise StorageMisuse("UnitOfWork used outside `async with`")
+        self._storage.tables = copy.copy(self._tables)
+        self._storage.commits += 1
+
+    async def flush(self) -> None:
+        pass
+
+
+class FakeStorage:
+    """Stands in for ``storage.uow.Storage``: makes fake units of work over shared tables."""
+
+    cipher = None
+
+    def __init__(self) -> None:
+        self.tables = Tables()
+        self.opened = 0
+        self.commits = 0
+
+    def uow(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+    # -- for tests: look at what was kept ------------------------------------------------
+
+    def queued(self, kind: str | None = None) -> list[QueuedMessage]:
+        return [row for row in self.tables.outbox.values() if kind is None or row.kind == kind]
+
+    def stranger_marks(self) -> list[str]:
+        return [k for k in self.tables.marks if k.startswith("stranger:")]
+
+
+def account_hash(telegram_user_id: int) -> str:
+    return hashlib.sha256(f"stranger:{telegram_user_id}".encode()).hexdigest()[:40]
+
+
+__all__ = ["FakeStorage", "FakeUnitOfWork", "PersonStatus", "QueuedMessage", "account_hash"]

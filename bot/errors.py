@@ -9,6 +9,7 @@
     ├── StorageMisuse            a unit of work used outside `async with`, or re-entered
     ├── NotAllowed               the caller's role or assignment does not permit this
     ├── NotFound                 a participant, staff member, session or flag does not exist
+    │   └── UnknownParticipant   no participant by that code that the caller may act on
     ├── AlreadyExists            a code or key that must be unique is taken
     ├── InvalidValue             a value (typed by a person or written in a file) is malformed;
     │   │                        also a ValueError, so parsers may catch either
@@ -82,6 +83,10 @@ class NotFound(EmberError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
     key = "problem.not_found"
+
+
+class UnknownParticipant(NotFound):
+    """No participant by that code that the caller may act on (the same either way)."""
 
 
 class AlreadyExists(EmberError):

@@ -7,13 +7,13 @@ from telegram import Update
 from bot.context import EmberContext
 from bot.domain import Person, Role
 from bot.domain.outgoing import Outgoing
-from bot.errors import EmberError
+from bot.errors import EmberError, UnknownParticipant
 from handlers.common import (
     buttons,
     explain,
     for_roles,
     language,
-    named_participant,
+    no_such_participant,
     reply,
     sender_of,
     text,
@@ -72,10 +72,11 @@ async def note(update: Update, context: EmberContext, person: Person) -> None:
     if not args or not body:
         await reply(context, sender, text(context, "care.note_usage", lang), person=person)
         return
-    participant = await named_participant(context, sender, person, args[0])
-    if participant is None:
+    try:
+        participant = await context.services.care.add_note(person, args[0], body[:4000])
+    except UnknownParticipant:
+        await no_such_participant(context, sender, person, args[0])
         return
-    await context.services.care.add_note(person, participant, body[:4000])
     await reply(
         context,
         sender,

@@ -101,22 +101,14 @@ def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
     return decorate
 
 
-async def named_participant(
+async def no_such_participant(
     context: EmberContext, sender: Sender, caller: Person, code: str
-) -> Person | None:
-    """The participant a staff command names, if the caller may see them; else says so.
-
-    The answer is the same whether the code exists or not, so codes cannot be probed.
-    """
-    from bot.errors import NotFound
-
-    try:
-        return await context.services.participant_visible_to(caller, code)
-    except NotFound:
-        await reply(
-            context,
-            sender,
-            text(context, "staff.no_participant", language(caller), code=code.upper()[:20]),
-            person=caller,
-        )
-        return None
+) -> None:
+    """The answer when a staff command names a participant the caller may not act on: the
+    same whether the code exists or not, so codes cannot be probed."""
+    await reply(
+        context,
+        sender,
+        text(context, "staff.no_participant", language(caller), code=code.upper()[:20]),
+        person=caller,
+    )

@@ -10,8 +10,16 @@ from telegram import Update
 
 from bot.context import EmberContext
 from bot.domain import Person, Role
-from bot.errors import EmberError, InvalidValue, NotFound
-from handlers.common import explain, for_roles, language, named_participant, reply, sender_of, text
+from bot.errors import EmberError, InvalidValue, NotFound, UnknownParticipant
+from handlers.common import (
+    explain,
+    for_roles,
+    language,
+    no_such_participant,
+    reply,
+    sender_of,
+    text,
+)
 
 
 @for_roles(Role.THERAPIST, Role.COORDINATOR)
@@ -26,7 +34,6 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
         return
     code, action = args[0], args[1].lower()
     try:
-        participant = await context.services.participant_visible_to(person, code)
         if action in ("move", "cancel"):
             if not args[2].isdigit():
                 raise InvalidValue("no session number", key="problem.session_number")
@@ -35,7 +42,7 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
             if action == "move" and not when:
                 raise InvalidValue("no new date and time", key="problem.session_when")
             changed = await context.services.change_session(
-                person, participant, session_id, when=when, cancel=action == "cancel"
+                person, code, session_id, when=when, cancel=action == "cancel"
             )
             key = "staff.session_cancelled" if action == "cancel" else "staff.session_moved"
             await reply(
@@ -45,14 +52,9 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
                 person=person,
             )
             return
-        added = await context.services.add_session(person, participant, action, " ".join(args[2:]))
-    except NotFound:
-        await reply(
-            context,
-            sender,
-            text(context, "staff.no_participant", lang, code=code.upper()[:20]),
-            person=person,
-        )
+        added = await context.services.add_session(person, code, action, " ".join(args[2:]))
+    except NotFound:  # no such participant for the caller, or no such session of theirs
+        await no_such_participant(context, sender, person, code)
         return
     except EmberError as exc:
         await reply(
@@ -71,7 +73,7 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
             lang,
             kind=added.kind,
             id=added.id,
-            code=participant.code,
+            code=added.code,
             when=added.local_time,
         ),
         person=person,
@@ -90,15 +92,9 @@ async def prompt(update: Update, context: EmberContext, person: Person) -> None:
         await reply(context, sender, text(context, "staff.prompt_usage", lang), person=person)
         return
     try:
-        participant = await context.services.participant_visible_to(person, args[0])
-        await context.services.one_off_prompt(person, participant, body[:3500])
+        participant = await context.services.one_off_prompt(person, args[0], body[:3500])
     except NotFound:
-        await reply(
-            context,
-            sender,
-            text(context, "staff.no_participant", lang, code=args[0].upper()[:20]),
-            person=person,
-        )
+        await no_such_participant(context, sender, person, args[0])
         return
     except EmberError as exc:
         await reply(
@@ -141,8 +137,9 @@ async def schedule(update: Update, context: EmberContext, person: Person) -> Non
     if not args:
         await reply(context, sender, text(context, "staff.schedule_usage", lang), person=person)
         return
-    participant = await named_participant(context, sender, person, args[0])
-    if participant is None:
+    try:
+        view = await context.services.schedule_view(person, args[0])
+    except UnknownParticipant:
+        await no_such_participant(context, sender, person, args[0])
         return
-    view = await context.services.schedule_view(participant)
     await reply(context, sender, view, person=person)

@@ -6,9 +6,9 @@ from telegram import Update
 
 from bot.context import EmberContext
 from bot.domain import Person, Role
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotAllowed, NotFound, UnknownParticipant
 from bot.services.safety import Acknowledged
-from handlers.common import for_roles, language, named_participant, reply, sender_of, text
+from handlers.common import for_roles, language, no_such_participant, reply, sender_of, text
 from handlers.participant import own_journal
 
 MAX_ENTRIES = 20
@@ -48,10 +48,11 @@ async def journal(update: Update, context: EmberContext, person: Person) -> None
     n = 5
     if len(args) > 1 and args[1].isdigit():
         n = max(1, min(MAX_ENTRIES, int(args[1])))
-    participant = await named_participant(context, sender, person, args[0])
-    if participant is None:
+    try:
+        participant, entries = await context.services.read_journal(person, args[0], n)
+    except UnknownParticipant:
+        await no_such_participant(context, sender, person, args[0])
         return
-    entries = await context.services.read_journal(person, participant, n)
     if not entries:
         await reply(
             context,

@@ -12,7 +12,6 @@ import typer
 from bot.clock import SystemClock
 from bot.config import Settings, load_settings
 from bot.errors import EmberError
-from bot.errors import NotFound as NotFoundError
 from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.uow import Storage
@@ -88,15 +87,3 @@ def services_call(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:
             return await use(Services(ctx))
 
     return run_async(go)
-
-
-def find_participant(services: Any, code: str) -> Awaitable[Any]:
-    async def find() -> Any:
-
-        async with services.ctx.uow() as uow:
-            found = await uow.people.by_code(code)
-        if found is None or found.role != "participant":
-            raise NotFoundError(f"no participant {code}")
-        return found
-
-    return find()

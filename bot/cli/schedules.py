@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import app, fail, find_participant, services_call, settings_or_exit
+from bot.cli.common import app, fail, services_call, settings_or_exit
 
 # -- protocols, sessions, schedules ---------------------------------------------------
 
@@ -108,8 +108,7 @@ def session_add(
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        participant = await find_participant(services, code)
-        return await services.add_session(None, participant, kind, when)
+        return await services.add_session(None, code, kind, when)
 
     try:
         view = services_call(settings, use)
@@ -129,8 +128,7 @@ def session_move(
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        participant = await find_participant(services, code)
-        return await services.change_session(None, participant, session_id, when=when)
+        return await services.change_session(None, code, session_id, when=when)
 
     try:
         view = services_call(settings, use)
@@ -149,8 +147,7 @@ def session_cancel(
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        participant = await find_participant(services, code)
-        return await services.change_session(None, participant, session_id, cancel=True)
+        return await services.change_session(None, code, session_id, cancel=True)
 
     view = services_call(settings, use)
     typer.echo(f"session #{view.id} cancelled")
@@ -162,8 +159,7 @@ def schedule(code: Annotated[str, typer.Argument(help="Participant code")]) -> N
     settings = settings_or_exit()
 
     async def use(services: Any) -> str:
-        participant = await find_participant(services, code)
-        return str(await services.schedule_view(participant))
+        return str(await services.schedule_view(None, code))
 
     typer.echo(services_call(settings, use))
 
@@ -177,8 +173,7 @@ def prompt(
     settings = settings_or_exit()
 
     async def use(services: Any) -> None:
-        participant = await find_participant(services, code)
-        await services.one_off_prompt(None, participant, text, send_now=False)
+        await services.one_off_prompt(None, code, text, send_now=False)
 
     services_call(settings, use)
     typer.echo(f"prompt queued for {code.upper()}")

@@ -15,6 +15,7 @@ from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.schedule import PromptStatus
 from bot.errors import NotFound
 from bot.services import scheduling
+from bot.services.access import visible_participant
 from bot.services.context import ServiceContext
 from storage.uow import UnitOfWork
 
@@ -114,9 +115,11 @@ class Care:
 
     # -- care team ---------------------------------------------------------------------
 
-    async def add_note(self, author: Person, participant: Person, text: str) -> None:
+    async def add_note(self, author: Person, code: str, text: str) -> Person:
+        """A clinician's note about a participant they may see (sealed)."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, author, code)
             await uow.clinic.add_note(
                 participant_id=participant.id, author_id=author.id, text=text, now=now
             )
@@ -128,6 +131,7 @@ class Care:
                 subject_id=participant.id,
             )
             await uow.commit()
+        return participant
 
     async def assign(
         self, actor: Person | None, participant_code: str, therapist_code: str

@@ -11,6 +11,7 @@ from bot.domain.records import Flag
 from bot.errors import NotFound
 from bot.services import enrollment, render, scheduling, staffing
 from bot.services import safety as safety_service
+from bot.services.access import visible_participant
 from bot.services.base import ServiceBase
 from prompts.protocols import list_shipped_protocols, protocol_from_yaml
 from storage.journal import EntryView
@@ -19,9 +20,12 @@ from storage.journal import EntryView
 class StaffServices(ServiceBase):
     """What therapists and coordinators do, with role and assignment checked."""
 
-    async def read_journal(self, reader: Person, participant: Person, n: int) -> list[EntryView]:
-        """A staff read of a journal: always written to the audit log."""
+    async def read_journal(
+        self, reader: Person, code: str, n: int
+    ) -> tuple[Person, list[EntryView]]:
+        """A staff read of a journal, checked and written to the audit log in one go."""
         async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, reader, code)
             entries = await uow.journal.recent_entries(participant.id, n)
             await uow.audit.record(
                 at=self.ctx.clock.now(),
@@ -32,7 +36,7 @@ class StaffServices(ServiceBase):
                 detail=f"entries={len(entries)}",
             )
             await uow.commit()
-            return entries
+        return participant, entries
 
     async def invite(
         self,
@@ -122,19 +126,6 @@ class StaffServices(ServiceBase):
             await uow.commit()
         return person
 
-    async def participant_for(self, reader: Person, code: str) -> Person:
-        """The participant ``code`` if ``reader`` is their therapist; NotFound otherwise."""
-        async with self.ctx.uow() as uow:
-            participant = await uow.people.by_code(code)
-        if (
-            participant is None
-            or participant.role != Role.PARTICIPANT
-            or participant.therapist_id != reader.id
-        ):
-            # the same answer whether the code exists or not: codes are not enumerable
-            raise NotFound(code)
-        return participant
-
     async def caseload(self, therapist: Person) -> list[Person]:
         async with self.ctx.uow() as uow:
             return list(await uow.people.participants_of(therapist.id))
@@ -178,42 +169,41 @@ class StaffServices(ServiceBase):
                 ids = [p.id for p in await uow.people.participants_of(staff.id)]
             return list(await uow.flags.open_flags(ids))
 
-    async def participant_visible_to(self, actor: Person, code: str) -> Person:
-        """Coordinators see every participant; therapists only their own."""
-        if actor.role == Role.THERAPIST:
-            return await self.participant_for(actor, code)
-        async with self.ctx.uow() as uow:
-            participant = await uow.people.by_code(code)
-        if participant is None or participant.role != Role.PARTICIPANT:
-            raise NotFound(code)
-        return participant
-
     async def add_session(
-        self, actor: Person | None, participant: Person, kind: str, when: str
+        self, actor: Person | None, code: str, kind: str, when: str
     ) -> SessionView:
+        """Record a session (``when`` in the participant's zone); its prompts follow."""
         now = self.ctx.clock.now()
-        starts = scheduling.parse_local(when, participant.timezone)
         async with self.ctx.uow() as uow:
-            person = await uow.people.by_id(participant.id)
-            assert person is not None
+            participant = await visible_participant(uow, actor, code)
+            starts = scheduling.parse_local(when, participant.timezone)
             session = await scheduling.add_session(
-                uow, now=now, participant=person, kind=kind.lower(), starts_at=starts, actor=actor
+                uow,
+                now=now,
+                participant=participant,
+                kind=kind.lower(),
+                starts_at=starts,
+                actor=actor,
             )
             await uow.commit()
-        return SessionView(session.id, session.kind, local(session.starts_at, participant))
+        return SessionView(
+            session.id, session.kind, local(session.starts_at, participant), participant.code
+        )
 
     async def change_session(
         self,
         actor: Person | None,
-        participant: Person,
+        code: str,
         session_id: int,
         *,
         when: str | None = None,
         cancel: bool = False,
     ) -> SessionView:
+        """Move or cancel one of the participant's sessions; pending prompts follow."""
         now = self.ctx.clock.now()
-        starts = scheduling.parse_local(when, participant.timezone) if when else None
         async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, actor, code)
+            starts = scheduling.parse_local(when, participant.timezone) if when else None
             existing = await uow.schedules.session_by_id(session_id)
             if existing is None or existing.participant_id != participant.id:
                 raise NotFound(
@@ -226,20 +216,24 @@ class StaffServices(ServiceBase):
                 uow, now=now, session_id=session_id, starts_at=starts, cancel=cancel, actor=actor
             )
             await uow.commit()
-        return SessionView(session.id, session.kind, local(session.starts_at, participant))
+        return SessionView(
+            session.id, session.kind, local(session.starts_at, participant), participant.code
+        )
 
     async def one_off_prompt(
-        self, actor: Person | None, participant: Person, text: str, *, send_now: bool = True
-    ) -> None:
+        self, actor: Person | None, code: str, text: str, *, send_now: bool = True
+    ) -> Person:
         """A prompt written by staff, due now; ``send_now`` hands it to the outbox at once
         (the command line leaves that to the running bot's next tick)."""
         async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, actor, code)
             await scheduling.one_off_prompt(
                 uow, now=self.ctx.clock.now(), participant=participant, text=text, author=actor
             )
             await uow.commit()
         if send_now:
             await self.tick()
+        return participant
 
     async def protocol_summary(self) -> list[dict[str, object]]:
         async with self.ctx.uow() as uow:
@@ -256,8 +250,10 @@ class StaffServices(ServiceBase):
                 )
             return rows
 
-    async def schedule_view(self, participant: Person) -> str:
+    async def schedule_view(self, actor: Person | None, code: str) -> str:
+        """A participant's sessions and prompts in their local time, for staff."""
         async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, actor, code)
             sessions = await uow.schedules.sessions_of(participant.id)
             prompts = await uow.schedules.prompts_of(participant.id)
         return render.schedule_text(self.ctx.catalogue, participant, sessions, prompts)
@@ -290,6 +286,7 @@ class SessionView:
     id: int
     kind: str
     local_time: str
+    code: str = ""  # the participant's
 
 
 def local(when: datetime, person: Person) -> str:

@@ -13,7 +13,13 @@ import pytest
 from bot.clock import FakeClock
 from bot.domain import PersonStatus, PromptStatus, Role, Tier
 from bot.domain.outgoing import Outgoing
-from bot.errors import InvalidValue, InvitationExpired, NotAllowed, NotFound
+from bot.errors import (
+    InvalidValue,
+    InvitationExpired,
+    NotAllowed,
+    NotFound,
+    UnknownParticipant,
+)
 from bot.services.api import Services
 from bot.services.inbound import InboundMessage
 from tests.support.builders import (
@@ -116,10 +122,10 @@ class TestTick:
     async def test_a_due_prompt_is_sent_once_and_a_late_one_is_missed(
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
-        _, participant = await clinic(services)
+        await clinic(services)
         await services.load_protocol(daily_protocol(3), "daily.yaml")
         await services.assign_protocol("P-0142", "daily")
-        await services.add_session(None, participant, "dosing", "2026-01-05 10:00")
+        await services.add_session(None, "P-0142", "dosing", "2026-01-05 10:00")
         clock.advance(timedelta(days=1, hours=2))
         assert (await services.tick()).sent == 1
         assert (await services.tick()).sent == 0  # nothing twice
@@ -133,10 +139,10 @@ class TestTick:
     async def test_missed_prompts_in_a_row_raise_a_low_flag(
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
-        _, participant = await clinic(services)
+        await clinic(services)
         await services.load_protocol(daily_protocol(4), "daily.yaml")
         await services.assign_protocol("P-0142", "daily")
-        await services.add_session(None, participant, "dosing", "2026-01-05 10:00")
+        await services.add_session(None, "P-0142", "dosing", "2026-01-05 10:00")
         for _ in range(4):
             clock.advance(timedelta(days=1))
             await services.tick()
@@ -183,6 +189,31 @@ class TestAcknowledge:
             await services.acknowledge(other, flag_id=flag_id)
 
 
+class TestStaffActOnTheirOwnParticipants:
+    async def test_another_therapist_is_told_the_same_as_for_an_unknown_code(
+        self, services: Services, storage: FakeStorage
+    ) -> None:
+        await clinic(services)
+        other = await enroll(services, Role.THERAPIST, "T-02", 7002)
+        for code in ("P-0142", "P-9999"):
+            with pytest.raises(UnknownParticipant):
+                await services.read_journal(other, code, 5)
+            with pytest.raises(UnknownParticipant):
+                await services.add_session(other, code, "integration", "2026-01-09 10:00")
+        assert [e for e in storage.tables.audit if e["action"] == "journal.read"] == []
+        assert storage.tables.sessions == {}
+
+    async def test_the_own_therapist_reads_and_the_read_is_audited(
+        self, services: Services, storage: FakeStorage
+    ) -> None:
+        therapist, participant = await clinic(services)
+        await services.record_journal(participant, text(10, "A calm morning."))
+        seen, entries = await services.read_journal(therapist, "p-0142", 5)
+        assert seen.code == "P-0142" and entries[0].text == "A calm morning."
+        [read] = [e for e in storage.tables.audit if e["action"] == "journal.read"]
+        assert read["actor"] == "T-01" and read["subject_id"] == participant.id
+
+
 class TestWithdraw:
     async def test_stop_cancels_prompts_and_tells_the_therapist(
         self, services: Services, storage: FakeStorage, clock: FakeClock
@@ -190,7 +221,7 @@ class TestWithdraw:
         _, participant = await clinic(services)
         await services.load_protocol(daily_protocol(3), "daily.yaml")
         await services.assign_protocol("P-0142", "daily")
-        await services.add_session(None, participant, "dosing", "2026-01-05 10:00")
+        await services.add_session(None, "P-0142", "dosing", "2026-01-05 10:00")
         await services.withdraw(participant)
         statuses = {p.status for p in storage.tables.prompts.values()}
         assert statuses == {PromptStatus.CANCELLED}

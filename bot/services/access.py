@@ -1,0 +1,35 @@
+"""Who may act on which participant, checked inside the unit of work of the action itself."""
+
+from __future__ import annotations
+
+from bot.domain.people import Person, Role
+from bot.errors import UnknownParticipant
+from storage.uow import UnitOfWork
+
+
+async def visible_participant(uow: UnitOfWork, actor: Person | None, code: str) -> Person:
+    """The participant ``code``, if ``actor`` may act on them (checked in the caller's unit
+    of work): coordinators on everyone, therapists on their own; ``None`` is the command
+    line. Otherwise UnknownParticipant, the same whether the code exists or not, so codes
+    cannot be probed."""
+    if actor is not None:
+        current = await uow.people.by_id(actor.id)
+        if current is None or current.role not in (Role.THERAPIST, Role.COORDINATOR):
+            raise UnknownParticipant(
+                f"no participant {code}", key="problem.no_participant", code=code.upper()
+            )
+        actor = current
+    participant = await uow.people.by_code(code)
+    if (
+        participant is None
+        or participant.role != Role.PARTICIPANT
+        or (
+            actor is not None
+            and actor.role == Role.THERAPIST
+            and participant.therapist_id != actor.id
+        )
+    ):
+        raise UnknownParticipant(
+            f"no participant {code}", key="problem.no_participant", code=code.upper()
+        )
+    return participant

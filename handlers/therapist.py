@@ -7,7 +7,7 @@ from telegram import Update
 from bot.context import EmberContext
 from bot.domain import Person, Role
 from bot.errors import NotAllowed, NotFound, UnknownParticipant
-from bot.services.safety import Acknowledged
+from bot.services.escalation import Acknowledged
 from handlers.common import for_roles, language, no_such_participant, reply, sender_of, text
 from handlers.participant import own_journal
 
@@ -66,8 +66,9 @@ async def journal(update: Update, context: EmberContext, person: Person) -> None
     ]
     for entry in entries:
         when = entry.opened_at.strftime("%Y-%m-%d %H:%M UTC")
-        mark = " (edited)" if entry.edited else ""
-        lines.append(f"\n{when}{mark}\n{entry.text or '[media]'}")
+        mark = context.catalogue.text("staff.journal_edited", lang) if entry.edited else ""
+        body = entry.text or context.catalogue.text("staff.journal_media", lang)
+        lines.append(f"\n{when}{mark}\n{body}")
     await reply(context, sender, "\n".join(lines), person=person, kind="journal")
 
 

@@ -43,7 +43,7 @@ def protocol_load(file: Annotated[str, typer.Argument(help="Protocol YAML file")
     """Validate and load (or replace) a protocol; everyone on it is replanned at once."""
     from pathlib import Path
 
-    from bot.services import scheduling
+    from bot.services import planning
     from prompts.protocols import ProtocolFileError, validate_protocol_file
 
     errors = validate_protocol_file(file)
@@ -54,8 +54,8 @@ def protocol_load(file: Annotated[str, typer.Argument(help="Protocol YAML file")
     source = Path(file).read_text(encoding="utf-8")
     settings = settings_or_exit()
 
-    async def use(services: Any) -> scheduling.ProtocolLoaded:
-        loaded: scheduling.ProtocolLoaded = await services.load_protocol(source, file)
+    async def use(services: Any) -> planning.ProtocolLoaded:
+        loaded: planning.ProtocolLoaded = await services.load_protocol(source, file)
         return loaded
 
     try:

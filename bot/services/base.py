@@ -10,8 +10,7 @@ from datetime import timedelta
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person
 from bot.domain.safety import Signal, Tier, silence_signal
-from bot.services import safety as safety_service
-from bot.services import scheduling
+from bot.services import flags, prompting
 from bot.services.care import Care
 from bot.services.context import ServiceContext
 from bot.services.inbound import Sender
@@ -37,11 +36,11 @@ class ServiceBase:
 
     async def _screen_and_flag(
         self, uow: UnitOfWork, participant: Person, text: str, source: str, source_id: int
-    ) -> safety_service.FlagRaised | None:
+    ) -> flags.FlagRaised | None:
         verdict = self.ctx.screen(text, participant.language)
         if verdict.tier is Tier.NONE:
             return None
-        return await safety_service.raise_flag(
+        return await flags.raise_flag(
             uow,
             now=self.ctx.clock.now(),
             catalogue=self.ctx.catalogue,
@@ -65,8 +64,8 @@ class ServiceBase:
         signal: Signal,
         source: str,
         source_id: int | None,
-    ) -> safety_service.FlagRaised | None:
-        return await safety_service.raise_flag(
+    ) -> flags.FlagRaised | None:
+        return await flags.raise_flag(
             uow,
             now=self.ctx.clock.now(),
             catalogue=self.ctx.catalogue,
@@ -128,12 +127,12 @@ class ServiceBase:
             await uow.commit()
         self.ctx.wake_delivery()
 
-    async def tick(self) -> scheduling.TickResult:
+    async def tick(self) -> prompting.TickResult:
         """Send due prompts, remind, expire: one scheduler tick (jobs call this)."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            sent = await scheduling.send_due(uow, now=now, catalogue=self.ctx.catalogue)
-            later = await scheduling.remind_and_expire(uow, now=now, catalogue=self.ctx.catalogue)
+            sent = await prompting.send_due(uow, now=now, catalogue=self.ctx.catalogue)
+            later = await prompting.remind_and_expire(uow, now=now, catalogue=self.ctx.catalogue)
             await uow.commit()
         if sent.sent or later.reminded:
             self.ctx.wake_delivery()

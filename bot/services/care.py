@@ -14,7 +14,7 @@ from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.schedule import PromptStatus
 from bot.errors import NotFound
-from bot.services import scheduling
+from bot.services import participation
 from bot.services.access import visible_participant
 from bot.services.context import ServiceContext
 from storage.uow import UnitOfWork
@@ -85,10 +85,10 @@ class Care:
                 at=now, actor="participant", action="erasure.requested", subject_id=person.id
             )
             if person.status not in (PersonStatus.WITHDRAWN,):
-                await scheduling.withdraw(
+                await participation.withdraw(
                     uow, now=now, participant=person, catalogue=self.ctx.catalogue
                 )
-            await scheduling.notify_therapist(
+            await participation.notify_therapist(
                 uow,
                 now=now,
                 participant=person,

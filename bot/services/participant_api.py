@@ -10,19 +10,28 @@ from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.safety import Signal, Tier, scale_signal
 from bot.domain.schedule import PromptStatus
 from bot.errors import NotFound
-from bot.services import enrollment, questionnaire_flow, scheduling
+from bot.services import enrollment, participation, planning, prompting, questionnaire_flow
 from bot.services import journal as journal_service
 from bot.services.base import ServiceBase
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
 from storage.journal import EntryView
 from storage.outbox import ClaimedMessage
+from storage.uow import UnitOfWork
 
 ACK_QUIET = timedelta(seconds=20)  # several messages in a row get one thank-you, not one each
 
 
 class ParticipantServices(ServiceBase):
     """What participants do (and what Telegram tells us about them)."""
+
+    @staticmethod
+    async def current(uow: UnitOfWork, participant: Person) -> Person:
+        """The participant as stored now, in this unit of work (NotFound if they are gone)."""
+        person = await uow.people.by_id(participant.id)
+        if person is None:
+            raise NotFound(f"person #{participant.id}", key="problem.not_found")
+        return person
 
     async def start_with_code(self, sender: Sender, raw_code: str) -> Person:
         """Redeem an invitation code for this account (raises InvitationError subclasses)."""
@@ -52,7 +61,7 @@ class ParticipantServices(ServiceBase):
                 version=self.consent_version,
             )
             if agreed:  # prompts planned before consent may still be inside their window
-                await scheduling.replan(uow, now=self.ctx.clock.now(), participant=person)
+                await planning.replan(uow, now=self.ctx.clock.now(), participant=person)
             await uow.commit()
             return person
 
@@ -91,9 +100,8 @@ class ParticipantServices(ServiceBase):
 
     async def pause(self, participant: Person, duration: timedelta | None) -> Person:
         async with self.ctx.uow() as uow:
-            person = await uow.people.by_id(participant.id)
-            assert person is not None
-            person = await scheduling.pause(
+            person = await self.current(uow, participant)
+            person = await participation.pause(
                 uow, now=self.ctx.clock.now(), participant=person, duration=duration
             )
             await uow.commit()
@@ -101,18 +109,16 @@ class ParticipantServices(ServiceBase):
 
     async def resume(self, participant: Person) -> bool:
         async with self.ctx.uow() as uow:
-            person = await uow.people.by_id(participant.id)
-            assert person is not None
-            resumed = await scheduling.resume(uow, now=self.ctx.clock.now(), participant=person)
+            person = await self.current(uow, participant)
+            resumed = await participation.resume(uow, now=self.ctx.clock.now(), participant=person)
             await uow.commit()
         return resumed
 
     async def withdraw(self, participant: Person) -> None:
         async with self.ctx.uow() as uow:
-            person = await uow.people.by_id(participant.id)
-            assert person is not None
+            person = await self.current(uow, participant)
             if person.status != PersonStatus.WITHDRAWN:
-                await scheduling.withdraw(
+                await participation.withdraw(
                     uow, now=self.ctx.clock.now(), participant=person, catalogue=self.ctx.catalogue
                 )
             await uow.commit()
@@ -132,7 +138,7 @@ class ParticipantServices(ServiceBase):
             prompt = await uow.schedules.prompt_by_id(prompt_id)
             if prompt is None or prompt.participant_id != participant.id:
                 return ButtonAnswer("not_yours")
-            label = await scheduling.answer_label(uow, prompt, value, participant)
+            label = await prompting.answer_label(uow, prompt, value, participant)
             if label is None:
                 return ButtonAnswer("not_yours")
             if prompt.status not in (PromptStatus.SENT, PromptStatus.ANSWERED) or (
@@ -181,7 +187,7 @@ class ParticipantServices(ServiceBase):
             if not reachable and person.status in (PersonStatus.ACTIVE, PersonStatus.PAUSED):
                 person = replace(person, status=PersonStatus.UNREACHABLE)
                 await uow.people.save(person)
-                await scheduling.notify_therapist(
+                await participation.notify_therapist(
                     uow,
                     now=now,
                     participant=person,
@@ -191,7 +197,7 @@ class ParticipantServices(ServiceBase):
             elif reachable and person.status == PersonStatus.UNREACHABLE:
                 person = replace(person, status=PersonStatus.ACTIVE)
                 await uow.people.save(person)
-                await scheduling.notify_therapist(
+                await participation.notify_therapist(
                     uow,
                     now=now,
                     participant=person,

@@ -1,7 +1,7 @@
 """The stored protocols, read back: a loaded protocol's YAML parsed once and cached.
 
 Loading and assigning a protocol replan schedules, so they live with the planning in
-``bot/services/scheduling.py``; this module only reads, so rendering can use it too.
+``bot/services/planning.py``; this module only reads, so rendering can use it too.
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.people import Person, Role
 from bot.domain.records import Flag
 from bot.errors import NotFound
-from bot.services import enrollment, render, scheduling, staffing
-from bot.services import safety as safety_service
+from bot.services import enrollment, escalation, planning, prompting, render, sessions, staffing
 from bot.services.access import visible_participant
 from bot.services.base import ServiceBase
 from prompts.protocols import list_shipped_protocols, protocol_from_yaml
@@ -73,10 +72,10 @@ class StaffServices(ServiceBase):
 
     # -- clinic administration (the `ember` command line) --------------------------------
 
-    async def load_protocol(self, source: str, source_name: str) -> scheduling.ProtocolLoaded:
+    async def load_protocol(self, source: str, source_name: str) -> planning.ProtocolLoaded:
         """Validate and store a protocol and replan everyone on it, in one transaction."""
         async with self.ctx.uow() as uow:
-            loaded = await scheduling.load_protocol(
+            loaded = await planning.load_protocol(
                 uow, now=self.ctx.clock.now(), source=source, source_name=source_name
             )
             await uow.commit()
@@ -90,7 +89,7 @@ class StaffServices(ServiceBase):
                 raise NotFound(
                     f"no participant {code.upper()}", key="problem.no_participant", code=code
                 )
-            pending = await scheduling.assign_protocol(
+            pending = await planning.assign_protocol(
                 uow, now=self.ctx.clock.now(), participant=participant, protocol_id=protocol_id
             )
             await uow.commit()
@@ -135,7 +134,7 @@ class StaffServices(ServiceBase):
     async def escalate(self) -> int:
         """Escalate unacknowledged alerts whose time has come (a scheduler job)."""
         async with self.ctx.uow() as uow:
-            rounds = await safety_service.escalate_due(
+            rounds = await escalation.escalate_due(
                 uow,
                 now=self.ctx.clock.now(),
                 catalogue=self.ctx.catalogue,
@@ -148,15 +147,15 @@ class StaffServices(ServiceBase):
 
     async def acknowledge(
         self, staff: Person, *, alert_id: int | None = None, flag_id: int | None = None
-    ) -> safety_service.Acknowledged:
+    ) -> escalation.Acknowledged:
         async with self.ctx.uow() as uow:
             if alert_id is not None:
-                result = await safety_service.acknowledge(
+                result = await escalation.acknowledge(
                     uow, now=self.ctx.clock.now(), staff=staff, alert_id=alert_id
                 )
             else:
                 assert flag_id is not None
-                result = await safety_service.acknowledge_flag(
+                result = await escalation.acknowledge_flag(
                     uow, now=self.ctx.clock.now(), staff=staff, flag_id=flag_id
                 )
             await uow.commit()
@@ -176,8 +175,8 @@ class StaffServices(ServiceBase):
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             participant = await visible_participant(uow, actor, code)
-            starts = scheduling.parse_local(when, participant.timezone)
-            session = await scheduling.add_session(
+            starts = sessions.parse_local(when, participant.timezone)
+            session = await sessions.add_session(
                 uow,
                 now=now,
                 participant=participant,
@@ -203,7 +202,7 @@ class StaffServices(ServiceBase):
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             participant = await visible_participant(uow, actor, code)
-            starts = scheduling.parse_local(when, participant.timezone) if when else None
+            starts = sessions.parse_local(when, participant.timezone) if when else None
             existing = await uow.schedules.session_by_id(session_id)
             if existing is None or existing.participant_id != participant.id:
                 raise NotFound(
@@ -212,7 +211,7 @@ class StaffServices(ServiceBase):
                     id=session_id,
                     code=participant.code,
                 )
-            session = await scheduling.change_session(
+            session = await sessions.change_session(
                 uow, now=now, session_id=session_id, starts_at=starts, cancel=cancel, actor=actor
             )
             await uow.commit()
@@ -227,7 +226,7 @@ class StaffServices(ServiceBase):
         (the command line leaves that to the running bot's next tick)."""
         async with self.ctx.uow() as uow:
             participant = await visible_participant(uow, actor, code)
-            await scheduling.one_off_prompt(
+            await prompting.one_off_prompt(
                 uow, now=self.ctx.clock.now(), participant=participant, text=text, author=actor
             )
             await uow.commit()
@@ -269,7 +268,7 @@ class StaffServices(ServiceBase):
                 source = path.read_text(encoding="utf-8")
                 protocol = protocol_from_yaml(source, f"prompts/{path.name}")
                 if await uow.schedules.stored_protocol(protocol.id) is None:
-                    await scheduling.load_protocol(
+                    await planning.load_protocol(
                         uow,
                         now=self.ctx.clock.now(),
                         source=source,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.people import Person, Role
 from bot.domain.protocol import parse_quiet_hours, parse_time_of_day
 from bot.errors import InvalidValue, NotFound
-from bot.services.safety import ONCALL_KEY
+from bot.services.escalation import ONCALL_KEY
 from storage.uow import UnitOfWork
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Ember, ember_app
-from bot.services import scheduling
+from bot.services import planning, sessions
 from storage.models import ScheduledPrompt
 from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
@@ -53,13 +53,13 @@ async def fast_ember(tg: FakeTelegram, e2e_db: str, key: str) -> AsyncIterator[E
 async def start_fast_protocol(ember: Ember) -> None:
     now = ember.clock.now()
     async with ember.storage.uow() as uow:
-        await scheduling.load_protocol(uow, now=now, source=FAST_PROTOCOL, source_name="test")
+        await planning.load_protocol(uow, now=now, source=FAST_PROTOCOL, source_name="test")
         participant = await uow.people.by_code("P-0142")
         assert participant is not None
-        await scheduling.assign_protocol(
+        await planning.assign_protocol(
             uow, now=now, participant=participant, protocol_id="fast-test"
         )
-        await scheduling.add_session(
+        await sessions.add_session(
             uow, now=now, participant=participant, kind="dosing", starts_at=now
         )
         await uow.commit()
@@ -192,13 +192,13 @@ class TestQuestionnaire:
         alex = tg.user(PARTICIPANT_ID)
         now = ember.clock.now()
         async with ember.storage.uow() as uow:
-            await scheduling.load_protocol(uow, now=now, source=QUESTIONNAIRE_PROTOCOL,
+            await planning.load_protocol(uow, now=now, source=QUESTIONNAIRE_PROTOCOL,
                                            source_name="test")
             participant = await uow.people.by_code("P-0142")
             assert participant is not None
-            await scheduling.assign_protocol(uow, now=now, participant=participant,
+            await planning.assign_protocol(uow, now=now, participant=participant,
                                              protocol_id="fast-phq")
-            await scheduling.add_session(uow, now=now, participant=participant,
+            await sessions.add_session(uow, now=now, participant=participant,
                                          kind="dosing", starts_at=now)
             await uow.commit()
         first = await alex.wait_for_message(lambda m: "PHQ-9" in (m.text or ""), timeout=6)

@@ -11,7 +11,7 @@ from bot.clock import FakeClock
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.domain import Tier
 from bot.domain.outgoing import Outgoing
-from bot.services import scheduling, staffing
+from bot.services import planning, sessions, staffing
 from bot.services.api import Services
 from bot.services.context import ServiceContext
 from bot.services.inbound import Sender
@@ -33,13 +33,13 @@ async def participant_on(services: Services, clock: FakeClock, source: str) -> P
         services.ctx.storage, therapists=1, participants=1, now=clock.now()
     )
     async with services.ctx.uow() as uow:
-        await scheduling.load_protocol(uow, now=clock.now(), source=source, source_name="t")
+        await planning.load_protocol(uow, now=clock.now(), source=source, source_name="t")
         person = await uow.people.by_telegram_id(next(iter(pairs)))
         assert person is not None
-        await scheduling.assign_protocol(
+        await planning.assign_protocol(
             uow, now=clock.now(), participant=person, protocol_id="daily"
         )
-        await scheduling.add_session(
+        await sessions.add_session(
             uow, now=clock.now(), participant=person, kind="dosing", starts_at=clock.now()
         )
         await uow.commit()
@@ -161,16 +161,16 @@ class TestSeveralInstances:
 
         pairs = await populate_caseloads(storage, therapists=2, participants=30, now=clock.now())
         async with services.ctx.uow() as uow:
-            await scheduling.load_protocol(
+            await planning.load_protocol(
                 uow, now=clock.now(), source=daily_protocol(1), source_name="t"
             )
             for tid in pairs:
                 person = await uow.people.by_telegram_id(tid)
                 assert person is not None
-                await scheduling.assign_protocol(
+                await planning.assign_protocol(
                     uow, now=clock.now(), participant=person, protocol_id="daily"
                 )
-                await scheduling.add_session(
+                await sessions.add_session(
                     uow, now=clock.now(), participant=person, kind="dosing", starts_at=clock.now()
                 )
             await uow.commit()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.people import Person, PersonStatus, Role
-from bot.services import scheduling
+from bot.services import planning, sessions
 from prompts.catalogue import default_catalogue
 from storage.uow import Storage
 
@@ -62,7 +62,7 @@ async def populate(
         )
         therapist = await uow.people.add(therapist)
         after = f"{int(due_in.total_seconds())}s"
-        await scheduling.load_protocol(
+        await planning.load_protocol(
             uow, now=now, source=ONE_PROMPT_PROTOCOL.format(after=after), source_name="population"
         )
         for n, tid in enumerate(ids):
@@ -87,7 +87,7 @@ async def populate(
         await uow.commit()
     async with storage.uow() as uow:
         for participant in await uow.people.with_role(Role.PARTICIPANT):
-            await scheduling.add_session(
+            await sessions.add_session(
                 uow, now=now, participant=participant, kind="dosing", starts_at=now
             )
         await uow.commit()

@@ -1,0 +1,171 @@
+"""Prompts going out: due prompts handed to the outbox exactly once, reminders, expiry,
+answers to buttons, and one-off prompts written by staff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.domain.people import Person, PersonStatus, Role
+from bot.domain.records import ScheduledPrompt
+from bot.domain.schedule import (
+    PromptStatus,
+)
+from bot.errors import NotAllowed
+from bot.services import render
+from bot.services.protocols import protocol_by_id
+from prompts.catalogue import Catalogue
+from storage.uow import UnitOfWork
+
+PROMPT_PRIORITY = 0
+
+
+REMINDER_PRIORITY = 0
+
+
+def is_paused(participant: Person, now: datetime) -> bool:
+    if participant.status != PersonStatus.PAUSED:
+        return False
+    return participant.paused_until is None or participant.paused_until > now
+
+
+@dataclass
+class TickResult:
+    sent: int = 0
+    missed: int = 0
+    skipped: int = 0
+    reminded: int = 0
+    cancelled: int = 0
+    missed_participants: list[int] | None = None
+
+
+async def send_due(
+    uow: UnitOfWork, *, now: datetime, catalogue: Catalogue, limit: int = 500
+) -> TickResult:
+    """Hand every due prompt to the outbox once; stale ones become missed, not a burst."""
+    result = TickResult(missed_participants=[])
+    for prompt in await uow.schedules.due_prompts(now, limit):
+        participant = await uow.people.by_id(prompt.participant_id)
+        assert participant is not None
+        if participant.status == PersonStatus.PAUSED and not is_paused(participant, now):
+            participant = replace(participant, status=PersonStatus.ACTIVE, paused_until=None)
+            await uow.people.save(participant)  # the pause ran out
+        if participant.status in (
+            PersonStatus.WITHDRAWN,
+            PersonStatus.INVITED,
+            PersonStatus.CONSENT_PENDING,
+        ):
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.CANCELLED))
+            result.cancelled += 1
+        elif is_paused(participant, now) or participant.status == PersonStatus.UNREACHABLE:
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.SKIPPED))
+            result.skipped += 1
+        elif now >= prompt.expires_at:
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.MISSED))
+            result.missed += 1
+            assert result.missed_participants is not None
+            result.missed_participants.append(participant.id)
+        else:
+            message, prompt = await render.prompt_message(uow, catalogue, participant, prompt)
+            await uow.outbox.enqueue(
+                key=f"prompt:{prompt.id}",
+                chat_id=_chat(participant),
+                message=message,
+                kind="prompt",
+                now=now,
+                person_id=participant.id,
+                priority=PROMPT_PRIORITY,
+            )
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.SENT, sent_at=now))
+            result.sent += 1
+    return result
+
+
+async def remind_and_expire(
+    uow: UnitOfWork, *, now: datetime, catalogue: Catalogue, limit: int = 1000
+) -> TickResult:
+    """Gentle reminders inside the window; at its end an unanswered prompt is missed."""
+    result = TickResult(missed_participants=[])
+    for prompt in await uow.schedules.open_prompts(limit):
+        if now >= prompt.expires_at:
+            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.MISSED))
+            result.missed += 1
+            assert result.missed_participants is not None
+            result.missed_participants.append(prompt.participant_id)
+            continue
+        times = prompt.reminder_times
+        if prompt.reminders_sent >= len(times) or times[prompt.reminders_sent] > now:
+            continue
+        participant = await uow.people.by_id(prompt.participant_id)
+        assert participant is not None
+        n = prompt.reminders_sent
+        await uow.schedules.save_prompt(replace(prompt, reminders_sent=n + 1))
+        if is_paused(participant, now) or participant.status != PersonStatus.ACTIVE:
+            continue
+        await uow.outbox.enqueue(
+            key=f"reminder:{prompt.id}:{n}",
+            chat_id=_chat(participant),
+            message=render.reminder_message(catalogue, participant),
+            kind="reminder",
+            now=now,
+            person_id=participant.id,
+            priority=REMINDER_PRIORITY,
+        )
+        result.reminded += 1
+    return result
+
+
+async def one_off_prompt(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    participant: Person,
+    text: str,
+    author: Person | None,
+    window: timedelta = timedelta(hours=24),
+) -> ScheduledPrompt:
+    """A prompt written by staff, due now (the next tick sends it)."""
+    if participant.role != Role.PARTICIPANT:
+        raise NotAllowed("prompts go to participants", key="problem.prompts_to_participants")
+    n = await uow.schedules.next_oneoff_number(participant.id)
+    prompt = await uow.schedules.add_prompt(
+        ScheduledPrompt(
+            id=0,
+            participant_id=participant.id,
+            key=f"oneoff:{n}",
+            kind="text",
+            text=text,
+            due_at=now,
+            expires_at=now + window,
+            created_at=now,
+            created_by_id=author.id if author else None,
+        )
+    )
+    await uow.audit.record(
+        at=now,
+        actor=author.code if author else "cli",
+        actor_id=author.id if author else None,
+        action="prompt.oneoff",
+        subject_id=participant.id,
+    )
+    return prompt
+
+
+def _chat(participant: Person) -> int:
+    assert participant.chat_id is not None
+    return participant.chat_id
+
+
+async def answer_label(
+    uow: UnitOfWork, prompt: ScheduledPrompt, value: str, participant: Person
+) -> str | None:
+    """The recorded text of a button answer, or None when the value is not on this prompt."""
+    if prompt.kind == "scale":
+        return value if value.isdigit() and 0 <= int(value) <= 10 else None
+    if prompt.kind == "choice" and prompt.protocol_id and prompt.step_id:
+        step = (await protocol_by_id(uow, prompt.protocol_id)).step(prompt.step_id)
+        for choice in step.choices:
+            if choice.id == value:
+                return choice.label_for(participant.language or "en")
+    return None

@@ -1,0 +1,99 @@
+"""Treatment sessions: recorded, moved or cancelled; the prompts timed from them follow."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.people import Person, Role
+from bot.domain.protocol import SessionKind
+from bot.domain.records import CANCELLED, TreatmentSession
+from bot.errors import InvalidValue, NotFound
+from bot.services.planning import replan
+from storage.uow import UnitOfWork
+
+
+def parse_local(text: str, tz: str) -> datetime:
+    """'2026-12-01 09:00' (or ISO with an offset) in the participant's zone, as UTC."""
+    raw = text.strip().replace("T", " ")
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidValue(
+            f"{text!r} is not a date and time like 2026-12-01 09:00", key="problem.when", text=text
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(ZoneInfo("UTC"))
+
+
+async def add_session(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    participant: Person,
+    kind: str,
+    starts_at: datetime,
+    actor: Person | None = None,
+) -> TreatmentSession:
+    try:
+        SessionKind(kind)
+    except ValueError:
+        raise InvalidValue(
+            f"{kind!r} is not a session kind (dosing, integration, preparation)",
+            key="problem.session_kind",
+            kind=kind,
+        ) from None
+    session = await uow.schedules.add_session(
+        TreatmentSession(
+            id=0,
+            participant_id=participant.id,
+            kind=kind,
+            starts_at=starts_at,
+            created_at=now,
+            created_by_id=actor.id if actor else None,
+        )
+    )
+    await replan(uow, now=now, participant=participant)
+    await uow.audit.by_staff(
+        now=now,
+        action="session.add",
+        staff=actor,
+        subject_id=participant.id,
+        detail=f"{kind} #{session.id}",
+    )
+    return session
+
+
+async def change_session(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    session_id: int,
+    starts_at: datetime | None = None,
+    cancel: bool = False,
+    actor: Person | None = None,
+) -> TreatmentSession:
+    """Move or cancel a session; pending prompts follow, sent ones stay in the record."""
+    session = await uow.schedules.session_by_id(session_id)
+    if session is None:
+        raise NotFound(f"no session #{session_id}", key="problem.no_session", id=session_id)
+    participant = await uow.people.by_id(session.participant_id)
+    assert participant is not None
+    if actor is not None and actor.role == Role.THERAPIST and participant.therapist_id != actor.id:
+        raise NotFound(f"no session #{session_id}", key="problem.no_session", id=session_id)
+    if cancel:
+        session = replace(session, status=CANCELLED)
+    elif starts_at is not None:
+        session = replace(session, starts_at=starts_at)
+    await uow.schedules.save_session(session)
+    await replan(uow, now=now, participant=participant)
+    await uow.audit.by_staff(
+        now=now,
+        action="session.cancel" if cancel else "session.move",
+        staff=actor,
+        subject_id=participant.id,
+        detail=f"#{session_id}",
+    )
+    return session

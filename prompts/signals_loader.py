@@ -14,6 +14,7 @@ import yaml
 from bot.domain.screening import CATEGORIES, ScreeningRuleError, Tier
 from bot.domain.screening.signals import (
     CONTEXTS,
+    REGISTERS,
     REPEATED,
     Combination,
     Lexicon,
@@ -143,8 +144,9 @@ def load_lexicon(path: Path) -> Lexicon:
     if "contexts" in top:
         for key, value in _pairs(top["contexts"][1], problems, "contexts"):
             name = str(key.value)
-            if name not in CONTEXTS:
-                problems.add(key, f"unknown context {name!r} (expected one of: {CONTEXTS})")
+            if name not in CONTEXTS + REGISTERS:
+                known = CONTEXTS + REGISTERS
+                problems.add(key, f"unknown context {name!r} (expected one of: {known})")
                 continue
             cues[name] = tuple(terms(value, name, f"context {name!r}"))
     names = {t.construct for t in all_terms}

@@ -40,7 +40,7 @@ DEV = ROOT / "tests" / "screening_data" / "dev.jsonl"
 BUCKETS = 1 << 18
 C = 3.0
 # Share of benign development cases a head may raise to its tier or above (held-out).
-FALSE_ALARM_BUDGET = {Tier.MODERATE: 0.03, Tier.HIGH: 0.02}
+FALSE_ALARM_BUDGET = {Tier.LOW: 0.10, Tier.MODERATE: 0.03, Tier.HIGH: 0.02}
 
 
 def source(case: dict[str, str]) -> str:
@@ -98,6 +98,7 @@ def report(title: str, labels: np.ndarray, tiers: np.ndarray, langs: list[str]) 
             ("crisis>=high", Tier.CRISIS, Tier.HIGH),
             ("high>=high", Tier.HIGH, Tier.HIGH),
             ("mod>=mod", Tier.MODERATE, Tier.MODERATE),
+            ("low>=low", Tier.LOW, Tier.LOW),
         ):
             m = mask & (labels == want)
             out.append(f"{name} {100 * np.mean(tiers[m] >= floor):5.1f}% ({m.sum()})")

@@ -3,11 +3,11 @@
 Phrase rules and constructs recognise what someone wrote down as a rule; people in
 distress write in more ways than any list holds. This layer reads the same normalised
 text as a bag of hashed features (words, word pairs, and three- to five-letter pieces of
-words, so "pastillas", "pastis" and "pills" share evidence with their inflections and
-typos), weighed by TF-IDF, and two logistic heads estimate the probability that a
-clinician would rate the text at least *moderate*, and at least *high*. A head whose
-probability passes its threshold may raise the verdict to its tier; it never lowers one
-(the screener takes the higher of the two).
+words and across neighbouring words, so "pastillas", "pastis" and "pills" share evidence
+with their inflections and typos), weighed by TF-IDF, and three logistic heads estimate
+the probability that a clinician would rate the text at least *low*, at least *moderate*
+and at least *high*. A head whose probability passes its threshold may raise the verdict
+to its tier; it never lowers one (the screener takes the higher of the two).
 
 It is deterministic (fixed weights, a fixed hash: CRC-32), pure (no I/O while scoring)
 and explainable: :meth:`LearnedModel.explain` names the words that pushed a head up most,
@@ -32,8 +32,8 @@ from .model import Tier
 TOKEN = re.compile(r"[^\W_]+|[^\w\s!-/:-@\[-`{-~]")
 """Words (letters and digits) and single symbols outside ASCII punctuation (emoji)."""
 
-HEADS: tuple[Tier, ...] = (Tier.MODERATE, Tier.HIGH)
-"""The tiers the heads answer for, in order: P(tier >= MODERATE), P(tier >= HIGH).
+HEADS: tuple[Tier, ...] = (Tier.LOW, Tier.MODERATE, Tier.HIGH)
+"""The tiers the heads answer for, in order: P(tier >= LOW), >= MODERATE, >= HIGH.
 
 There is no crisis head: an alert at high reaches the therapist at once as a crisis
 does, and telling a crisis from a high is left to the rules and constructs, which can
@@ -56,26 +56,46 @@ class Feature:
 def feature_names(folded: str) -> Iterator[tuple[str, int, int]]:
     """Every feature of normalised text, with the span (in ``folded``) it comes from.
 
-    Words (``w:``), adjacent word pairs (``b:``) and the 3-, 4- and 5-letter pieces of
-    each word padded with a space at either end (``c:``); a word shorter than a piece
-    gives itself whole.
+    Words (``w:``); the 3-, 4- and 5-letter pieces of each word padded with a space at
+    either end (``c:``; a word shorter than a piece gives itself whole); and, for each
+    pair of neighbouring words, the pair itself (``b:``) and the 3- to 5-letter pieces
+    that cross the space between them (``x:``: "ills sa" of "pills saved").
     """
     tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(folded)]
     previous: tuple[str, int, int] | None = None
     for word, start, end in tokens:
         yield "w:" + word, start, end
+        yield from (("c:" + piece, start, end) for piece in _pieces(word))
         if previous is not None:
             yield "b:" + previous[0] + " " + word, previous[1], end
+            for piece in _crossing(previous[0], word):
+                yield "x:" + piece, previous[1], end
         previous = (word, start, end)
-        padded = " " + word + " "
-        size = len(padded)
-        for n in CHAR_SIZES:
-            if size < n:
-                if n == CHAR_SIZES[0]:
-                    yield "c:" + padded, start, end
-                break
-            for i in range(size - n + 1):
-                yield "c:" + padded[i : i + n], start, end
+
+
+def _pieces(word: str) -> list[str]:
+    padded = " " + word + " "
+    size = len(padded)
+    out: list[str] = []
+    for n in CHAR_SIZES:
+        if size < n:
+            if n == CHAR_SIZES[0]:
+                out.append(padded)
+            break
+        out.extend(padded[i : i + n] for i in range(size - n + 1))
+    return out
+
+
+def _crossing(left: str, right: str) -> list[str]:
+    """The pieces of "left right" that hold the space and a letter of each word."""
+    joined = " " + left + " " + right + " "
+    gap = len(left) + 1  # where the space between the words is
+    out: list[str] = []
+    for n in CHAR_SIZES:
+        for i in range(max(0, gap - n + 2), gap):
+            if i + n <= len(joined):
+                out.append(joined[i : i + n])
+    return out
 
 
 def slot(name: str, buckets: int) -> int:
@@ -91,16 +111,17 @@ def slots(folded: str, buckets: int) -> list[int]:
 class _Hasher:
     """Feature slots of texts, with each word's own features remembered.
 
-    A word's unigram and letter pieces do not depend on its neighbours, so they are
-    hashed once per distinct word (journals repeat their words); only pairs are hashed
-    per text. The result is the same set :func:`feature_names` describes.
+    A word's own features do not depend on its neighbours, so they are hashed once per
+    distinct word (journals repeat their words), and a pair's once per distinct pair.
+    The result is the same set :func:`feature_names` describes.
     """
 
-    _LIMIT = 200_000  # words remembered before the memory starts again
+    _LIMIT = 200_000  # words (and pairs) remembered before the memory starts again
 
     def __init__(self, buckets: int) -> None:
         self.buckets = buckets
         self._words: dict[str, tuple[int, ...]] = {}
+        self._pairs: dict[str, tuple[int, ...]] = {}
 
     def word_slots(self, word: str) -> tuple[int, ...]:
         """The slots of a word's own features: the word and its letter pieces."""
@@ -108,29 +129,34 @@ class _Hasher:
         if known is not None:
             return known
         crc, buckets = zlib.crc32, self.buckets
-        names = ["w:" + word]
-        padded = " " + word + " "
-        size = len(padded)
-        for n in CHAR_SIZES:
-            if size < n:
-                if n == CHAR_SIZES[0]:
-                    names.append("c:" + padded)
-                break
-            names.extend("c:" + padded[i : i + n] for i in range(size - n + 1))
+        names = ["w:" + word, *("c:" + piece for piece in _pieces(word))]
         out = tuple({crc(name.encode("utf-8")) % buckets for name in names})
         if len(self._words) >= self._LIMIT:
             self._words.clear()
         self._words[word] = out
         return out
 
-    def slots(self, folded: str) -> set[int]:
+    def pair_slots(self, left: str, right: str) -> tuple[int, ...]:
+        """The slots of a pair of neighbours: the pair and the pieces across the space."""
+        key = left + " " + right
+        known = self._pairs.get(key)
+        if known is not None:
+            return known
         crc, buckets = zlib.crc32, self.buckets
+        names = ["b:" + key, *("x:" + piece for piece in _crossing(left, right))]
+        out = tuple({crc(name.encode("utf-8")) % buckets for name in names})
+        if len(self._pairs) >= self._LIMIT:
+            self._pairs.clear()
+        self._pairs[key] = out
+        return out
+
+    def slots(self, folded: str) -> set[int]:
         found: set[int] = set()
         previous: str | None = None
         for word in TOKEN.findall(folded):
             found.update(self.word_slots(word))
             if previous is not None:
-                found.add(crc(("b:" + previous + " " + word).encode("utf-8")) % buckets)
+                found.update(self.pair_slots(previous, word))
             previous = word
         return found
 
@@ -200,7 +226,7 @@ class LearnedModel:
         return features, math.sqrt(sum(map(self.idf_squared.__getitem__, features)))
 
     def probabilities(self, folded: str) -> tuple[float, ...]:
-        """Each head's probability for normalised text: P(>= moderate), P(>= high)."""
+        """Each head's probability for normalised text: P(>= low), >= moderate, >= high."""
         features, norm = self._read(folded)
         return tuple(h.probability(features, norm) for h in self.heads)
 
@@ -220,8 +246,8 @@ class LearnedModel:
         """The words whose features pushed ``tier``'s head up most, strongest first.
 
         Each word is credited with its own features (the word and its letter pieces, a
-        slot counted once in the text, for the first word that has it) and half of each
-        pair it is in, so the evidence quotes whole words of the text.
+        slot counted once in the text, for the first word that has it) and half of the
+        features of each pair it is in, so the evidence quotes whole words of the text.
         """
         head = next((h for h in self.heads if h.tier == tier), None)
         if head is None:
@@ -230,7 +256,6 @@ class LearnedModel:
         seen: set[int] = set()
         credit: list[float] = []
         spans: list[tuple[int, int]] = []
-        crc, buckets = zlib.crc32, self.buckets
         previous: str | None = None
         for match in TOKEN.finditer(folded):
             word = match.group()
@@ -240,11 +265,11 @@ class LearnedModel:
                     seen.add(s)
                     own += weights[s]
             if previous is not None:
-                s = crc(("b:" + previous + " " + word).encode("utf-8")) % buckets
-                if s not in seen:
-                    seen.add(s)
-                    credit[-1] += weights[s] / 2
-                    own += weights[s] / 2
+                for s in hasher.pair_slots(previous, word):
+                    if s not in seen:
+                        seen.add(s)
+                        credit[-1] += weights[s] / 2
+                        own += weights[s] / 2
             credit.append(own)
             spans.append(match.span())
             previous = word

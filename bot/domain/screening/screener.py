@@ -368,8 +368,35 @@ class Screener:
         verdict = self._screen_rules(normalised, lang)
         if self._readers:
             verdict = self._with_constructs(normalised, lang, verdict)
+            verdict = self._as_support(normalised, lang, verdict)
         if self._learned is not None:
             verdict = self._with_learned(normalised, lang, verdict, self._learned)
+        return verdict
+
+    def _as_support(
+        self, normalised: NormalisedText, lang: str | None, verdict: Verdict
+    ) -> Verdict:
+        """A text written to help someone else in distress keeps its risk words at low.
+
+        Replies to another person's post ("read your post… you're not alone… if you're
+        thinking of ending it, call…") use every risk word there is, about the reader.
+        The words stay in the evidence, the tier is held at low (moderate when means at
+        hand were named), and the learned layer stays quiet.
+        """
+        folded = normalised.text
+        for code in self._signal_languages(folded, lang):
+            span = self._readers[code].support(folded)
+            if span is None:
+                continue
+            cap = Tier.MODERATE if "means" in verdict.constructs else Tier.LOW
+            if verdict.tier <= cap:
+                return replace(verdict, discounted=True)
+            s, e = normalised.span(*span)
+            cue = Evidence(f"{code}.context.support", (s, e), normalised.original[s:e])
+            evidence = tuple(sorted({*verdict.evidence, cue}, key=lambda ev: (ev.span, ev.rule)))
+            return replace(
+                verdict, tier=min(verdict.tier, cap), evidence=evidence, discounted=True
+            )
         return verdict
 
     def _has_idiom(self, folded: str, lang: str | None) -> bool:

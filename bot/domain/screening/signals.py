@@ -30,6 +30,11 @@ REPEATED = "*2"
 """Suffix of a construct found twice, in words that do not overlap ("farewell*2")."""
 
 CONTEXTS = ("negation", "others", "past", "hypothetical", "report")
+REGISTERS = ("support", "solidarity")
+"""Cues read over the whole text, not per construct: words addressed to someone else in
+distress ("your post", "you're not alone"), and words of sharing the same state ("me
+too"), which keep a text in the writer's own voice."""
+SUPPORT_CUES_NEEDED = 2  # distinct support cues before a text reads as helping someone
 """The clause-level contexts that keep a construct from counting for the writer now."""
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -40,6 +45,7 @@ _LONG_GAP = 5  # words a ".." gap may span
 _NEGATION_WINDOW = 3  # words before a construct a negator reaches
 _OTHERS_WINDOW = 6  # words before a construct a third-person subject reaches
 _MAX_TOKENS = 4000  # bound the work on huge texts; the first words decide
+_REMEMBERED_WORDS = 100_000  # words whose starting terms an index remembers
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _DE_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
 
@@ -185,6 +191,13 @@ class _Tokens:
     ends: list[int]
     sentence: list[int]  # sentence number of each token
     clause: list[int]  # clause number of each token
+    _words: frozenset[str] | None = None
+
+    def words(self) -> frozenset[str]:
+        """Every token and stem of the text (to rule out terms that cannot match)."""
+        if self._words is None:
+            self._words = frozenset(self.tokens) | frozenset(self.stems)
+        return self._words
 
 
 def _tokenise(
@@ -232,6 +245,7 @@ class _Index:
 
     def __init__(self, terms: Iterable[Term], stoppers: frozenset[str] = frozenset()) -> None:
         self.stoppers = stoppers  # words a filler may never be (negators)
+        self._starting: dict[tuple[str, str], list[Term]] = {}
         self.by_word: dict[str, list[Term]] = {}
         # Prefixes are at least 3 letters long: indexed by their first three.
         self.by_prefix: dict[str, list[tuple[str, Term]]] = {}
@@ -243,12 +257,21 @@ class _Index:
                 self.by_prefix.setdefault(prefix[:3], []).append((prefix, term))
 
     def starting(self, token: str, stem: str) -> list[Term]:
+        """The terms whose first element accepts this word (remembered per word)."""
+        key = (token, stem)
+        known = self._starting.get(key)
+        if known is not None:
+            return known
         found = list(self.by_word.get(stem, ()))
         if token != stem:
             found.extend(t for t in self.by_word.get(token, ()) if t not in found)
         for prefix, term in self.by_prefix.get(token[:3], ()):
             if token.startswith(prefix):
                 found.append(term)
+        found = [t for t in found if t.elements[0].accepts(token, stem)]
+        if len(self._starting) >= _REMEMBERED_WORDS:
+            self._starting.clear()
+        self._starting[key] = found
         return found
 
     def find(self, toks: _Tokens) -> list[tuple[Term, int, int]]:
@@ -259,11 +282,19 @@ class _Index:
         """Like :meth:`find`, with the matches a negator interrupts marked as negated."""
         out: list[tuple[Term, int, int, bool]] = []
         n = len(toks.tokens)
+        present = toks.words()
+        viable: dict[int, bool] = {}  # per term: every later word it needs occurs
         for i in range(n):
             token, stem = toks.tokens[i], toks.stems[i]
             for term in self.starting(token, stem):
-                if not term.elements[0].accepts(token, stem):
-                    continue  # indexed by an exact word the stem only resembles
+                ok = viable.get(id(term))
+                if ok is None:
+                    ok = viable[id(term)] = all(
+                        e.prefixes or not present.isdisjoint(e.words | e.exact)
+                        for e in term.elements[1:]
+                    )
+                if not ok:
+                    continue
                 found = _match_rest(term.elements, 1, i, toks, n, self.stoppers, False)
                 if found is not None:
                     out.append((term, i, *found))
@@ -298,6 +329,23 @@ def _match_rest(
     return None
 
 
+class _LazyCues(dict[str, list[tuple[Term, int, int]]]):
+    """A context's cues in a text, found the first time a construct asks for them."""
+
+    def __init__(self, indexes: Mapping[str, _Index], toks: _Tokens) -> None:
+        super().__init__()
+        self._indexes, self._toks = indexes, toks
+
+    def __missing__(self, name: str) -> list[tuple[Term, int, int]]:
+        index = self._indexes.get(name)
+        found = index.find(self._toks) if index is not None else []
+        self[name] = found
+        return found
+
+    def get(self, name: str, default: object = None) -> list[tuple[Term, int, int]]:
+        return self[name]
+
+
 class SignalReader:
     """Finds constructs in one language and weighs each in its clause."""
 
@@ -313,6 +361,26 @@ class SignalReader:
         self._terms = _Index(lexicon.terms, negators)
         self._cues = {name: _Index(terms) for name, terms in lexicon.cues.items()}
 
+    def support(self, text: str) -> tuple[int, int] | None:
+        """Where a text reads as written to help someone else, or ``None``.
+
+        That takes at least two different support cues ("read your post", "you are not
+        alone", "if you're thinking of…") and no cue of sharing the same state ("me
+        too", "same here"): a peer who answers "me too" speaks for themself.
+        """
+        support = self._cues.get("support")
+        if support is None:
+            return None
+        toks = _tokenise(text, self.lexicon.language, self._stem, self.lexicon.clause_breaks)
+        found = support.find(toks)
+        if len({term.source for term, _, _ in found}) < SUPPORT_CUES_NEEDED:
+            return None
+        solidarity = self._cues.get("solidarity")
+        if solidarity is not None and solidarity.find(toks):
+            return None
+        _term, first, last = found[0]
+        return toks.starts[first], toks.ends[last]
+
     def read(self, text: str) -> list[Found]:
         """The constructs in normalised ``text``, each with the context that blocks it."""
         lang = self.lexicon.language
@@ -320,7 +388,7 @@ class SignalReader:
         matches = self._terms.find_all(toks)
         if not matches:
             return []
-        cues = {name: index.find(toks) for name, index in self._cues.items()}
+        cues = _LazyCues(self._cues, toks)
         found: list[Found] = []
         for term, first, last, negated in matches:
             blocked = "negation" if negated else self._blocked(term, first, last, toks, cues)

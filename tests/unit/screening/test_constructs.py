@@ -192,3 +192,37 @@ def test_someone_named_before_and_does_not_take_over_the_next_clause(screen) -> 
         "gave my guitar to my brother and found a home for my cat", "en"
     )
     assert [f.blocked_by for f in found if f.construct == "farewell"] == [None, None]
+
+
+# -- words written to help someone else ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        (
+            "I read your post. I've been where you are and wanted to end it too, years ago. "
+            "You're not alone, please call a crisis line tonight.",
+            "en",
+        ),
+        ("Si estás pensando en quitarte la vida, llamá al 135. No estás sola.", "es"),
+        ("ton message m'a touchée. tu n'es pas seule, appelle le 3114 si tu penses à partir", "fr"),
+        ("Du bist nicht allein. Wenn du an Suizid denkst, ruf die Telefonseelsorge an.", "de"),
+    ],
+)
+def test_a_reply_written_to_help_someone_else_stays_low(text: str, lang: str) -> None:
+    verdict = default_screener().screen(text, lang)
+    assert verdict.tier <= Tier.LOW
+    assert verdict.discounted  # and the learned layer stays quiet
+
+
+def test_a_peer_who_says_me_too_speaks_for_themself(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("I read your post and me too, I have the pills ready for tonight").tier >= (
+        Tier.HIGH
+    )
+
+
+def test_one_helping_phrase_quoted_does_not_hide_a_plan(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("my therapist says you're not alone. the rope is ready for tonight").tier is (
+        Tier.CRISIS
+    )

@@ -4,14 +4,14 @@ and the marks that keep quiet periods shared between instances."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.people import PersonStatus, Role
-from bot.domain.safety import AlertStatus, FlagStatus, Tier
+from bot.domain.records import ClinicCounts
+from bot.domain.safety import AlertStatus, FlagStatus
 from bot.domain.schedule import PromptStatus
 from storage.crypto import Cipher
 from storage.models import (
@@ -25,19 +25,6 @@ from storage.models import (
     ScheduledPrompt,
 )
 from storage.sql import insert_ignore
-
-
-@dataclass(frozen=True)
-class ClinicCounts:
-    """What ``/stats`` reports, counted in one transaction."""
-
-    roles: Counter[Role]
-    participant_statuses: Counter[PersonStatus]
-    recent_prompts: Counter[PromptStatus]  # prompts due in the last 30 days, by status
-    open_flags: Counter[Tier]
-    ack_minutes: tuple[float, ...]  # minutes from alert to acknowledgement
-    open_alerts: int
-    outbox: Counter[str]
 
 
 class Clinic:

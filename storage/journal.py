@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.records import JournalMessageView, StoredMessage
+from bot.domain.records import EntryView, JournalMessageView, StoredMessage
 from storage.crypto import Cipher
 from storage.models import JournalEntry, JournalMessage, JournalMessageVersion
-
-
-@dataclass(frozen=True)
-class EntryView:
-    """A journal entry with its messages opened, for a reader who is allowed to see it."""
-
-    id: int
-    prompt_id: int | None
-    opened_at: datetime
-    parts: tuple[tuple[str, str | None], ...]  # (kind, text)
-    edited: bool
-
-    @property
-    def text(self) -> str:
-        return "\n".join(t for kind, t in self.parts if t)
 
 
 class Journal:

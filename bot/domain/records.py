@@ -7,9 +7,11 @@ here knows how they are stored. People live in ``bot/domain/people.py``.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.people import PersonStatus, Role
 from bot.domain.safety import AlertStatus, FlagStatus, Tier
 from bot.domain.schedule import PromptStatus
 
@@ -129,6 +131,21 @@ class StoredMessage:
 
 
 @dataclass(frozen=True)
+class EntryView:
+    """A journal entry with its messages opened, for a reader who is allowed to see it."""
+
+    id: int
+    prompt_id: int | None
+    opened_at: datetime
+    parts: tuple[tuple[str, str | None], ...]  # (kind, text)
+    edited: bool
+
+    @property
+    def text(self) -> str:
+        return "\n".join(t for kind, t in self.parts if t)
+
+
+@dataclass(frozen=True)
 class JournalMessageView:
     """One journal message opened for its writer (an export)."""
 
@@ -137,3 +154,16 @@ class JournalMessageView:
     written_at: datetime
     edited_at: datetime | None
     text: str | None
+
+
+@dataclass(frozen=True)
+class ClinicCounts:
+    """What ``/stats`` reports, counted in one transaction."""
+
+    roles: Counter[Role]
+    participant_statuses: Counter[PersonStatus]
+    recent_prompts: Counter[PromptStatus]  # prompts due in the last 30 days, by status
+    open_flags: Counter[Tier]
+    ack_minutes: tuple[float, ...]  # minutes from alert to acknowledgement
+    open_alerts: int
+    outbox: Counter[str]

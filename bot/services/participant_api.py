@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.domain.people import Person, PersonStatus, Role
+from bot.domain.records import EntryView
 from bot.domain.safety import Signal, Tier, scale_signal
 from bot.domain.schedule import PromptStatus
 from bot.errors import NotFound
@@ -15,7 +16,6 @@ from bot.services import journal as journal_service
 from bot.services.base import ServiceBase
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
-from storage.journal import EntryView
 from storage.outbox import ClaimedMessage
 from storage.uow import UnitOfWork
 

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.people import Person, Role
-from bot.domain.records import Flag
+from bot.domain.records import EntryView, Flag
 from bot.errors import NotFound
 from bot.services import enrollment, escalation, planning, prompting, render, sessions, staffing
 from bot.services.access import visible_participant
 from bot.services.base import ServiceBase
 from prompts.protocols import list_shipped_protocols, protocol_from_yaml
-from storage.journal import EntryView
 
 
 class StaffServices(ServiceBase):

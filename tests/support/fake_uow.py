@@ -25,6 +25,8 @@ from bot.domain.outgoing import Outgoing
 from bot.domain.people import Invitation, Person, PersonStatus, Role
 from bot.domain.records import (
     Alert,
+    ClinicCounts,
+    EntryView,
     Flag,
     FlagDetails,
     JournalMessageView,
@@ -36,8 +38,6 @@ from bot.domain.records import (
 from bot.domain.safety import AlertStatus, FlagStatus
 from bot.domain.schedule import PromptStatus
 from bot.errors import StorageMisuse
-from storage.clinic import ClinicCounts
-from storage.journal import EntryView
 
 
 @dataclass(frozen=True)

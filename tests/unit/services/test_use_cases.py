@@ -235,3 +235,33 @@ class TestUnitOfWork:
         async with storage.uow() as uow:
             await uow.clinic.set_setting("oncall", "T-01", None)  # type: ignore[arg-type]
         assert storage.tables.settings == {}
+
+
+class TestDigestsAndStats:
+    async def test_the_digest_lists_the_caseload_and_is_audited(
+        self, services: Services, storage: FakeStorage
+    ) -> None:
+        therapist, participant = await clinic(services)
+        await services.record_journal(participant, text(10, "A calm morning."))
+        digest = await services.care.digest(therapist)
+        assert "P-0142" in digest and "A calm morning." in digest
+        assert [e["action"] for e in storage.tables.audit].count("digest") == 1
+
+    async def test_a_digest_goes_out_once_a_day_at_the_therapists_time(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        await clinic(services)
+        await services.set_therapist("T-01", digest_at="08:00")
+        clock.advance(timedelta(days=1))  # 10:00 in Berlin, past 08:00
+        assert await services.care.send_due_digests() == 1
+        assert await services.care.send_due_digests() == 0
+        assert [m.chat_id for m in storage.queued("digest")] == [THERAPIST_ID]
+
+    async def test_stats_count_people_by_role_and_status(self, services: Services) -> None:
+        await clinic(services)
+        figures = await services.care.stats()
+        assert figures == services.ctx.catalogue.text(
+            "care.stats", "en", participants=1, active=1, paused=0, withdrawn=0,
+            unreachable=0, pending=0, therapists=1, coordinators=0, sent=0, answered=0,
+            missed=0, rate="—", open_flags=0, by_tier="none", acked=0, median_ack="—",
+            unacked=0, outbox="empty")

@@ -1,12 +1,11 @@
 """Read and write the learned layer's weights (``prompts/screening/model/``).
 
-``heads.json`` is the reviewable part: the number of hash slots, the inverse document
-frequency of slots no training case had, and for each head its tier, bias, threshold
-and how many weights it has, with the SHA-256 of the development cases it was trained
-on. ``weights.bin`` holds little-endian arrays, each as slots (unsigned 32-bit) then
-values (32-bit floats): first the idf of every slot seen in training, then each head's
-weights (already multiplied by the slot's idf). Both files are written by
-``scripts/train_screening_model.py``.
+``heads.json`` is the reviewable part: the number of hash slots and, for each head, its
+tier, bias and threshold, with the SHA-256 of the development cases the model was trained
+on. ``weights.bin`` holds little-endian 32-bit floats, one per slot: first each slot's
+inverse document frequency squared (for a text's length), then each head's weights
+(already multiplied by the slot's idf). Stored whole rather than sparse, so that loading
+is one read per array. Both files are written by ``scripts/train_screening_model.py``.
 """
 
 from __future__ import annotations
@@ -21,17 +20,16 @@ from bot.domain.screening.learned import Head, LearnedModel
 from bot.domain.screening.model import ScreeningRuleError, Tier
 
 MODEL_DIR = Path(__file__).resolve().parent / "screening" / "model"
-FORMAT = 2
+FORMAT = 3
 
 
-def _pack(values: Mapping[int, float]) -> bytes:
-    ordered = sorted(values)
-    keys = array("I", ordered)
-    floats = array("f", (values[k] for k in ordered))
+def _dense(values: Mapping[int, float], buckets: int, default: float = 0.0) -> bytes:
+    out = array("f", [default]) * buckets
+    for key, value in values.items():
+        out[key] = value
     if sys.byteorder != "little":
-        keys.byteswap()
-        floats.byteswap()
-    return keys.tobytes() + floats.tobytes()
+        out.byteswap()
+    return out.tobytes()
 
 
 def write_model(
@@ -44,22 +42,15 @@ def write_model(
 ) -> None:
     """Write the idf and the heads (tier, weights, bias, threshold) to ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    blob = bytearray(_pack(idf))
+    squared = {k: v * v for k, v in idf.items()}
+    blob = bytearray(_dense(squared, buckets, idf_unseen * idf_unseen))
     meta = []
     for tier, weights, bias, threshold in heads:
-        blob += _pack(weights)
-        meta.append(
-            {
-                "tier": tier.label,
-                "bias": round(bias, 6),
-                "threshold": round(threshold, 6),
-                "weights": len(weights),
-            }
-        )
+        blob += _dense(weights, buckets)
+        meta.append({"tier": tier.label, "bias": round(bias, 6), "threshold": round(threshold, 6)})
     document = {
         "format": FORMAT,
         "buckets": buckets,
-        "idf_slots": len(idf),
         "idf_unseen": round(idf_unseen, 6),
         "trained_on_sha256": trained_on,
         "heads": meta,
@@ -68,28 +59,12 @@ def write_model(
     (directory / "heads.json").write_text(json.dumps(document, indent=2) + "\n", "utf-8")
 
 
-class _Reader:
-    def __init__(self, blob: bytes, buckets: int) -> None:
-        self.blob, self.buckets, self.offset = blob, buckets, 0
-
-    def dense(self, count: int, default: float = 0.0, square: bool = False) -> array[float]:
-        keys, values = array("I"), array("f")
-        size = 4 * count
-        keys.frombytes(self.blob[self.offset : self.offset + size])
-        values.frombytes(self.blob[self.offset + size : self.offset + 2 * size])
-        self.offset += 2 * size
-        if sys.byteorder != "little":
-            keys.byteswap()
-            values.byteswap()
-        if len(keys) != count or len(values) != count:
-            raise ValueError("weights.bin is shorter than heads.json says")
-        if keys and keys[-1] >= self.buckets:
-            raise ValueError(f"a slot lies beyond the {self.buckets} buckets")
-        fill = default * default if square else default
-        out = array("f", [fill]) * self.buckets
-        for key, value in zip(keys, values, strict=True):
-            out[key] = value * value if square else value
-        return out
+def _array(blob: bytes, index: int, buckets: int) -> array[float]:
+    out = array("f")
+    out.frombytes(blob[4 * buckets * index : 4 * buckets * (index + 1)])
+    if sys.byteorder != "little":
+        out.byteswap()
+    return out
 
 
 def load_model(directory: Path | None = None) -> LearnedModel | None:
@@ -107,21 +82,20 @@ def load_model(directory: Path | None = None) -> LearnedModel | None:
         if document.get("format") != FORMAT:
             raise ValueError(f"format {document.get('format')!r}, expected {FORMAT}")
         buckets = int(document["buckets"])
-        reader = _Reader(blob_path.read_bytes(), buckets)
-        idf_squared = reader.dense(
-            int(document["idf_slots"]), float(document["idf_unseen"]), square=True
-        )
+        entries = document["heads"]
+        blob = blob_path.read_bytes()
+        if len(blob) != 4 * buckets * (1 + len(entries)):
+            raise ValueError("weights.bin does not hold the arrays heads.json describes")
         heads = tuple(
             Head(
                 Tier.from_label(entry["tier"]),
-                reader.dense(int(entry["weights"])),
+                _array(blob, 1 + k, buckets),
                 float(entry["bias"]),
                 float(entry["threshold"]),
             )
-            for entry in document["heads"]
+            for k, entry in enumerate(entries)
         )
-        if reader.offset != len(reader.blob):
-            raise ValueError("weights.bin is longer than heads.json says")
+        idf_squared = _array(blob, 0, buckets)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ScreeningRuleError(f"{meta_path}: the learned layer cannot be read: {exc}") from exc
     return LearnedModel(buckets, heads, idf_squared, document.get("trained_on_sha256", ""))

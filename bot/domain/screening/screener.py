@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .facts import LazyPattern
+from .facts import LazyPattern, remembered
 from .language import KNOWN, best_languages, function_word_counts
 from .learned import LearnedModel
 from .model import (
@@ -72,8 +72,15 @@ def compile_pattern(pattern: str, language: str) -> re.Pattern[str]:
     return re.compile(fold_pattern(pattern, expand_umlauts=language == "de"))
 
 
+def folded_pattern(pattern: str, language: str) -> str:
+    """A rule pattern folded as texts are (remembered: folding is slow, patterns repeat)."""
+    if language == "de":
+        return remembered("fold-de", pattern, lambda q: fold_pattern(q, expand_umlauts=True))
+    return remembered("fold", pattern, fold_pattern)
+
+
 def _alternation(patterns: Iterable[str], language: str, words: bool = True) -> str | None:
-    folded = [fold_pattern(p, expand_umlauts=language == "de") for p in patterns]
+    folded = [folded_pattern(p, language) for p in patterns]
     if not folded:
         return None
     body = "|".join(f"(?:{p})" for p in folded)
@@ -238,7 +245,7 @@ class Screener:
         )
 
     def _compile_rule(self, index: int, rule: Rule) -> _CompiledRule:
-        folded = [fold_pattern(p, expand_umlauts=rule.language == "de") for p in rule.patterns]
+        folded = [folded_pattern(p, rule.language) for p in rule.patterns]
         if rule.language == COMMON:
             groups = [folded]
         else:

@@ -360,6 +360,16 @@ class SignalReader:
         )
         self._terms = _Index(lexicon.terms, negators)
         self._cues = {name: _Index(terms) for name, terms in lexicon.cues.items()}
+        self._last: _Tokens | None = None
+
+    def _tokens(self, text: str) -> _Tokens:
+        """The text's tokens (the last text's are kept: a text is read more than once)."""
+        last = self._last
+        if last is not None and last.text is text:
+            return last
+        toks = _tokenise(text, self.lexicon.language, self._stem, self.lexicon.clause_breaks)
+        self._last = toks
+        return toks
 
     def support(self, text: str) -> tuple[int, int] | None:
         """Where a text reads as written to help someone else, or ``None``.
@@ -371,7 +381,7 @@ class SignalReader:
         support = self._cues.get("support")
         if support is None:
             return None
-        toks = _tokenise(text, self.lexicon.language, self._stem, self.lexicon.clause_breaks)
+        toks = self._tokens(text)
         found = support.find(toks)
         if len({term.source for term, _, _ in found}) < SUPPORT_CUES_NEEDED:
             return None
@@ -384,7 +394,7 @@ class SignalReader:
     def read(self, text: str) -> list[Found]:
         """The constructs in normalised ``text``, each with the context that blocks it."""
         lang = self.lexicon.language
-        toks = _tokenise(text, lang, self._stem, self.lexicon.clause_breaks)
+        toks = self._tokens(text)
         matches = self._terms.find_all(toks)
         if not matches:
             return []

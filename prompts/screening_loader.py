@@ -523,10 +523,14 @@ def default_screener() -> Screener:
     return build_screener()
 
 
-def build_screener(learned: bool = True, model: LearnedModel | None = None) -> Screener:
+def build_screener(
+    learned: bool = True, model: LearnedModel | None = None, warm: bool = True
+) -> Screener:
     """A screener from the shipped files; ``learned=False`` leaves the learned layer out.
 
-    ``model`` replaces the shipped learned layer (tests, training).
+    ``model`` replaces the shipped learned layer (tests, training). ``warm=False`` leaves
+    each language's gate to be built when a text first needs it (a one-off command
+    screens a few texts; the bot warms everything before its first reply).
     """
     from prompts.screening_model import load_model
     from prompts.signals_loader import load_combinations, load_lexicons
@@ -541,7 +545,8 @@ def build_screener(learned: bool = True, model: LearnedModel | None = None) -> S
         load_combinations(constructs=constructs),
         model if model is not None else load_model() if learned else None,
     )
-    screener.warm()
+    if warm:
+        screener.warm()
     if len(FACTS) != known or len(USED) != known:
         _save_facts(cache)  # new patterns were analysed, or old ones are gone
     return screener

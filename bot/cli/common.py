@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from bot.clock import SystemClock
-from bot.config import Settings, load_settings
 from bot.errors import EmberError
-from storage.crypto import Cipher
-from storage.db import create_engine, session_factory
-from storage.uow import Storage
+
+if TYPE_CHECKING:  # the database and settings stack loads only for commands that use it
+    from bot.config import Settings
+    from storage.uow import Storage
 
 T = TypeVar("T")
 
@@ -33,6 +32,8 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def settings_or_exit() -> Settings:
+    from bot.config import load_settings
+
     try:
         return load_settings()
     except EmberError as exc:
@@ -54,7 +55,10 @@ def run_async(make: Callable[[], Awaitable[T]]) -> T:
 @contextlib.asynccontextmanager
 async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
     """Storage for one CLI command, refusing a database that is behind."""
+    from storage.crypto import Cipher
+    from storage.db import create_engine, session_factory
     from storage.migrate import require_up_to_date
+    from storage.uow import Storage
 
     engine = create_engine(settings.database_url)
     try:
@@ -72,6 +76,7 @@ def setup_logging(verbose: bool) -> None:
 
 def services_call(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:
     """Run ``use(services)`` against the database, without Telegram."""
+    from bot.clock import SystemClock
     from bot.services.api import Services
     from bot.services.context import ServiceContext
     from prompts.catalogue import default_catalogue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,10 +14,10 @@ from bot.cli.common import (
     settings_or_exit,
     setup_logging,
 )
-from bot.config import Settings
 from bot.errors import ConfigError, EmberError
-from storage.crypto import generate_key
-from storage.db import create_engine
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 db_app = typer.Typer(help="Database schema (migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -75,6 +75,8 @@ def db_current() -> None:
     settings = settings_or_exit()
 
     async def show() -> str | None:
+        from storage.db import create_engine
+
         engine = create_engine(settings.database_url)
         try:
             return await current_revision(engine)
@@ -93,6 +95,8 @@ def keygen() -> None:
 
     To rotate: put the new key first and keep the old ones after it, comma-separated.
     """
+    from storage.crypto import generate_key
+
     typer.echo(generate_key())
 
 

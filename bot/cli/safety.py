@@ -42,9 +42,9 @@ def screen(
     """The risk screener's verdict as JSON: tier, categories and evidence (rule, span, text)."""
     import json
 
-    from prompts.screening_loader import default_screener
+    from prompts.screening_loader import build_screener
 
-    screener = default_screener()
+    screener = build_screener(warm=False)
     if eval_file is not None:
         _evaluate(screener, eval_file, misses, as_json)
         return
@@ -103,7 +103,11 @@ def explain_verdict(screener: Any, text: str, lang: str | None) -> str:
         lines.append(f"categories: {', '.join(verdict.categories)}")
     if verdict.combination:
         lines.append(f"set by the combination table: {verdict.combination}")
-    rules = [e for e in verdict.evidence if ".construct." not in e.rule]
+    rules = [
+        e
+        for e in verdict.evidence
+        if ".construct." not in e.rule and not e.rule.startswith("model.")
+    ]
     if rules:
         lines.append("phrase rules and context cues:")
         lines += [f"  {e.rule:<36} {e.text!r} at {e.span[0]}-{e.span[1]}" for e in rules]

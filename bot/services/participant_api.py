@@ -10,7 +10,7 @@ from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import EntryView
 from bot.domain.safety import Signal, Tier, scale_signal
 from bot.domain.schedule import PromptStatus
-from bot.errors import NotFound
+from bot.errors import NotAllowed, NotFound
 from bot.services import enrollment, participation, planning, prompting, questionnaire_flow
 from bot.services import journal as journal_service
 from bot.services.base import ServiceBase
@@ -27,10 +27,13 @@ class ParticipantServices(ServiceBase):
 
     @staticmethod
     async def current(uow: UnitOfWork, participant: Person) -> Person:
-        """The participant as stored now, in this unit of work (NotFound if they are gone)."""
+        """The participant as stored now, checked in this unit of work: NotFound if they are
+        gone, NotAllowed if the account is not a participant's."""
         person = await uow.people.by_id(participant.id)
         if person is None:
             raise NotFound(f"person #{participant.id}", key="problem.not_found")
+        if person.role != Role.PARTICIPANT:
+            raise NotAllowed(f"{person.code} is not a participant", key="problem.not_allowed")
         return person
 
     async def start_with_code(self, sender: Sender, raw_code: str) -> Person:

@@ -265,3 +265,10 @@ class TestDigestsAndStats:
             unreachable=0, pending=0, therapists=1, coordinators=0, sent=0, answered=0,
             missed=0, rate="—", open_flags=0, by_tier="none", acked=0, median_ack="—",
             unacked=0, outbox="empty")
+
+
+class TestParticipantOnly:
+    async def test_a_therapist_cannot_pause_as_if_a_participant(self, services: Services) -> None:
+        therapist, _ = await clinic(services)
+        with pytest.raises(NotAllowed):
+            await services.pause(therapist, timedelta(days=1))

@@ -230,13 +230,16 @@ class LearnedModel:
         features, norm = self._read(folded)
         return tuple(h.probability(features, norm) for h in self.heads)
 
-    def tier(self, folded: str) -> tuple[Tier, float]:
+    def tier(self, folded: str, above: Tier = Tier.NONE) -> tuple[Tier, float]:
         """The highest tier whose head passes its threshold, with that head's probability.
 
-        Heads are checked from the highest down; a text no head raises is ``NONE``.
+        Heads are checked from the highest down, and only those above ``above`` (a tier
+        already given); a text no head raises is ``NONE``.
         """
         features, norm = self._read(folded)
         for head in reversed(self.heads):
+            if head.tier <= above:
+                break
             p = head.probability(features, norm)
             if p >= head.threshold:
                 return head.tier, p

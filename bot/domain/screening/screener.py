@@ -437,7 +437,7 @@ class Screener:
         """
         if verdict.tier >= Tier.HIGH or verdict.discounted:
             return verdict
-        tier, probability = model.tier(normalised.text)
+        tier, probability = model.tier(normalised.text, above=verdict.tier)
         if tier <= verdict.tier or self._has_idiom(normalised.text, lang):
             return verdict
         evidence = list(verdict.evidence)

@@ -282,11 +282,18 @@ class _Index:
         """Like :meth:`find`, with the matches a negator interrupts marked as negated."""
         out: list[tuple[Term, int, int, bool]] = []
         n = len(toks.tokens)
-        present = toks.words()
+        present: frozenset[str] | None = None
         viable: dict[int, bool] = {}  # per term: every later word it needs occurs
-        for i in range(n):
-            token, stem = toks.tokens[i], toks.stems[i]
-            for term in self.starting(token, stem):
+        known = self._starting
+        for i, key in enumerate(zip(toks.tokens, toks.stems, strict=True)):
+            terms = known.get(key)
+            if terms is None:
+                terms = self.starting(*key)
+            if not terms:
+                continue
+            if present is None:
+                present = toks.words()
+            for term in terms:
                 ok = viable.get(id(term))
                 if ok is None:
                     ok = viable[id(term)] = all(

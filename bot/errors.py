@@ -13,12 +13,15 @@
     ├── AlreadyExists            a code or key that must be unique is taken
     ├── InvalidValue             a value (typed by a person or written in a file) is malformed;
     │   │                        also a ValueError, so parsers may catch either
-    │   └── InvalidAnswer        a questionnaire answer no option offers
+    │   ├── InvalidAnswer        a questionnaire answer no option offers
+    │   └── CaseFileError        a line of a labelled case file (`ember screen --eval`)
     ├── ContentFileError         a content file in prompts/ is invalid: every problem, with
     │   │                        file and line (also a ValueError)
     │   ├── ProtocolFileError    a protocol
     │   ├── QuestionnaireFileError  a questionnaire instrument
-    │   └── CatalogueError       the message catalogue or the crisis resources
+    │   ├── CatalogueError       the message catalogue or the crisis resources
+    │   └── ScreeningRuleError   the screener's rule files, lexicons, table or learned layer
+    │                            (bot/domain/screening/model.py)
     ├── DeliveryError            Telegram refused or failed a send (bot/delivery/retry.py)
     └── InvitationError          /start with a code that cannot be used
         ├── InvitationUnknown    no invitation has this code
@@ -30,9 +33,6 @@
 People never read an exception's text. Each error names a message in the catalogue
 (``key``, with ``values`` to fill it in); handlers show that message, in the reader's
 language. ``str(error)`` is for logs and the command line only.
-
-(The risk screener's own ``ScreeningRuleError`` and ``CaseFileError`` still derive from
-``ValueError`` alone; they are raised while rule and case files load, never to a person.)
 """
 
 from __future__ import annotations

@@ -35,9 +35,10 @@ from bot.domain.screening import (
 )
 from bot.domain.screening.facts import FACTS, USED, remembered
 from bot.domain.screening.learned import LearnedModel
+from prompts.yaml_reader import FAST_LOADER, YamlReader
 
 RULES_DIR = Path(__file__).resolve().parent / "screening"
-YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER: Any = FAST_LOADER
 
 _MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _ESCAPES = re.compile(r"\\.|\(\?P<[^>]*>|\(\?P=\w+\)")
@@ -190,6 +191,7 @@ class _Reader:
         self.macros: dict[str, str] = {}
         self.language = ""
         self.refs: list[tuple[yaml.Node, str, str]] = []  # (node, rule id, frame name)
+        self.problems: list[ScreeningRuleError] = []  # every item that could not be read
 
     def expand(self, node: yaml.Node, pattern: str) -> str:
         for _ in range(8):
@@ -286,35 +288,39 @@ class _Reader:
         f = self.f
         frames: list[Frame] = []
         for name, (key_node, value_node) in f.mapping(node, "frames").items():
-            e = f.mapping(value_node, f"frame {name!r}", _FRAME_KEYS)
-            if "cues" not in e:
-                raise f.error(key_node, f"frame {name!r} has no cues")
-            frames.append(
-                Frame(
-                    name=name,
-                    cues=self.patterns(e["cues"][1], f"cues of frame {name!r}"),
-                    position=cast(
-                        Position,
-                        _opt(e, "position", lambda n: f.choice(n, "position", _POSITIONS), "any"),
-                    ),
-                    scope=cast(
-                        Scope, _opt(e, "scope", lambda n: f.choice(n, "scope", _SCOPES), "clause")
-                    ),
-                    window=_opt(e, "window", lambda n: f.integer(n, "window"), None),
-                    cap=_opt(e, "cap", lambda n: f.tier(n, "cap"), None),
-                    unless=tuple(s for _, s in f.strings(e["unless"][1], "unless"))
-                    if "unless" in e
-                    else (),
-                    ignore=self.patterns(e["ignore"][1], "ignore") if "ignore" in e else (),
-                    opt_in=_opt(e, "opt_in", lambda n: f.boolean(n, "opt_in"), False),
-                    unless_between=_opt(
-                        e, "unless_between", lambda n: f.boolean(n, "unless_between"), False
-                    ),
-                )
-            )
-            for n, other in f.strings(e["unless"][1], "unless") if "unless" in e else []:
-                self.refs.append((n, f"frame {name}", other))
+            try:
+                frames.append(self.read_frame(name, key_node, value_node))
+            except ScreeningRuleError as exc:
+                self.problems.append(exc)
         return tuple(frames)
+
+    def read_frame(self, name: str, key_node: yaml.Node, value_node: yaml.Node) -> Frame:
+        f = self.f
+        e = f.mapping(value_node, f"frame {name!r}", _FRAME_KEYS)
+        if "cues" not in e:
+            raise f.error(key_node, f"frame {name!r} has no cues")
+        frame = Frame(
+            name=name,
+            cues=self.patterns(e["cues"][1], f"cues of frame {name!r}"),
+            position=cast(
+                Position,
+                _opt(e, "position", lambda n: f.choice(n, "position", _POSITIONS), "any"),
+            ),
+            scope=cast(Scope, _opt(e, "scope", lambda n: f.choice(n, "scope", _SCOPES), "clause")),
+            window=_opt(e, "window", lambda n: f.integer(n, "window"), None),
+            cap=_opt(e, "cap", lambda n: f.tier(n, "cap"), None),
+            unless=tuple(s for _, s in f.strings(e["unless"][1], "unless"))
+            if "unless" in e
+            else (),
+            ignore=self.patterns(e["ignore"][1], "ignore") if "ignore" in e else (),
+            opt_in=_opt(e, "opt_in", lambda n: f.boolean(n, "opt_in"), False),
+            unless_between=_opt(
+                e, "unless_between", lambda n: f.boolean(n, "unless_between"), False
+            ),
+        )
+        for n, other in f.strings(e["unless"][1], "unless") if "unless" in e else []:
+            self.refs.append((n, f"frame {name}", other))
+        return frame
 
     def check_id(self, node: yaml.Node, ident: str) -> None:
         if not _RULE_ID.match(ident):
@@ -332,21 +338,26 @@ class _Reader:
             raise f.error(node, "idioms must be a list")
         idioms: list[Idiom] = []
         for item in node.value:
-            e = f.mapping(item, "an idiom", _IDIOM_KEYS)
-            for key in ("id", "patterns"):
-                if key not in e:
-                    raise f.error(item, f"idiom is missing {key!r}")
-            ident = f.string(e["id"][1], "id")
-            self.check_id(e["id"][1], ident)
-            idioms.append(
-                Idiom(
-                    id=ident,
-                    language=self.language,
-                    patterns=self.patterns(e["patterns"][1], "patterns"),
-                    examples=self.words(e, "examples"),
-                )
-            )
+            try:
+                idioms.append(self.read_idiom(item))
+            except ScreeningRuleError as exc:
+                self.problems.append(exc)
         return tuple(idioms)
+
+    def read_idiom(self, item: yaml.Node) -> Idiom:
+        f = self.f
+        e = f.mapping(item, "an idiom", _IDIOM_KEYS)
+        for key in ("id", "patterns"):
+            if key not in e:
+                raise f.error(item, f"idiom is missing {key!r}")
+        ident = f.string(e["id"][1], "id")
+        self.check_id(e["id"][1], ident)
+        return Idiom(
+            id=ident,
+            language=self.language,
+            patterns=self.patterns(e["patterns"][1], "patterns"),
+            examples=self.words(e, "examples"),
+        )
 
     def read_rules(self, node: yaml.Node) -> tuple[Rule, ...]:
         f = self.f
@@ -354,62 +365,64 @@ class _Reader:
             raise f.error(node, "rules must be a list")
         rules: list[Rule] = []
         for item in node.value:
-            e = f.mapping(item, "a rule", _RULE_KEYS)
-            for key in ("id", "tier", "categories", "patterns"):
-                if key not in e:
-                    raise f.error(item, f"rule is missing {key!r}")
-            ident = f.string(e["id"][1], "id")
-            self.check_id(e["id"][1], ident)
-            categories: list[str] = []
-            for n, cat in f.strings(e["categories"][1], "categories"):
-                if cat not in CATEGORIES:
-                    raise f.error(
-                        n,
-                        f"unknown category {cat!r} (expected one of: "
-                        f"{', '.join(sorted(CATEGORIES))})",
-                    )
-                categories.append(cat)
-            caps: dict[str, Tier] = {}
-            if "caps" in e:
-                for name, (kn, vn) in f.mapping(e["caps"][1], "caps").items():
-                    caps[name] = f.tier(vn, f"cap for {name}")
-                    self.refs.append((kn, ident, name))
-            escalate: dict[str, Tier] = {}
-            if "escalate" in e:
-                for name, (kn, vn) in f.mapping(e["escalate"][1], "escalate").items():
-                    escalate[name] = f.tier(vn, f"escalation for {name}")
-                    self.refs.append((kn, ident, name))
-            names: dict[str, frozenset[str]] = {}
-            for key in ("ignore_frames", "frames"):
-                items = f.strings(e[key][1], key) if key in e else []
-                for n, s in items:
-                    self.refs.append((n, ident, s))
-                names[key] = frozenset(s for _, s in items)
-            rules.append(
-                Rule(
-                    id=ident,
-                    language=self.language,
-                    tier=f.tier(e["tier"][1], "tier"),
-                    categories=tuple(categories),
-                    patterns=self.patterns(
-                        e["patterns"][1], "patterns", words=self.language != COMMON
-                    ),
-                    caps=caps,
-                    ignore_frames=names["ignore_frames"],
-                    frames=names["frames"],
-                    escalate=escalate,
-                    self_reference=_opt(
-                        e,
-                        "requires_self_reference",
-                        lambda n: f.boolean(n, "requires_self_reference"),
-                        False,
-                    ),
-                    self_window=_opt(e, "self_window", lambda n: f.integer(n, "self_window"), 6),
-                    examples=self.words(e, "examples"),
-                    counterexamples=self.words(e, "counterexamples"),
-                )
-            )
+            try:
+                rules.append(self.read_rule(item))
+            except ScreeningRuleError as exc:
+                self.problems.append(exc)
         return tuple(rules)
+
+    def read_rule(self, item: yaml.Node) -> Rule:
+        f = self.f
+        e = f.mapping(item, "a rule", _RULE_KEYS)
+        for key in ("id", "tier", "categories", "patterns"):
+            if key not in e:
+                raise f.error(item, f"rule is missing {key!r}")
+        ident = f.string(e["id"][1], "id")
+        self.check_id(e["id"][1], ident)
+        categories: list[str] = []
+        for n, cat in f.strings(e["categories"][1], "categories"):
+            if cat not in CATEGORIES:
+                raise f.error(
+                    n,
+                    f"unknown category {cat!r} (expected one of: {', '.join(sorted(CATEGORIES))})",
+                )
+            categories.append(cat)
+        caps: dict[str, Tier] = {}
+        if "caps" in e:
+            for name, (kn, vn) in f.mapping(e["caps"][1], "caps").items():
+                caps[name] = f.tier(vn, f"cap for {name}")
+                self.refs.append((kn, ident, name))
+        escalate: dict[str, Tier] = {}
+        if "escalate" in e:
+            for name, (kn, vn) in f.mapping(e["escalate"][1], "escalate").items():
+                escalate[name] = f.tier(vn, f"escalation for {name}")
+                self.refs.append((kn, ident, name))
+        names: dict[str, frozenset[str]] = {}
+        for key in ("ignore_frames", "frames"):
+            items = f.strings(e[key][1], key) if key in e else []
+            for n, s in items:
+                self.refs.append((n, ident, s))
+            names[key] = frozenset(s for _, s in items)
+        return Rule(
+            id=ident,
+            language=self.language,
+            tier=f.tier(e["tier"][1], "tier"),
+            categories=tuple(categories),
+            patterns=self.patterns(e["patterns"][1], "patterns", words=self.language != COMMON),
+            caps=caps,
+            ignore_frames=names["ignore_frames"],
+            frames=names["frames"],
+            escalate=escalate,
+            self_reference=_opt(
+                e,
+                "requires_self_reference",
+                lambda n: f.boolean(n, "requires_self_reference"),
+                False,
+            ),
+            self_window=_opt(e, "self_window", lambda n: f.integer(n, "self_window"), 6),
+            examples=self.words(e, "examples"),
+            counterexamples=self.words(e, "counterexamples"),
+        )
 
 
 def load_file(
@@ -421,19 +434,24 @@ def load_file(
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScreeningRuleError(f"{file.name}:1: cannot read the file ({exc})") from None
-    try:
-        root = yaml.compose(text, Loader=YAML_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        reason = exc.problem or exc.context or "malformed YAML"
-        raise ScreeningRuleError(f"{file.name}:{line}: {reason}") from None
+    composer = YamlReader(file.name, loader=YAML_LOADER)
+    composer.empty_line = 1
+    root = composer.compose(text)
     if root is None:
-        raise ScreeningRuleError(f"{file.name}:1: the file is empty")
+        raise ScreeningRuleError(composer.sorted_problems())
     reader = _Reader(file, seen_ids if seen_ids is not None else {})
     language, fallback = reader.read(root)
+    _raise_all(reader.problems)
     refs = [(f"{file.name}:{n.start_mark.line + 1}", owner, name) for n, owner, name in reader.refs]
     return language, fallback, refs
+
+
+def _raise_all(problems: list[ScreeningRuleError]) -> None:
+    """Raise one error listing every problem found (the first as it is, when alone)."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ScreeningRuleError([p for error in problems for p in error.problems])
 
 
 def load_rules(directory: Path | None = None) -> RuleSet:
@@ -447,13 +465,21 @@ def load_rules(directory: Path | None = None) -> RuleSet:
     fallback: tuple[str, ...] = ("en",)
     refs: list[tuple[str, str, str]] = []
     seen_ids: dict[str, str] = {}
+    problems: list[ScreeningRuleError] = []
     for path in paths:
-        language, file_fallback, file_refs = load_file(path, seen_ids)
+        try:
+            language, file_fallback, file_refs = load_file(path, seen_ids)
+        except ScreeningRuleError as exc:
+            problems.append(exc)  # read the other files too: report everything at once
+            continue
         if language.code in languages:
-            raise ScreeningRuleError(
-                f"{_File(path).name}:1: language {language.code!r} already defined in "
-                f"{sources[language.code]}"
+            problems.append(
+                ScreeningRuleError(
+                    f"{_File(path).name}:1: language {language.code!r} already defined in "
+                    f"{sources[language.code]}"
+                )
             )
+            continue
         languages[language.code] = language
         sources[language.code] = _File(path).name
         if file_fallback is not None:
@@ -462,10 +488,13 @@ def load_rules(directory: Path | None = None) -> RuleSet:
     all_frames = {fr.name for lang in languages.values() for fr in lang.frames}
     for where, owner, name in refs:
         if name not in all_frames:
-            raise ScreeningRuleError(f"{where}: {owner} refers to unknown frame {name!r}")
+            problems.append(
+                ScreeningRuleError(f"{where}: {owner} refers to unknown frame {name!r}")
+            )
     for code in fallback:
-        if code not in languages:
-            raise ScreeningRuleError(f"fallback language {code!r} has no rule file")
+        if code not in languages and not problems:
+            problems.append(ScreeningRuleError(f"fallback language {code!r} has no rule file"))
+    _raise_all(problems)
     return RuleSet(languages=languages, fallback=fallback)
 
 

@@ -23,6 +23,7 @@ from bot.domain.screening.signals import (
     stemmer,
 )
 from prompts.screening_loader import YAML_LOADER
+from prompts.yaml_reader import YamlReader
 
 SCREENING_DIR = Path(__file__).resolve().parent / "screening"
 SIGNALS_DIR = SCREENING_DIR / "signals"
@@ -64,13 +65,11 @@ def _compose(path: Path, problems: _Problems) -> yaml.Node | None:
     except (OSError, UnicodeDecodeError) as exc:
         problems.add(None, f"cannot read the file ({exc})")
         return None
-    try:
-        root = yaml.compose(text, Loader=YAML_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problems.lines.append(
-            f"{problems.name}:{mark.line + 1 if mark else 1}: {exc.problem or 'malformed YAML'}"
-        )
+    composer = YamlReader(problems.name, loader=YAML_LOADER)
+    composer.empty_line = 1
+    root = composer.compose(text)
+    problems.lines.extend(str(p) for p in composer.sorted_problems())
+    if root is None:
         return None
     if not isinstance(root, yaml.MappingNode):
         problems.add(root, "the file must be a mapping")

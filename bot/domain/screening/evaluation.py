@@ -14,12 +14,14 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from bot.errors import InvalidValue
+
 from .model import Tier, Verdict
 
 ALIASES = {"benign": "none"}
 
 
-class CaseFileError(ValueError):
+class CaseFileError(InvalidValue):
     """A line of a case file is not a case; the message names the line."""
 
 

@@ -7,9 +7,12 @@ YAML reading in ``prompts/screening_loader.py``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+from bot.errors import ContentFileError, EmberError, Problem
 
 CATEGORIES: frozenset[str] = frozenset(
     {
@@ -29,11 +32,29 @@ COMMON = "common"
 """The pseudo-language of rules that hold in every language (emoji, obfuscation)."""
 
 
-class ScreeningRuleError(ValueError):
+_WHERE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+): (?P<reason>.*)$")
+
+
+class ScreeningRuleError(ContentFileError):
     """A rule set is malformed: raised at load time, never while screening.
 
-    The message starts with ``file:line:`` when the problem came from a rule file.
+    Every problem found is listed, each as ``file:line: reason`` where the file is known;
+    the loaders collect them all before raising, so a reviewer fixes a file in one pass.
     """
+
+    def __init__(self, problems: str | Sequence[Problem]) -> None:
+        if not isinstance(problems, str):
+            super().__init__(problems)
+            return
+        parsed = []
+        for line in problems.splitlines() or [problems]:
+            m = _WHERE.match(line)
+            if m:
+                parsed.append(Problem(m["file"], int(m["line"]), m["reason"]))
+            else:
+                parsed.append(Problem("screening rules", None, line))
+        EmberError.__init__(self, problems)  # the message exactly as written
+        self.problems = parsed
 
 
 class Tier(enum.IntEnum):

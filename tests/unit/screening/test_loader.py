@@ -137,3 +137,24 @@ def test_shipped_rules_load_and_default_screener_is_cached(tmp_path: Path) -> No
         "de",
     }
     assert default_screener() is default_screener()
+
+
+def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path) -> None:
+    """A reviewer fixes the rule files in one pass: no problem hides behind another."""
+    from bot.errors import ContentFileError, EmberError
+
+    text = MINIMAL.replace("tier: low", "tier: urgent") + (
+        "  - id: en.test.blue\n    tier: low\n    categories: [sadness]\n    patterns: [blue]\n"
+    )
+    write(tmp_path, text)
+    german = MINIMAL.replace("language: en", "language: de").replace("en.", "de.")
+    write(tmp_path, german.replace("[sad]", "['foo(']"), "de.yaml")
+    with pytest.raises(ScreeningRuleError) as info:
+        load_rules(tmp_path)
+    error = info.value
+    assert isinstance(error, ContentFileError) and isinstance(error, EmberError)
+    message = str(error)
+    assert f"en.yaml:{line_of(text, 'urgent')}: tier: unknown tier 'urgent'" in message
+    assert f"en.yaml:{line_of(text, 'sadness')}: unknown category 'sadness'" in message
+    assert "de.yaml:" in message and "not a valid regular expression" in message
+    assert len(error.problems) == 3

@@ -132,7 +132,7 @@ async def ember_app(
             TelegramSender(application.bot),
             clock,
             pacer=pacer,
-            on_failure=services.delivery_failed,
+            on_failure=services.participation.delivery_failed,
         )
         ctx.wake_delivery = dispatcher.wake
         scheduler = AsyncIOScheduler(timezone="UTC")
@@ -147,7 +147,7 @@ async def ember_app(
             scheduler,
             catalogue,
         )
-        await services.load_shipped_protocols()
+        await services.planning.load_shipped()
         running_jobs = jobs.register(
             scheduler, jobs.periodic_jobs(ember, tick_seconds=tick_seconds)
         )

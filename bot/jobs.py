@@ -80,11 +80,11 @@ def periodic_jobs(ember: JobHost, *, tick_seconds: float = 2.0) -> list[Job]:
     """Every periodic job of Ember, in one list. Each calls one service; none holds logic."""
     return [
         # due prompts, reminders and expiry; a missed run is simply caught up by the next one
-        Job("prompts:tick", ember.services.tick, tick_seconds),
+        Job("prompts:tick", ember.services.prompting.tick, tick_seconds),
         # unacknowledged alerts: the escalation chain
-        Job("alerts:escalate", ember.services.escalate, tick_seconds),
+        Job("alerts:escalate", ember.services.escalation.escalate, tick_seconds),
         # daily digests at each therapist's local time (once a day: the outbox key says so)
-        Job("digests:daily", ember.services.care.send_due_digests, 60),
+        Job("digests:daily", ember.services.digests.send_due, 60),
         # the outbox: keep our claims fresh, take back those of workers that died
         Job("delivery:heartbeat", ember.dispatcher.heartbeat, 20, start_now=False),
         Job("delivery:sweep", ember.dispatcher.sweep, 30, start_now=False),

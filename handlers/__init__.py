@@ -35,7 +35,7 @@ async def unknown_command(update: Any, context: Any) -> None:
     sender = sender_of(update)
     if sender is None:
         return
-    person = await context.services.identify(sender.telegram_user_id)
+    person = await context.services.access.identify(sender.telegram_user_id)
     if person is None:
         await answer_stranger(context, sender)
         return

@@ -26,7 +26,7 @@ async def export(update: Update, context: EmberContext, person: Person) -> None:
     sender = sender_of(update)
     assert sender is not None
     caption = context.catalogue.text("export.caption", language(person))
-    await context.services.care.send_export(person, sender.update_id, caption)
+    await context.services.exports.send(person, sender.update_id, caption)
 
 
 @for_roles(Role.PARTICIPANT)
@@ -55,7 +55,7 @@ async def delete_answer(update: Update, context: EmberContext, person: Person) -
     await query.answer()
     lang = language(person)
     if query.data == "delete:yes":
-        await context.services.care.request_deletion(person)
+        await context.services.participation.request_deletion(person)
         await reply(context, sender, text(context, "delete.requested", lang), person=person)
     else:
         await reply(context, sender, text(context, "delete.kept", lang), person=person)
@@ -73,7 +73,7 @@ async def note(update: Update, context: EmberContext, person: Person) -> None:
         await reply(context, sender, text(context, "care.note_usage", lang), person=person)
         return
     try:
-        participant = await context.services.care.add_note(person, args[0], body[:4000])
+        participant = await context.services.notes.add(person, args[0], body[:4000])
     except UnknownParticipant:
         await no_such_participant(context, sender, person, args[0])
         return
@@ -90,7 +90,7 @@ async def digest(update: Update, context: EmberContext, person: Person) -> None:
     """/digest: the digest now."""
     sender = sender_of(update)
     assert sender is not None
-    body = await context.services.care.digest(person)
+    body = await context.services.digests.digest(person)
     await reply(context, sender, body, person=person, kind="digest")
 
 
@@ -105,7 +105,7 @@ async def assign(update: Update, context: EmberContext, person: Person) -> None:
         await reply(context, sender, text(context, "care.assign_usage", lang), person=person)
         return
     try:
-        participant, therapist = await context.services.care.assign(person, args[0], args[1])
+        participant, therapist = await context.services.staffing.assign(person, args[0], args[1])
     except EmberError as exc:
         await reply(
             context,
@@ -127,4 +127,4 @@ async def stats(update: Update, context: EmberContext, person: Person) -> None:
     """/stats: enrolment, response rates, open flags, time to acknowledge."""
     sender = sender_of(update)
     assert sender is not None
-    await reply(context, sender, await context.services.care.stats(language(person)), person=person)
+    await reply(context, sender, await context.services.stats.text(language(person)), person=person)

@@ -49,12 +49,14 @@ async def reply(
     kind: str = "reply",
 ) -> None:
     out: Sequence[Outgoing] = [m if isinstance(m, Outgoing) else Outgoing(m) for m in messages]
-    await context.services.reply(sender, out, person_id=person.id if person else None, kind=kind)
+    await context.services.replies.reply(
+        sender, out, person_id=person.id if person else None, kind=kind
+    )
 
 
 async def answer_stranger(context: EmberContext, sender: Sender) -> None:
     """One short polite line, at most every ten minutes per account (the service decides)."""
-    await context.services.answer_stranger(
+    await context.services.replies.answer_stranger(
         sender, text(context, "stranger", sender.language_code or "en")
     )
 
@@ -81,7 +83,7 @@ def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
             sender = sender_of(update)
             if sender is None:
                 return
-            person = await context.services.identify(sender.telegram_user_id)
+            person = await context.services.access.identify(sender.telegram_user_id)
             if person is None or person.status == PersonStatus.INVITED:
                 await answer_stranger(context, sender)
                 return
@@ -90,7 +92,7 @@ def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
                 await reply(context, sender, text(context, "not_for_you", lang), person=person)
                 return
             if person.role == Role.PARTICIPANT and person.consent_version != (
-                context.services.consent_version
+                context.services.enrollment.consent_version
             ):
                 await reply(context, sender, text(context, "consent.needed", lang), person=person)
                 return

@@ -26,7 +26,7 @@ async def invite(update: Update, context: EmberContext, person: Person) -> None:
     therapist = args[2] if role is Role.PARTICIPANT and len(args) > 2 else None
     name = " ".join(args[2:]) if role is not Role.PARTICIPANT and len(args) > 2 else None
     try:
-        created = await context.services.invite(
+        created = await context.services.enrollment.invite(
             person, role=role, code=args[1], therapist_code=therapist, name=name
         )
     except EmberError as exc:

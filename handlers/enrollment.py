@@ -66,19 +66,19 @@ async def start(update: Update, context: EmberContext) -> None:
     code = context.args[0] if context.args else None
     if code:
         try:
-            person = await context.services.start_with_code(sender, code)
+            person = await context.services.enrollment.start_with_code(sender, code)
         except InvitationError as exc:
             key = REFUSALS.get(type(exc), "start.invite.unknown")
             await reply(context, sender, text(context, key, sender.language_code or "en"))
             return
     else:
-        found = await context.services.identify(sender.telegram_user_id)
+        found = await context.services.access.identify(sender.telegram_user_id)
         if found is None or found.status == PersonStatus.INVITED:
             await answer_stranger(context, sender)
             return
         person = found
     if person.role == Role.PARTICIPANT and person.consent_version != (
-        context.services.consent_version
+        context.services.enrollment.consent_version
     ):
         await reply(context, sender, consent_message(context, person), person=person)
         return
@@ -103,7 +103,7 @@ async def consent_answer(update: Update, context: EmberContext) -> None:
     await query.answer()
     agreed = query.data == "consent:yes"
     try:
-        person = await context.services.record_consent(sender, agreed=agreed)
+        person = await context.services.enrollment.record_consent(sender, agreed=agreed)
     except NotFound:
         await answer_stranger(context, sender)
         return

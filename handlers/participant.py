@@ -42,7 +42,7 @@ async def journal_message(update: Update, context: EmberContext) -> None:
     sender = sender_of(update)
     if sender is None:
         return
-    person = await context.services.identify(sender.telegram_user_id)
+    person = await context.services.access.identify(sender.telegram_user_id)
     if person is None or person.status == PersonStatus.INVITED:
         await answer_stranger(context, sender)
         return
@@ -50,13 +50,13 @@ async def journal_message(update: Update, context: EmberContext) -> None:
     if person.role != Role.PARTICIPANT:
         await reply(context, sender, text(context, "unknown_command", lang), person=person)
         return
-    if person.consent_version != context.services.consent_version:
+    if person.consent_version != context.services.enrollment.consent_version:
         await reply(context, sender, text(context, "consent.needed", lang), person=person)
         return
     inbound = inbound_message(update, sender)
     if inbound is None:
         return
-    recorded = await context.services.record_journal(person, inbound)
+    recorded = await context.services.journal.record(person, inbound)
     if not recorded.created:
         return  # this very message was stored before; it has been answered
     if recorded.tier >= Tier.HIGH:
@@ -93,7 +93,7 @@ async def own_journal(update: Update, context: EmberContext, person: Person) -> 
     sender = sender_of(update)
     assert sender is not None
     lang = language(person)
-    entries = await context.services.own_journal(person, 5)
+    entries = await context.services.journal.own(person, 5)
     if not entries:
         await reply(context, sender, text(context, "journal.empty", lang), person=person)
         return
@@ -109,7 +109,7 @@ async def crisis(update: Update, context: EmberContext) -> None:
     sender = sender_of(update)
     if sender is None:
         return
-    person = await context.services.identify(sender.telegram_user_id)
+    person = await context.services.access.identify(sender.telegram_user_id)
     lang = language(person, sender)
     body = context.catalogue.crisis(
         lang,

@@ -44,7 +44,7 @@ async def pause(update: Update, context: EmberContext, person: Person) -> None:
         except InvalidValue:
             await reply(context, sender, text(context, "pause.usage", lang), person=person)
             return
-    paused = await context.services.pause(person, duration)
+    paused = await context.services.participation.pause(person, duration)
     if paused.paused_until is not None:
         until = paused.paused_until.strftime("%Y-%m-%d %H:%M UTC")
         await reply(
@@ -62,7 +62,7 @@ async def resume(update: Update, context: EmberContext, person: Person) -> None:
     lang = language(person)
     if await _withdrawn(context, sender, person):
         return
-    resumed = await context.services.resume(person)
+    resumed = await context.services.participation.resume(person)
     key = "pause.resumed" if resumed else "pause.not_paused"
     await reply(context, sender, text(context, key, lang), person=person)
 
@@ -97,7 +97,7 @@ async def stop_answer(update: Update, context: EmberContext, person: Person) -> 
     await query.answer()
     lang = language(person)
     if query.data == "stop:yes":
-        await context.services.withdraw(person)
+        await context.services.participation.withdraw(person)
         await reply(context, sender, text(context, "stop.done", lang), person=person)
     else:
         await reply(context, sender, text(context, "stop.kept", lang), person=person)
@@ -116,7 +116,7 @@ async def answer(update: Update, context: EmberContext, person: Person) -> None:
         await query.answer(context.catalogue.text("prompt.not_yours", lang))
         return
     message_id = query.message.message_id if query.message else None
-    result = await context.services.answer_button(
+    result = await context.services.prompting.answer_button(
         person, sender, int(parts[1]), parts[2], message_id
     )
     if result.outcome == "not_yours":
@@ -142,7 +142,7 @@ async def questionnaire_answer(update: Update, context: EmberContext, person: Pe
     if len(parts) != 4 or not all(p.isdigit() for p in parts[1:]):
         await query.answer(context.catalogue.text("prompt.not_yours", lang))
         return
-    step = await context.services.answer_questionnaire(
+    step = await context.services.questionnaires.answer(
         person, sender, int(parts[1]), int(parts[2]), int(parts[3])
     )
     if step.outcome == "invalid":
@@ -188,4 +188,4 @@ async def membership(update: Update, context: EmberContext) -> None:
     if change is None or sender is None:
         return
     blocked = change.new_chat_member.status in ("kicked", "left")
-    await context.services.membership_changed(sender, blocked=blocked)
+    await context.services.participation.membership_changed(sender, blocked=blocked)

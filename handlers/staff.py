@@ -41,7 +41,7 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
             when = " ".join(args[3:]) if action == "move" else None
             if action == "move" and not when:
                 raise InvalidValue("no new date and time", key="problem.session_when")
-            changed = await context.services.change_session(
+            changed = await context.services.sessions.change(
                 person, code, session_id, when=when, cancel=action == "cancel"
             )
             key = "staff.session_cancelled" if action == "cancel" else "staff.session_moved"
@@ -52,7 +52,7 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
                 person=person,
             )
             return
-        added = await context.services.add_session(person, code, action, " ".join(args[2:]))
+        added = await context.services.sessions.add(person, code, action, " ".join(args[2:]))
     except NotFound:  # no such participant for the caller, or no such session of theirs
         await no_such_participant(context, sender, person, code)
         return
@@ -92,7 +92,7 @@ async def prompt(update: Update, context: EmberContext, person: Person) -> None:
         await reply(context, sender, text(context, "staff.prompt_usage", lang), person=person)
         return
     try:
-        participant = await context.services.one_off_prompt(person, args[0], body[:3500])
+        participant = await context.services.prompting.one_off(person, args[0], body[:3500])
     except NotFound:
         await no_such_participant(context, sender, person, args[0])
         return
@@ -118,7 +118,7 @@ async def protocols(update: Update, context: EmberContext, person: Person) -> No
     sender = sender_of(update)
     assert sender is not None
     lang = language(person)
-    rows = await context.services.protocol_summary()
+    rows = await context.services.planning.summary()
     if not rows:
         await reply(context, sender, text(context, "staff.protocols_none", lang), person=person)
         return
@@ -138,7 +138,7 @@ async def schedule(update: Update, context: EmberContext, person: Person) -> Non
         await reply(context, sender, text(context, "staff.schedule_usage", lang), person=person)
         return
     try:
-        view = await context.services.schedule_view(person, args[0])
+        view = await context.services.sessions.schedule(person, args[0])
     except UnknownParticipant:
         await no_such_participant(context, sender, person, args[0])
         return

@@ -20,7 +20,7 @@ async def participants(update: Update, context: EmberContext, person: Person) ->
     sender = sender_of(update)
     assert sender is not None
     lang = language(person)
-    caseload = await context.services.caseload(person)
+    caseload = await context.services.staffing.caseload(person)
     if not caseload:
         await reply(context, sender, text(context, "staff.participants_none", lang), person=person)
         return
@@ -49,7 +49,7 @@ async def journal(update: Update, context: EmberContext, person: Person) -> None
     if len(args) > 1 and args[1].isdigit():
         n = max(1, min(MAX_ENTRIES, int(args[1])))
     try:
-        participant, entries = await context.services.read_journal(person, args[0], n)
+        participant, entries = await context.services.journal.read(person, args[0], n)
     except UnknownParticipant:
         await no_such_participant(context, sender, person, args[0])
         return
@@ -84,7 +84,7 @@ async def ack_button(update: Update, context: EmberContext, person: Person) -> N
         await query.answer(context.catalogue.text("alert.ack_denied", lang))
         return
     try:
-        done = await context.services.acknowledge(person, alert_id=int(raw))
+        done = await context.services.escalation.acknowledge(person, alert_id=int(raw))
     except (NotFound, NotAllowed):
         await query.answer(context.catalogue.text("alert.ack_denied", lang))
         return
@@ -103,7 +103,8 @@ async def ack_command(update: Update, context: EmberContext, person: Person) -> 
         await reply(context, sender, text(context, "alert.ack_usage", lang), person=person)
         return
     try:
-        done = await context.services.acknowledge(person, flag_id=int(args[0].lstrip("#")))
+        flag_id = int(args[0].lstrip("#"))
+        done = await context.services.escalation.acknowledge(person, flag_id=flag_id)
     except (NotFound, NotAllowed):
         await reply(context, sender, text(context, "alert.ack_denied", lang), person=person)
         return
@@ -126,7 +127,7 @@ async def flags(update: Update, context: EmberContext, person: Person) -> None:
     sender = sender_of(update)
     assert sender is not None
     lang = language(person)
-    rows = await context.services.open_flags(person)
+    rows = await context.services.flags.open(person)
     if not rows:
         await reply(context, sender, text(context, "alert.flags_none", lang), person=person)
         return

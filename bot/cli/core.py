@@ -149,7 +149,7 @@ def invite(
         raise
 
     async def use(services: Any) -> Any:
-        return await services.invite(
+        return await services.enrollment.invite(
             None,
             role=role_value,
             code=code,

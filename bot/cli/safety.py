@@ -155,7 +155,7 @@ def therapist_set(
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        return await services.set_therapist(
+        return await services.staffing.set_therapist(
             code, backup=backup, digest_at=digest_at, quiet=quiet, tz=tz
         )
 
@@ -176,7 +176,7 @@ def oncall(code: Annotated[str, typer.Argument(help="Therapist code, e.g. T-02")
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        return await services.set_oncall(code)
+        return await services.staffing.set_oncall(code)
 
     person = services_call(settings, use)
     typer.echo(f"{person.code} is on call")

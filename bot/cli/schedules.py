@@ -55,7 +55,7 @@ def protocol_load(file: Annotated[str, typer.Argument(help="Protocol YAML file")
     settings = settings_or_exit()
 
     async def use(services: Any) -> planning.ProtocolLoaded:
-        loaded: planning.ProtocolLoaded = await services.load_protocol(source, file)
+        loaded: planning.ProtocolLoaded = await services.planning.load_protocol(source, file)
         return loaded
 
     try:
@@ -75,7 +75,7 @@ def protocol_load(file: Annotated[str, typer.Argument(help="Protocol YAML file")
 def protocol_list() -> None:
     """Loaded protocols and how many participants follow each."""
     settings = settings_or_exit()
-    rows = services_call(settings, lambda s: s.protocol_summary())
+    rows = services_call(settings, lambda s: s.planning.summary())
     if not rows:
         typer.echo("no protocols loaded")
     for row in rows:
@@ -91,7 +91,7 @@ def protocol_assign(
     settings = settings_or_exit()
 
     async def use(services: Any) -> int:
-        pending: int = await services.assign_protocol(code, protocol)
+        pending: int = await services.planning.assign_protocol(code, protocol)
         return pending
 
     pending = services_call(settings, use)
@@ -108,7 +108,7 @@ def session_add(
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        return await services.add_session(None, code, kind, when)
+        return await services.sessions.add(None, code, kind, when)
 
     try:
         view = services_call(settings, use)
@@ -128,7 +128,7 @@ def session_move(
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        return await services.change_session(None, code, session_id, when=when)
+        return await services.sessions.change(None, code, session_id, when=when)
 
     try:
         view = services_call(settings, use)
@@ -147,7 +147,7 @@ def session_cancel(
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        return await services.change_session(None, code, session_id, cancel=True)
+        return await services.sessions.change(None, code, session_id, cancel=True)
 
     view = services_call(settings, use)
     typer.echo(f"session #{view.id} cancelled")
@@ -159,7 +159,7 @@ def schedule(code: Annotated[str, typer.Argument(help="Participant code")]) -> N
     settings = settings_or_exit()
 
     async def use(services: Any) -> str:
-        return str(await services.schedule_view(None, code))
+        return str(await services.sessions.schedule(None, code))
 
     typer.echo(services_call(settings, use))
 
@@ -173,7 +173,7 @@ def prompt(
     settings = settings_or_exit()
 
     async def use(services: Any) -> None:
-        await services.one_off_prompt(None, code, text, send_now=False)
+        await services.prompting.one_off(None, code, text, send_now=False)
 
     services_call(settings, use)
     typer.echo(f"prompt queued for {code.upper()}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.domain.people import Person, Role
-from bot.errors import UnknownParticipant
+from bot.errors import NotAllowed, NotFound, UnknownParticipant
+from bot.services.context import Bound
 from storage.uow import UnitOfWork
 
 
@@ -33,3 +34,22 @@ async def visible_participant(uow: UnitOfWork, actor: Person | None, code: str) 
             f"no participant {code}", key="problem.no_participant", code=code.upper()
         )
     return participant
+
+
+async def current_participant(uow: UnitOfWork, participant: Person) -> Person:
+    """The participant as stored now, checked in this unit of work: NotFound if they are
+    gone, NotAllowed if the account is not a participant's."""
+    person = await uow.people.by_id(participant.id)
+    if person is None:
+        raise NotFound(f"person #{participant.id}", key="problem.not_found")
+    if person.role != Role.PARTICIPANT:
+        raise NotAllowed(f"{person.code} is not a participant", key="problem.not_allowed")
+    return person
+
+
+class Access(Bound):
+    """Who is writing."""
+
+    async def identify(self, telegram_user_id: int) -> Person | None:
+        async with self.ctx.uow() as uow:
+            return await uow.people.by_telegram_id(telegram_user_id)

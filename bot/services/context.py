@@ -49,3 +49,11 @@ class ServiceContext:
 
     def uow(self) -> UnitOfWork:
         return self.storage.uow()
+
+
+class Bound:
+    """A capability's use cases bound to the context (the ``Services`` groups): each method
+    opens one unit of work, calls the capability's functions, and commits."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx

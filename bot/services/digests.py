@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.people import Person
+from bot.domain.outgoing import Outgoing
+from bot.domain.people import Person, Role
 from bot.domain.schedule import PromptStatus
+from bot.services.context import Bound
 from prompts.catalogue import Catalogue
 from storage.uow import UnitOfWork
 
@@ -88,3 +90,47 @@ async def participant_lines(
             if kind == "questionnaire" and part:
                 lines.append(cat.text("care.digest_score", lang, summary=part))
     return lines
+
+
+class Digests(Bound):
+    """Therapists' daily digests."""
+
+    async def digest(self, therapist: Person) -> str:
+        """The therapist's digest of the last day; reading excerpts is audited."""
+        async with self.ctx.uow() as uow:
+            text = await digest_text(
+                uow, now=self.ctx.clock.now(), catalogue=self.ctx.catalogue, therapist=therapist
+            )
+            await uow.commit()
+        return text
+
+    async def send_due(self) -> int:
+        """Daily digests at each therapist's local time; the key makes it once per day."""
+        now = self.ctx.clock.now()
+        sent = 0
+        async with self.ctx.uow() as uow:
+            therapists = [
+                t for t in await uow.people.with_role(Role.THERAPIST, reachable=True) if t.digest_at
+            ]
+        for therapist in therapists:
+            key = due_key(therapist, now)
+            if key is None or therapist.chat_id is None:
+                continue
+            async with self.ctx.uow() as uow:
+                if await uow.outbox.exists(key):
+                    continue
+            text = await self.digest(therapist)
+            async with self.ctx.uow() as uow:
+                sent += await uow.outbox.enqueue(
+                    key=key,
+                    chat_id=therapist.chat_id,
+                    message=Outgoing(text),
+                    kind="digest",
+                    now=now,
+                    person_id=therapist.id,
+                    priority=1,
+                )
+                await uow.commit()
+        if sent:
+            self.ctx.wake_delivery()
+        return sent

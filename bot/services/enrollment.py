@@ -20,6 +20,9 @@ from bot.errors import (
     InvitationUsed,
     NotFound,
 )
+from bot.services import planning
+from bot.services.context import Bound
+from bot.services.inbound import Sender
 from storage.uow import UnitOfWork
 
 CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,5}-[A-Z0-9]{1,12}$")
@@ -214,3 +217,76 @@ async def record_consent(
 
 def needs_consent(person: Person, current_version: str) -> bool:
     return person.role == Role.PARTICIPANT and person.consent_version != current_version
+
+
+class Enrollment(Bound):
+    """Invitations, redeeming them, and consent."""
+
+    @property
+    def consent_version(self) -> str:
+        return self.ctx.catalogue.text("consent.version")
+
+    async def start_with_code(self, sender: Sender, raw_code: str) -> Person:
+        """Redeem an invitation code for this account (raises InvitationError subclasses)."""
+        async with self.ctx.uow() as uow:
+            person = await redeem(
+                uow,
+                now=self.ctx.clock.now(),
+                raw_code=raw_code,
+                telegram_user_id=sender.telegram_user_id,
+                chat_id=sender.chat_id,
+            )
+            await uow.commit()
+            return person
+
+    async def record_consent(self, sender: Sender, *, agreed: bool) -> Person:
+        async with self.ctx.uow() as uow:
+            person = await uow.people.by_telegram_id(sender.telegram_user_id)
+            if person is None:
+                raise NotFound("not enrolled")
+            if person.role != Role.PARTICIPANT:
+                return person  # staff give no consent here; a forged button changes nothing
+            person = await record_consent(
+                uow,
+                now=self.ctx.clock.now(),
+                person=person,
+                agreed=agreed,
+                version=self.consent_version,
+            )
+            if agreed:  # prompts planned before consent may still be inside their window
+                await planning.replan(uow, now=self.ctx.clock.now(), participant=person)
+            await uow.commit()
+            return person
+
+    async def invite(
+        self,
+        coordinator: Person | None,
+        *,
+        role: Role,
+        code: str,
+        therapist_code: str | None = None,
+        name: str | None = None,
+        timezone: str | None = None,
+        language: str = "en",
+        locale: str | None = None,
+        ttl: timedelta | None = None,
+    ) -> NewInvitation:
+        """A coordinator (or, with ``None``, the command line) invites someone; the clinic's
+        zone and invitation lifetime unless given."""
+        async with self.ctx.uow() as uow:
+            created = await invite(
+                uow,
+                now=self.ctx.clock.now(),
+                role=role,
+                code=code,
+                timezone=timezone or self.ctx.default_timezone,
+                language=language,
+                therapist_code=therapist_code,
+                name=name,
+                locale=locale,
+                ttl=ttl or self.ctx.invitation_ttl,
+                actor=coordinator.code if coordinator else "cli",
+                actor_id=coordinator.id if coordinator else None,
+            )
+            await uow.commit()
+            return created

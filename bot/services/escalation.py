@@ -10,6 +10,7 @@ from bot.domain.people import Person, Role
 from bot.domain.records import Flag
 from bot.domain.safety import AlertStatus, EscalationPolicy, FlagStatus
 from bot.errors import NotAllowed, NotFound
+from bot.services.context import Bound
 from bot.services.flags import coordinators, send_alert
 from prompts.catalogue import Catalogue
 from storage.uow import UnitOfWork
@@ -196,3 +197,37 @@ async def _close_flag(uow: UnitOfWork, flag: Flag, now: datetime, staff: Person)
 
 def _minutes(since: datetime, now: datetime) -> int:
     return int((now - since).total_seconds() // 60)
+
+
+class Escalation(Bound):
+    """The escalation chain (a scheduler job) and acknowledging alerts and flags."""
+
+    async def escalate(self) -> int:
+        """Escalate unacknowledged alerts whose time has come (a scheduler job)."""
+        async with self.ctx.uow() as uow:
+            rounds = await escalate_due(
+                uow,
+                now=self.ctx.clock.now(),
+                catalogue=self.ctx.catalogue,
+                policy=self.ctx.policy,
+            )
+            await uow.commit()
+        if rounds:
+            self.ctx.wake_delivery()
+        return rounds
+
+    async def acknowledge(
+        self, staff: Person, *, alert_id: int | None = None, flag_id: int | None = None
+    ) -> Acknowledged:
+        async with self.ctx.uow() as uow:
+            if alert_id is not None:
+                result = await acknowledge(
+                    uow, now=self.ctx.clock.now(), staff=staff, alert_id=alert_id
+                )
+            else:
+                assert flag_id is not None
+                result = await acknowledge_flag(
+                    uow, now=self.ctx.clock.now(), staff=staff, flag_id=flag_id
+                )
+            await uow.commit()
+        return result

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person
+from bot.services.context import Bound
 from storage.uow import UnitOfWork
 
 
@@ -62,3 +65,39 @@ async def export_data(uow: UnitOfWork, participant: Person) -> dict[str, object]
             for m in messages
         ],
     }
+
+
+class Exports(Bound):
+    """A participant's copy of their own data."""
+
+    async def export(self, participant: Person) -> Export:
+        """All of a participant's own data, as JSON (flags are the care team's, not theirs)."""
+        async with self.ctx.uow() as uow:
+            made = await export(uow, now=self.ctx.clock.now(), participant=participant)
+            await uow.commit()
+        return made
+
+    async def send(self, participant: Person, update_id: int, caption: str) -> None:
+        made = await self.export(participant)
+        assert participant.chat_id is not None
+        message = Outgoing(
+            caption,
+            meta={
+                "document": {
+                    "name": made.filename,
+                    "content": base64.b64encode(made.content).decode(),
+                }
+            },
+        )
+        async with self.ctx.uow() as uow:
+            await uow.outbox.enqueue(
+                key=f"export:{update_id}",
+                chat_id=participant.chat_id,
+                message=message,
+                kind="export",
+                now=self.ctx.clock.now(),
+                person_id=participant.id,
+                priority=5,
+            )
+            await uow.commit()
+        self.ctx.wake_delivery()

@@ -16,8 +16,9 @@ from bot.domain.outgoing import Button, Outgoing
 from bot.domain.people import Person, Role
 from bot.domain.protocol import parse_quiet_hours
 from bot.domain.records import Alert, Flag, FlagDetails
-from bot.domain.safety import EscalationPolicy, Tier, actions_for
+from bot.domain.safety import EscalationPolicy, Signal, Tier, actions_for
 from bot.domain.schedule import next_allowed_time
+from bot.services.context import Bound, ServiceContext
 from prompts.catalogue import Catalogue, crisis_text
 from storage.uow import UnitOfWork
 
@@ -286,3 +287,68 @@ async def send_alert(
 
 async def coordinators(uow: UnitOfWork) -> list[Person]:
     return list(await uow.people.with_role(Role.COORDINATOR, reachable=True))
+
+
+async def screen_and_flag(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    participant: Person,
+    text: str,
+    source: str,
+    source_id: int,
+) -> FlagRaised | None:
+    """Screen a participant's text and raise a flag on anything above none."""
+    verdict = ctx.screen(text, participant.language)
+    if verdict.tier is Tier.NONE:
+        return None
+    return await raise_flag(
+        uow,
+        now=ctx.clock.now(),
+        catalogue=ctx.catalogue,
+        policy=ctx.policy,
+        participant=participant,
+        tier=verdict.tier,
+        categories=verdict.categories,
+        evidence=[
+            {"rule": e.rule, "span": [e.span[0], e.span[1]], "text": e.text}
+            for e in verdict.evidence
+        ],
+        source_kind=source,
+        source_id=source_id,
+        text=text,
+    )
+
+
+async def raise_signal(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    participant: Person,
+    signal: Signal,
+    source: str,
+    source_id: int | None,
+) -> FlagRaised | None:
+    """A flag from a non-text signal (a scale drop, silence, a questionnaire answer)."""
+    return await raise_flag(
+        uow,
+        now=ctx.clock.now(),
+        catalogue=ctx.catalogue,
+        policy=ctx.policy,
+        participant=participant,
+        tier=signal.tier,
+        categories=signal.categories,
+        evidence=[{"rule": signal.rule}],
+        source_kind=source,
+        source_id=source_id,
+        explanation=signal.explanation,
+    )
+
+
+class Flags(Bound):
+    """The care team's view of open flags."""
+
+    async def open(self, staff: Person) -> list[tuple[Flag, Person]]:
+        async with self.ctx.uow() as uow:
+            ids = None
+            if staff.role == Role.THERAPIST:
+                ids = [p.id for p in await uow.people.participants_of(staff.id)]
+            return list(await uow.flags.open_flags(ids))

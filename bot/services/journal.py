@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.people import Person
-from bot.domain.records import ScheduledPrompt
+from bot.domain.records import EntryView, ScheduledPrompt
 from bot.domain.safety import Tier
 from bot.domain.schedule import PromptStatus
+from bot.services.access import visible_participant
+from bot.services.context import Bound
+from bot.services.flags import screen_and_flag
 from bot.services.inbound import InboundMessage
 from storage.uow import UnitOfWork
 
 TEXT_KINDS = frozenset({"text"})
+
+
+ACK_QUIET = timedelta(seconds=20)  # several messages in a row get one thank-you, not one each
 
 
 @dataclass(frozen=True)
@@ -85,3 +91,54 @@ async def mark_answered(uow: UnitOfWork, prompt: ScheduledPrompt, now: datetime)
         await uow.schedules.save_prompt(
             replace(prompt, status=PromptStatus.ANSWERED, answered_at=now)
         )
+
+
+class Journal(Bound):
+    """Participants' journals: recorded and screened, read back by them and their therapist."""
+
+    async def record(self, participant: Person, message: InboundMessage) -> JournalRecorded:
+        """Store a message and screen it in the same transaction, before any reply."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            result = await record_message(uow, now=now, participant=participant, message=message)
+            raised = None
+            if result.created and message.text:
+                raised = await screen_and_flag(
+                    uow, self.ctx, participant, message.text, "journal", result.message_id
+                )
+            if raised is not None:
+                result = replace(result, tier=raised.tier)
+            if (
+                result.created
+                and not result.edited
+                and result.tier < Tier.HIGH
+                and message.kind == "text"
+            ):
+                # several messages in a row get one thank-you; the mark is shared by instances
+                before = await uow.clinic.touch(f"ack:{message.sender.chat_id}", now)
+                quiet = before is not None and now - before < ACK_QUIET
+                result = replace(result, quiet=result.continued and quiet)
+            await uow.commit()
+        if raised is not None:
+            self.ctx.wake_delivery()
+        return result
+
+    async def own(self, participant: Person, n: int) -> list[EntryView]:
+        async with self.ctx.uow() as uow:
+            return await uow.journal.recent_entries(participant.id, n)
+
+    async def read(self, reader: Person, code: str, n: int) -> tuple[Person, list[EntryView]]:
+        """A staff read of a journal, checked and written to the audit log in one go."""
+        async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, reader, code)
+            entries = await uow.journal.recent_entries(participant.id, n)
+            await uow.audit.record(
+                at=self.ctx.clock.now(),
+                actor=reader.code,
+                actor_id=reader.id,
+                action="journal.read",
+                subject_id=participant.id,
+                detail=f"entries={len(entries)}",
+            )
+            await uow.commit()
+        return participant, entries

@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.delivery.retry import DeliveryError, DeliveryErrorKind
+from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.schedule import (
     PromptStatus,
 )
 from bot.services import render
+from bot.services.access import current_participant
+from bot.services.context import Bound
+from bot.services.inbound import Sender
 from prompts.catalogue import Catalogue
+from storage.outbox import ClaimedMessage
 from storage.uow import UnitOfWork
 
 
@@ -81,3 +87,113 @@ async def notify_therapist(
             person_id=staff.id,
             priority=3,
         )
+
+
+class Participation(Bound):
+    """Pause, resume, withdraw, deletion requests, and whether Telegram still reaches them."""
+
+    async def pause(self, participant: Person, duration: timedelta | None) -> Person:
+        async with self.ctx.uow() as uow:
+            person = await current_participant(uow, participant)
+            person = await pause(
+                uow, now=self.ctx.clock.now(), participant=person, duration=duration
+            )
+            await uow.commit()
+            return person
+
+    async def resume(self, participant: Person) -> bool:
+        async with self.ctx.uow() as uow:
+            person = await current_participant(uow, participant)
+            resumed = await resume(uow, now=self.ctx.clock.now(), participant=person)
+            await uow.commit()
+        return resumed
+
+    async def withdraw(self, participant: Person) -> None:
+        async with self.ctx.uow() as uow:
+            person = await current_participant(uow, participant)
+            if person.status != PersonStatus.WITHDRAWN:
+                await withdraw(
+                    uow, now=self.ctx.clock.now(), participant=person, catalogue=self.ctx.catalogue
+                )
+            await uow.commit()
+        self.ctx.wake_delivery()
+
+    async def request_deletion(self, participant: Person) -> None:
+        """Recorded, prompts stop, and the care team is told to act under the retention policy."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            person = await uow.people.by_id(participant.id)
+            assert person is not None
+            await uow.audit.record(
+                at=now, actor="participant", action="erasure.requested", subject_id=person.id
+            )
+            if person.status not in (PersonStatus.WITHDRAWN,):
+                await withdraw(uow, now=now, participant=person, catalogue=self.ctx.catalogue)
+            await notify_therapist(
+                uow,
+                now=now,
+                participant=person,
+                catalogue=self.ctx.catalogue,
+                event="delete_requested",
+            )
+            for coordinator in await uow.people.with_role(Role.COORDINATOR, reachable=True):
+                assert coordinator.chat_id is not None
+                await uow.outbox.enqueue(
+                    key=f"notice:delete:{person.id}:{coordinator.id}",
+                    chat_id=coordinator.chat_id,
+                    message=Outgoing(
+                        self.ctx.catalogue.text(
+                            "notice.delete_requested", coordinator.language, code=person.code
+                        )
+                    ),
+                    kind="notice",
+                    now=now,
+                    person_id=coordinator.id,
+                    priority=3,
+                )
+            await uow.commit()
+        self.ctx.wake_delivery()
+
+    async def delivery_failed(self, message: ClaimedMessage, error: DeliveryError) -> None:
+        """The outbox gave up on a message: a blocked participant is marked and their
+        therapist told; anything else stays visible as a failed outbox row."""
+        if error.kind is not DeliveryErrorKind.BLOCKED or message.person_id is None:
+            return
+        await self.set_reachable(message.person_id, reachable=False)
+
+    async def set_reachable(self, person_id: int, *, reachable: bool) -> None:
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            person = await uow.people.by_id(person_id)
+            if person is None or person.role != Role.PARTICIPANT:
+                return
+            if not reachable and person.status in (PersonStatus.ACTIVE, PersonStatus.PAUSED):
+                person = replace(person, status=PersonStatus.UNREACHABLE)
+                await uow.people.save(person)
+                await notify_therapist(
+                    uow,
+                    now=now,
+                    participant=person,
+                    catalogue=self.ctx.catalogue,
+                    event="unreachable",
+                )
+            elif reachable and person.status == PersonStatus.UNREACHABLE:
+                person = replace(person, status=PersonStatus.ACTIVE)
+                await uow.people.save(person)
+                await notify_therapist(
+                    uow,
+                    now=now,
+                    participant=person,
+                    catalogue=self.ctx.catalogue,
+                    event="reachable",
+                )
+            else:
+                return
+            await uow.commit()
+        self.ctx.wake_delivery()
+
+    async def membership_changed(self, sender: Sender, *, blocked: bool) -> None:
+        async with self.ctx.uow() as uow:
+            person = await uow.people.by_telegram_id(sender.telegram_user_id)
+        if person is not None:
+            await self.set_reachable(person.id, reachable=not blocked)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.domain.people import Person, PersonStatus
+from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.protocol import Protocol
 from bot.domain.records import ScheduledPrompt, StoredProtocol
 from bot.domain.schedule import (
@@ -19,8 +19,10 @@ from bot.domain.schedule import (
     diff_schedule,
     plan_prompts,
 )
+from bot.errors import NotFound
+from bot.services.context import Bound
 from bot.services.protocols import protocol_by_id
-from prompts.protocols import protocol_from_yaml
+from prompts.protocols import list_shipped_protocols, protocol_from_yaml
 from storage.uow import UnitOfWork
 
 DONE = frozenset(
@@ -154,3 +156,67 @@ def _with_times(prompt: ScheduledPrompt, planned: PlannedPrompt) -> ScheduledPro
         expires_at=planned.expires_at,
         reminder_times=tuple(planned.reminder_times),
     )
+
+
+class Planning(Bound):
+    """Protocols: loaded (by the command line, or shipped at start-up), assigned, listed."""
+
+    async def load_protocol(self, source: str, source_name: str) -> ProtocolLoaded:
+        """Validate and store a protocol and replan everyone on it, in one transaction."""
+        async with self.ctx.uow() as uow:
+            loaded = await load_protocol(
+                uow, now=self.ctx.clock.now(), source=source, source_name=source_name
+            )
+            await uow.commit()
+        return loaded
+
+    async def assign_protocol(self, code: str, protocol_id: str) -> int:
+        """Put participant ``code`` on a loaded protocol; returns their pending prompts."""
+        async with self.ctx.uow() as uow:
+            participant = await uow.people.by_code(code)
+            if participant is None or participant.role != Role.PARTICIPANT:
+                raise NotFound(
+                    f"no participant {code.upper()}", key="problem.no_participant", code=code
+                )
+            pending = await assign_protocol(
+                uow, now=self.ctx.clock.now(), participant=participant, protocol_id=protocol_id
+            )
+            await uow.commit()
+        return pending
+
+    async def summary(self) -> list[dict[str, object]]:
+        async with self.ctx.uow() as uow:
+            rows = []
+            for stored in await uow.schedules.stored_protocols():
+                count = len(await uow.people.participants_on(stored.id))
+                rows.append(
+                    {
+                        "id": stored.id,
+                        "version": stored.version,
+                        "name": stored.name,
+                        "count": count,
+                    }
+                )
+            return rows
+
+    async def load_shipped(self) -> list[str]:
+        """At start-up: protocols shipped in prompts/ that are not loaded yet get loaded.
+
+        A protocol already in the database is left as the coordinators loaded it.
+        """
+        loaded: list[str] = []
+        async with self.ctx.uow() as uow:
+            for path in list_shipped_protocols():
+                source = path.read_text(encoding="utf-8")
+                protocol = protocol_from_yaml(source, f"prompts/{path.name}")
+                if await uow.schedules.stored_protocol(protocol.id) is None:
+                    await load_protocol(
+                        uow,
+                        now=self.ctx.clock.now(),
+                        source=source,
+                        source_name=f"prompts/{path.name}",
+                        actor="system",
+                    )
+                    loaded.append(protocol.id)
+            await uow.commit()
+        return loaded

@@ -9,11 +9,17 @@ from datetime import datetime, timedelta
 
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import ScheduledPrompt
+from bot.domain.safety import scale_signal, silence_signal
 from bot.domain.schedule import (
     PromptStatus,
 )
 from bot.errors import NotAllowed
-from bot.services import render
+from bot.services import journal, render
+from bot.services.access import visible_participant
+from bot.services.context import Bound
+from bot.services.flags import raise_signal, screen_and_flag
+from bot.services.inbound import InboundMessage, Sender
+from bot.services.journal import JournalRecorded
 from bot.services.protocols import protocol_by_id
 from prompts.catalogue import Catalogue
 from storage.uow import UnitOfWork
@@ -169,3 +175,107 @@ async def answer_label(
             if choice.id == value:
                 return choice.label_for(participant.language or "en")
     return None
+
+
+@dataclass(frozen=True)
+class ButtonAnswer:
+    outcome: str  # recorded | closed | not_yours
+    label: str | None = None
+    prompt_kind: str | None = None
+    recorded: JournalRecorded | None = None
+
+
+class Prompting(Bound):
+    """The scheduler tick, answers to prompt buttons, and prompts written by staff."""
+
+    async def tick(self) -> TickResult:
+        """Send due prompts, remind, expire: one scheduler tick (jobs call this)."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            sent = await send_due(uow, now=now, catalogue=self.ctx.catalogue)
+            later = await remind_and_expire(uow, now=now, catalogue=self.ctx.catalogue)
+            await uow.commit()
+        if sent.sent or later.reminded:
+            self.ctx.wake_delivery()
+        sent.reminded = later.reminded
+        sent.missed += later.missed
+        assert sent.missed_participants is not None and later.missed_participants is not None
+        sent.missed_participants += later.missed_participants
+        if sent.missed_participants:
+            await self._silence_flags(set(sent.missed_participants))
+        return sent
+
+    async def _silence_flags(self, participant_ids: set[int]) -> None:
+        """Several missed prompts in a row: a low flag (for the digest)."""
+        async with self.ctx.uow() as uow:
+            for participant_id in participant_ids:
+                recent = await uow.schedules.recent_statuses(participant_id, 5)
+                signal = silence_signal(recent)
+                participant = await uow.people.by_id(participant_id)
+                if signal is None or participant is None:
+                    continue
+                latest = await uow.schedules.latest_missed_id(participant_id)
+                await raise_signal(uow, self.ctx, participant, signal, "silence", latest)
+            await uow.commit()
+
+    async def answer_button(
+        self,
+        participant: Person,
+        sender: Sender,
+        prompt_id: int,
+        value: str,
+        message_id: int | None,
+    ) -> ButtonAnswer:
+        """A scale or choice button: checked against the caller (callback data can be forged)."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            prompt = await uow.schedules.prompt_by_id(prompt_id)
+            if prompt is None or prompt.participant_id != participant.id:
+                return ButtonAnswer("not_yours")
+            label = await answer_label(uow, prompt, value, participant)
+            if label is None:
+                return ButtonAnswer("not_yours")
+            if prompt.status not in (PromptStatus.SENT, PromptStatus.ANSWERED) or (
+                now >= prompt.expires_at and prompt.status == PromptStatus.SENT
+            ):
+                return ButtonAnswer("closed")
+            inbound = InboundMessage(
+                sender=sender, message_id=-sender.update_id, kind=prompt.kind, text=label
+            )
+            recorded = await journal.record_message(
+                uow, now=now, participant=participant, message=inbound, prompt_id=prompt.id
+            )
+            await journal.mark_answered(uow, prompt, now)
+            raised = None
+            if recorded.created and prompt.kind == "scale":
+                earlier = await uow.journal.scale_history(
+                    participant.id, before_id=recorded.message_id
+                )
+                signal = scale_signal(int(label), earlier)
+                if signal is not None:
+                    raised = await raise_signal(
+                        uow, self.ctx, participant, signal, "scale", recorded.message_id
+                    )
+            elif recorded.created:
+                raised = await screen_and_flag(
+                    uow, self.ctx, participant, label, "choice", recorded.message_id
+                )
+            await uow.commit()
+        if raised is not None:
+            self.ctx.wake_delivery()
+        return ButtonAnswer("recorded", label=label, prompt_kind=prompt.kind, recorded=recorded)
+
+    async def one_off(
+        self, actor: Person | None, code: str, text: str, *, send_now: bool = True
+    ) -> Person:
+        """A prompt written by staff, due now; ``send_now`` hands it to the outbox at once
+        (the command line leaves that to the running bot's next tick)."""
+        async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, actor, code)
+            await one_off_prompt(
+                uow, now=self.ctx.clock.now(), participant=participant, text=text, author=actor
+            )
+            await uow.commit()
+        if send_now:
+            await self.tick()
+        return participant

@@ -21,7 +21,12 @@ from bot.domain.questionnaires import (
     score,
 )
 from bot.domain.records import ScheduledPrompt
+from bot.domain.safety import Signal
 from bot.domain.schedule import PromptStatus
+from bot.services import journal
+from bot.services.context import Bound
+from bot.services.flags import raise_signal
+from bot.services.inbound import InboundMessage, Sender
 from prompts.catalogue import Catalogue
 from prompts.questionnaire_loader import instruments
 from storage.uow import UnitOfWork
@@ -172,3 +177,44 @@ def summary(instrument: Instrument, result: Score) -> str:
 def _chat(participant: Person) -> int:
     assert participant.chat_id is not None
     return participant.chat_id
+
+
+class Questionnaires(Bound):
+    """Questionnaire buttons."""
+
+    async def answer(
+        self, participant: Person, sender: Sender, prompt_id: int, item: int, value: int
+    ) -> QuestionnaireStep:
+        """One questionnaire button; scores and records the result when the last is answered."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            prompt = await uow.schedules.prompt_by_id(prompt_id)
+            if prompt is None:
+                return QuestionnaireStep("invalid")
+            step = await answer_item(
+                uow,
+                now=now,
+                catalogue=self.ctx.catalogue,
+                participant=participant,
+                prompt=prompt,
+                item_number=item,
+                value=value,
+            )
+            if step.outcome == "done" and step.score and step.instrument:
+                inbound = InboundMessage(
+                    sender=sender,
+                    message_id=-sender.update_id,
+                    kind="questionnaire",
+                    text=summary(step.instrument, step.score),
+                )
+                await journal.record_message(
+                    uow, now=now, participant=participant, message=inbound, prompt_id=prompt.id
+                )
+            for alert in step.new_alerts:
+                signal = Signal(
+                    alert.tier, (alert.category,), f"questionnaire.{alert.rule_id}", alert.reason
+                )
+                await raise_signal(uow, self.ctx, participant, signal, "questionnaire", prompt.id)
+            await uow.commit()
+        self.ctx.wake_delivery()
+        return step

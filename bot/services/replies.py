@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.outgoing import Outgoing, split_text
+from bot.services.context import Bound
+from bot.services.inbound import Sender
 from storage.uow import UnitOfWork
 
+STRANGER_QUIET = timedelta(minutes=10)
 REPLY_PRIORITY = 5  # answers to a person waiting in the chat go before scheduled prompts
 
 
@@ -46,3 +50,55 @@ async def enqueue_replies(
             )
             n += 1
     return added
+
+
+class Replies(Bound):
+    """Answers to an update, and the one line for strangers."""
+
+    async def answer_stranger(self, sender: Sender, message: Outgoing) -> bool:
+        """One short line to someone Ember does not know, at most once per quiet period.
+
+        The mark that remembers them is a hash of the account, kept for the quiet period
+        only; nothing else about them is stored. False when they were answered just now.
+        """
+        now = self.ctx.clock.now()
+        account = hashlib.sha256(f"stranger:{sender.telegram_user_id}".encode()).hexdigest()
+        async with self.ctx.uow() as uow:
+            await uow.clinic.forget_marks("stranger:", now - STRANGER_QUIET)
+            before = await uow.clinic.touch(f"stranger:{account[:40]}", now)
+            if before is not None and now - before < STRANGER_QUIET:
+                await uow.commit()
+                return False
+            await enqueue_replies(
+                uow,
+                now=now,
+                update_id=sender.update_id,
+                chat_id=sender.chat_id,
+                messages=[message],
+                kind="stranger",
+            )
+            await uow.commit()
+        self.ctx.wake_delivery()
+        return True
+
+    async def reply(
+        self,
+        sender: Sender,
+        messages: Sequence[Outgoing],
+        *,
+        person_id: int | None = None,
+        kind: str = "reply",
+    ) -> None:
+        """Queue the answers to this update and wake delivery."""
+        async with self.ctx.uow() as uow:
+            await enqueue_replies(
+                uow,
+                now=self.ctx.clock.now(),
+                update_id=sender.update_id,
+                chat_id=sender.chat_id,
+                messages=messages,
+                person_id=person_id,
+                kind=kind,
+            )
+            await uow.commit()
+        self.ctx.wake_delivery()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,9 @@ from bot.domain.people import Person, Role
 from bot.domain.protocol import SessionKind
 from bot.domain.records import CANCELLED, TreatmentSession
 from bot.errors import InvalidValue, NotFound
+from bot.services import render
+from bot.services.access import visible_participant
+from bot.services.context import Bound
 from bot.services.planning import replan
 from storage.uow import UnitOfWork
 
@@ -97,3 +100,77 @@ async def change_session(
         detail=f"#{session_id}",
     )
     return session
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    kind: str
+    local_time: str
+    code: str = ""  # the participant's
+
+
+def local(when: datetime, person: Person) -> str:
+    """A stored UTC time as the person's local wall time."""
+    return when.astimezone(ZoneInfo(person.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+class Sessions(Bound):
+    """Treatment sessions, recorded and moved by staff, and the schedule they see."""
+
+    async def add(self, actor: Person | None, code: str, kind: str, when: str) -> SessionView:
+        """Record a session (``when`` in the participant's zone); its prompts follow."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, actor, code)
+            starts = parse_local(when, participant.timezone)
+            session = await add_session(
+                uow,
+                now=now,
+                participant=participant,
+                kind=kind.lower(),
+                starts_at=starts,
+                actor=actor,
+            )
+            await uow.commit()
+        return SessionView(
+            session.id, session.kind, local(session.starts_at, participant), participant.code
+        )
+
+    async def change(
+        self,
+        actor: Person | None,
+        code: str,
+        session_id: int,
+        *,
+        when: str | None = None,
+        cancel: bool = False,
+    ) -> SessionView:
+        """Move or cancel one of the participant's sessions; pending prompts follow."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, actor, code)
+            starts = parse_local(when, participant.timezone) if when else None
+            existing = await uow.schedules.session_by_id(session_id)
+            if existing is None or existing.participant_id != participant.id:
+                raise NotFound(
+                    f"no session #{session_id} for {participant.code}",
+                    key="problem.no_session_for",
+                    id=session_id,
+                    code=participant.code,
+                )
+            session = await change_session(
+                uow, now=now, session_id=session_id, starts_at=starts, cancel=cancel, actor=actor
+            )
+            await uow.commit()
+        return SessionView(
+            session.id, session.kind, local(session.starts_at, participant), participant.code
+        )
+
+    async def schedule(self, actor: Person | None, code: str) -> str:
+        """A participant's sessions and prompts in their local time, for staff."""
+        async with self.ctx.uow() as uow:
+            participant = await visible_participant(uow, actor, code)
+            sessions = await uow.schedules.sessions_of(participant.id)
+            prompts = await uow.schedules.prompts_of(participant.id)
+        return render.schedule_text(self.ctx.catalogue, participant, sessions, prompts)

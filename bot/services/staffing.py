@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.people import Person, Role
 from bot.domain.protocol import parse_quiet_hours, parse_time_of_day
 from bot.errors import InvalidValue, NotFound
+from bot.services.context import Bound
 from bot.services.escalation import ONCALL_KEY
 from storage.uow import UnitOfWork
 
@@ -68,3 +69,72 @@ async def set_oncall(uow: UnitOfWork, *, now: datetime, code: str, actor: str = 
     await uow.clinic.set_setting(ONCALL_KEY, person.code, now)
     await uow.audit.record(at=now, actor=actor, action="oncall.set", subject_id=person.id)
     return person
+
+
+class Staffing(Bound):
+    """Therapists' settings, who is on call, caseloads and assignment."""
+
+    async def set_therapist(
+        self,
+        code: str,
+        *,
+        backup: str | None = None,
+        digest_at: str | None = None,
+        quiet: str | None = None,
+        tz: str | None = None,
+    ) -> Person:
+        """Change a therapist's backup, digest time, quiet hours or zone."""
+        async with self.ctx.uow() as uow:
+            person = await set_therapist(
+                uow,
+                now=self.ctx.clock.now(),
+                code=code,
+                backup=backup,
+                digest_at=digest_at,
+                quiet=quiet,
+                tz=tz,
+            )
+            await uow.commit()
+        return person
+
+    async def set_oncall(self, code: str) -> Person:
+        """Who receives escalations now (besides the backup and the coordinators)."""
+        async with self.ctx.uow() as uow:
+            person = await set_oncall(uow, now=self.ctx.clock.now(), code=code)
+            await uow.commit()
+        return person
+
+    async def caseload(self, therapist: Person) -> list[Person]:
+        async with self.ctx.uow() as uow:
+            return list(await uow.people.participants_of(therapist.id))
+
+    async def assign(
+        self, actor: Person | None, participant_code: str, therapist_code: str
+    ) -> tuple[Person, Person]:
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            participant = await uow.people.by_code(participant_code)
+            therapist = await uow.people.by_code(therapist_code)
+            if participant is None or participant.role != Role.PARTICIPANT:
+                raise NotFound(
+                    f"no participant {participant_code.upper()}",
+                    key="problem.no_participant",
+                    code=participant_code.upper(),
+                )
+            if therapist is None or therapist.role != Role.THERAPIST:
+                raise NotFound(
+                    f"no therapist {therapist_code.upper()}",
+                    key="problem.no_therapist",
+                    code=therapist_code.upper(),
+                )
+            participant = replace(participant, therapist_id=therapist.id)
+            await uow.people.save(participant)
+            await uow.audit.by_staff(
+                now=now,
+                action="assign",
+                staff=actor,
+                subject_id=participant.id,
+                detail=therapist.code,
+            )
+            await uow.commit()
+        return participant, therapist

@@ -7,6 +7,7 @@ import statistics
 from bot.domain.people import PersonStatus, Role
 from bot.domain.records import ClinicCounts
 from bot.domain.schedule import PromptStatus
+from bot.services.context import Bound
 from prompts.catalogue import Catalogue
 
 
@@ -42,3 +43,12 @@ def stats_text(catalogue: Catalogue, counts: ClinicCounts, lang: str = "en") -> 
         unacked=counts.open_alerts,
         outbox=", ".join(f"{k} {v}" for k, v in sorted(counts.outbox.items())) or "empty",
     )
+
+
+class Stats(Bound):
+    """The clinic's figures."""
+
+    async def text(self, lang: str = "en") -> str:
+        async with self.ctx.uow() as uow:
+            counts = await uow.clinic.counts(self.ctx.clock.now())
+        return stats_text(self.ctx.catalogue, counts, lang)

@@ -58,7 +58,7 @@ class TestDowntime:
         await participant_on(services, clock, daily_protocol(3))
         # down for 2 days and 3 hours: day 1's window (6 h) is over, day 2's is still open
         clock.advance(timedelta(days=2, hours=3))
-        result = await services.tick()
+        result = await services.prompting.tick()
         assert (result.sent, result.missed) == (1, 1)
         prompts = {p.step_id: p.status for p in await rows(services, ScheduledPrompt)}
         assert prompts == {"d1": "missed", "d2": "sent", "d3": "pending"}
@@ -66,7 +66,7 @@ class TestDowntime:
         keys = [r.idempotency_key for r in await rows(services, OutboxMessage)]
         assert keys == [f"prompt:{day2.id}"]
         # a second tick sends nothing more
-        assert (await services.tick()).sent == 0
+        assert (await services.prompting.tick()).sent == 0
 
 
 class TestSignals:
@@ -76,9 +76,9 @@ class TestSignals:
         await participant_on(services, clock, daily_protocol(4))
         for _ in range(4):
             clock.advance(timedelta(days=1))
-            await services.tick()
+            await services.prompting.tick()
             clock.advance(timedelta(hours=7))
-            await services.tick()
+            await services.prompting.tick()
         flags = await rows(services, Flag)
         assert [(f.tier, f.source_kind) for f in flags] == [(Tier.LOW, "silence")]
         assert await rows(services, Alert) == []  # low: digest only
@@ -94,10 +94,10 @@ class TestSignals:
             )
             await uow.commit()
         clock.advance(timedelta(days=1))
-        await services.tick()
+        await services.prompting.tick()
         prompt = (await rows(services, ScheduledPrompt))[0]
         assert person.chat_id is not None
-        answer = await services.answer_button(
+        answer = await services.prompting.answer_button(
             person, Sender(1, person.chat_id, person.chat_id), prompt.id, "1", None
         )
         assert answer.outcome == "recorded"
@@ -118,12 +118,12 @@ class TestSignals:
         )
         person = await participant_on(services, clock, source)
         clock.advance(timedelta(hours=1))
-        await services.tick()
+        await services.prompting.tick()
         prompt = (await rows(services, ScheduledPrompt))[0]
         assert person.chat_id is not None
         for item in range(1, 10):
             value = 1 if item == 9 else 0
-            step = await services.answer_questionnaire(
+            step = await services.questionnaires.answer(
                 person, Sender(100 + item, person.chat_id, person.chat_id), prompt.id, item, value
             )
             assert step.outcome in ("recorded", "done")
@@ -142,7 +142,9 @@ class TestBlocked:
         failed = ClaimedMessage(
             1, "prompt:1", person.chat_id, person.id, "prompt", 0, 1, False, Outgoing("x")
         )
-        await services.delivery_failed(failed, DeliveryError(DeliveryErrorKind.BLOCKED))
+        await services.participation.delivery_failed(
+            failed, DeliveryError(DeliveryErrorKind.BLOCKED)
+        )
         async with services.ctx.uow() as uow:
             again = await uow.people.by_id(person.id)
         assert again is not None and again.status == "unreachable"
@@ -176,7 +178,7 @@ class TestSeveralInstances:
             await uow.commit()
         clock.advance(timedelta(days=1))
         # two instances tick at the same moment
-        first, second = await asyncio.gather(services.tick(), services.tick())
+        first, second = await asyncio.gather(services.prompting.tick(), services.prompting.tick())
         assert first.sent + second.sent == 30
 
         # and two dispatchers claim at the same moment

@@ -49,11 +49,11 @@ def sender(telegram_id: int, update_id: int = 1) -> Sender:
 async def enroll(services: Services, role: Role, code: str, telegram_id: int, *,
                  therapist: str | None = None, tz: str = "Europe/Berlin") -> Person:
     """Invite, redeem and (for a participant) consent, as the bot would."""
-    created = await services.invite(None, role=role, code=code, therapist_code=therapist,
+    created = await services.enrollment.invite(None, role=role, code=code, therapist_code=therapist,
                                     timezone=tz, ttl=timedelta(days=7))
-    person = await services.start_with_code(sender(telegram_id), created.raw_code)
+    person = await services.enrollment.start_with_code(sender(telegram_id), created.raw_code)
     if role is Role.PARTICIPANT:
-        person = await services.record_consent(sender(telegram_id), agreed=True)
+        person = await services.enrollment.record_consent(sender(telegram_id), agreed=True)
     return person
 
 

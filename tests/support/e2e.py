@@ -39,7 +39,7 @@ async def make_invitation(
     ttl: timedelta = timedelta(days=7),
 ) -> str:
     """What `ember invite` does, through the same service; returns the deep link's code."""
-    created = await ember.services.invite(
+    created = await ember.services.enrollment.invite(
         None,
         role=role,
         code=code,

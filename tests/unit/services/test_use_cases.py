@@ -43,22 +43,24 @@ class TestEnrollWithCode:
     async def test_a_consented_participant_is_active(self, services: Services) -> None:
         _, participant = await clinic(services)
         assert participant.status is PersonStatus.ACTIVE
-        assert participant.consent_version == services.consent_version
+        assert participant.consent_version == services.enrollment.consent_version
 
     async def test_an_expired_code_changes_nothing(
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
-        created = await services.invite(None, role=Role.THERAPIST, code="T-09", timezone="UTC")
+        created = await services.enrollment.invite(
+            None, role=Role.THERAPIST, code="T-09", timezone="UTC"
+        )
         clock.advance(timedelta(days=8))
         with pytest.raises(InvitationExpired):
-            await services.start_with_code(sender(42), created.raw_code)
-        person = await services.identify(42)
+            await services.enrollment.start_with_code(sender(42), created.raw_code)
+        person = await services.access.identify(42)
         assert person is None
         assert (await self.stored(storage, "T-09")).status is PersonStatus.INVITED
 
     async def test_a_malformed_code_names_its_catalogue_message(self, services: Services) -> None:
         with pytest.raises(InvalidValue) as caught:
-            await services.invite(None, role=Role.THERAPIST, code="nonsense")
+            await services.enrollment.invite(None, role=Role.THERAPIST, code="nonsense")
         assert caught.value.key == "problem.code"
         assert services.ctx.catalogue.text(caught.value.key, "en", **caught.value.values) == (
             "'nonsense' is not a code like P-0142, T-01 or C-01")
@@ -74,9 +76,9 @@ class TestRecordJournal:
         self, services: Services, storage: FakeStorage
     ) -> None:
         await clinic(services)
-        participant = await services.identify(PARTICIPANT_ID)
+        participant = await services.access.identify(PARTICIPANT_ID)
         assert participant is not None
-        recorded = await services.record_journal(participant, text(10, CRISIS))
+        recorded = await services.journal.record(participant, text(10, CRISIS))
         assert recorded.created and recorded.tier >= Tier.HIGH
         assert [f.tier >= Tier.HIGH for f in storage.tables.flags.values()] == [True]
         [alert] = storage.queued("alert")
@@ -87,8 +89,8 @@ class TestRecordJournal:
         self, services: Services, storage: FakeStorage
     ) -> None:
         _, participant = await clinic(services)
-        await services.record_journal(participant, text(10, CRISIS))
-        again = await services.record_journal(participant, text(10, CRISIS))
+        await services.journal.record(participant, text(10, CRISIS))
+        again = await services.journal.record(participant, text(10, CRISIS))
         assert not again.created
         assert len(storage.tables.flags) == 1 and len(storage.queued("alert")) == 1
 
@@ -96,11 +98,11 @@ class TestRecordJournal:
         self, services: Services, clock: FakeClock
     ) -> None:
         _, participant = await clinic(services)
-        first = await services.record_journal(participant, text(10, "A calm morning."))
+        first = await services.journal.record(participant, text(10, "A calm morning."))
         clock.advance(5)
-        second = await services.record_journal(participant, text(11, "Then a walk."))
+        second = await services.journal.record(participant, text(11, "Then a walk."))
         clock.advance(60)
-        third = await services.record_journal(participant, text(12, "And tea."))
+        third = await services.journal.record(participant, text(12, "And tea."))
         assert (first.quiet, second.quiet, third.quiet) == (False, True, False)
 
 
@@ -109,10 +111,10 @@ class TestAnswerStranger:
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
         line = Outgoing("only for invited people")
-        assert await services.answer_stranger(sender(9999, 1), line)
-        assert not await services.answer_stranger(sender(9999, 2), line)
+        assert await services.replies.answer_stranger(sender(9999, 1), line)
+        assert not await services.replies.answer_stranger(sender(9999, 2), line)
         clock.advance(timedelta(minutes=11))
-        assert await services.answer_stranger(sender(9999, 3), line)
+        assert await services.replies.answer_stranger(sender(9999, 3), line)
         assert storage.stranger_marks() == [f"stranger:{account_hash(9999)}"]
         assert "9999" not in str(storage.tables.marks)
         assert storage.tables.people == {}
@@ -123,14 +125,14 @@ class TestTick:
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
         await clinic(services)
-        await services.load_protocol(daily_protocol(3), "daily.yaml")
-        await services.assign_protocol("P-0142", "daily")
-        await services.add_session(None, "P-0142", "dosing", "2026-01-05 10:00")
+        await services.planning.load_protocol(daily_protocol(3), "daily.yaml")
+        await services.planning.assign_protocol("P-0142", "daily")
+        await services.sessions.add(None, "P-0142", "dosing", "2026-01-05 10:00")
         clock.advance(timedelta(days=1, hours=2))
-        assert (await services.tick()).sent == 1
-        assert (await services.tick()).sent == 0  # nothing twice
+        assert (await services.prompting.tick()).sent == 1
+        assert (await services.prompting.tick()).sent == 0  # nothing twice
         clock.advance(timedelta(days=2))
-        result = await services.tick()
+        result = await services.prompting.tick()
         assert result.missed >= 1
         statuses = {p.status for p in storage.tables.prompts.values()}
         assert PromptStatus.MISSED in statuses
@@ -140,14 +142,14 @@ class TestTick:
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
         await clinic(services)
-        await services.load_protocol(daily_protocol(4), "daily.yaml")
-        await services.assign_protocol("P-0142", "daily")
-        await services.add_session(None, "P-0142", "dosing", "2026-01-05 10:00")
+        await services.planning.load_protocol(daily_protocol(4), "daily.yaml")
+        await services.planning.assign_protocol("P-0142", "daily")
+        await services.sessions.add(None, "P-0142", "dosing", "2026-01-05 10:00")
         for _ in range(4):
             clock.advance(timedelta(days=1))
-            await services.tick()
+            await services.prompting.tick()
             clock.advance(timedelta(hours=7))
-            await services.tick()
+            await services.prompting.tick()
         assert [(f.tier, f.source_kind) for f in storage.tables.flags.values()] == [
             (Tier.LOW, "silence")]
         assert storage.queued("alert") == []
@@ -158,21 +160,21 @@ class TestAcknowledge:
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
         therapist, participant = await clinic(services)
-        await services.record_journal(participant, text(10, CRISIS))
+        await services.journal.record(participant, text(10, CRISIS))
         [alert_id] = storage.tables.alerts
-        result = await services.acknowledge(therapist, alert_id=alert_id)
+        result = await services.escalation.acknowledge(therapist, alert_id=alert_id)
         assert result.participant_code == "P-0142"
         clock.advance(timedelta(hours=2))
-        assert await services.escalate() == 0
+        assert await services.escalation.escalate() == 0
 
     async def test_an_unacknowledged_crisis_escalates_to_the_coordinators(
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
         await enroll(services, Role.COORDINATOR, "C-01", 9001)
         _, participant = await clinic(services)
-        await services.record_journal(participant, text(10, CRISIS))
+        await services.journal.record(participant, text(10, CRISIS))
         clock.advance(timedelta(minutes=16))
-        assert await services.escalate() == 1
+        assert await services.escalation.escalate() == 1
         assert {m.chat_id for m in storage.queued("alert")} >= {THERAPIST_ID, 9001}
 
     async def test_another_therapist_cannot_acknowledge(
@@ -180,13 +182,13 @@ class TestAcknowledge:
     ) -> None:
         _, participant = await clinic(services)
         other = await enroll(services, Role.THERAPIST, "T-02", 7002)
-        await services.record_journal(participant, text(10, CRISIS))
+        await services.journal.record(participant, text(10, CRISIS))
         [alert_id] = storage.tables.alerts
         with pytest.raises(NotAllowed):
-            await services.acknowledge(other, alert_id=alert_id)
+            await services.escalation.acknowledge(other, alert_id=alert_id)
         [flag_id] = storage.tables.flags
         with pytest.raises(NotFound):
-            await services.acknowledge(other, flag_id=flag_id)
+            await services.escalation.acknowledge(other, flag_id=flag_id)
 
 
 class TestStaffActOnTheirOwnParticipants:
@@ -197,9 +199,9 @@ class TestStaffActOnTheirOwnParticipants:
         other = await enroll(services, Role.THERAPIST, "T-02", 7002)
         for code in ("P-0142", "P-9999"):
             with pytest.raises(UnknownParticipant):
-                await services.read_journal(other, code, 5)
+                await services.journal.read(other, code, 5)
             with pytest.raises(UnknownParticipant):
-                await services.add_session(other, code, "integration", "2026-01-09 10:00")
+                await services.sessions.add(other, code, "integration", "2026-01-09 10:00")
         assert [e for e in storage.tables.audit if e["action"] == "journal.read"] == []
         assert storage.tables.sessions == {}
 
@@ -207,8 +209,8 @@ class TestStaffActOnTheirOwnParticipants:
         self, services: Services, storage: FakeStorage
     ) -> None:
         therapist, participant = await clinic(services)
-        await services.record_journal(participant, text(10, "A calm morning."))
-        seen, entries = await services.read_journal(therapist, "p-0142", 5)
+        await services.journal.record(participant, text(10, "A calm morning."))
+        seen, entries = await services.journal.read(therapist, "p-0142", 5)
         assert seen.code == "P-0142" and entries[0].text == "A calm morning."
         [read] = [e for e in storage.tables.audit if e["action"] == "journal.read"]
         assert read["actor"] == "T-01" and read["subject_id"] == participant.id
@@ -219,14 +221,14 @@ class TestWithdraw:
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
         _, participant = await clinic(services)
-        await services.load_protocol(daily_protocol(3), "daily.yaml")
-        await services.assign_protocol("P-0142", "daily")
-        await services.add_session(None, "P-0142", "dosing", "2026-01-05 10:00")
-        await services.withdraw(participant)
+        await services.planning.load_protocol(daily_protocol(3), "daily.yaml")
+        await services.planning.assign_protocol("P-0142", "daily")
+        await services.sessions.add(None, "P-0142", "dosing", "2026-01-05 10:00")
+        await services.participation.withdraw(participant)
         statuses = {p.status for p in storage.tables.prompts.values()}
         assert statuses == {PromptStatus.CANCELLED}
         assert [m.chat_id for m in storage.queued("notice")] == [THERAPIST_ID]
-        stopped = await services.identify(PARTICIPANT_ID)
+        stopped = await services.access.identify(PARTICIPANT_ID)
         assert stopped is not None and stopped.status is PersonStatus.WITHDRAWN
 
 
@@ -242,8 +244,8 @@ class TestDigestsAndStats:
         self, services: Services, storage: FakeStorage
     ) -> None:
         therapist, participant = await clinic(services)
-        await services.record_journal(participant, text(10, "A calm morning."))
-        digest = await services.care.digest(therapist)
+        await services.journal.record(participant, text(10, "A calm morning."))
+        digest = await services.digests.digest(therapist)
         assert "P-0142" in digest and "A calm morning." in digest
         assert [e["action"] for e in storage.tables.audit].count("digest") == 1
 
@@ -251,15 +253,15 @@ class TestDigestsAndStats:
         self, services: Services, storage: FakeStorage, clock: FakeClock
     ) -> None:
         await clinic(services)
-        await services.set_therapist("T-01", digest_at="08:00")
+        await services.staffing.set_therapist("T-01", digest_at="08:00")
         clock.advance(timedelta(days=1))  # 10:00 in Berlin, past 08:00
-        assert await services.care.send_due_digests() == 1
-        assert await services.care.send_due_digests() == 0
+        assert await services.digests.send_due() == 1
+        assert await services.digests.send_due() == 0
         assert [m.chat_id for m in storage.queued("digest")] == [THERAPIST_ID]
 
     async def test_stats_count_people_by_role_and_status(self, services: Services) -> None:
         await clinic(services)
-        figures = await services.care.stats()
+        figures = await services.stats.text()
         assert figures == services.ctx.catalogue.text(
             "care.stats", "en", participants=1, active=1, paused=0, withdrawn=0,
             unreachable=0, pending=0, therapists=1, coordinators=0, sent=0, answered=0,
@@ -271,4 +273,4 @@ class TestParticipantOnly:
     async def test_a_therapist_cannot_pause_as_if_a_participant(self, services: Services) -> None:
         therapist, _ = await clinic(services)
         with pytest.raises(NotAllowed):
-            await services.pause(therapist, timedelta(days=1))
+            await services.participation.pause(therapist, timedelta(days=1))

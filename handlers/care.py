@@ -127,4 +127,5 @@ async def stats(update: Update, context: EmberContext, person: Person) -> None:
     """/stats: enrolment, response rates, open flags, time to acknowledge."""
     sender = sender_of(update)
     assert sender is not None
-    await reply(context, sender, await context.services.stats.text(language(person)), person=person)
+    figures = await context.services.stats.text(person, language(person))
+    await reply(context, sender, figures, person=person)

@@ -74,7 +74,9 @@ def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
     """Run the handler only for an enrolled, active person of one of ``roles``.
 
     Strangers get the polite line; people of another role hear the command isn't theirs.
-    Participants who have not consented are sent back to the consent message.
+    Participants who have not consented are sent back to the consent message. This only
+    chooses the reply: the service called re-reads the caller (role, status, assignment) in
+    its own unit of work, and refuses with an EmberError if they may no longer act.
     """
 
     def decorate(func: RoleHandler) -> Handler:

@@ -1,8 +1,12 @@
-"""Who may act on which participant, checked inside the unit of work of the action itself."""
+"""Who may act, and on which participant, checked inside the unit of work of the action itself.
+
+Handlers identify the caller to choose a reply; every use case that acts for a Telegram
+user re-reads them (role, status, assignment) here, in its own transaction.
+"""
 
 from __future__ import annotations
 
-from bot.domain.people import Person, Role
+from bot.domain.people import Person, PersonStatus, Role
 from bot.errors import NotAllowed, NotFound, UnknownParticipant
 from bot.services.context import Bound
 from storage.uow import UnitOfWork
@@ -15,7 +19,11 @@ async def visible_participant(uow: UnitOfWork, actor: Person | None, code: str) 
     cannot be probed."""
     if actor is not None:
         current = await uow.people.by_id(actor.id)
-        if current is None or current.role not in (Role.THERAPIST, Role.COORDINATOR):
+        if (
+            current is None
+            or current.status == PersonStatus.INVITED
+            or current.role not in (Role.THERAPIST, Role.COORDINATOR)
+        ):
             raise UnknownParticipant(
                 f"no participant {code}", key="problem.no_participant", code=code.upper()
             )
@@ -42,9 +50,20 @@ async def current_participant(uow: UnitOfWork, participant: Person) -> Person:
     person = await uow.people.by_id(participant.id)
     if person is None:
         raise NotFound(f"person #{participant.id}", key="problem.not_found")
-    if person.role != Role.PARTICIPANT:
+    if person.role != Role.PARTICIPANT or person.status == PersonStatus.INVITED:
         raise NotAllowed(f"{person.code} is not a participant", key="problem.not_allowed")
     return person
+
+
+async def current_staff(uow: UnitOfWork, staff: Person, *roles: Role) -> Person:
+    """The member of the care team as stored now, checked in this unit of work: NotAllowed
+    unless they exist, have enrolled, and hold one of ``roles`` (by default therapist or
+    coordinator). The caller's value may be stale, or forged from callback data."""
+    allowed = roles or (Role.THERAPIST, Role.COORDINATOR)
+    current = await uow.people.by_id(staff.id)
+    if current is None or current.status == PersonStatus.INVITED or current.role not in allowed:
+        raise NotAllowed(f"{staff.code} may not do this", key="problem.not_allowed")
+    return current
 
 
 class Access(Bound):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, Role
 from bot.domain.schedule import PromptStatus
+from bot.services.access import current_staff
 from bot.services.context import Bound
 from prompts.catalogue import Catalogue
 from storage.uow import UnitOfWork
@@ -98,6 +99,7 @@ class Digests(Bound):
     async def digest(self, therapist: Person) -> str:
         """The therapist's digest of the last day; reading excerpts is audited."""
         async with self.ctx.uow() as uow:
+            therapist = await current_staff(uow, therapist, Role.THERAPIST)
             text = await digest_text(
                 uow, now=self.ctx.clock.now(), catalogue=self.ctx.catalogue, therapist=therapist
             )

@@ -21,6 +21,7 @@ from bot.errors import (
     NotFound,
 )
 from bot.services import planning
+from bot.services.access import current_staff
 from bot.services.context import Bound
 from bot.services.inbound import Sender
 from storage.uow import UnitOfWork
@@ -274,6 +275,8 @@ class Enrollment(Bound):
         """A coordinator (or, with ``None``, the command line) invites someone; the clinic's
         zone and invitation lifetime unless given."""
         async with self.ctx.uow() as uow:
+            if coordinator is not None:
+                coordinator = await current_staff(uow, coordinator, Role.COORDINATOR)
             created = await invite(
                 uow,
                 now=self.ctx.clock.now(),

@@ -10,6 +10,7 @@ from bot.domain.people import Person, Role
 from bot.domain.records import Flag
 from bot.domain.safety import AlertStatus, EscalationPolicy, FlagStatus
 from bot.errors import NotAllowed, NotFound
+from bot.services.access import current_staff
 from bot.services.context import Bound
 from bot.services.flags import coordinators, send_alert
 from prompts.catalogue import Catalogue
@@ -219,7 +220,9 @@ class Escalation(Bound):
     async def acknowledge(
         self, staff: Person, *, alert_id: int | None = None, flag_id: int | None = None
     ) -> Acknowledged:
+        """Acknowledge an alert (the button) or a flag (/ack), as the stored staff member."""
         async with self.ctx.uow() as uow:
+            staff = await current_staff(uow, staff)
             if alert_id is not None:
                 result = await acknowledge(
                     uow, now=self.ctx.clock.now(), staff=staff, alert_id=alert_id

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person
+from bot.services.access import current_participant
 from bot.services.context import Bound
 from storage.uow import UnitOfWork
 
@@ -73,6 +74,7 @@ class Exports(Bound):
     async def export(self, participant: Person) -> Export:
         """All of a participant's own data, as JSON (flags are the care team's, not theirs)."""
         async with self.ctx.uow() as uow:
+            participant = await current_participant(uow, participant)
             made = await export(uow, now=self.ctx.clock.now(), participant=participant)
             await uow.commit()
         return made

@@ -18,6 +18,7 @@ from bot.domain.protocol import parse_quiet_hours
 from bot.domain.records import Alert, Flag, FlagDetails
 from bot.domain.safety import EscalationPolicy, Signal, Tier, actions_for
 from bot.domain.schedule import next_allowed_time
+from bot.services.access import current_staff
 from bot.services.context import Bound, ServiceContext
 from prompts.catalogue import Catalogue, crisis_text
 from storage.uow import UnitOfWork
@@ -348,6 +349,7 @@ class Flags(Bound):
 
     async def open(self, staff: Person) -> list[tuple[Flag, Person]]:
         async with self.ctx.uow() as uow:
+            staff = await current_staff(uow, staff)
             ids = None
             if staff.role == Role.THERAPIST:
                 ids = [p.id for p in await uow.people.participants_of(staff.id)]

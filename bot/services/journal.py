@@ -9,7 +9,7 @@ from bot.domain.people import Person
 from bot.domain.records import EntryView, ScheduledPrompt
 from bot.domain.safety import Tier
 from bot.domain.schedule import PromptStatus
-from bot.services.access import visible_participant
+from bot.services.access import current_participant, visible_participant
 from bot.services.context import Bound
 from bot.services.flags import screen_and_flag
 from bot.services.inbound import InboundMessage
@@ -100,6 +100,7 @@ class Journal(Bound):
         """Store a message and screen it in the same transaction, before any reply."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
+            participant = await current_participant(uow, participant)
             result = await record_message(uow, now=now, participant=participant, message=message)
             raised = None
             if result.created and message.text:
@@ -125,6 +126,7 @@ class Journal(Bound):
 
     async def own(self, participant: Person, n: int) -> list[EntryView]:
         async with self.ctx.uow() as uow:
+            participant = await current_participant(uow, participant)
             return await uow.journal.recent_entries(participant.id, n)
 
     async def read(self, reader: Person, code: str, n: int) -> tuple[Person, list[EntryView]]:

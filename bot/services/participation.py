@@ -122,8 +122,7 @@ class Participation(Bound):
         """Recorded, prompts stop, and the care team is told to act under the retention policy."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
-            person = await uow.people.by_id(participant.id)
-            assert person is not None
+            person = await current_participant(uow, participant)
             await uow.audit.record(
                 at=now, actor="participant", action="erasure.requested", subject_id=person.id
             )

@@ -15,7 +15,7 @@ from bot.domain.schedule import (
 )
 from bot.errors import NotAllowed
 from bot.services import journal, render
-from bot.services.access import visible_participant
+from bot.services.access import current_participant, visible_participant
 from bot.services.context import Bound
 from bot.services.flags import raise_signal, screen_and_flag
 from bot.services.inbound import InboundMessage, Sender
@@ -229,6 +229,7 @@ class Prompting(Bound):
         """A scale or choice button: checked against the caller (callback data can be forged)."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
+            participant = await current_participant(uow, participant)
             prompt = await uow.schedules.prompt_by_id(prompt_id)
             if prompt is None or prompt.participant_id != participant.id:
                 return ButtonAnswer("not_yours")

@@ -24,6 +24,7 @@ from bot.domain.records import ScheduledPrompt
 from bot.domain.safety import Signal
 from bot.domain.schedule import PromptStatus
 from bot.services import journal
+from bot.services.access import current_participant
 from bot.services.context import Bound
 from bot.services.flags import raise_signal
 from bot.services.inbound import InboundMessage, Sender
@@ -188,6 +189,7 @@ class Questionnaires(Bound):
         """One questionnaire button; scores and records the result when the last is answered."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
+            participant = await current_participant(uow, participant)
             prompt = await uow.schedules.prompt_by_id(prompt_id)
             if prompt is None:
                 return QuestionnaireStep("invalid")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.people import Person, Role
 from bot.domain.protocol import parse_quiet_hours, parse_time_of_day
 from bot.errors import InvalidValue, NotFound
+from bot.services.access import current_staff
 from bot.services.context import Bound
 from bot.services.escalation import ONCALL_KEY
 from storage.uow import UnitOfWork
@@ -106,6 +107,7 @@ class Staffing(Bound):
 
     async def caseload(self, therapist: Person) -> list[Person]:
         async with self.ctx.uow() as uow:
+            therapist = await current_staff(uow, therapist, Role.THERAPIST)
             return list(await uow.people.participants_of(therapist.id))
 
     async def assign(
@@ -113,6 +115,8 @@ class Staffing(Bound):
     ) -> tuple[Person, Person]:
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
+            if actor is not None:
+                actor = await current_staff(uow, actor, Role.COORDINATOR)
             participant = await uow.people.by_code(participant_code)
             therapist = await uow.people.by_code(therapist_code)
             if participant is None or participant.role != Role.PARTICIPANT:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import statistics
 
-from bot.domain.people import PersonStatus, Role
+from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import ClinicCounts
 from bot.domain.schedule import PromptStatus
+from bot.services.access import current_staff
 from bot.services.context import Bound
 from prompts.catalogue import Catalogue
 
@@ -48,7 +49,10 @@ def stats_text(catalogue: Catalogue, counts: ClinicCounts, lang: str = "en") -> 
 class Stats(Bound):
     """The clinic's figures."""
 
-    async def text(self, lang: str = "en") -> str:
+    async def text(self, coordinator: Person | None = None, lang: str = "en") -> str:
+        """The figures; ``coordinator`` None is the command line."""
         async with self.ctx.uow() as uow:
+            if coordinator is not None:
+                await current_staff(uow, coordinator, Role.COORDINATOR)
             counts = await uow.clinic.counts(self.ctx.clock.now())
         return stats_text(self.ctx.catalogue, counts, lang)

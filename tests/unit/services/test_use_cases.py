@@ -6,6 +6,7 @@ SQLite and PostgreSQL in tests/integration/.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -189,6 +190,48 @@ class TestAcknowledge:
         [flag_id] = storage.tables.flags
         with pytest.raises(NotFound):
             await services.escalation.acknowledge(other, flag_id=flag_id)
+
+
+class TestForgedAcknowledge:
+    """Callback data can be forged, and the caller's value may be stale: acknowledging
+    re-reads the caller's role and assignment in its own unit of work."""
+
+    async def test_a_therapist_passed_as_a_coordinator_is_refused(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        _, participant = await clinic(services)
+        other = await enroll(services, Role.THERAPIST, "T-02", 7002)
+        await services.journal.record(participant, text(10, CRISIS))
+        [alert_id] = storage.tables.alerts
+        forged = replace(other, role=Role.COORDINATOR)
+        with pytest.raises(NotAllowed) as refused:
+            await services.escalation.acknowledge(forged, alert_id=alert_id)
+        assert refused.value.key == "problem.not_allowed"
+        clock.advance(timedelta(minutes=16))
+        assert await services.escalation.escalate() == 1  # still unacknowledged
+
+    async def test_a_participant_cannot_acknowledge_even_as_a_forged_coordinator(
+        self, services: Services, storage: FakeStorage
+    ) -> None:
+        _, participant = await clinic(services)
+        await services.journal.record(participant, text(10, CRISIS))
+        [alert_id] = storage.tables.alerts
+        [flag_id] = storage.tables.flags
+        for caller in (participant, replace(participant, role=Role.COORDINATOR)):
+            with pytest.raises(NotAllowed):
+                await services.escalation.acknowledge(caller, alert_id=alert_id)
+            with pytest.raises(NotAllowed):
+                await services.escalation.acknowledge(caller, flag_id=flag_id)
+        assert storage.tables.alerts[alert_id].acknowledged_by_id is None
+
+    async def test_the_flags_view_and_caseload_refuse_a_forged_role(
+        self, services: Services
+    ) -> None:
+        _, participant = await clinic(services)
+        with pytest.raises(NotAllowed):
+            await services.flags.open(replace(participant, role=Role.COORDINATOR))
+        with pytest.raises(NotAllowed):
+            await services.staffing.caseload(replace(participant, role=Role.THERAPIST))
 
 
 class TestStaffActOnTheirOwnParticipants:

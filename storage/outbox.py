@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,24 +10,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.outgoing import Outgoing
+from bot.domain.records import ClaimedMessage
 from storage.crypto import Cipher
 from storage.models import OutboxMessage, OutboxStatus
 from storage.sql import insert_ignore
-
-
-@dataclass(frozen=True)
-class ClaimedMessage:
-    """An outbox row claimed by a worker, with its payload opened."""
-
-    id: int
-    key: str
-    chat_id: int
-    person_id: int | None
-    kind: str
-    priority: int
-    attempts: int
-    ambiguous: bool
-    message: Outgoing
 
 
 class Outbox:

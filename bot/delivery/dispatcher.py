@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.delivery.pacing import Pacer
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
 from bot.delivery.telegram_sender import MessageSender
-from storage.outbox import ClaimedMessage
+from bot.domain.records import ClaimedMessage
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.outgoing import Outgoing
 from bot.domain.people import PersonStatus, Role
 from bot.domain.safety import AlertStatus, FlagStatus, Tier
 from bot.domain.schedule import PromptStatus
@@ -167,3 +168,18 @@ class ClinicCounts:
     ack_minutes: tuple[float, ...]  # minutes from alert to acknowledgement
     open_alerts: int
     outbox: Counter[str]
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbox message claimed by a delivery worker, with its payload opened."""
+
+    id: int
+    key: str
+    chat_id: int
+    person_id: int | None
+    kind: str
+    priority: int
+    attempts: int
+    ambiguous: bool
+    message: Outgoing

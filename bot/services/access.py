@@ -9,10 +9,10 @@ from __future__ import annotations
 from bot.domain.people import Person, PersonStatus, Role
 from bot.errors import NotAllowed, NotFound, UnknownParticipant
 from bot.services.context import Bound
-from storage.uow import UnitOfWork
+from bot.services.unit_of_work import UnitOfWorkProtocol
 
 
-async def visible_participant(uow: UnitOfWork, actor: Person | None, code: str) -> Person:
+async def visible_participant(uow: UnitOfWorkProtocol, actor: Person | None, code: str) -> Person:
     """The participant ``code``, if ``actor`` may act on them (checked in the caller's unit
     of work): coordinators on everyone, therapists on their own; ``None`` is the command
     line. Otherwise UnknownParticipant, the same whether the code exists or not, so codes
@@ -44,7 +44,7 @@ async def visible_participant(uow: UnitOfWork, actor: Person | None, code: str) 
     return participant
 
 
-async def current_participant(uow: UnitOfWork, participant: Person) -> Person:
+async def current_participant(uow: UnitOfWorkProtocol, participant: Person) -> Person:
     """The participant as stored now, checked in this unit of work: NotFound if they are
     gone, NotAllowed if the account is not a participant's."""
     person = await uow.people.by_id(participant.id)
@@ -55,7 +55,7 @@ async def current_participant(uow: UnitOfWork, participant: Person) -> Person:
     return person
 
 
-async def current_staff(uow: UnitOfWork, staff: Person, *roles: Role) -> Person:
+async def current_staff(uow: UnitOfWorkProtocol, staff: Person, *roles: Role) -> Person:
     """The member of the care team as stored now, checked in this unit of work: NotAllowed
     unless they exist, have enrolled, and hold one of ``roles`` (by default therapist or
     coordinator). The caller's value may be stale, or forged from callback data."""

@@ -9,15 +9,15 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.domain.safety import EscalationPolicy
 from bot.domain.screening import Screener, Tier, Verdict
+from bot.services.unit_of_work import StorageProtocol, UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
-from storage.uow import Storage, UnitOfWork
 
 
 @dataclass
 class ServiceContext:
     """Injected into every use case by the composition root (``bot/app.py``)."""
 
-    storage: Storage
+    storage: StorageProtocol  # storage.uow.Storage, or the tests' in-memory fake
     clock: Clock
     catalogue: Catalogue
     default_timezone: str = "UTC"
@@ -47,7 +47,7 @@ class ServiceContext:
                 verdict = anywhere
         return verdict
 
-    def uow(self) -> UnitOfWork:
+    def uow(self) -> UnitOfWorkProtocol:
         return self.storage.uow()
 
 

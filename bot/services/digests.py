@@ -10,14 +10,14 @@ from bot.domain.people import Person, Role
 from bot.domain.schedule import PromptStatus
 from bot.services.access import current_staff
 from bot.services.context import Bound
+from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
-from storage.uow import UnitOfWork
 
 EXCERPT = 120
 
 
 async def digest_text(
-    uow: UnitOfWork, *, now: datetime, catalogue: Catalogue, therapist: Person
+    uow: UnitOfWorkProtocol, *, now: datetime, catalogue: Catalogue, therapist: Person
 ) -> str:
     """The therapist's digest of the last day; reading the excerpts is audited."""
     cat, lang = catalogue, therapist.lang
@@ -56,7 +56,7 @@ def due_key(therapist: Person, now: datetime) -> str | None:
 
 
 async def participant_lines(
-    uow: UnitOfWork, cat: Catalogue, lang: str, participant: Person, now: datetime
+    uow: UnitOfWorkProtocol, cat: Catalogue, lang: str, participant: Person, now: datetime
 ) -> list[str]:
     """One participant's part of a digest."""
     since = now - timedelta(days=1)

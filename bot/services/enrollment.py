@@ -24,7 +24,7 @@ from bot.services import planning
 from bot.services.access import current_staff
 from bot.services.context import Bound
 from bot.services.inbound import Sender
-from storage.uow import UnitOfWork
+from bot.services.unit_of_work import UnitOfWorkProtocol
 
 CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{0,5}-[A-Z0-9]{1,12}$")
 START_PARAM = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -56,7 +56,7 @@ class NewInvitation:
 
 
 async def invite(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     *,
     now: datetime,
     role: Role,
@@ -154,7 +154,7 @@ async def invite(
 
 
 async def redeem(
-    uow: UnitOfWork, *, now: datetime, raw_code: str, telegram_user_id: int, chat_id: int
+    uow: UnitOfWorkProtocol, *, now: datetime, raw_code: str, telegram_user_id: int, chat_id: int
 ) -> Person:
     """Bind a Telegram account to the invited person; idempotent for the same account."""
     if not START_PARAM.match(raw_code):
@@ -197,7 +197,7 @@ async def redeem(
 
 
 async def record_consent(
-    uow: UnitOfWork, *, now: datetime, person: Person, agreed: bool, version: str
+    uow: UnitOfWorkProtocol, *, now: datetime, person: Person, agreed: bool, version: str
 ) -> Person:
     """Record a consent decision; agreeing activates the participant."""
     await uow.people.add_consent(person.id, version, "agreed" if agreed else "declined", now)

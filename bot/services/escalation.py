@@ -13,8 +13,8 @@ from bot.errors import NotAllowed, NotFound
 from bot.services.access import current_staff
 from bot.services.context import Bound
 from bot.services.flags import coordinators, send_alert
+from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 ONCALL_KEY = "oncall"
 
 
-async def escalation_recipients(uow: UnitOfWork, participant: Person) -> list[Person]:
+async def escalation_recipients(uow: UnitOfWorkProtocol, participant: Person) -> list[Person]:
     """The assigned therapist again, their backup, whoever is on call, and the coordinators."""
     found: dict[int, Person] = {}
     therapist = (
@@ -42,7 +42,7 @@ async def escalation_recipients(uow: UnitOfWork, participant: Person) -> list[Pe
 
 
 async def escalate_due(
-    uow: UnitOfWork, *, now: datetime, catalogue: Catalogue, policy: EscalationPolicy
+    uow: UnitOfWorkProtocol, *, now: datetime, catalogue: Catalogue, policy: EscalationPolicy
 ) -> int:
     """Escalate every unacknowledged alert whose time has come; returns how many rounds."""
     rounds = 0
@@ -111,7 +111,7 @@ class Acknowledged:
     already_by: str | None = None
 
 
-async def may_acknowledge(uow: UnitOfWork, staff: Person, participant: Person) -> bool:
+async def may_acknowledge(uow: UnitOfWorkProtocol, staff: Person, participant: Person) -> bool:
     if staff.role == Role.COORDINATOR:
         return True
     if staff.role != Role.THERAPIST:
@@ -127,7 +127,7 @@ async def may_acknowledge(uow: UnitOfWork, staff: Person, participant: Person) -
 
 
 async def acknowledge(
-    uow: UnitOfWork, *, now: datetime, staff: Person, alert_id: int
+    uow: UnitOfWorkProtocol, *, now: datetime, staff: Person, alert_id: int
 ) -> Acknowledged:
     """Stop an alert's escalation; the flag is acknowledged too. Checks who is asking."""
     alert = await uow.flags.alert_by_id(alert_id)
@@ -166,7 +166,7 @@ async def acknowledge(
 
 
 async def acknowledge_flag(
-    uow: UnitOfWork, *, now: datetime, staff: Person, flag_id: int
+    uow: UnitOfWorkProtocol, *, now: datetime, staff: Person, flag_id: int
 ) -> Acknowledged:
     """/ack <flag>: acknowledges the flag and every alert raised for it."""
     flag = await uow.flags.flag_by_id(flag_id)
@@ -184,7 +184,7 @@ async def acknowledge_flag(
     return result or Acknowledged(0, participant.code, _minutes(flag.created_at, now))
 
 
-async def _close_flag(uow: UnitOfWork, flag: Flag, now: datetime, staff: Person) -> None:
+async def _close_flag(uow: UnitOfWorkProtocol, flag: Flag, now: datetime, staff: Person) -> None:
     if flag.status == FlagStatus.OPEN:
         await uow.flags.save_flag(
             replace(

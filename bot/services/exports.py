@@ -11,7 +11,7 @@ from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person
 from bot.services.access import current_participant
 from bot.services.context import Bound
-from storage.uow import UnitOfWork
+from bot.services.unit_of_work import UnitOfWorkProtocol
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Export:
     content: bytes
 
 
-async def export(uow: UnitOfWork, *, now: datetime, participant: Person) -> Export:
+async def export(uow: UnitOfWorkProtocol, *, now: datetime, participant: Person) -> Export:
     """The participant's export; asking for it is audited."""
     data = await export_data(uow, participant)
     await uow.audit.record(at=now, actor="participant", action="export", subject_id=participant.id)
@@ -28,7 +28,7 @@ async def export(uow: UnitOfWork, *, now: datetime, participant: Person) -> Expo
     return Export(f"ember-{participant.code}.json", content)
 
 
-async def export_data(uow: UnitOfWork, participant: Person) -> dict[str, object]:
+async def export_data(uow: UnitOfWorkProtocol, participant: Person) -> dict[str, object]:
     sessions = await uow.schedules.sessions_of(participant.id)
     prompts = await uow.schedules.prompts_of(participant.id)
     messages = await uow.journal.messages_of(participant.id)

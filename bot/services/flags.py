@@ -20,8 +20,8 @@ from bot.domain.safety import EscalationPolicy, Signal, Tier, actions_for
 from bot.domain.schedule import next_allowed_time
 from bot.services.access import current_staff
 from bot.services.context import Bound, ServiceContext
+from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue, crisis_text
-from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def evidence_excerpt(text: str | None, evidence: Sequence[dict[str, object]]) ->
 
 
 async def raise_flag(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     *,
     now: datetime,
     catalogue: Catalogue,
@@ -126,7 +126,7 @@ async def raise_flag(
 
 
 async def _safety_message(
-    uow: UnitOfWork, now: datetime, catalogue: Catalogue, participant: Person, flag: Flag
+    uow: UnitOfWorkProtocol, now: datetime, catalogue: Catalogue, participant: Person, flag: Flag
 ) -> bool:
     assert participant.chat_id is not None
     lang = participant.language or "en"
@@ -183,7 +183,7 @@ def alert_message(
 
 
 async def _alert_therapist(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     now: datetime,
     catalogue: Catalogue,
     policy: EscalationPolicy,
@@ -242,7 +242,7 @@ async def _alert_therapist(
 
 
 async def send_alert(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     now: datetime,
     catalogue: Catalogue,
     alert: Alert,
@@ -286,12 +286,12 @@ async def send_alert(
         )
 
 
-async def coordinators(uow: UnitOfWork) -> list[Person]:
+async def coordinators(uow: UnitOfWorkProtocol) -> list[Person]:
     return list(await uow.people.with_role(Role.COORDINATOR, reachable=True))
 
 
 async def screen_and_flag(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     ctx: ServiceContext,
     participant: Person,
     text: str,
@@ -321,7 +321,7 @@ async def screen_and_flag(
 
 
 async def raise_signal(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     ctx: ServiceContext,
     participant: Person,
     signal: Signal,

@@ -13,7 +13,7 @@ from bot.services.access import current_participant, visible_participant
 from bot.services.context import Bound
 from bot.services.flags import screen_and_flag
 from bot.services.inbound import InboundMessage
-from storage.uow import UnitOfWork
+from bot.services.unit_of_work import UnitOfWorkProtocol
 
 TEXT_KINDS = frozenset({"text"})
 
@@ -34,7 +34,7 @@ class JournalRecorded:
 
 
 async def record_message(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     *,
     now: datetime,
     participant: Person,
@@ -74,7 +74,7 @@ async def record_message(
 
 
 async def prompt_answered_by(
-    uow: UnitOfWork, participant: Person, message: InboundMessage, now: datetime
+    uow: UnitOfWorkProtocol, participant: Person, message: InboundMessage, now: datetime
 ) -> ScheduledPrompt | None:
     """A reply-to a prompt message answers that prompt; otherwise the open prompt, if any."""
     if message.reply_to_message_id is not None:
@@ -86,7 +86,7 @@ async def prompt_answered_by(
     return await uow.schedules.latest_open_prompt(participant.id, now)
 
 
-async def mark_answered(uow: UnitOfWork, prompt: ScheduledPrompt, now: datetime) -> None:
+async def mark_answered(uow: UnitOfWorkProtocol, prompt: ScheduledPrompt, now: datetime) -> None:
     if prompt.status == PromptStatus.SENT and now < prompt.expires_at:
         await uow.schedules.save_prompt(
             replace(prompt, status=PromptStatus.ANSWERED, answered_at=now)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus, Role
+from bot.domain.records import ClaimedMessage
 from bot.domain.schedule import (
     PromptStatus,
 )
@@ -15,13 +16,12 @@ from bot.services import render
 from bot.services.access import current_participant
 from bot.services.context import Bound
 from bot.services.inbound import Sender
+from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
-from storage.outbox import ClaimedMessage
-from storage.uow import UnitOfWork
 
 
 async def pause(
-    uow: UnitOfWork, *, now: datetime, participant: Person, duration: timedelta | None
+    uow: UnitOfWorkProtocol, *, now: datetime, participant: Person, duration: timedelta | None
 ) -> Person:
     participant = replace(
         participant,
@@ -39,7 +39,7 @@ async def pause(
     return participant
 
 
-async def resume(uow: UnitOfWork, *, now: datetime, participant: Person) -> bool:
+async def resume(uow: UnitOfWorkProtocol, *, now: datetime, participant: Person) -> bool:
     if participant.status != PersonStatus.PAUSED:
         return False
     await uow.people.save(replace(participant, status=PersonStatus.ACTIVE, paused_until=None))
@@ -48,7 +48,7 @@ async def resume(uow: UnitOfWork, *, now: datetime, participant: Person) -> bool
 
 
 async def withdraw(
-    uow: UnitOfWork, *, now: datetime, participant: Person, catalogue: Catalogue
+    uow: UnitOfWorkProtocol, *, now: datetime, participant: Person, catalogue: Catalogue
 ) -> None:
     """/stop: prompts end at once and the therapist is told (through the outbox)."""
     participant = replace(participant, status=PersonStatus.WITHDRAWN, withdrawn_at=now)
@@ -65,7 +65,7 @@ async def withdraw(
 
 
 async def notify_therapist(
-    uow: UnitOfWork, *, now: datetime, participant: Person, catalogue: Catalogue, event: str
+    uow: UnitOfWorkProtocol, *, now: datetime, participant: Person, catalogue: Catalogue, event: str
 ) -> None:
     """Tell the assigned therapist (or, without one, the coordinators) about a participant."""
     recipients: list[Person] = []

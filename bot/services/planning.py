@@ -22,8 +22,8 @@ from bot.domain.schedule import (
 from bot.errors import NotFound
 from bot.services.context import Bound
 from bot.services.protocols import protocol_by_id
+from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.protocols import list_shipped_protocols, protocol_from_yaml
-from storage.uow import UnitOfWork
 
 DONE = frozenset(
     {PromptStatus.SENT, PromptStatus.ANSWERED, PromptStatus.MISSED, PromptStatus.SKIPPED}
@@ -38,7 +38,7 @@ class ProtocolLoaded:
 
 
 async def load_protocol(
-    uow: UnitOfWork, *, now: datetime, source: str, source_name: str, actor: str = "cli"
+    uow: UnitOfWorkProtocol, *, now: datetime, source: str, source_name: str, actor: str = "cli"
 ) -> ProtocolLoaded:
     """Validate and store a protocol, then replan everyone on it, all in one transaction.
 
@@ -61,7 +61,12 @@ async def load_protocol(
 
 
 async def assign_protocol(
-    uow: UnitOfWork, *, now: datetime, participant: Person, protocol_id: str, actor: str = "cli"
+    uow: UnitOfWorkProtocol,
+    *,
+    now: datetime,
+    participant: Person,
+    protocol_id: str,
+    actor: str = "cli",
 ) -> int:
     """Put a participant on a protocol; returns how many prompts are now pending."""
     await protocol_by_id(uow, protocol_id)
@@ -82,7 +87,7 @@ async def assign_protocol(
     )
 
 
-async def replan(uow: UnitOfWork, *, now: datetime, participant: Person) -> None:
+async def replan(uow: UnitOfWorkProtocol, *, now: datetime, participant: Person) -> None:
     """Make the participant's pending prompts match their protocol and sessions.
 
     Stored keys are "<protocol>:<step>@<session>", so switching protocols never confuses

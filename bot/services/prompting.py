@@ -21,8 +21,8 @@ from bot.services.flags import raise_signal, screen_and_flag
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
 from bot.services.protocols import protocol_by_id
+from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
-from storage.uow import UnitOfWork
 
 PROMPT_PRIORITY = 0
 
@@ -47,7 +47,7 @@ class TickResult:
 
 
 async def send_due(
-    uow: UnitOfWork, *, now: datetime, catalogue: Catalogue, limit: int = 500
+    uow: UnitOfWorkProtocol, *, now: datetime, catalogue: Catalogue, limit: int = 500
 ) -> TickResult:
     """Hand every due prompt to the outbox once; stale ones become missed, not a burst."""
     result = TickResult(missed_participants=[])
@@ -89,7 +89,7 @@ async def send_due(
 
 
 async def remind_and_expire(
-    uow: UnitOfWork, *, now: datetime, catalogue: Catalogue, limit: int = 1000
+    uow: UnitOfWorkProtocol, *, now: datetime, catalogue: Catalogue, limit: int = 1000
 ) -> TickResult:
     """Gentle reminders inside the window; at its end an unanswered prompt is missed."""
     result = TickResult(missed_participants=[])
@@ -123,7 +123,7 @@ async def remind_and_expire(
 
 
 async def one_off_prompt(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     *,
     now: datetime,
     participant: Person,
@@ -164,7 +164,7 @@ def _chat(participant: Person) -> int:
 
 
 async def answer_label(
-    uow: UnitOfWork, prompt: ScheduledPrompt, value: str, participant: Person
+    uow: UnitOfWorkProtocol, prompt: ScheduledPrompt, value: str, participant: Person
 ) -> str | None:
     """The recorded text of a button answer, or None when the value is not on this prompt."""
     if prompt.kind == "scale":

@@ -11,8 +11,8 @@ import functools
 from bot.domain.protocol import Protocol
 from bot.domain.records import StoredProtocol
 from bot.errors import NotFound
+from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.protocols import protocol_from_yaml
-from storage.uow import UnitOfWork
 
 
 @functools.lru_cache(maxsize=64)
@@ -25,7 +25,7 @@ def protocol_of(stored: StoredProtocol) -> Protocol:
     return _parse(stored.source, stored.source_name)
 
 
-async def protocol_by_id(uow: UnitOfWork, protocol_id: str) -> Protocol:
+async def protocol_by_id(uow: UnitOfWorkProtocol, protocol_id: str) -> Protocol:
     """The loaded protocol ``protocol_id``; NotFound when none is loaded by that id."""
     stored = await uow.schedules.stored_protocol(protocol_id)
     if stored is None:

@@ -28,9 +28,9 @@ from bot.services.access import current_participant
 from bot.services.context import Bound
 from bot.services.flags import raise_signal
 from bot.services.inbound import InboundMessage, Sender
+from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
 from prompts.questionnaire_loader import instruments
-from storage.uow import UnitOfWork
 
 
 def instrument_of(prompt: ScheduledPrompt, instrument_id: str | None = None) -> Instrument:
@@ -99,7 +99,7 @@ class QuestionnaireStep:
 
 
 async def answer_item(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     *,
     now: datetime,
     catalogue: Catalogue,

@@ -11,8 +11,8 @@ from bot.domain.protocol import StepKind
 from bot.domain.records import ScheduledPrompt, TreatmentSession
 from bot.services.protocols import protocol_by_id
 from bot.services.questionnaire_flow import first_item_message
+from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
-from storage.uow import UnitOfWork
 
 
 def lang_of(person: Person) -> str:
@@ -20,7 +20,7 @@ def lang_of(person: Person) -> str:
 
 
 async def prompt_message(
-    uow: UnitOfWork, catalogue: Catalogue, participant: Person, prompt: ScheduledPrompt
+    uow: UnitOfWorkProtocol, catalogue: Catalogue, participant: Person, prompt: ScheduledPrompt
 ) -> tuple[Outgoing, ScheduledPrompt]:
     """The message that asks a prompt (its text, buttons for scales and choices), and the
     prompt as it is once asked (a questionnaire starts its progress)."""

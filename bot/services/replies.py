@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 from bot.domain.outgoing import Outgoing, split_text
 from bot.services.context import Bound
 from bot.services.inbound import Sender
-from storage.uow import UnitOfWork
+from bot.services.unit_of_work import UnitOfWorkProtocol
 
 STRANGER_QUIET = timedelta(minutes=10)
 REPLY_PRIORITY = 5  # answers to a person waiting in the chat go before scheduled prompts
 
 
 async def enqueue_replies(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     *,
     now: datetime,
     update_id: int,

@@ -14,7 +14,7 @@ from bot.services import render
 from bot.services.access import visible_participant
 from bot.services.context import Bound
 from bot.services.planning import replan
-from storage.uow import UnitOfWork
+from bot.services.unit_of_work import UnitOfWorkProtocol
 
 
 def parse_local(text: str, tz: str) -> datetime:
@@ -32,7 +32,7 @@ def parse_local(text: str, tz: str) -> datetime:
 
 
 async def add_session(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     *,
     now: datetime,
     participant: Person,
@@ -70,7 +70,7 @@ async def add_session(
 
 
 async def change_session(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     *,
     now: datetime,
     session_id: int,

@@ -12,10 +12,10 @@ from bot.errors import InvalidValue, NotFound
 from bot.services.access import current_staff
 from bot.services.context import Bound
 from bot.services.escalation import ONCALL_KEY
-from storage.uow import UnitOfWork
+from bot.services.unit_of_work import UnitOfWorkProtocol
 
 
-async def therapist(uow: UnitOfWork, code: str) -> Person:
+async def therapist(uow: UnitOfWorkProtocol, code: str) -> Person:
     found = await uow.people.by_code(code)
     if found is None or found.role != Role.THERAPIST:
         raise NotFound(
@@ -25,7 +25,7 @@ async def therapist(uow: UnitOfWork, code: str) -> Person:
 
 
 async def set_therapist(
-    uow: UnitOfWork,
+    uow: UnitOfWorkProtocol,
     *,
     now: datetime,
     code: str,
@@ -64,7 +64,9 @@ async def set_therapist(
     return person
 
 
-async def set_oncall(uow: UnitOfWork, *, now: datetime, code: str, actor: str = "cli") -> Person:
+async def set_oncall(
+    uow: UnitOfWorkProtocol, *, now: datetime, code: str, actor: str = "cli"
+) -> Person:
     """Who receives escalations now (besides the backup and the coordinators)."""
     person = await therapist(uow, code)
     await uow.clinic.set_setting(ONCALL_KEY, person.code, now)

@@ -11,13 +11,13 @@ from bot.clock import FakeClock
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.domain import Tier
 from bot.domain.outgoing import Outgoing
+from bot.domain.records import ClaimedMessage
 from bot.services import planning, sessions, staffing
 from bot.services.api import Services
 from bot.services.context import ServiceContext
 from bot.services.inbound import Sender
 from prompts.catalogue import default_catalogue
 from storage.models import Alert, Flag, OutboxMessage, Person, ScheduledPrompt
-from storage.outbox import ClaimedMessage
 from storage.uow import Storage
 from tests.support.builders import DAILY, daily_protocol
 from tests.support.population import populate_caseloads

@@ -38,6 +38,7 @@ from bot.domain.records import (
 from bot.domain.safety import AlertStatus, FlagStatus
 from bot.domain.schedule import PromptStatus
 from bot.errors import StorageMisuse
+from bot.services.unit_of_work import StorageProtocol, UnitOfWorkProtocol
 
 
 @dataclass(frozen=True)
@@ -435,6 +436,14 @@ class FakeClinic(_Repository):
 class FakeUnitOfWork:
     """``async with`` works on a copy of the tables; ``commit()`` makes it the tables."""
 
+    people: FakePeople
+    schedules: FakeSchedules
+    journal: FakeJournal
+    flags: FakeFlags
+    outbox: FakeOutbox
+    audit: FakeAuditLog
+    clinic: FakeClinic
+
     def __init__(self, storage: FakeStorage) -> None:
         self._storage = storage
         self._tables: Tables | None = None
@@ -496,5 +505,10 @@ class FakeStorage:
 def account_hash(telegram_user_id: int) -> str:
     return hashlib.sha256(f"stranger:{telegram_user_id}".encode()).hexdigest()[:40]
 
+
+
+# mypy (which checks this file) proves here that the fake keeps the services' protocol.
+_uow: UnitOfWorkProtocol = FakeUnitOfWork(FakeStorage())
+_storage: StorageProtocol = FakeStorage()
 
 __all__ = ["FakeStorage", "FakeUnitOfWork", "PersonStatus", "QueuedMessage", "account_hash"]

@@ -87,6 +87,18 @@ def test_the_services_never_import_telegram() -> None:
     assert found == []
 
 
+def test_the_services_never_import_storage() -> None:
+    """Services are typed against the protocols of bot/services/unit_of_work.py, which
+    storage's unit of work and the tests' in-memory fake both satisfy (mypy checks it)."""
+    found = [
+        where(path, line, name)
+        for path in modules("bot/services")
+        for line, name in imports_of(path)
+        if under(name, "storage")
+    ]
+    assert found == []
+
+
 def test_handlers_keep_no_state_in_the_process() -> None:
     """A module-level dict or list in a handler is per process, and wrong the day a second
     instance starts; shared state lives in the database (constants in UPPER_CASE are fine)."""

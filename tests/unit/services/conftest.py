@@ -26,5 +26,5 @@ def storage() -> FakeStorage:
 @pytest.fixture
 def services(storage: FakeStorage, clock: FakeClock) -> Services:
     return Services(
-        ServiceContext(storage=storage, clock=clock, catalogue=default_catalogue())  # type: ignore[arg-type]
+        ServiceContext(storage=storage, clock=clock, catalogue=default_catalogue())
     )

@@ -1,0 +1,282 @@
+"""The unit of work and its repositories as the services see them: typing protocols.
+
+Services are typed against these, not against ``storage``; ``storage.uow.UnitOfWork`` and
+the in-memory fake of the tests (``tests/support/fake_uow.py``) both satisfy them, and mypy
+checks that they do. Only what the services use is here; a new repository method the
+services need is added here, in ``storage/`` and in the fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.domain.outgoing import Outgoing
+from bot.domain.people import Invitation, Person, Role
+from bot.domain.records import (
+    Alert,
+    ClinicCounts,
+    EntryView,
+    Flag,
+    FlagDetails,
+    JournalMessageView,
+    ScheduledPrompt,
+    StoredMessage,
+    StoredProtocol,
+    TreatmentSession,
+)
+from bot.domain.schedule import PromptStatus
+
+
+class PeopleRepository(Protocol):
+    """``uow.people``."""
+
+    async def by_telegram_id(self, telegram_user_id: int) -> Person | None: ...
+
+    async def by_code(self, code: str) -> Person | None: ...
+
+    async def by_id(self, person_id: int) -> Person | None: ...
+
+    async def add(self, person: Person) -> Person: ...
+
+    async def save(self, person: Person) -> None: ...
+
+    async def participants_of(self, therapist_id: int) -> list[Person]: ...
+
+    async def participants_on(self, protocol_id: str) -> list[Person]: ...
+
+    async def with_role(self, role: Role, *, reachable: bool = False) -> list[Person]: ...
+
+    async def invitation_by_hash(self, code_hash: str) -> Invitation | None: ...
+
+    async def add_invitation(
+        self,
+        *,
+        code_hash: str,
+        person_id: int,
+        now: datetime,
+        expires_at: datetime,
+        created_by_id: int | None,
+    ) -> Invitation: ...
+
+    async def use_invitation(self, invitation_id: int, now: datetime) -> None: ...
+
+    async def revoke_open_invitations(self, person_id: int, now: datetime) -> None: ...
+
+    async def add_consent(
+        self, person_id: int, version: str, decision: str, now: datetime
+    ) -> None: ...
+
+
+class SchedulesRepository(Protocol):
+    """``uow.schedules``."""
+
+    async def stored_protocol(self, protocol_id: str) -> StoredProtocol | None: ...
+
+    async def stored_protocols(self) -> list[StoredProtocol]: ...
+
+    async def save_protocol(self, protocol: StoredProtocol) -> None: ...
+
+    async def sessions_of(self, participant_id: int) -> list[TreatmentSession]: ...
+
+    async def session_by_id(self, session_id: int) -> TreatmentSession | None: ...
+
+    async def add_session(self, session: TreatmentSession) -> TreatmentSession: ...
+
+    async def save_session(self, session: TreatmentSession) -> None: ...
+
+    async def add_prompt(self, prompt: ScheduledPrompt) -> ScheduledPrompt: ...
+
+    async def save_prompt(self, prompt: ScheduledPrompt) -> None: ...
+
+    async def prompts_of(self, participant_id: int) -> list[ScheduledPrompt]: ...
+
+    async def prompt_by_id(self, prompt_id: int) -> ScheduledPrompt | None: ...
+
+    async def due_prompts(self, now: datetime, limit: int) -> list[ScheduledPrompt]: ...
+
+    async def open_prompts(self, limit: int) -> list[ScheduledPrompt]: ...
+
+    async def latest_open_prompt(
+        self, participant_id: int, now: datetime
+    ) -> ScheduledPrompt | None: ...
+
+    async def prompt_for_message(
+        self, participant_id: int, chat_id: int, telegram_message_id: int
+    ) -> ScheduledPrompt | None: ...
+
+    async def recent_statuses(self, participant_id: int, n: int) -> list[PromptStatus]: ...
+
+    async def next_oneoff_number(self, participant_id: int) -> int: ...
+
+    async def latest_missed_id(self, participant_id: int) -> int | None: ...
+
+
+class JournalRepository(Protocol):
+    """``uow.journal``."""
+
+    async def add_message(
+        self,
+        *,
+        participant_id: int,
+        prompt_id: int | None,
+        telegram_message_id: int | None,
+        update_id: int | None,
+        kind: str,
+        text: str | None,
+        media_ref: str | None,
+        screened: bool,
+        now: datetime,
+        group_window: timedelta = timedelta(minutes=30),
+    ) -> tuple[StoredMessage, bool]: ...
+
+    async def edit_message(
+        self, *, participant_id: int, telegram_message_id: int, text: str | None, now: datetime
+    ) -> StoredMessage | None: ...
+
+    async def recent_entries(self, participant_id: int, limit: int) -> list[EntryView]: ...
+
+    async def entry_has_earlier_messages(self, message: StoredMessage) -> bool: ...
+
+    async def scale_history(
+        self, participant_id: int, *, before_id: int, limit: int = 14
+    ) -> list[int]: ...
+
+    async def messages_of(self, participant_id: int) -> list[JournalMessageView]: ...
+
+
+class FlagsRepository(Protocol):
+    """``uow.flags``."""
+
+    async def existing_flag(
+        self, participant_id: int, source_kind: str, source_id: int | None
+    ) -> Flag | None: ...
+
+    async def add_flag(self, flag: Flag, details: FlagDetails) -> Flag: ...
+
+    async def details(self, flag_id: int) -> FlagDetails: ...
+
+    async def save_flag(self, flag: Flag) -> None: ...
+
+    async def add_alert(self, alert: Alert) -> Alert: ...
+
+    async def save_alert(self, alert: Alert) -> None: ...
+
+    async def add_escalation(
+        self, *, alert_id: int, round: int, at: datetime, recipients: Sequence[str]
+    ) -> None: ...
+
+    async def flag_by_id(self, flag_id: int) -> Flag | None: ...
+
+    async def alert_by_id(self, alert_id: int) -> Alert | None: ...
+
+    async def alerts_of_flag(self, flag_id: int) -> list[Alert]: ...
+
+    async def due_escalations(self, now: datetime, limit: int = 100) -> list[Alert]: ...
+
+    async def open_flags(
+        self, participant_ids: Sequence[int] | None = None, limit: int = 50
+    ) -> list[tuple[Flag, Person]]: ...
+
+
+class OutboxRepository(Protocol):
+    """``uow.outbox``."""
+
+    async def enqueue(
+        self,
+        *,
+        key: str,
+        chat_id: int,
+        message: Outgoing,
+        kind: str,
+        now: datetime,
+        not_before: datetime | None = None,
+        person_id: int | None = None,
+        priority: int = 0,
+    ) -> bool: ...
+
+    async def exists(self, key: str) -> bool: ...
+
+
+class AuditRepository(Protocol):
+    """``uow.audit``."""
+
+    async def record(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        actor_id: int | None = None,
+        subject_id: int | None = None,
+        detail: str | None = None,
+    ) -> None: ...
+
+    async def by_staff(
+        self,
+        *,
+        now: datetime,
+        action: str,
+        staff: Person | None,
+        subject_id: int | None,
+        detail: str | None = None,
+    ) -> None: ...
+
+
+class ClinicRepository(Protocol):
+    """``uow.clinic``."""
+
+    async def get_setting(self, key: str) -> str | None: ...
+
+    async def set_setting(self, key: str, value: str, now: datetime) -> None: ...
+
+    async def touch(self, key: str, now: datetime) -> datetime | None: ...
+
+    async def forget_marks(self, prefix: str, before: datetime) -> None: ...
+
+    async def add_note(
+        self, *, participant_id: int, author_id: int, text: str, now: datetime
+    ) -> None: ...
+
+    async def counts(self, now: datetime) -> ClinicCounts: ...
+
+
+class UnitOfWorkProtocol(Protocol):
+    """``async with uow:`` opens a transaction; ``await uow.commit()`` keeps it; leaving
+    without a commit drops it. Repositories hang off it and return frozen domain values."""
+
+    @property
+    def people(self) -> PeopleRepository: ...
+    @property
+    def schedules(self) -> SchedulesRepository: ...
+    @property
+    def journal(self) -> JournalRepository: ...
+    @property
+    def flags(self) -> FlagsRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def clinic(self) -> ClinicRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def flush(self) -> None: ...
+
+
+class StorageProtocol(Protocol):
+    """What makes units of work (``storage.uow.Storage``, or the tests' fake)."""
+
+    def uow(self) -> UnitOfWorkProtocol: ...

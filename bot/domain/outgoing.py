@@ -54,22 +54,47 @@ class Outgoing:
         )
 
 
+def utf16_length(text: str) -> int:
+    """Telegram's measure of a text: UTF-16 code units (an emoji outside the BMP is two)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters from the start of ``text`` fit in ``limit`` UTF-16 units."""
+    units = 0
+    for i, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            return i
+    return len(text)
+
+
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Split text into Telegram-sized pieces, preferring paragraph and line breaks."""
-    if len(text) <= limit:
+    """Split text into Telegram-sized pieces, preferring paragraph and line breaks.
+
+    Sizes are counted as Telegram counts them, in UTF-16 units, so a journal full of
+    emoji splits where Telegram would otherwise refuse it; a cut never falls inside an
+    HTML tag or character entity.
+    """
+    if utf16_length(text) <= limit:
         return [text]
     parts: list[str] = []
     rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
+    while utf16_length(rest) > limit:
+        fit = _fitting(rest, limit)
+        cut = rest.rfind("\n\n", 0, fit)
+        if cut < fit // 2:
+            cut = rest.rfind("\n", 0, fit)
+        if cut < fit // 2:
+            cut = rest.rfind(" ", 0, fit)
+        if cut < fit // 2:
+            cut = fit
+        opened = max(rest.rfind("<", 0, cut), rest.rfind("&", 0, cut))
+        closed = max(rest.rfind(">", 0, cut), rest.rfind(";", 0, cut))
+        if opened > closed and opened > 0 and cut - opened < 64:
+            cut = opened  # not inside a tag or an entity
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
         parts.append(rest)
-    return parts
+    return [p for p in parts if p]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.app import Ember
 from storage.models import JournalMessage
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram_server import FakeTelegram, utf16_len
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair
 
 ODD = (
@@ -36,6 +36,22 @@ class TestOddInput:
         alex.send_command("/journal")  # the echo is split to fit Telegram's limit
         await alex.wait_for_message(lambda m: "Your last" in (m.text or ""))
         assert all(len(m.text or "") <= 4096 for m in alex.messages)
+
+    async def test_a_journal_of_emoji_reads_back_in_pieces_telegram_accepts(
+        self, ember: Ember, tg: FakeTelegram
+    ) -> None:
+        """Telegram counts UTF-16 units: 2,000 emoji are 4,000 of them, not 2,000."""
+        await enroll_pair(ember, tg)
+        alex = tg.user(PARTICIPANT_ID)
+        entries = [f"day {n} " + "🌧" * 1000 for n in range(5)]  # 2,006 units each
+        for entry in entries:
+            alex.send_text(entry)
+        await tg.wait_until(lambda: ember.intake.processed >= 5 + 3, timeout=20)
+        alex.send_command("/journal")
+        await alex.wait_for_message(lambda m: "day 4" in (m.text or ""), timeout=20)
+        shown = "".join(m.text or "" for m in alex.messages)
+        assert all(f"day {n} " + "🌧" * 1000 in shown for n in range(5))  # nothing cut
+        assert all(utf16_len(m.text or "") <= 4096 for m in alex.messages)
 
     async def test_a_flood_is_stored_in_full_without_a_reply_storm(
         self, ember: Ember, tg: FakeTelegram

@@ -46,6 +46,24 @@ def test_every_region_has_a_line() -> None:
     assert all(crisis_resources().regions.values())
 
 
+def test_emoji_are_counted_as_telegram_counts_them() -> None:
+    """Telegram counts 4,096 UTF-16 units; an emoji like 🌧 is two of them."""
+    from bot.domain.outgoing import utf16_length
+
+    text = "rainy day 🌧🌧 " * 600  # 8,400 characters, 9,600 UTF-16 units
+    parts = split_text(text)
+    assert all(utf16_length(p) <= 4096 for p in parts)
+    assert "".join(parts).replace(" ", "") == text.replace(" ", "")
+    assert utf16_length("🌧") == 2 and utf16_length("é") == 1
+
+
+def test_a_cut_never_falls_inside_a_tag_or_entity() -> None:
+    text = ("word " * 816) + "<b>bold &amp; bright</b> " + ("word " * 900)
+    for part in split_text(text):
+        assert part.count("<") == part.count(">")
+        assert part.count("&") == part.count(";")
+
+
 def test_long_text_is_split_at_telegrams_limit() -> None:
     text = ("word " * 3000).strip()
     parts = split_text(text)

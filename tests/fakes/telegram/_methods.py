@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ._commands import CommandMethods
-from ._formatting import EntityParseError, parse_text
+from ._formatting import EntityParseError, parse_text, utf16_len
 from ._models import ApiError, EditRecord, SentMessage, UploadedFile, bad_request, forbidden
 from ._params import Params
 from ._world import ChatState, World
@@ -171,7 +171,7 @@ class BotApiMethods:
             entities = list(explicit)
         if name == "text" and not plain.strip():
             raise bad_request("text must be non-empty")
-        if len(plain) > limit:
+        if utf16_len(plain) > limit:  # Telegram counts UTF-16 code units
             raise bad_request(
                 "message is too long" if name == "text" else "message caption is too long"
             )

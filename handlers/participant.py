@@ -74,6 +74,10 @@ async def journal_message(update: Update, context: EmberContext) -> None:
             context, sender, text(context, "journal.media_saved", lang, what=what), person=person
         )
         return
+    if person.status == PersonStatus.WITHDRAWN:
+        # after /stop: no more prompts, but what they write is kept, screened and read
+        await reply(context, sender, text(context, "journal.after_stop", lang), person=person)
+        return
     if recorded.quiet:
         return
     await reply(context, sender, text(context, "journal.saved", lang), person=person)

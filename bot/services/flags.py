@@ -135,12 +135,28 @@ async def _safety_message(
         lang,
         crisis=crisis_text(catalogue, lang, participant.locale, participant.timezone),
     )
-    # one safety message per participant per tier per half hour: support, not a flood
+    # The full safety message once per participant, tier and half hour; every further risk
+    # message in that time gets a short follow-up with the lines: never silence.
     window = now.strftime("%Y%m%d%H") + ("a" if now.minute < 30 else "b")
-    return await uow.outbox.enqueue(
+    if await uow.outbox.enqueue(
         key=f"safety:{participant.id}:{flag.tier.label}:{window}",
         chat_id=participant.chat_id,
         message=Outgoing(body),
+        kind="safety",
+        now=now,
+        person_id=participant.id,
+        priority=SAFETY_PRIORITY,
+    ):
+        return True
+    followup = catalogue.text(
+        "safety.followup",
+        lang,
+        crisis=crisis_text(catalogue, lang, participant.locale, participant.timezone),
+    )
+    return await uow.outbox.enqueue(
+        key=f"safety-followup:{flag.id}",
+        chat_id=participant.chat_id,
+        message=Outgoing(followup),
         kind="safety",
         now=now,
         person_id=participant.id,

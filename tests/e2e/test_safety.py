@@ -78,6 +78,22 @@ class TestCrisis:
         fetched = tg.update_fetched_at(update["update_id"])
         assert fetched is not None and alert.sent_at - fetched < 1.0
 
+    async def test_a_second_crisis_message_a_minute_later_is_answered_too(
+        self, safe_ember: Ember, tg: FakeTelegram, fast_clock: FakeClock
+    ) -> None:
+        """Never silence: the second gets a short follow-up with the lines, and an alert."""
+        await care_team(safe_ember, tg)
+        alex, therapist = tg.user(PARTICIPANT_ID), tg.user(THERAPIST_ID)
+        alex.send_text(CRISIS)
+        await alex.wait_for_message(lambda m: "emergency" in (m.text or ""))
+        await therapist.wait_for_message(lambda m: "CRISIS" in (m.text or ""))
+        fast_clock.advance(timedelta(minutes=1))
+        alex.send_text("the rope is ready too. i'm done, tonight it ends")
+        followup = await alex.wait_for_message(lambda m: "still here" in (m.text or ""))
+        assert "0800 111 0 111" in (followup.text or "")
+        await therapist.wait_for_message(lambda m: "CRISIS" in (m.text or ""))
+        assert await count(safe_ember, Flag) == 2
+
     async def test_an_ordinary_reply_raises_nothing(self, safe_ember: Ember,
                                                     tg: FakeTelegram) -> None:
         await care_team(safe_ember, tg)

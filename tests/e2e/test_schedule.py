@@ -160,6 +160,14 @@ class TestWholeProtocol:
         note = await tg.user(THERAPIST_ID).wait_for_message(lambda m: "withdrawn" in (m.text or ""))
         assert "P-0142" in (note.text or "")
         assert set((await statuses(ember)).values()) == {"cancelled"}
+        # the duty of care goes on: what they still write is kept, screened and read
+        alex.send_text("just wanted to say the week was ok")
+        told = await alex.wait_for_message(lambda m: "still kept" in (m.text or ""))
+        assert "/crisis" in (told.text or "")
+        alex.send_text("I've saved up my pills and I'm taking them all tonight")
+        await alex.wait_for_message(lambda m: "emergency" in (m.text or ""))
+        alert = await tg.user(THERAPIST_ID).wait_for_message(lambda m: "CRISIS" in (m.text or ""))
+        assert "P-0142" in (alert.text or "")
 
 
 def _prompt_id(buttons: list[tuple[str, str | None]]) -> int:

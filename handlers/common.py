@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import wraps
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 
 from bot.context import EmberContext
 from bot.domain import Person, PersonStatus, Role
@@ -85,17 +87,23 @@ def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
             sender = sender_of(update)
             if sender is None:
                 return
+            query = update.callback_query  # a button: its spinner must stop, whatever we say
             person = await context.services.access.identify(sender.telegram_user_id)
             if person is None or person.status == PersonStatus.INVITED:
+                await stop_spinner(query)
                 await answer_stranger(context, sender)
                 return
             lang = language(person, sender)
             if person.role not in roles:
+                if query is not None:  # a forged button: a short answer on the button only
+                    await stop_spinner(query, context.catalogue.text("not_for_you", lang))
+                    return
                 await reply(context, sender, text(context, "not_for_you", lang), person=person)
                 return
             if person.role == Role.PARTICIPANT and person.consent_version != (
                 context.services.enrollment.consent_version
             ):
+                await stop_spinner(query)
                 await reply(context, sender, text(context, "consent.needed", lang), person=person)
                 return
             await func(update, context, person)
@@ -103,6 +111,14 @@ def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
         return wrapper
 
     return decorate
+
+
+async def stop_spinner(query: CallbackQuery | None, note: str | None = None) -> None:
+    """Answer a button press (Telegram shows a spinner until then), with a short note."""
+    if query is None:
+        return
+    with contextlib.suppress(TelegramError):
+        await query.answer(note[:200] if note else None)
 
 
 async def no_such_participant(

@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 
 from bot.context import EmberContext
 from bot.domain import Person, PersonStatus, Role
+from bot.domain.numbers import parse_number
 from bot.domain.outgoing import Outgoing
 from bot.errors import InvalidValue
 from bot.services.inbound import Sender
@@ -112,12 +113,13 @@ async def answer(update: Update, context: EmberContext, person: Person) -> None:
     assert query is not None and sender is not None
     lang = language(person)
     parts = (query.data or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit():
+    prompt_id = parse_number(parts[1]) if len(parts) == 3 else None
+    if prompt_id is None:
         await query.answer(context.catalogue.text("prompt.not_yours", lang))
         return
     message_id = query.message.message_id if query.message else None
     result = await context.services.prompting.answer_button(
-        person, sender, int(parts[1]), parts[2], message_id
+        person, sender, prompt_id, parts[2], message_id
     )
     if result.outcome == "not_yours":
         await query.answer(context.catalogue.text("prompt.not_yours", lang))
@@ -139,12 +141,12 @@ async def questionnaire_answer(update: Update, context: EmberContext, person: Pe
     assert query is not None and sender is not None
     lang = language(person)
     parts = (query.data or "").split(":")
-    if len(parts) != 4 or not all(p.isdigit() for p in parts[1:]):
+    numbers = [parse_number(p) for p in parts[1:]] if len(parts) == 4 else [None]
+    if None in numbers:
         await query.answer(context.catalogue.text("prompt.not_yours", lang))
         return
-    step = await context.services.questionnaires.answer(
-        person, sender, int(parts[1]), int(parts[2]), int(parts[3])
-    )
+    prompt_id, item, value = (n or 0 for n in numbers)
+    step = await context.services.questionnaires.answer(person, sender, prompt_id, item, value)
     if step.outcome == "invalid":
         await query.answer(context.catalogue.text("prompt.not_yours", lang))
         return

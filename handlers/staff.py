@@ -10,6 +10,7 @@ from telegram import Update
 
 from bot.context import EmberContext
 from bot.domain import Person, Role
+from bot.domain.numbers import parse_number
 from bot.errors import EmberError, InvalidValue, NotFound, UnknownParticipant
 from handlers.common import (
     explain,
@@ -35,9 +36,9 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
     code, action = args[0], args[1].lower()
     try:
         if action in ("move", "cancel"):
-            if not args[2].isdigit():
+            session_id = parse_number(args[2])
+            if session_id is None:
                 raise InvalidValue("no session number", key="problem.session_number")
-            session_id = int(args[2])
             when = " ".join(args[3:]) if action == "move" else None
             if action == "move" and not when:
                 raise InvalidValue("no new date and time", key="problem.session_when")

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import EmberContext
 from bot.domain import Person, Role
+from bot.domain.numbers import parse_number
 from bot.errors import NotAllowed, NotFound, UnknownParticipant
 from bot.services.escalation import Acknowledged
 from handlers.common import for_roles, language, no_such_participant, reply, sender_of, text
@@ -46,8 +47,9 @@ async def journal(update: Update, context: EmberContext, person: Person) -> None
         await reply(context, sender, text(context, "staff.journal_usage", lang), person=person)
         return
     n = 5
-    if len(args) > 1 and args[1].isdigit():
-        n = max(1, min(MAX_ENTRIES, int(args[1])))
+    asked = parse_number(args[1]) if len(args) > 1 else None
+    if asked is not None:
+        n = max(1, min(MAX_ENTRIES, asked))
     try:
         participant, entries = await context.services.journal.read(person, args[0], n)
     except UnknownParticipant:
@@ -79,12 +81,12 @@ async def ack_button(update: Update, context: EmberContext, person: Person) -> N
     sender = sender_of(update)
     assert query is not None and sender is not None
     lang = language(person)
-    raw = (query.data or "").removeprefix("ack:")
-    if not raw.isdigit():
+    alert_id = parse_number((query.data or "").removeprefix("ack:"))
+    if alert_id is None:
         await query.answer(context.catalogue.text("alert.ack_denied", lang))
         return
     try:
-        done = await context.services.escalation.acknowledge(person, alert_id=int(raw))
+        done = await context.services.escalation.acknowledge(person, alert_id=alert_id)
     except (NotFound, NotAllowed):
         await query.answer(context.catalogue.text("alert.ack_denied", lang))
         return
@@ -99,11 +101,11 @@ async def ack_command(update: Update, context: EmberContext, person: Person) -> 
     assert sender is not None
     lang = language(person)
     args = context.args or []
-    if not args or not args[0].lstrip("#").isdigit():
+    flag_id = parse_number(args[0].lstrip("#")) if args else None
+    if flag_id is None:
         await reply(context, sender, text(context, "alert.ack_usage", lang), person=person)
         return
     try:
-        flag_id = int(args[0].lstrip("#"))
         done = await context.services.escalation.acknowledge(person, flag_id=flag_id)
     except (NotFound, NotAllowed):
         await reply(context, sender, text(context, "alert.ack_denied", lang), person=person)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.domain.numbers import parse_number
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import ScheduledPrompt
 from bot.domain.safety import scale_signal, silence_signal
@@ -168,7 +169,7 @@ async def answer_label(
 ) -> str | None:
     """The recorded text of a button answer, or None when the value is not on this prompt."""
     if prompt.kind == "scale":
-        return value if value.isdigit() and 0 <= int(value) <= 10 else None
+        return value if parse_number(value, maximum=10) is not None else None
     if prompt.kind == "choice" and prompt.protocol_id and prompt.step_id:
         step = (await protocol_by_id(uow, prompt.protocol_id)).step(prompt.step_id)
         for choice in step.choices:

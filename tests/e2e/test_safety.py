@@ -149,7 +149,8 @@ class TestEscalation:
         assert alert_data is not None
         # the participant forges the therapist's button in their own chat
         own = alex.messages[-1]
-        alex.press(own, alert_data, forge=True)
-        await alex.wait_for_message(lambda m: "isn't available to you" in (m.text or ""))
+        query = alex.press(own, alert_data, forge=True)
+        await tg.wait_until(lambda: tg.callback(query).answered)  # the spinner stops
+        assert "isn't available to you" in (tg.callback(query).answer_text or "")
         async with safe_ember.storage.sessions() as session:
             assert (await session.scalars(select(Alert))).one().status == "open"

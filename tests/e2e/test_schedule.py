@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import Ember, ember_app
 from bot.services import planning, sessions
-from storage.models import ScheduledPrompt
+from storage.models import InboundUpdate, ScheduledPrompt
 from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
@@ -124,10 +124,22 @@ class TestWholeProtocol:
         alex.press(mood, f"ans:{prompt_id}:99", forge=True)
         alex.press(mood, f"ans:{prompt_id + 1000}:3", forge=True)
         alex.press(mood, "ack:1", forge=True)
+        # numbers no person or database means: superscripts, other scripts, huge ids
+        odd = ["ans:²:3", f"ans:{prompt_id}:²", "ans:99999999999999999999:3", "ans::", "",
+               "ack:99999999999999999999", "ack:٣", "q:1:²:0", f"q:{prompt_id}:1:99999999999"]
+        queries = [alex.press(mood, data, forge=True) for data in odd]
         before = ember.intake.processed
-        await tg.wait_until(lambda: ember.intake.processed >= before + 3, timeout=5)
+        await tg.wait_until(lambda: ember.intake.processed >= before + 3 + len(odd), timeout=8)
         assert (await statuses(ember))["mood"] == "sent"
         assert not any("You chose" in (m.text or "") for m in alex.messages)
+        await tg.wait_until(lambda: all(tg.callback(q).answered for q in queries), timeout=5)
+        async with ember.storage.sessions() as session:
+            failed = await session.scalar(
+                select(func.count())
+                .select_from(InboundUpdate)
+                .where(InboundUpdate.error.is_not(None))
+            )
+        assert failed == 0  # answered kindly, never a crash
 
     async def test_pause_skips_prompts_and_resume_brings_them_back(
         self, fast_ember: Ember, tg: FakeTelegram

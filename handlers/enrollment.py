@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Update
+import contextlib
+
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 
 from bot.context import EmberContext
 from bot.domain import Person, PersonStatus, Role
@@ -15,7 +18,15 @@ from bot.errors import (
     InvitationUsed,
     NotFound,
 )
-from handlers.common import answer_stranger, buttons, language, reply, sender_of, text
+from handlers.common import (
+    answer_stranger,
+    buttons,
+    language,
+    reply,
+    sender_of,
+    stop_spinner,
+    text,
+)
 from handlers.menus import set_menu
 
 REFUSALS: dict[type[InvitationError], str] = {
@@ -100,19 +111,35 @@ async def consent_answer(update: Update, context: EmberContext) -> None:
     sender = sender_of(update)
     if query is None or sender is None:
         return
-    await query.answer()
     agreed = query.data == "consent:yes"
     try:
-        person = await context.services.enrollment.record_consent(sender, agreed=agreed)
+        answer = await context.services.enrollment.record_consent(sender, agreed=agreed)
     except NotFound:
+        await stop_spinner(query)
         await answer_stranger(context, sender)
         return
-    if person.role != Role.PARTICIPANT:
+    person = answer.person
+    lang = language(person)
+    if answer.outcome == "staff":
+        await stop_spinner(query)
         return
-    if agreed:
+    if answer.outcome == "already":  # an old consent message: nothing changes
+        await stop_spinner(query, context.catalogue.text("consent.already", lang))
+        await clear_buttons(query)
+        return
+    await stop_spinner(query)
+    if answer.outcome == "withdrawn":
+        await reply(context, sender, text(context, "pause.after_stop", lang), person=person)
+        return
+    await clear_buttons(query)
+    if answer.outcome == "agreed":
         await set_menu(context, person)
         await reply(context, sender, welcome(context, person), person=person)
     else:
-        await reply(
-            context, sender, text(context, "consent.declined", language(person)), person=person
-        )
+        await reply(context, sender, text(context, "consent.declined", lang), person=person)
+
+
+async def clear_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the message they were pressed on: they mean one thing once."""
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_reply_markup(reply_markup=None)

@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.people import Person, PersonStatus, Role
@@ -216,6 +217,16 @@ async def record_consent(
     return person
 
 
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """What a consent button press did: ``agreed``, ``declined``, or nothing, because
+    consent was ``already`` given, the participant ``withdrawn``, or the presser is
+    ``staff``."""
+
+    person: Person
+    outcome: Literal["agreed", "declined", "already", "withdrawn", "staff"]
+
+
 def needs_consent(person: Person, current_version: str) -> bool:
     return person.role == Role.PARTICIPANT and person.consent_version != current_version
 
@@ -240,13 +251,22 @@ class Enrollment(Bound):
             await uow.commit()
             return person
 
-    async def record_consent(self, sender: Sender, *, agreed: bool) -> Person:
+    async def record_consent(self, sender: Sender, *, agreed: bool) -> ConsentAnswer:
+        """A press of "I agree" / "Not now", checked against the state it was made for.
+
+        A press after consent was given, or after the participant withdrew, records
+        nothing: the buttons of an old consent message do not change anyone's standing.
+        """
         async with self.ctx.uow() as uow:
             person = await uow.people.by_telegram_id(sender.telegram_user_id)
             if person is None:
                 raise NotFound("not enrolled")
             if person.role != Role.PARTICIPANT:
-                return person  # staff give no consent here; a forged button changes nothing
+                return ConsentAnswer(person, "staff")  # a forged button changes nothing
+            if person.status == PersonStatus.WITHDRAWN:
+                return ConsentAnswer(person, "withdrawn")
+            if person.consent_version == self.consent_version:
+                return ConsentAnswer(person, "already")
             person = await record_consent(
                 uow,
                 now=self.ctx.clock.now(),
@@ -257,7 +277,7 @@ class Enrollment(Bound):
             if agreed:  # prompts planned before consent may still be inside their window
                 await planning.replan(uow, now=self.ctx.clock.now(), participant=person)
             await uow.commit()
-            return person
+            return ConsentAnswer(person, "agreed" if agreed else "declined")
 
     async def invite(
         self,

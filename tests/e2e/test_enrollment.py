@@ -35,6 +35,34 @@ class TestEnrollment:
         assert "ack" not in tg.user(PARTICIPANT_ID).command_menu
         assert "ack" in tg.user(THERAPIST_ID).command_menu
 
+    async def test_consent_buttons_mean_one_thing_once(
+        self, ember: Ember, tg: FakeTelegram
+    ) -> None:
+        await enroll_pair(ember, tg)
+        alex = tg.user(PARTICIPANT_ID)
+        consent = next(m for m in alex.messages if "Do you agree" in (m.text or ""))
+        await tg.wait_until(lambda: alex.buttons(consent) == [])  # taken off once pressed
+        # an old client presses "Not now" after agreeing: nothing is recorded or undone
+        late = alex.press(consent, "consent:no", forge=True)
+        await tg.wait_until(lambda: tg.callback(late).answered)
+        assert "already agreed" in (tg.callback(late).answer_text or "")
+        async with ember.storage.sessions() as session:
+            decisions = [c.decision for c in (await session.scalars(select(Consent))).all()]
+            status = (await session.scalars(select(Person.status).where(
+                Person.code == "P-0142"))).one()
+        assert decisions == ["agreed"] and status == "active"
+        # after /stop, "I agree" on the old message does not bring them back
+        alex.send_command("/stop")
+        confirm = await alex.wait_for_message(lambda m: "Are you sure" in (m.text or ""))
+        alex.press(confirm, text="Yes, stop")
+        await alex.wait_for_message(lambda m: "stopped taking part" in (m.text or ""))
+        alex.press(consent, "consent:yes", forge=True)
+        await alex.wait_for_message(lambda m: "talk to your care team" in (m.text or ""))
+        async with ember.storage.sessions() as session:
+            status = (await session.scalars(select(Person.status).where(
+                Person.code == "P-0142"))).one()
+        assert status == "withdrawn"
+
     async def test_nothing_is_kept_before_consent(self, ember: Ember, tg: FakeTelegram) -> None:
         code = await make_invitation(ember, Role.THERAPIST, "T-01")
         tg.user(THERAPIST_ID).send_command("/start", code)

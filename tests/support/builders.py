@@ -53,7 +53,7 @@ async def enroll(services: Services, role: Role, code: str, telegram_id: int, *,
                                     timezone=tz, ttl=timedelta(days=7))
     person = await services.enrollment.start_with_code(sender(telegram_id), created.raw_code)
     if role is Role.PARTICIPANT:
-        person = await services.enrollment.record_consent(sender(telegram_id), agreed=True)
+        person = (await services.enrollment.record_consent(sender(telegram_id), agreed=True)).person
     return person
 
 

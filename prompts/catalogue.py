@@ -175,9 +175,18 @@ def crisis_resources(path: Path = HERE / "crisis_resources.yaml") -> CrisisResou
     )
 
 
-def crisis_text(catalogue: Catalogue, lang: str | None, region: str | None, tz: str | None) -> str:
+def crisis_text(
+    catalogue: Catalogue,
+    lang: str | None,
+    region: str | None,
+    tz: str | None,
+    *,
+    header: bool = True,
+) -> str:
+    """The crisis lines of a region, one a line; ``header=False`` leaves out the lead-in,
+    for messages that already have one (the safety messages)."""
     lines = crisis_resources().lines(region, tz)
     body = "\n".join(
         catalogue.text("crisis.line", lang, name=ln.name, contact=ln.contact) for ln in lines
     )
-    return f"{catalogue.text('crisis.header', lang)}\n{body}"
+    return f"{catalogue.text('crisis.header', lang)}\n{body}" if header else body

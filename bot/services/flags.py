@@ -133,7 +133,9 @@ async def _safety_message(
     body = catalogue.text(
         f"safety.{flag.tier.label}",
         lang,
-        crisis=crisis_text(catalogue, lang, participant.locale, participant.timezone),
+        crisis=crisis_text(
+            catalogue, lang, participant.locale, participant.timezone, header=False
+        ),
     )
     # The full safety message once per participant, tier and half hour; every further risk
     # message in that time gets a short follow-up with the lines: never silence.
@@ -151,7 +153,9 @@ async def _safety_message(
     followup = catalogue.text(
         "safety.followup",
         lang,
-        crisis=crisis_text(catalogue, lang, participant.locale, participant.timezone),
+        crisis=crisis_text(
+            catalogue, lang, participant.locale, participant.timezone, header=False
+        ),
     )
     return await uow.outbox.enqueue(
         key=f"safety-followup:{flag.id}",

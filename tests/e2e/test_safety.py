@@ -68,6 +68,7 @@ class TestCrisis:
         update = alex.send_text(CRISIS)
         safety = await alex.wait_for_message(lambda m: "emergency" in (m.text or ""))
         assert "0800 111 0 111" in (safety.text or "")  # their region's crisis line
+        assert "please reach out now" not in (safety.text or "")  # one lead-in, not two
         assert "flag" not in (safety.text or "").lower()  # never told they were flagged
         alert = await therapist.wait_for_message(lambda m: "CRISIS" in (m.text or ""))
         assert "P-0142" in (alert.text or "") and "suicidality" in (alert.text or "")

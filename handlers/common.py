@@ -113,6 +113,15 @@ def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
     return decorate
 
 
+async def clear_buttons(update: Update) -> None:
+    """Take the buttons off the message they were pressed on (best effort: cosmetic)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    with contextlib.suppress(TelegramError):
+        await query.edit_message_reply_markup(reply_markup=None)
+
+
 async def stop_spinner(query: CallbackQuery | None, note: str | None = None) -> None:
     """Answer a button press (Telegram shows a spinner until then), with a short note."""
     if query is None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-
-from telegram import CallbackQuery, Update
-from telegram.error import TelegramError
+from telegram import Update
 
 from bot.context import EmberContext
 from bot.domain import Person, PersonStatus, Role
@@ -21,6 +18,7 @@ from bot.errors import (
 from handlers.common import (
     answer_stranger,
     buttons,
+    clear_buttons,
     language,
     reply,
     sender_of,
@@ -125,21 +123,16 @@ async def consent_answer(update: Update, context: EmberContext) -> None:
         return
     if answer.outcome == "already":  # an old consent message: nothing changes
         await stop_spinner(query, context.catalogue.text("consent.already", lang))
-        await clear_buttons(query)
+        await clear_buttons(update)
         return
     await stop_spinner(query)
     if answer.outcome == "withdrawn":
         await reply(context, sender, text(context, "pause.after_stop", lang), person=person)
         return
-    await clear_buttons(query)
+    await clear_buttons(update)
     if answer.outcome == "agreed":
         await set_menu(context, person)
         await reply(context, sender, welcome(context, person), person=person)
     else:
         await reply(context, sender, text(context, "consent.declined", lang), person=person)
 
-
-async def clear_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off the message they were pressed on: they mean one thing once."""
-    with contextlib.suppress(TelegramError):
-        await query.edit_message_reply_markup(reply_markup=None)

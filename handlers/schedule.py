@@ -15,7 +15,7 @@ from bot.domain.numbers import parse_number
 from bot.domain.outgoing import Outgoing
 from bot.errors import InvalidValue
 from bot.services.inbound import Sender
-from handlers.common import buttons, for_roles, language, reply, sender_of, text
+from handlers.common import buttons, clear_buttons, for_roles, language, reply, sender_of, text
 
 DURATION = re.compile(r"^(\d{1,3})\s*([hdw])$")
 UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -102,7 +102,7 @@ async def stop_answer(update: Update, context: EmberContext, person: Person) -> 
         await reply(context, sender, text(context, "stop.done", lang), person=person)
     else:
         await reply(context, sender, text(context, "stop.kept", lang), person=person)
-    await _clear_buttons(update)
+    await clear_buttons(update)
 
 
 @for_roles(Role.PARTICIPANT)
@@ -128,7 +128,7 @@ async def answer(update: Update, context: EmberContext, person: Person) -> None:
     if result.outcome == "closed":
         await reply(context, sender, text(context, "prompt.closed", lang), person=person)
         return
-    await _clear_buttons(update)
+    await clear_buttons(update)
     key = "prompt.answered_scale" if result.prompt_kind == "scale" else "prompt.answered_choice"
     await reply(context, sender, text(context, key, lang, value=result.label), person=person)
 
@@ -172,15 +172,6 @@ async def _withdrawn(context: EmberContext, sender: Sender, person: Person) -> b
         return False
     await reply(context, sender, text(context, "pause.after_stop", language(person)), person=person)
     return True
-
-
-async def _clear_buttons(update: Update) -> None:
-    """Take the buttons off the answered message (best effort: it is cosmetic)."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    with contextlib.suppress(TelegramError):
-        await query.edit_message_reply_markup(reply_markup=None)
 
 
 async def membership(update: Update, context: EmberContext) -> None:

@@ -128,43 +128,28 @@ async def raise_flag(
 async def _safety_message(
     uow: UnitOfWorkProtocol, now: datetime, catalogue: Catalogue, participant: Person, flag: Flag
 ) -> bool:
-    assert participant.chat_id is not None
+    chat_id = participant.chat_id
+    assert chat_id is not None
     lang = participant.language or "en"
-    body = catalogue.text(
-        f"safety.{flag.tier.label}",
-        lang,
-        crisis=crisis_text(
-            catalogue, lang, participant.locale, participant.timezone, header=False
-        ),
-    )
+    lines = crisis_text(catalogue, lang, participant.locale, participant.timezone, header=False)
+
+    async def queue(key: str, message: str) -> bool:
+        return await uow.outbox.enqueue(
+            key=key,
+            chat_id=chat_id,
+            message=Outgoing(catalogue.text(message, lang, crisis=lines)),
+            kind="safety",
+            now=now,
+            person_id=participant.id,
+            priority=SAFETY_PRIORITY,
+        )
+
     # The full safety message once per participant, tier and half hour; every further risk
     # message in that time gets a short follow-up with the lines: never silence.
     window = now.strftime("%Y%m%d%H") + ("a" if now.minute < 30 else "b")
-    if await uow.outbox.enqueue(
-        key=f"safety:{participant.id}:{flag.tier.label}:{window}",
-        chat_id=participant.chat_id,
-        message=Outgoing(body),
-        kind="safety",
-        now=now,
-        person_id=participant.id,
-        priority=SAFETY_PRIORITY,
-    ):
-        return True
-    followup = catalogue.text(
-        "safety.followup",
-        lang,
-        crisis=crisis_text(
-            catalogue, lang, participant.locale, participant.timezone, header=False
-        ),
-    )
-    return await uow.outbox.enqueue(
-        key=f"safety-followup:{flag.id}",
-        chat_id=participant.chat_id,
-        message=Outgoing(followup),
-        kind="safety",
-        now=now,
-        person_id=participant.id,
-        priority=SAFETY_PRIORITY,
+    tier = flag.tier.label
+    return await queue(f"safety:{participant.id}:{tier}:{window}", f"safety.{tier}") or (
+        await queue(f"safety-followup:{flag.id}", "safety.followup")
     )
 
 
@@ -231,20 +216,10 @@ async def _alert_therapist(
         if delay is not None:  # nobody to tell first: escalate at the next tick
             alert = replace(alert, escalate_at=now)
             await uow.flags.save_alert(alert)
-        else:
-            await send_alert(
-                uow,
-                now,
-                catalogue,
-                alert,
-                participant,
-                flag,
-                excerpt,
-                explanation,
-                await coordinators(uow),
-                round_=0,
-            )
-        return alert
+            return alert
+        recipients, quiet = await coordinators(uow), False
+    else:
+        recipients, quiet = [therapist], respect_quiet
     await send_alert(
         uow,
         now,
@@ -254,9 +229,9 @@ async def _alert_therapist(
         flag,
         excerpt,
         explanation,
-        [therapist],
+        recipients,
         round_=0,
-        respect_quiet=respect_quiet,
+        respect_quiet=quiet,
     )
     return alert
 

@@ -374,14 +374,15 @@ class Screener:
         normalised = self._normaliser.normalise(text)
         verdict = self._screen_rules(normalised, lang)
         if self._readers:
-            verdict = self._with_constructs(normalised, lang, verdict)
-            verdict = self._as_support(normalised, lang, verdict)
+            codes = self._signal_languages(normalised.text, lang)  # once for both readings
+            verdict = self._with_constructs(normalised, codes, verdict)
+            verdict = self._as_support(normalised, codes, verdict)
         if self._learned is not None:
             verdict = self._with_learned(normalised, lang, verdict, self._learned)
         return verdict
 
     def _as_support(
-        self, normalised: NormalisedText, lang: str | None, verdict: Verdict
+        self, normalised: NormalisedText, codes: tuple[str, ...], verdict: Verdict
     ) -> Verdict:
         """A text written to help someone else in distress keeps its risk words at low.
 
@@ -391,7 +392,7 @@ class Screener:
         hand were named), and the learned layer stays quiet.
         """
         folded = normalised.text
-        for code in self._signal_languages(folded, lang):
+        for code in codes:
             span = self._readers[code].support(folded)
             if span is None:
                 continue
@@ -478,12 +479,13 @@ class Screener:
 
     def read_constructs(self, text: str, lang: str | None = None) -> list[Found]:
         """Every construct found in ``text``, counted or not, for explanations."""
-        return self._read(self._normaliser.normalise(text).text, lang)
+        folded = self._normaliser.normalise(text).text
+        return self._read(folded, self._signal_languages(folded, lang))
 
-    def _read(self, folded: str, lang: str | None) -> list[Found]:
-        """The constructs of normalised text in its language(s); idioms block them too."""
+    def _read(self, folded: str, codes: tuple[str, ...]) -> list[Found]:
+        """The constructs of normalised text in ``codes``; idioms block them too."""
         found: list[Found] = []
-        for code in self._signal_languages(folded, lang):
+        for code in codes:
             for f in self._readers[code].read(folded):
                 if f.blocked_by is None and self._in_idiom(folded, code, f):
                     f = replace(f, blocked_by="idiom")
@@ -491,10 +493,10 @@ class Screener:
         return found
 
     def _with_constructs(
-        self, normalised: NormalisedText, lang: str | None, verdict: Verdict
+        self, normalised: NormalisedText, codes: tuple[str, ...], verdict: Verdict
     ) -> Verdict:
         folded = normalised.text
-        every = self._read(folded, lang)
+        every = self._read(folded, codes)
         found = [f for f in every if f.blocked_by is None]
         discounted = verdict.discounted or len(found) < len(every)
         present = frozenset(f.construct for f in found) | repeated(found)

@@ -349,9 +349,6 @@ class _LazyCues(dict[str, list[tuple[Term, int, int]]]):
         self[name] = found
         return found
 
-    def get(self, name: str, default: object = None) -> list[tuple[Term, int, int]]:
-        return self[name]
-
 
 class SignalReader:
     """Finds constructs in one language and weighs each in its clause."""
@@ -426,12 +423,12 @@ class SignalReader:
     ) -> str | None:
         exempt = self.lexicon.contexts.get(term.construct, frozenset())
         clause, sentence = toks.clause[first], toks.sentence[first]
-        if "negation" not in exempt and self._answered_no(last, toks, cues.get("negation", ())):
+        if "negation" not in exempt and self._answered_no(last, toks, cues["negation"]):
             return "negation"
         for name in CONTEXTS:
             if name in exempt:
                 continue
-            for _cue, a, b in cues.get(name, ()):
+            for _cue, a, b in cues[name]:
                 if a <= last and first <= b:
                     continue  # a cue inside the construct's own words is part of it
                 if name == "negation":

@@ -7,7 +7,6 @@ Every schema change comes with an Alembic migration in ``storage/migrations/``.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import (
@@ -23,12 +22,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.domain.outgoing import OutboxStatus
 from bot.domain.people import PersonStatus, Role
 from bot.domain.schedule import PromptStatus
 from bot.domain.screening.model import Tier
 from storage.types import TierColumn, UTCDateTime
 
-__all__ = ["PersonStatus", "PromptStatus", "Role", "Tier"]  # the vocabulary, re-exported
+# the vocabulary, re-exported
+__all__ = ["OutboxStatus", "PersonStatus", "PromptStatus", "Role", "Tier"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -184,17 +185,15 @@ class Note(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class OutboxStatus(enum.StrEnum):
-    PENDING = "pending"  # waiting for its time (not_before) and a free slot
-    CLAIMED = "claimed"  # held by a worker, not yet attempted; goes back plainly if it dies
-    SENDING = "sending"  # the request may have left; a dead worker's row returns ambiguous
-    SENT = "sent"  # Telegram accepted it (telegram_message_id is set)
-    FAILED = "failed"  # gave up: blocked, chat gone, or retries exhausted (last_error says)
-    CANCELLED = "cancelled"  # withdrawn before sending (e.g. its prompt was cancelled)
-
-
 class OutboxMessage(Base):
-    """A message Ember must send; the only road to Telegram for anything proactive."""
+    """A message Ember must send, or an edit of one it sent; the only road to Telegram for
+    anything proactive.
+
+    An edit row (``edits_id`` set) carries the new content of the message sent by the row it
+    names; it goes once that row is settled (sent, failed or cancelled), and only if it was
+    sent. ``topic`` names what a message is about, so its copies can be found again
+    (``"alert:<id>"`` for every copy of an alert, every round, every recipient).
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
@@ -216,6 +215,8 @@ class OutboxMessage(Base):
     ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    topic: Mapped[str | None] = mapped_column(String(40), index=True)
+    edits_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
 
 
 class InboundUpdate(Base):

@@ -1,4 +1,9 @@
-"""The durable outbox: enqueue, claim (SKIP LOCKED), record outcomes, sweep stale claims."""
+"""The durable outbox: enqueue, claim (SKIP LOCKED), record outcomes, sweep stale claims.
+
+Edits of sent messages are outbox rows too (``edits_id`` names the row whose message they
+change): one is claimed only once its original is settled, so an edit never overtakes the
+message it edits, and one whose original was never sent is cancelled by the dispatcher.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete as sqldelete
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain.outgoing import Outgoing
-from bot.domain.records import ClaimedMessage
+from bot.domain.records import ClaimedMessage, OutboxCopy
 from storage.crypto import Cipher
 from storage.models import OutboxMessage, OutboxStatus
 from storage.sql import insert_ignore
+
+SETTLED = [s for s in OutboxStatus if s.settled]
 
 
 class Outbox:
@@ -34,8 +42,14 @@ class Outbox:
         not_before: datetime | None = None,
         person_id: int | None = None,
         priority: int = 0,
+        topic: str | None = None,
+        edits_id: int | None = None,
     ) -> bool:
-        """Add a message unless one with the same idempotency key exists; True if added."""
+        """Add a message unless one with the same idempotency key exists; True if added.
+
+        ``topic`` names what it is about (``"alert:<id>"``); ``edits_id``, for an edit, the
+        row whose sent message it changes.
+        """
         return await insert_ignore(
             self._session,
             OutboxMessage,
@@ -51,20 +65,36 @@ class Outbox:
                 "attempts": 0,
                 "ambiguous": False,
                 "created_at": now,
+                "topic": topic,
+                "edits_id": edits_id,
             },
             ["idempotency_key"],
         )
 
     async def claim(self, *, worker: str, now: datetime, limit: int) -> list[ClaimedMessage]:
-        """Claim up to ``limit`` due messages for ``worker`` (highest priority, oldest first)."""
+        """Claim up to ``limit`` due messages for ``worker`` (highest priority, oldest first).
+
+        An edit is due only once the message it edits is settled; it comes with Telegram's
+        id of that message, or None when the original failed or was cancelled.
+        """
+        original = aliased(OutboxMessage)
         due = (
             select(OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.not_before <= now,
+                or_(
+                    OutboxMessage.edits_id.is_(None),
+                    exists().where(
+                        original.id == OutboxMessage.edits_id, original.status.in_(SETTLED)
+                    ),
+                ),
+            )
             .order_by(OutboxMessage.priority.desc(), OutboxMessage.not_before, OutboxMessage.id)
             .limit(limit)
         )
         if self._session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+            due = due.with_for_update(skip_locked=True, of=OutboxMessage)
         stmt = (
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
@@ -73,6 +103,7 @@ class Outbox:
             .execution_options(synchronize_session=False)
         )
         rows = (await self._session.scalars(stmt)).all()
+        targets = await self._edit_targets([r.edits_id for r in rows if r.edits_id is not None])
         claimed = [
             ClaimedMessage(
                 id=r.id,
@@ -84,11 +115,74 @@ class Outbox:
                 attempts=r.attempts + 1,
                 ambiguous=r.ambiguous,
                 message=Outgoing.from_json(self._cipher.open(r.payload_enc)),
+                edit_of=r.edits_id,
+                edit_message_id=targets.get(r.edits_id) if r.edits_id is not None else None,
             )
             for r in rows
         ]
         claimed.sort(key=lambda c: (-c.priority, c.id))
         return claimed
+
+    async def _edit_targets(self, original_ids: list[int]) -> dict[int, int]:
+        """Telegram's message ids of the originals that were sent."""
+        if not original_ids:
+            return {}
+        rows = await self._session.execute(
+            select(OutboxMessage.id, OutboxMessage.telegram_message_id).where(
+                OutboxMessage.id.in_(original_ids),
+                OutboxMessage.status == OutboxStatus.SENT,
+                OutboxMessage.telegram_message_id.is_not(None),
+            )
+        )
+        return {row_id: message_id for row_id, message_id in rows if message_id is not None}
+
+    async def copies(self, topic: str) -> list[OutboxCopy]:
+        """Every message about ``topic`` (not the edits of them), oldest first, opened."""
+        rows = await self._session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.topic == topic, OutboxMessage.edits_id.is_(None))
+            .order_by(OutboxMessage.id)
+        )
+        return [
+            OutboxCopy(
+                id=r.id,
+                key=r.idempotency_key,
+                chat_id=r.chat_id,
+                person_id=r.person_id,
+                status=OutboxStatus(r.status),
+                message=Outgoing.from_json(self._cipher.open(r.payload_enc)),
+                telegram_message_id=r.telegram_message_id,
+            )
+            for r in rows
+        ]
+
+    async def rewrite_pending(self, message_id: int, message: Outgoing) -> bool:
+        """Replace what a message that is still waiting will say; False if a worker has it
+        already (claimed, being sent, or done), in which case nothing changes.
+
+        The status check and the change are one statement, so a concurrent claim either
+        sees the new text or makes this return False.
+        """
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(payload_enc=self._cipher.seal(message.to_json()))
+        )
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    async def cancel(self, ids: list[int], *, reason: str) -> None:
+        """Withdraw claimed or waiting messages that need not go (e.g. an edit of a message
+        that was never sent)."""
+        if not ids:
+            return
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED]),
+            )
+            .values(status=OutboxStatus.CANCELLED, last_error=reason[:300], claimed_by=None)
+        )
 
     async def mark_sending(self, message_id: int, *, now: datetime) -> None:
         """Just before the request leaves: from here on a crash makes the outcome ambiguous."""

@@ -107,17 +107,33 @@ class Flags:
         )
         await self._session.flush()
 
-    async def flag_by_id(self, flag_id: int) -> Flag | None:
-        row = await self._session.get(FlagRow, flag_id)
-        return _flag(row) if row else None
+    async def flag_by_id(self, flag_id: int, *, lock: bool = False) -> Flag | None:
+        """``lock``: the row is read afresh and, on PostgreSQL, held until the unit of work
+        ends, so two acknowledgements of one flag (or one and an escalation) take turns."""
+        if not lock:
+            row = await self._session.get(FlagRow, flag_id)
+            return _flag(row) if row else None
+        stmt = self._locked(select(FlagRow).where(FlagRow.id == flag_id))
+        found = await self._session.scalar(stmt)
+        return _flag(found) if found else None
 
     async def alert_by_id(self, alert_id: int) -> Alert | None:
         row = await self._session.get(AlertRow, alert_id)
         return _alert(row) if row else None
 
-    async def alerts_of_flag(self, flag_id: int) -> list[Alert]:
-        rows = await self._session.scalars(select(AlertRow).where(AlertRow.flag_id == flag_id))
-        return [_alert(r) for r in rows]
+    async def alerts_of_flag(self, flag_id: int, *, lock: bool = False) -> list[Alert]:
+        """A flag's alerts, oldest first; ``lock`` as for :meth:`flag_by_id` (an escalation
+        round in progress is waited for, and what it queued is seen)."""
+        stmt = select(AlertRow).where(AlertRow.flag_id == flag_id).order_by(AlertRow.id)
+        if lock:
+            stmt = self._locked(stmt)
+        return [_alert(r) for r in await self._session.scalars(stmt)]
+
+    def _locked(self, stmt: Select[Any]) -> Select[Any]:
+        stmt = stmt.execution_options(populate_existing=True)
+        if self._session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        return stmt
 
     async def due_escalations(self, now: datetime, limit: int = 100) -> list[Alert]:
         stmt: Select[Any] = (

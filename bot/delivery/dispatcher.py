@@ -1,6 +1,7 @@
 """The outbox dispatcher: claims due messages, paces them under Telegram's limits, sends, records.
 
-It is the only component that sends messages. It runs as one long-lived task per process,
+It is the only component that sends messages, and edits them (an edit is an outbox row that
+names the row whose message it changes). It runs as one long-lived task per process,
 woken at once when something urgent is queued (``wake()``) and otherwise polling the outbox
 every ``idle_poll`` seconds; periodic housekeeping (heartbeat, stale sweeps) is driven by the
 scheduler in ``bot/jobs.py``. Several processes may run dispatchers on one PostgreSQL
@@ -200,9 +201,14 @@ class Dispatcher:
             claimed = await uow.outbox.claim(
                 worker=self.worker_id, now=self.clock.now(), limit=room
             )
+            # an edit of a message that was never sent (it failed, or was withdrawn) has
+            # nothing to change: it is done here, without a request
+            moot = [m.id for m in claimed if m.is_edit and m.edit_message_id is None]
+            await uow.outbox.cancel(moot, reason="nothing to edit: the original was not sent")
             await uow.commit()
-        if claimed:
-            self._queue.extend(claimed)
+        sendable = [m for m in claimed if m.id not in moot]
+        if sendable:
+            self._queue.extend(sendable)
             self._queue.sort(key=lambda m: (-m.priority, m.id))
         return len(claimed)
 
@@ -221,7 +227,11 @@ class Dispatcher:
                 await uow.outbox.mark_sending(item.id, now=self.clock.now())
                 await uow.commit()
             try:
-                message_id = await self.sender.send(item.chat_id, item.message)
+                if item.edit_message_id is not None:
+                    await self.sender.edit(item.chat_id, item.edit_message_id, item.message)
+                    message_id: int | None = item.edit_message_id
+                else:
+                    message_id = await self.sender.send(item.chat_id, item.message)
             except DeliveryError as error:
                 await self._failed(item, error)
                 return

@@ -1,8 +1,11 @@
-"""Sends one outbox message through the Bot API and turns PTB's errors into DeliveryError."""
+"""Sends one outbox message through the Bot API, or edits one it sent, and turns PTB's errors
+into DeliveryError."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import httpx
@@ -12,10 +15,19 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.domain.outgoing import Outgoing
 
+# Telegram's answer to an edit that changes nothing: the message already says it (an edit
+# retried after its answer was lost, say), so the edit is done.
+NOT_MODIFIED = "message is not modified"
+
 
 class MessageSender(Protocol):
     async def send(self, chat_id: int, message: Outgoing) -> int:
         """Send; return Telegram's message id or raise DeliveryError."""
+        ...
+
+    async def edit(self, chat_id: int, message_id: int, message: Outgoing) -> None:
+        """Make the sent message ``message_id`` say ``message``, with exactly its buttons
+        (none: the buttons are taken off); raise DeliveryError if Telegram refuses."""
         ...
 
 
@@ -30,6 +42,30 @@ def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
     )
 
 
+@contextmanager
+def delivery_errors() -> Iterator[None]:
+    """PTB's exceptions as the retry policy's DeliveryError kinds."""
+    try:
+        yield
+    except RetryAfter as exc:
+        retry = exc.retry_after
+        seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
+        raise DeliveryError(DeliveryErrorKind.RATE_LIMITED, "429", float(seconds)) from None
+    except Forbidden as exc:
+        raise DeliveryError(DeliveryErrorKind.BLOCKED, exc.message[:120]) from None
+    except BadRequest as exc:
+        if "chat not found" in exc.message.lower():
+            raise DeliveryError(DeliveryErrorKind.CHAT_NOT_FOUND, exc.message[:120]) from None
+        raise DeliveryError(DeliveryErrorKind.BAD_REQUEST, exc.message[:120]) from None
+    except TimedOut as exc:
+        if isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
+            # never left this machine: a plain retry, not an ambiguous one
+            raise DeliveryError(DeliveryErrorKind.SERVER_ERROR, exc.message[:120]) from None
+        raise DeliveryError(DeliveryErrorKind.TIMEOUT, exc.message[:120]) from None
+    except NetworkError as exc:
+        raise DeliveryError(DeliveryErrorKind.SERVER_ERROR, exc.message[:120]) from None
+
+
 class TelegramSender:
     """The one road from the outbox to Telegram."""
 
@@ -37,7 +73,7 @@ class TelegramSender:
         self._bot = bot
 
     async def send(self, chat_id: int, message: Outgoing) -> int:
-        try:
+        with delivery_errors():
             document = message.meta.get("document")
             if document:
                 sent = await self._bot.send_document(
@@ -54,21 +90,20 @@ class TelegramSender:
                     reply_markup=keyboard(message),
                     parse_mode=message.parse_mode,
                 )
-        except RetryAfter as exc:
-            retry = exc.retry_after
-            seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
-            raise DeliveryError(DeliveryErrorKind.RATE_LIMITED, "429", float(seconds)) from None
-        except Forbidden as exc:
-            raise DeliveryError(DeliveryErrorKind.BLOCKED, exc.message[:120]) from None
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                raise DeliveryError(DeliveryErrorKind.CHAT_NOT_FOUND, exc.message[:120]) from None
-            raise DeliveryError(DeliveryErrorKind.BAD_REQUEST, exc.message[:120]) from None
-        except TimedOut as exc:
-            if isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
-                # never left this machine: a plain retry, not an ambiguous one
-                raise DeliveryError(DeliveryErrorKind.SERVER_ERROR, exc.message[:120]) from None
-            raise DeliveryError(DeliveryErrorKind.TIMEOUT, exc.message[:120]) from None
-        except NetworkError as exc:
-            raise DeliveryError(DeliveryErrorKind.SERVER_ERROR, exc.message[:120]) from None
         return sent.message_id
+
+    async def edit(self, chat_id: int, message_id: int, message: Outgoing) -> None:
+        try:
+            with delivery_errors():
+                # editMessageText without reply_markup takes the inline keyboard off
+                await self._bot.edit_message_text(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    text=message.text,
+                    reply_markup=keyboard(message),
+                    parse_mode=message.parse_mode,
+                )
+        except DeliveryError as error:
+            if error.kind is DeliveryErrorKind.BAD_REQUEST and NOT_MODIFIED in error.detail.lower():
+                return
+            raise

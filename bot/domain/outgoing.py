@@ -1,7 +1,9 @@
-"""What Ember wants to say: a message with optional buttons, independent of Telegram types."""
+"""What Ember wants to say: a message with optional buttons, independent of Telegram types,
+and what became of it in the outbox."""
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +11,20 @@ from typing import Any
 from bot.errors import InvalidValue
 
 TELEGRAM_TEXT_LIMIT = 4096
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for its time (not_before) and a free slot
+    CLAIMED = "claimed"  # held by a worker, not yet attempted; goes back plainly if it dies
+    SENDING = "sending"  # the request may have left; a dead worker's row returns ambiguous
+    SENT = "sent"  # Telegram accepted it (telegram_message_id is set)
+    FAILED = "failed"  # gave up: blocked, chat gone, or retries exhausted (last_error says)
+    CANCELLED = "cancelled"  # withdrawn before sending (e.g. its prompt was cancelled)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing will change any more: an edit of this message may go (or is not needed)."""
+        return self in (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.outgoing import Outgoing
+from bot.domain.outgoing import OutboxStatus, Outgoing
 from bot.domain.people import PersonStatus, Role
 from bot.domain.safety import AlertStatus, FlagStatus, Tier
 from bot.domain.schedule import PromptStatus
@@ -172,7 +172,11 @@ class ClinicCounts:
 
 @dataclass(frozen=True)
 class ClaimedMessage:
-    """An outbox message claimed by a delivery worker, with its payload opened."""
+    """An outbox message claimed by a delivery worker, with its payload opened.
+
+    An edit (``edit_of`` set) changes the message the row ``edit_of`` sent, Telegram's
+    ``edit_message_id``; that is None when the original was never sent (nothing to edit).
+    """
 
     id: int
     key: str
@@ -183,3 +187,22 @@ class ClaimedMessage:
     attempts: int
     ambiguous: bool
     message: Outgoing
+    edit_of: int | None = None
+    edit_message_id: int | None = None
+
+    @property
+    def is_edit(self) -> bool:
+        return self.edit_of is not None
+
+
+@dataclass(frozen=True)
+class OutboxCopy:
+    """One copy of something sent to several people (an alert's copies), as it stands."""
+
+    id: int
+    key: str
+    chat_id: int
+    person_id: int | None
+    status: OutboxStatus
+    message: Outgoing
+    telegram_message_id: int | None = None

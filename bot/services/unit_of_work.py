@@ -22,6 +22,7 @@ from bot.domain.records import (
     Flag,
     FlagDetails,
     JournalMessageView,
+    OutboxCopy,
     ScheduledPrompt,
     StoredMessage,
     StoredProtocol,
@@ -168,11 +169,13 @@ class FlagsRepository(Protocol):
         self, *, alert_id: int, round: int, at: datetime, recipients: Sequence[str]
     ) -> None: ...
 
-    async def flag_by_id(self, flag_id: int) -> Flag | None: ...
+    async def flag_by_id(self, flag_id: int, *, lock: bool = False) -> Flag | None:
+        """``lock``: hold the row until the unit of work ends (PostgreSQL), read afresh."""
+        ...
 
     async def alert_by_id(self, alert_id: int) -> Alert | None: ...
 
-    async def alerts_of_flag(self, flag_id: int) -> list[Alert]: ...
+    async def alerts_of_flag(self, flag_id: int, *, lock: bool = False) -> list[Alert]: ...
 
     async def due_escalations(self, now: datetime, limit: int = 100) -> list[Alert]: ...
 
@@ -195,9 +198,15 @@ class OutboxRepository(Protocol):
         not_before: datetime | None = None,
         person_id: int | None = None,
         priority: int = 0,
+        topic: str | None = None,
+        edits_id: int | None = None,
     ) -> bool: ...
 
     async def exists(self, key: str) -> bool: ...
+
+    async def copies(self, topic: str) -> list[OutboxCopy]: ...
+
+    async def rewrite_pending(self, message_id: int, message: Outgoing) -> bool: ...
 
 
 class AuditRepository(Protocol):

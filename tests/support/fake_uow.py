@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from bot.domain.outgoing import Outgoing
+from bot.domain.outgoing import OutboxStatus, Outgoing
 from bot.domain.people import Invitation, Person, PersonStatus, Role
 from bot.domain.records import (
     Alert,
@@ -30,6 +30,7 @@ from bot.domain.records import (
     Flag,
     FlagDetails,
     JournalMessageView,
+    OutboxCopy,
     ScheduledPrompt,
     StoredMessage,
     StoredProtocol,
@@ -54,6 +55,9 @@ class QueuedMessage:
     person_id: int | None
     status: str = "pending"
     telegram_message_id: int | None = None
+    id: int = 0
+    topic: str | None = None
+    edits_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -347,14 +351,15 @@ class FakeFlags(_Repository):
                              recipients: Sequence[str]) -> None:
         self.t.escalations.append((alert_id, round, at, tuple(recipients)))
 
-    async def flag_by_id(self, flag_id: int) -> Flag | None:
-        return self.t.flags.get(flag_id)
+    async def flag_by_id(self, flag_id: int, *, lock: bool = False) -> Flag | None:
+        return self.t.flags.get(flag_id)  # one unit of work at a time: nothing to lock
 
     async def alert_by_id(self, alert_id: int) -> Alert | None:
         return self.t.alerts.get(alert_id)
 
-    async def alerts_of_flag(self, flag_id: int) -> list[Alert]:
-        return [a for a in self.t.alerts.values() if a.flag_id == flag_id]
+    async def alerts_of_flag(self, flag_id: int, *, lock: bool = False) -> list[Alert]:
+        return sorted((a for a in self.t.alerts.values() if a.flag_id == flag_id),
+                      key=lambda a: a.id)
 
     async def due_escalations(self, now: datetime, limit: int = 100) -> list[Alert]:
         due = [a for a in self.t.alerts.values() if a.status == AlertStatus.OPEN
@@ -372,15 +377,30 @@ class FakeFlags(_Repository):
 class FakeOutbox(_Repository):
     async def enqueue(self, *, key: str, chat_id: int, message: Outgoing, kind: str,
                       now: datetime, not_before: datetime | None = None,
-                      person_id: int | None = None, priority: int = 0) -> bool:
+                      person_id: int | None = None, priority: int = 0,
+                      topic: str | None = None, edits_id: int | None = None) -> bool:
         if key in self.t.outbox:
             return False
         self.t.outbox[key] = QueuedMessage(key, chat_id, message, kind, priority,
-                                           not_before or now, person_id)
+                                           not_before or now, person_id,
+                                           id=self.t.new_id(), topic=topic, edits_id=edits_id)
         return True
 
     async def exists(self, key: str) -> bool:
         return key in self.t.outbox
+
+    async def copies(self, topic: str) -> list[OutboxCopy]:
+        rows = sorted((r for r in self.t.outbox.values()
+                       if r.topic == topic and r.edits_id is None), key=lambda r: r.id)
+        return [OutboxCopy(r.id, r.key, r.chat_id, r.person_id, OutboxStatus(r.status),
+                           r.message, r.telegram_message_id) for r in rows]
+
+    async def rewrite_pending(self, message_id: int, message: Outgoing) -> bool:
+        for key, row in self.t.outbox.items():
+            if row.id == message_id and row.status == OutboxStatus.PENDING:
+                self.t.outbox[key] = replace(row, message=message)
+                return True
+        return False
 
 
 class FakeAuditLog(_Repository):
@@ -497,6 +517,14 @@ class FakeStorage:
 
     def queued(self, kind: str | None = None) -> list[QueuedMessage]:
         return [row for row in self.tables.outbox.values() if kind is None or row.kind == kind]
+
+    def settle(self, key: str, status: OutboxStatus, telegram_message_id: int | None = None,
+               ) -> QueuedMessage:
+        """What a delivery worker would record for the row ``key`` (claimed, sent, failed)."""
+        row = replace(self.tables.outbox[key], status=status,
+                      telegram_message_id=telegram_message_id)
+        self.tables.outbox[key] = row
+        return row
 
     def stranger_marks(self) -> list[str]:
         return [k for k in self.tables.marks if k.startswith("stranger:")]

@@ -1,0 +1,78 @@
+"""The one road to Telegram, against the fake Bot API over HTTP: edits take the buttons off,
+an edit that changes nothing is done, and refusals become the retry policy's kinds."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+
+from bot.delivery.retry import DeliveryError, DeliveryErrorKind
+from bot.delivery.telegram_sender import TelegramSender
+from bot.domain.outgoing import Button, Outgoing
+from tests.fakes.telegram_server import FakeTelegram
+
+CHAT = 7001
+ALERT = Outgoing("⚠️ CRISIS alert", buttons=((Button("Acknowledge", "ack:flag:3"),),))
+DONE = Outgoing("⚠️ CRISIS alert\n\n✅ Acknowledged by T-02")
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        server.user(CHAT, "Dana").send_text("hello")  # the chat is open to the bot
+        yield server
+
+
+@pytest.fixture
+async def sender(tg: FakeTelegram) -> AsyncIterator[TelegramSender]:
+    bot = Bot(tg.token, base_url=f"{tg.url}/bot")
+    async with bot:
+        yield TelegramSender(bot)
+
+
+class TestEdit:
+    async def test_an_edit_changes_the_text_and_takes_the_buttons_off(
+        self, tg: FakeTelegram, sender: TelegramSender
+    ) -> None:
+        message_id = await sender.send(CHAT, ALERT)
+        assert tg.user(CHAT).buttons(message_id) == [("Acknowledge", "ack:flag:3")]
+        await sender.edit(CHAT, message_id, DONE)
+        [sent] = tg.sent_to(CHAT)
+        assert sent.text == DONE.text and sent.buttons == []
+        assert [e.method for e in sent.edits] == ["editMessageText"]
+
+    async def test_an_edit_that_changes_nothing_is_done(
+        self, tg: FakeTelegram, sender: TelegramSender
+    ) -> None:
+        message_id = await sender.send(CHAT, ALERT)
+        await sender.edit(CHAT, message_id, DONE)
+        await sender.edit(CHAT, message_id, DONE)  # "message is not modified": no error
+        assert [c.status for c in tg.calls_to("editMessageText")] == [200, 400]
+        assert len(tg.sent_to(CHAT)[0].edits) == 1
+
+    @pytest.mark.parametrize(
+        ("status", "kind"),
+        [
+            (429, DeliveryErrorKind.RATE_LIMITED),
+            (500, DeliveryErrorKind.SERVER_ERROR),
+            (502, DeliveryErrorKind.SERVER_ERROR),
+        ],
+    )
+    async def test_a_refused_edit_says_what_the_retry_policy_needs(
+        self, tg: FakeTelegram, sender: TelegramSender, status: int, kind: DeliveryErrorKind
+    ) -> None:
+        message_id = await sender.send(CHAT, ALERT)
+        tg.fail_next("editMessageText", status=status)
+        with pytest.raises(DeliveryError) as refused:
+            await sender.edit(CHAT, message_id, DONE)
+        assert refused.value.kind is kind
+        assert tg.sent_to(CHAT)[0].buttons  # nothing changed
+
+    async def test_an_edit_of_a_message_that_is_gone_is_a_bad_request(
+        self, sender: TelegramSender
+    ) -> None:
+        with pytest.raises(DeliveryError) as refused:
+            await sender.edit(CHAT, 999, DONE)
+        assert refused.value.kind is DeliveryErrorKind.BAD_REQUEST

@@ -9,7 +9,15 @@ from bot.domain import Person, Role
 from bot.domain.numbers import parse_number
 from bot.errors import NotAllowed, NotFound, UnknownParticipant
 from bot.services.escalation import Acknowledged
-from handlers.common import for_roles, language, no_such_participant, reply, sender_of, text
+from handlers.common import (
+    for_roles,
+    language,
+    no_such_participant,
+    reply,
+    sender_of,
+    stop_spinner,
+    text,
+)
 from handlers.participant import own_journal
 
 MAX_ENTRIES = 20
@@ -76,22 +84,31 @@ async def journal(update: Update, context: EmberContext, person: Person) -> None
 
 @for_roles(Role.THERAPIST, Role.COORDINATOR)
 async def ack_button(update: Update, context: EmberContext, person: Person) -> None:
-    """The Acknowledge button under an alert: "ack:<alert id>" (checked: data can be forged)."""
+    """The Acknowledge button under an alert: "ack:flag:<flag number>", or "ack:<alert id>"
+    on alerts sent before (checked: data can be forged)."""
     query = update.callback_query
     sender = sender_of(update)
     assert query is not None and sender is not None
     lang = language(person)
-    alert_id = parse_number((query.data or "").removeprefix("ack:"))
-    if alert_id is None:
-        await query.answer(context.catalogue.text("alert.ack_denied", lang))
+    data = (query.data or "").removeprefix("ack:")
+    flag_id = alert_id = None
+    if data.startswith("flag:"):
+        flag_id = parse_number(data.removeprefix("flag:"))
+    else:
+        alert_id = parse_number(data)
+    if flag_id is None and alert_id is None:
+        await stop_spinner(query, context.catalogue.text("alert.ack_denied", lang))
         return
     try:
-        done = await context.services.escalation.acknowledge(person, alert_id=alert_id)
+        done = await context.services.escalation.acknowledge(
+            person, alert_id=alert_id, flag_id=flag_id
+        )
     except (NotFound, NotAllowed):
-        await query.answer(context.catalogue.text("alert.ack_denied", lang))
+        await stop_spinner(query, context.catalogue.text("alert.ack_denied", lang))
         return
-    await query.answer()
-    await reply(context, sender, _ack_text(context, lang, done), person=person)
+    answer = _ack_text(context, lang, done)
+    await stop_spinner(query, None if done.first else answer)
+    await reply(context, sender, answer, person=person)
 
 
 @for_roles(Role.THERAPIST, Role.COORDINATOR)
@@ -114,12 +131,18 @@ async def ack_command(update: Update, context: EmberContext, person: Person) -> 
 
 
 def _ack_text(context: EmberContext, lang: str, done: Acknowledged) -> str:
-    if done.already_by:
+    """Thanks, with the flag's number; or, if someone was first, who and when."""
+    if not done.first:
         return context.catalogue.text(
-            "alert.ack_already", lang, id=done.alert_id, by=done.already_by
+            "alert.ack_already",
+            lang,
+            id=done.flag_id,
+            code=done.participant_code,
+            by=done.by,
+            when=done.when,
         )
     return context.catalogue.text(
-        "alert.ack_done", lang, id=done.alert_id, code=done.participant_code, minutes=done.minutes
+        "alert.ack_done", lang, id=done.flag_id, code=done.participant_code, minutes=done.minutes
     )
 
 

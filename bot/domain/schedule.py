@@ -39,6 +39,7 @@ __all__ = [
     "due_time",
     "end_of_quiet",
     "is_quiet",
+    "local_wall_time",
     "next_allowed_time",
     "on_start_decision",
     "plan_prompts",
@@ -116,6 +117,11 @@ def as_zone(tz: TimeZoneLike) -> ZoneInfo:
         raise InvalidValue(
             f"unknown time zone {tz!r} (use an IANA name like Europe/Berlin)"
         ) from exc
+
+
+def local_wall_time(when: datetime, tz: TimeZoneLike) -> str:
+    """A stored (aware) time as someone's local wall time: "2026-12-01 14:05 CET"."""
+    return require_aware(when).astimezone(as_zone(tz)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _offset(instant: datetime, zone: ZoneInfo) -> timedelta | None:

@@ -1,4 +1,11 @@
-"""Escalating unacknowledged alerts until someone acknowledges, and acknowledging them."""
+"""Escalating unacknowledged alerts until someone acknowledges, and acknowledging flags.
+
+Staff act on flags: the number in an alert, in /flags and in /ack is the flag's.
+Acknowledging a flag (its button, or /ack) acknowledges every alert raised for it, stops
+their escalation, and changes every copy of them that was queued or sent (every round,
+every recipient) to say who acknowledged and when, in the reader's own language and time
+zone, with the button gone. Those changes go through the outbox like any message.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +13,22 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.domain.outgoing import OutboxStatus
 from bot.domain.people import Person, Role
-from bot.domain.records import Flag
+from bot.domain.records import Alert, Flag
 from bot.domain.safety import AlertStatus, EscalationPolicy, FlagStatus
+from bot.domain.schedule import local_wall_time
 from bot.errors import NotAllowed, NotFound
 from bot.services.access import current_staff
 from bot.services.context import Bound
-from bot.services.flags import coordinators, send_alert
+from bot.services.flags import (
+    ALERT_PRIORITY,
+    EscalationNote,
+    acknowledged_copy,
+    alert_topic,
+    coordinators,
+    send_alert,
+)
 from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
 
@@ -56,13 +72,10 @@ async def escalate_due(
         therapist = (
             await uow.people.by_id(participant.therapist_id) if participant.therapist_id else None
         )
-        minutes = _minutes(alert.created_at, now)
-        extra = catalogue.text(
-            "alert.escalated",
-            "en",
+        note = EscalationNote(
             round=alert.escalation_round,
-            minutes=minutes,
-            therapist=therapist.code if therapist else "none",
+            minutes=_minutes(alert.created_at, now),
+            therapist=therapist.code if therapist else "—",
         )
         await send_alert(
             uow,
@@ -75,7 +88,7 @@ async def escalate_due(
             details.explanation,
             recipients,
             round_=alert.escalation_round,
-            extra=extra,
+            escalation=note,
         )
         await uow.flags.add_escalation(
             alert_id=alert.id,
@@ -105,10 +118,14 @@ async def escalate_due(
 
 @dataclass(frozen=True)
 class Acknowledged:
-    alert_id: int
+    """The answer to an acknowledgement, for the one who asked."""
+
+    flag_id: int
     participant_code: str
-    minutes: int
-    already_by: str | None = None
+    minutes: int  # from the flag being raised to its acknowledgement
+    by: str  # the staff code of whoever acknowledged it first
+    when: str  # when they did, in the asker's own time zone
+    first: bool = True  # False: it had been acknowledged already, and nothing was recorded
 
 
 async def may_acknowledge(uow: UnitOfWorkProtocol, staff: Person, participant: Person) -> bool:
@@ -127,64 +144,42 @@ async def may_acknowledge(uow: UnitOfWorkProtocol, staff: Person, participant: P
 
 
 async def acknowledge(
-    uow: UnitOfWorkProtocol, *, now: datetime, staff: Person, alert_id: int
+    uow: UnitOfWorkProtocol,
+    *,
+    now: datetime,
+    catalogue: Catalogue,
+    staff: Person,
+    flag_id: int | None = None,
+    alert_id: int | None = None,
 ) -> Acknowledged:
-    """Stop an alert's escalation; the flag is acknowledged too. Checks who is asking."""
-    alert = await uow.flags.alert_by_id(alert_id)
-    if alert is None:
-        raise NotFound(f"alert {alert_id}")
-    participant = await uow.people.by_id(alert.participant_id)
-    assert participant is not None
-    if not await may_acknowledge(uow, staff, participant):
-        raise NotAllowed("not your participant")
-    minutes = _minutes(alert.created_at, now)
-    if alert.status == AlertStatus.ACKNOWLEDGED:
-        by = await uow.people.by_id(alert.acknowledged_by_id) if alert.acknowledged_by_id else None
-        return Acknowledged(alert.id, participant.code, minutes, by.code if by else "someone")
-    await uow.flags.save_alert(
-        replace(
-            alert,
-            status=AlertStatus.ACKNOWLEDGED,
-            acknowledged_at=now,
-            acknowledged_by_id=staff.id,
-            escalate_at=None,
-        )
-    )
-    log.info("alert #%d acknowledged after %d min", alert.id, minutes)
-    flag = await uow.flags.flag_by_id(alert.flag_id)
-    if flag is not None:
-        await _close_flag(uow, flag, now, staff)
-    await uow.audit.record(
-        at=now,
-        actor=staff.code,
-        actor_id=staff.id,
-        action="alert.acknowledged",
-        subject_id=participant.id,
-        detail=f"alert #{alert.id} after {minutes} min",
-    )
-    return Acknowledged(alert.id, participant.code, minutes)
+    """Acknowledge a flag and every alert raised for it; checks who is asking.
 
-
-async def acknowledge_flag(
-    uow: UnitOfWorkProtocol, *, now: datetime, staff: Person, flag_id: int
-) -> Acknowledged:
-    """/ack <flag>: acknowledges the flag and every alert raised for it."""
-    flag = await uow.flags.flag_by_id(flag_id)
-    if flag is None:
+    ``alert_id`` is for buttons sent before buttons carried the flag: it acknowledges that
+    alert's flag. The flag and its alerts are read locked, so two acknowledgements take
+    turns (the second is told who was first) and an escalation round in progress finishes
+    first (its copies are then changed too). Someone who may not act on the participant is
+    refused: NotAllowed for an alert's button, NotFound for a flag number (so numbers
+    cannot be probed).
+    """
+    refuse: type[NotFound] | type[NotAllowed] = NotFound
+    if alert_id is not None:
+        alert = await uow.flags.alert_by_id(alert_id)
+        if alert is None:
+            raise NotFound(f"alert {alert_id}")
+        flag_id, refuse = alert.flag_id, NotAllowed
+    if flag_id is None:
+        raise NotFound("no flag named")
+    flag = await uow.flags.flag_by_id(flag_id, lock=True)
+    participant = await uow.people.by_id(flag.participant_id) if flag else None
+    if flag is None or participant is None:
         raise NotFound(f"flag {flag_id}")
-    participant = await uow.people.by_id(flag.participant_id)
-    assert participant is not None
     if not await may_acknowledge(uow, staff, participant):
-        raise NotFound(f"flag {flag_id}")  # not enumerable by others
-    result: Acknowledged | None = None
-    for alert in await uow.flags.alerts_of_flag(flag_id):
-        result = await acknowledge(uow, now=now, staff=staff, alert_id=alert.id)
-    flag = await uow.flags.flag_by_id(flag_id) or flag
-    await _close_flag(uow, flag, now, staff)
-    return result or Acknowledged(0, participant.code, _minutes(flag.created_at, now))
-
-
-async def _close_flag(uow: UnitOfWorkProtocol, flag: Flag, now: datetime, staff: Person) -> None:
+        raise refuse(f"flag {flag_id} is not for {staff.code}")
+    alerts = await uow.flags.alerts_of_flag(flag.id, lock=True)
+    still_open = [a for a in alerts if a.status == AlertStatus.OPEN]
+    if flag.status != FlagStatus.OPEN and not still_open:
+        return await _already(uow, flag, alerts, participant, staff)
+    minutes = _minutes(flag.created_at, now)
     if flag.status == FlagStatus.OPEN:
         await uow.flags.save_flag(
             replace(
@@ -194,6 +189,106 @@ async def _close_flag(uow: UnitOfWorkProtocol, flag: Flag, now: datetime, staff:
                 acknowledged_by_id=staff.id,
             )
         )
+    changed = 0
+    for alert in still_open:
+        await uow.flags.save_alert(
+            replace(
+                alert,
+                status=AlertStatus.ACKNOWLEDGED,
+                acknowledged_at=now,
+                acknowledged_by_id=staff.id,
+                escalate_at=None,
+            )
+        )
+        changed += await show_acknowledgement(uow, catalogue, alert, by=staff, at=now)
+        await uow.audit.record(
+            at=now,
+            actor=staff.code,
+            actor_id=staff.id,
+            action="alert.acknowledged",
+            subject_id=participant.id,
+            detail=f"flag #{flag.id} alert #{alert.id} after {_minutes(alert.created_at, now)} min",
+        )
+    if not alerts:
+        await uow.audit.record(
+            at=now,
+            actor=staff.code,
+            actor_id=staff.id,
+            action="flag.acknowledged",
+            subject_id=participant.id,
+            detail=f"flag #{flag.id} after {minutes} min",
+        )
+    log.info("flag #%d acknowledged after %d min; %d copies changed", flag.id, minutes, changed)
+    return Acknowledged(
+        flag.id, participant.code, minutes, staff.code, local_wall_time(now, staff.timezone)
+    )
+
+
+async def _already(
+    uow: UnitOfWorkProtocol,
+    flag: Flag,
+    alerts: list[Alert],
+    participant: Person,
+    asker: Person,
+) -> Acknowledged:
+    """Who acknowledged first, and when (in the asker's time zone); nothing is recorded."""
+    by_id, at = flag.acknowledged_by_id, flag.acknowledged_at
+    if by_id is None or at is None:  # acknowledged through an alert only: its record
+        done = sorted(
+            (a for a in alerts if a.acknowledged_at is not None),
+            key=lambda a: a.acknowledged_at or flag.created_at,
+        )
+        if done:
+            by_id, at = done[0].acknowledged_by_id, done[0].acknowledged_at
+    by = await uow.people.by_id(by_id) if by_id is not None else None
+    at = at or flag.created_at
+    return Acknowledged(
+        flag.id,
+        participant.code,
+        _minutes(flag.created_at, at),
+        by.code if by else "—",
+        local_wall_time(at, asker.timezone),
+        first=False,
+    )
+
+
+async def show_acknowledgement(
+    uow: UnitOfWorkProtocol, catalogue: Catalogue, alert: Alert, *, by: Person, at: datetime
+) -> int:
+    """Make every copy of ``alert`` (every round, every recipient) say who acknowledged it
+    and when, with its button gone; returns how many copies change.
+
+    A copy still waiting in the outbox is rewritten where it waits (the rewrite only takes
+    if no worker has claimed it meanwhile); a copy a worker holds, or that was sent, gets
+    an edit row, which the outbox sends once that copy is settled (and drops if it never
+    went out). A copy that failed or was withdrawn reached nobody: nothing to change.
+    """
+    readers: dict[int | None, Person | None] = {}
+    changed = 0
+    for copy in await uow.outbox.copies(alert_topic(alert.id)):
+        if copy.status in (OutboxStatus.FAILED, OutboxStatus.CANCELLED):
+            continue
+        if copy.person_id not in readers:
+            readers[copy.person_id] = (
+                await uow.people.by_id(copy.person_id) if copy.person_id is not None else None
+            )
+        message = acknowledged_copy(catalogue, copy.message, readers[copy.person_id], by, at)
+        changed += 1
+        if copy.status == OutboxStatus.PENDING and await uow.outbox.rewrite_pending(
+            copy.id, message
+        ):
+            continue
+        await uow.outbox.enqueue(
+            key=f"edit:{copy.id}",
+            chat_id=copy.chat_id,
+            message=message,
+            kind="edit",
+            now=at,
+            person_id=copy.person_id,
+            priority=ALERT_PRIORITY,
+            edits_id=copy.id,
+        )
+    return changed
 
 
 def _minutes(since: datetime, now: datetime) -> int:
@@ -220,17 +315,19 @@ class Escalation(Bound):
     async def acknowledge(
         self, staff: Person, *, alert_id: int | None = None, flag_id: int | None = None
     ) -> Acknowledged:
-        """Acknowledge an alert (the button) or a flag (/ack), as the stored staff member."""
+        """Acknowledge a flag (/ack, or its button) or an alert's flag (an older button), as
+        the stored staff member; every copy of its alerts then shows it."""
         async with self.ctx.uow() as uow:
             staff = await current_staff(uow, staff)
-            if alert_id is not None:
-                result = await acknowledge(
-                    uow, now=self.ctx.clock.now(), staff=staff, alert_id=alert_id
-                )
-            else:
-                assert flag_id is not None
-                result = await acknowledge_flag(
-                    uow, now=self.ctx.clock.now(), staff=staff, flag_id=flag_id
-                )
+            result = await acknowledge(
+                uow,
+                now=self.ctx.clock.now(),
+                catalogue=self.ctx.catalogue,
+                staff=staff,
+                flag_id=flag_id,
+                alert_id=alert_id,
+            )
             await uow.commit()
+        if result.first:
+            self.ctx.wake_delivery()
         return result

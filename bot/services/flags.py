@@ -17,7 +17,7 @@ from bot.domain.people import Person, Role
 from bot.domain.protocol import parse_quiet_hours
 from bot.domain.records import Alert, Flag, FlagDetails
 from bot.domain.safety import EscalationPolicy, Signal, Tier, actions_for
-from bot.domain.schedule import next_allowed_time
+from bot.domain.schedule import local_wall_time, next_allowed_time
 from bot.services.access import current_staff
 from bot.services.context import Bound, ServiceContext
 from bot.services.unit_of_work import UnitOfWorkProtocol
@@ -153,18 +153,46 @@ async def _safety_message(
     )
 
 
+def alert_topic(alert_id: int) -> str:
+    """What every copy of one alert is filed under in the outbox (every round, everyone)."""
+    return f"alert:{alert_id}"
+
+
+def ack_data(flag_id: int) -> str:
+    """The Acknowledge button's data: the flag, the number staff see everywhere.
+
+    Buttons sent before carry "ack:<alert id>", and still work.
+    """
+    return f"ack:flag:{flag_id}"
+
+
+@dataclass(frozen=True)
+class EscalationNote:
+    """Why an escalated copy was sent: the round, how long it has waited, whose it was."""
+
+    round: int
+    minutes: int
+    therapist: str  # the assigned therapist's code, or "—"
+
+
 def alert_message(
     catalogue: Catalogue,
     lang: str,
-    alert: Alert,
     participant: Person,
     flag: Flag,
     excerpt: str,
     explanation: str | None,
-    extra: str | None = None,
+    escalation: EscalationNote | None = None,
 ) -> Outgoing:
+    """One copy of an alert, in its reader's language, with the flag's number and button."""
     lines = [
-        catalogue.text("alert.header", lang, tier=flag.tier.label.upper(), code=participant.code),
+        catalogue.text(
+            "alert.header",
+            lang,
+            tier=flag.tier.label.upper(),
+            code=participant.code,
+            flag=flag.id,
+        ),
         catalogue.text(
             "alert.categories", lang, categories=flag.categories.replace(",", ", ") or "—"
         ),
@@ -181,10 +209,28 @@ def alert_message(
             when=flag.created_at.strftime("%Y-%m-%d %H:%M UTC"),
         )
     )
-    if extra:
-        lines.append(extra)
-    button = Button(catalogue.text("alert.ack_button", lang), f"ack:{alert.id}")
+    if escalation is not None:
+        lines.append(
+            catalogue.text(
+                "alert.escalated",
+                lang,
+                round=escalation.round,
+                minutes=escalation.minutes,
+                therapist=escalation.therapist,
+            )
+        )
+    button = Button(catalogue.text("alert.ack_button", lang), ack_data(flag.id))
     return Outgoing("\n".join(lines), buttons=((button,),))
+
+
+def acknowledged_copy(
+    catalogue: Catalogue, original: Outgoing, reader: Person | None, by: Person, at: datetime
+) -> Outgoing:
+    """A copy of an alert once acknowledged: what it said, who acknowledged it and when (in
+    the reader's language and time zone), and no button."""
+    lang, tz = (reader.lang, reader.timezone) if reader is not None else ("en", "UTC")
+    line = catalogue.text("alert.acknowledged", lang, by=by.code, when=local_wall_time(at, tz))
+    return Outgoing(f"{original.text}\n\n{line}", parse_mode=original.parse_mode)
 
 
 async def _alert_therapist(
@@ -249,8 +295,10 @@ async def send_alert(
     *,
     round_: int,
     respect_quiet: bool = False,
-    extra: str | None = None,
+    escalation: EscalationNote | None = None,
 ) -> None:
+    """Queue one copy of ``alert`` per recipient, each filed under the alert's topic so that
+    acknowledging it later finds them all."""
     for person in recipients:
         if person.chat_id is None:
             continue
@@ -260,14 +308,7 @@ async def send_alert(
                 now, parse_quiet_hours(person.quiet_hours), person.timezone
             )
         message = alert_message(
-            catalogue,
-            person.language or "en",
-            alert,
-            participant,
-            flag,
-            excerpt,
-            explanation,
-            extra,
+            catalogue, person.lang, participant, flag, excerpt, explanation, escalation
         )
         await uow.outbox.enqueue(
             key=f"alert:{alert.id}:{round_}:{person.id}",
@@ -278,6 +319,7 @@ async def send_alert(
             not_before=not_before,
             person_id=person.id,
             priority=ALERT_PRIORITY,
+            topic=alert_topic(alert.id),
         )
 
 

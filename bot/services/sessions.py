@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.people import Person, Role
 from bot.domain.protocol import SessionKind
 from bot.domain.records import CANCELLED, TreatmentSession
+from bot.domain.schedule import local_wall_time
 from bot.errors import InvalidValue, NotFound
 from bot.services import render
 from bot.services.access import visible_participant
@@ -112,7 +113,7 @@ class SessionView:
 
 def local(when: datetime, person: Person) -> str:
     """A stored UTC time as the person's local wall time."""
-    return when.astimezone(ZoneInfo(person.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+    return local_wall_time(when, person.timezone)
 
 
 class Sessions(Bound):

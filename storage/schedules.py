@@ -136,8 +136,10 @@ class Schedules:
             .order_by(PromptRow.due_at, PromptRow.id)
         )
 
-    async def prompt_by_id(self, prompt_id: int) -> ScheduledPrompt | None:
-        row = await self._session.get(PromptRow, prompt_id)
+    async def prompt_by_id(self, prompt_id: int, *, lock: bool = False) -> ScheduledPrompt | None:
+        """One prompt; ``lock`` holds its row until the transaction ends (PostgreSQL), so two
+        answers to the same prompt handled at once by two instances are taken in turn."""
+        row = await self._session.get(PromptRow, prompt_id, with_for_update=lock or None)
         return self._prompt_value(row) if row else None
 
     def _locked(self, stmt: Select[Any]) -> Select[Any]:

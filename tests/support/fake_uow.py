@@ -210,7 +210,8 @@ class FakeSchedules(_Repository):
         return sorted((p for p in self.t.prompts.values() if p.participant_id == participant_id),
                       key=lambda p: (p.due_at, p.id))
 
-    async def prompt_by_id(self, prompt_id: int) -> ScheduledPrompt | None:
+    async def prompt_by_id(self, prompt_id: int, *,
+                           lock: bool = False) -> ScheduledPrompt | None:
         return self.t.prompts.get(prompt_id)
 
     async def due_prompts(self, now: datetime, limit: int) -> list[ScheduledPrompt]:

@@ -389,3 +389,26 @@ class TestCrisisLine:
         [prompt] = storage.queued("prompt")
         assert prompt.message.text.startswith("How did the walk go?")
         assert prompt.message.text.endswith(services.ctx.catalogue.text("prompt.crisis_line", "en"))
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "prompt.crisis_line",
+        "prompt.still_open",
+        "prompt.reminder_again",
+        "prompt.already",
+        "prompt.paused",
+        "prompt.after_stop",
+        "questionnaire.resume",
+    ],
+)
+def test_every_new_line_is_written_in_all_four_languages(key: str) -> None:
+    from prompts.catalogue import default_catalogue
+
+    cat = default_catalogue()
+    texts = {lang: cat.text(key, lang) for lang in ("en", "es", "fr", "de")}
+    assert all(key in cat.keys(lang) for lang in texts)
+    assert len(set(texts.values())) == 4  # translated, not the English fallback
+    if key in ("prompt.crisis_line", "prompt.after_stop"):
+        assert all("/crisis" in t for t in texts.values())

@@ -20,6 +20,7 @@ from bot.domain.people import Person
 from bot.domain.protocol import Protocol, ProtocolStep, StepKind
 from bot.domain.questionnaires import Instrument
 from bot.domain.records import ScheduledPrompt, TreatmentSession
+from bot.errors import NotFound
 from bot.services.protocols import protocol_by_id
 from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
@@ -107,7 +108,10 @@ def current_item_message(
     when every item is answered (or it never started)."""
     if not prompt.state:
         return None
-    instrument = instrument_of(prompt)
+    try:
+        instrument = instrument_of(prompt)
+    except KeyError:
+        return None  # an instrument no longer shipped: nothing to ask again
     answers = answers_of(prompt)
     following = instrument.next_item(answers)
     if following is None:
@@ -187,8 +191,13 @@ async def asked_again(
         return current_item_message(catalogue, lang, prompt, lead)
     if not prompt.has_buttons or prompt.protocol_id is None or prompt.step_id is None:
         return None
-    protocol = await protocol_by_id(uow, prompt.protocol_id)
-    step = protocol.step(prompt.step_id)
+    try:
+        protocol = await protocol_by_id(uow, prompt.protocol_id)
+        step = protocol.step(prompt.step_id)
+    except (NotFound, KeyError):
+        # the protocol was reloaded without this step: asking again must never stand in
+        # the way of keeping what the participant wrote, nor of the other prompts' tick
+        return None
     if step.kind not in (StepKind.SCALE, StepKind.CHOICE):
         return None
     question = _scale_or_choice(catalogue, lang, protocol, step, prompt)

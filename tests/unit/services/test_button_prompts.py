@@ -75,10 +75,11 @@ async def open_prompt(
 
 
 async def prompt_now(services: Services) -> ScheduledPrompt:
+    """The prompt of the step "ask", as stored now."""
     async with services.ctx.uow() as uow:
-        [prompt] = await uow.schedules.prompts_of(
-            (await uow.people.by_code("P-0142")).id  # type: ignore[union-attr]
-        )
+        participant = await uow.people.by_code("P-0142")
+        assert participant is not None
+        [prompt] = [p for p in await uow.schedules.prompts_of(participant.id) if p.step_id == "ask"]
     return prompt
 
 
@@ -186,6 +187,26 @@ class TestTypedTextBesideAButtonPrompt:
         recorded = await services.journal.record(participant, typed(1, "7"))
         assert recorded.scale_answer is None and recorded.still_open is None
         assert (await prompt_now(services)).status is PromptStatus.SENT
+
+
+class TestAStepGoneFromAReloadedProtocol:
+    async def test_what_is_written_is_kept_and_the_reminder_still_goes_out(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        participant, prompt = await open_prompt(services, clock, "choice")
+        other = PROTOCOL.replace("id: ask", "id: renamed").format(step=STEPS["scale"])
+        await services.planning.load_protocol(other.replace("version: 1", "version: 2"), "b.yaml")
+        recorded = await services.journal.record(participant, typed(1, "Slept badly."))
+        assert recorded.created and recorded.still_open is None
+        assert (await prompt_now(services)).status is PromptStatus.SENT
+        clock.advance(timedelta(hours=3))
+        await services.prompting.tick()  # the tick goes on for every other prompt too
+        [reminder] = [
+            m for m in storage.queued("reminder") if m.key.startswith(f"reminder:{prompt.id}:")
+        ]
+        assert reminder.message.text.startswith(
+            services.ctx.catalogue.text("prompt.reminder", "en")
+        )
 
 
 class TestTypedScaleNumber:

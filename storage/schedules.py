@@ -169,17 +169,18 @@ class Schedules:
         )
 
     async def latest_open_prompt(
-        self, participant_id: int, now: datetime
+        self, participant_id: int, now: datetime, *, kind: str | None = None
     ) -> ScheduledPrompt | None:
+        """The participant's most recently sent prompt still open (of ``kind``, if given)."""
+        stmt = select(PromptRow).where(
+            PromptRow.participant_id == participant_id,
+            PromptRow.status == PromptStatus.SENT,
+            PromptRow.expires_at > now,
+        )
+        if kind is not None:
+            stmt = stmt.where(PromptRow.kind == kind)
         found = await self._prompts(
-            select(PromptRow)
-            .where(
-                PromptRow.participant_id == participant_id,
-                PromptRow.status == PromptStatus.SENT,
-                PromptRow.expires_at > now,
-            )
-            .order_by(PromptRow.sent_at.desc(), PromptRow.id.desc())
-            .limit(1)
+            stmt.order_by(PromptRow.sent_at.desc(), PromptRow.id.desc()).limit(1)
         )
         return found[0] if found else None
 

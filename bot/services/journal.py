@@ -1,10 +1,11 @@
 """Recording a participant's journal messages (new, edited, media) and answers to prompts.
 
-A message answers the prompt it meets (a reply-to a prompt message, else the latest open
-prompt) only when that prompt asks for words. While a scale, choice or questionnaire is
-open, what the participant types or sends is an entry of its own, screened like any other,
-and the question stays open for its buttons; the one exception is a scale answered by
-typing just its number ("7", "7/10"), which counts as pressing that button.
+A message is the reply to the prompt it meets (a reply-to a prompt message, else the
+latest open prompt) only when that prompt asks for words. Buttons answer a scale, choice
+or questionnaire: while one is open, what the participant types or sends is not its
+answer but an entry of its own (or the reply to an older free-text prompt still open),
+screened like any other, and the question stays open; the one exception is a scale
+answered by typing just its number ("7", "7/10"), which counts as pressing that button.
 """
 
 from __future__ import annotations
@@ -52,13 +53,13 @@ async def record_message(
     participant: Person,
     message: InboundMessage,
     prompt_id: int | None = None,
-    meets: ScheduledPrompt | None = None,
+    replying_to: ScheduledPrompt | None = None,
 ) -> JournalRecorded:
     """Store a participant's message in their journal (text sealed; media as a reference).
 
-    ``prompt_id`` is the prompt the message answers (a button, a typed scale number).
-    Otherwise ``meets`` is the prompt it meets (see :func:`prompt_answered_by`): a
-    free-text prompt takes it as its reply; a button prompt does not, and stays open.
+    ``prompt_id`` is the prompt the message answers (a button, a typed scale number);
+    ``replying_to`` the free-text prompt it is the reply to (see :func:`prompts_met`),
+    which is then answered. A prompt with buttons is never answered this way.
     """
     screened = message.kind in TEXT_KINDS or message.text is not None
     if message.edited:
@@ -70,7 +71,7 @@ async def record_message(
         )
         if edited is not None:
             return JournalRecorded(edited.id, edited.entry_id, True, True, edited=True)
-    prompt = meets if meets is not None and not meets.has_buttons else None
+    prompt = replying_to if replying_to is not None and not replying_to.has_buttons else None
     if prompt_id is None and prompt is not None:
         prompt_id = prompt.id
     stored, created = await uow.journal.add_message(
@@ -123,7 +124,7 @@ async def record_answer(
 def typed_scale_answer(
     prompt: ScheduledPrompt | None, participant: Person, message: InboundMessage, now: datetime
 ) -> int | None:
-    """The number a new text message gives an open scale it meets, when it is nothing but
+    """The number a new text message gives the open scale it is beside, when it is only
     that number and a button press would count now; otherwise None (the text is words)."""
     if (
         prompt is None
@@ -136,17 +137,31 @@ def typed_scale_answer(
     return parse_scale_answer(message.text)
 
 
-async def prompt_answered_by(
+@dataclass(frozen=True)
+class PromptsMet:
+    """The prompts a participant's message meets."""
+
+    replying_to: ScheduledPrompt | None = None  # the free-text prompt it is the reply to
+    beside: ScheduledPrompt | None = None  # the button prompt it was written beside
+
+
+async def prompts_met(
     uow: UnitOfWorkProtocol, participant: Person, message: InboundMessage, now: datetime
-) -> ScheduledPrompt | None:
-    """A reply-to a prompt message answers that prompt; otherwise the open prompt, if any."""
+) -> PromptsMet:
+    """A reply-to a prompt message meets that prompt; otherwise the latest open prompt. When
+    that one has buttons, the message is written beside it, and is the reply to the latest
+    free-text prompt still open, if there is one."""
     if message.reply_to_message_id is not None:
         replied = await uow.schedules.prompt_for_message(
             participant.id, message.sender.chat_id, message.reply_to_message_id
         )
         if replied is not None:
-            return replied
-    return await uow.schedules.latest_open_prompt(participant.id, now)
+            return PromptsMet(beside=replied) if replied.has_buttons else PromptsMet(replied)
+    latest = await uow.schedules.latest_open_prompt(participant.id, now)
+    if latest is None or not latest.has_buttons:
+        return PromptsMet(latest)
+    text_prompt = await uow.schedules.latest_open_prompt(participant.id, now, kind="text")
+    return PromptsMet(text_prompt, beside=latest)
 
 
 async def mark_answered(uow: UnitOfWorkProtocol, prompt: ScheduledPrompt, now: datetime) -> None:
@@ -169,21 +184,21 @@ class Journal(Bound):
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             participant = await current_participant(uow, participant)
-            meets = await prompt_answered_by(uow, participant, message, now)
-            value = typed_scale_answer(meets, participant, message, now)
-            if meets is not None and value is not None:
+            met = await prompts_met(uow, participant, message, now)
+            value = typed_scale_answer(met.beside, participant, message, now)
+            if met.beside is not None and value is not None:
                 label = str(value)
                 result, raised = await record_answer(
                     uow,
                     self.ctx,
                     participant=participant,
-                    prompt=meets,
+                    prompt=met.beside,
                     label=label,
                     message=replace(message, kind="scale", text=label),
                 )
                 result = replace(result, scale_answer=label)
             else:
-                result, raised = await self._entry(uow, participant, message, meets, now)
+                result, raised = await self._entry(uow, participant, message, met, now)
             await uow.commit()
         if raised is not None:
             self.ctx.wake_delivery()
@@ -194,13 +209,13 @@ class Journal(Bound):
         uow: UnitOfWorkProtocol,
         participant: Person,
         message: InboundMessage,
-        meets: ScheduledPrompt | None,
+        met: PromptsMet,
         now: datetime,
     ) -> tuple[JournalRecorded, FlagRaised | None]:
         """A journal message, screened; one thank-you for several in a row; beside an open
         button prompt, that question asked again."""
         result = await record_message(
-            uow, now=now, participant=participant, message=message, meets=meets
+            uow, now=now, participant=participant, message=message, replying_to=met.replying_to
         )
         raised = None
         if result.created and message.text:
@@ -218,12 +233,11 @@ class Journal(Bound):
         if (
             fresh
             and not result.quiet
-            and meets is not None
-            and meets.has_buttons
-            and button_refusal(meets, participant, now) is None
+            and met.beside is not None
+            and button_refusal(met.beside, participant, now) is None
         ):
             again = await render.asked_again(
-                uow, self.ctx.catalogue, participant, meets, "prompt.still_open"
+                uow, self.ctx.catalogue, participant, met.beside, "prompt.still_open"
             )
             result = replace(result, still_open=again)
         return result, raised

@@ -102,7 +102,7 @@ class SchedulesRepository(Protocol):
     async def open_prompts(self, limit: int) -> list[ScheduledPrompt]: ...
 
     async def latest_open_prompt(
-        self, participant_id: int, now: datetime
+        self, participant_id: int, now: datetime, *, kind: str | None = None
     ) -> ScheduledPrompt | None: ...
 
     async def prompt_for_message(

@@ -16,7 +16,7 @@ from bot.domain.records import ClaimedMessage
 from bot.services import planning, sessions, staffing
 from bot.services.api import Services
 from bot.services.context import ServiceContext
-from bot.services.inbound import Sender
+from bot.services.inbound import InboundMessage, Sender
 from prompts.catalogue import default_catalogue
 from storage.models import (
     Alert,
@@ -193,6 +193,37 @@ class TestButtonsAnsweredOnce:
         assert list(json.loads(prompt.state)["answers"]) == ["phq9_1"]
         keys = [r.idempotency_key for r in await rows(services, OutboxMessage)]
         assert f"q:{prompt.id}:2" in keys
+
+
+class TestTextBesideAButtonPrompt:
+    async def test_the_reply_goes_to_the_open_text_prompt_and_the_scale_stays_open(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        source = DAILY.format(
+            steps="  - id: story\n    anchor: dosing\n    after: 1h\n    kind: text\n"
+            '    text: {en: "How was it?"}\n'
+            "  - id: mood\n    anchor: dosing\n    after: 2h\n    kind: scale\n"
+            '    text: {en: "Your mood?"}\n'
+        )
+        person = await participant_on(services, clock, source)
+        clock.advance(timedelta(hours=1))
+        await services.prompting.tick()
+        clock.advance(timedelta(hours=1))
+        await services.prompting.tick()
+        assert person.chat_id is not None
+        sender = Sender(400, person.chat_id, person.chat_id)
+        recorded = await services.journal.record(
+            person, InboundMessage(sender, 40, "text", "Long, and I felt held.")
+        )
+        statuses = {p.step_id: p.status for p in await rows(services, ScheduledPrompt)}
+        assert statuses == {"story": "answered", "mood": "sent"}
+        assert recorded.still_open is not None and "Your mood?" in recorded.still_open.text
+        typed = await services.journal.record(
+            person, InboundMessage(Sender(401, person.chat_id, person.chat_id), 41, "text", "8")
+        )
+        assert typed.scale_answer == "8"
+        statuses = {p.step_id: p.status for p in await rows(services, ScheduledPrompt)}
+        assert statuses == {"story": "answered", "mood": "answered"}
 
 
 class TestBlocked:

@@ -179,6 +179,28 @@ class TestTypedTextBesideAButtonPrompt:
         assert recorded.prompt_id == prompt.id and recorded.still_open is None
         assert (await prompt_now(services)).status is PromptStatus.ANSWERED
 
+    async def test_an_older_free_text_prompt_still_open_takes_the_reply(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        await clinic(services)
+        two = PROTOCOL.format(step=STEPS["text"]) + STEPS["scale"].replace(
+            "    kind: scale", "  - id: mood\n    anchor: dosing\n    after: 2h\n    kind: scale"
+        )
+        await services.planning.load_protocol(two, "two.yaml")
+        await services.planning.assign_protocol("P-0142", "buttons")
+        await services.sessions.add(None, "P-0142", "dosing", "2026-01-05 10:00")
+        clock.advance(timedelta(hours=1, minutes=1))
+        await services.prompting.tick()
+        clock.advance(timedelta(hours=1))
+        await services.prompting.tick()
+        participant = await services.access.identify(PARTICIPANT_ID)
+        assert participant is not None
+        recorded = await services.journal.record(participant, typed(1, "It was long."))
+        statuses = {p.step_id: p.status for p in storage.tables.prompts.values()}
+        assert statuses == {"ask": PromptStatus.ANSWERED, "mood": PromptStatus.SENT}
+        assert recorded.prompt_id == (await prompt_now(services)).id
+        assert recorded.still_open is not None and "How is your mood?" in recorded.still_open.text
+
     async def test_while_paused_text_is_kept_without_pointing_at_the_buttons(
         self, services: Services, clock: FakeClock
     ) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.numbers import parse_number
+from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import ScheduledPrompt, button_refusal
 from bot.domain.safety import silence_signal
@@ -250,6 +251,24 @@ class Prompting(Bound):
         if raised is not None:
             self.ctx.wake_delivery()
         return ButtonAnswer("recorded", label=label, prompt_kind=prompt.kind, recorded=recorded)
+
+    async def open_question(self, participant: Person) -> Outgoing | None:
+        """The participant's latest open button question, asked again with its buttons (a
+        questionnaire at its first unanswered item), or None: for someone coming back with
+        /start, perhaps after clearing the chat and its buttons."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            participant = await current_participant(uow, participant)
+            prompt = await uow.schedules.latest_open_prompt(participant.id, now)
+            if (
+                prompt is None
+                or not prompt.has_buttons
+                or button_refusal(prompt, participant, now) is not None
+            ):
+                return None
+            return await render.asked_again(
+                uow, self.ctx.catalogue, participant, prompt, "prompt.still_open"
+            )
 
     async def one_off(
         self, actor: Person | None, code: str, text: str, *, send_now: bool = True

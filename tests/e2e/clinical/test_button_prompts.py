@@ -235,8 +235,16 @@ class TestQuestionnaire:
             second = await alex.wait_for_message(lambda m: "2 of 9" in text(m))
             alex.press(second, f"q:{pid}:2:1")
             await alex.wait_for_message(lambda m: "3 of 9" in text(m))
-        # Ember restarts; an hour later the reminder asks item 3, not item 1
+        # Ember restarts; the participant comes back with /start and is offered item 3;
+        # an hour later the reminder asks item 3 too, not item 1
         async with start_ember(tg, e2e_db, key, clock) as ember:
+            alex.send_command("/start")
+            await alex.wait_for_message(lambda m: text(m) == cat.text("start.welcome_back", "en"))
+            back = await alex.wait_for_message(
+                lambda m: text(m).startswith(cat.text("prompt.still_open", "en"))
+            )
+            assert "3 of 9" in text(back) and "PHQ-9" in text(back)
+            assert data(alex.buttons(back)) == [f"q:{pid}:3:{v}" for v in range(4)]
             clock.advance(timedelta(hours=1, minutes=1))
             reminder = await alex.wait_for_message(
                 lambda m: text(m).startswith(cat.text("prompt.reminder_again", "en"))

@@ -389,6 +389,17 @@ class TestQuestionnaireResumes:
         assert "PHQ-9: 9" in reminder.message.text and "1 of 9" in reminder.message.text
         assert data(reminder.message) == [f"q:{prompt.id}:1:{v}" for v in range(4)]
 
+    async def test_coming_back_offers_the_current_item(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        participant, prompt = await open_prompt(services, clock, "questionnaire")
+        await press_item(services, participant, prompt, 1, 0)
+        again = await services.prompting.open_question(participant)
+        assert again is not None and "2 of 9" in again.text
+        assert data(again) == [f"q:{prompt.id}:2:{v}" for v in range(4)]
+        participant = await services.participation.pause(participant, None)
+        assert await services.prompting.open_question(participant) is None
+
     async def test_a_press_while_paused_or_after_stop_records_nothing(
         self, services: Services, clock: FakeClock
     ) -> None:

@@ -95,12 +95,14 @@ async def start(update: Update, context: EmberContext) -> None:
         await set_menu(context, person)
         await reply(context, sender, welcome(context, person), person=person)
     else:
-        await reply(
-            context,
-            sender,
-            text(context, "start.welcome_back", language(person, sender)),
-            person=person,
+        back = text(context, "start.welcome_back", language(person, sender))
+        # coming back (perhaps after clearing the chat): an open button question, again
+        again = (
+            await context.services.prompting.open_question(person)
+            if person.role == Role.PARTICIPANT
+            else None
         )
+        await reply(context, sender, back, *([again] if again else []), person=person)
 
 
 async def consent_answer(update: Update, context: EmberContext) -> None:
@@ -135,4 +137,3 @@ async def consent_answer(update: Update, context: EmberContext) -> None:
         await reply(context, sender, welcome(context, person), person=person)
     else:
         await reply(context, sender, text(context, "consent.declined", lang), person=person)
-

@@ -13,7 +13,7 @@ from bot.domain import Person
 log = logging.getLogger(__name__)
 
 COMMANDS: dict[str, tuple[str, ...]] = {
-    "participant": ("help", "journal", "pause", "resume", "export", "stop", "delete", "crisis"),
+    "participant": ("help", "crisis", "journal", "pause", "resume", "export", "stop", "delete"),
     "therapist": (
         "help",
         "participants",
@@ -34,8 +34,11 @@ def command_lines(context: EmberContext, role: str, lang: str) -> list[tuple[str
 
 
 def help_text(context: EmberContext, role: str, lang: str) -> str:
+    """The caller's commands; a participant's help starts with how to reach /crisis."""
     lines = [context.catalogue.text("help.header", lang)]
     lines += [f"/{cmd} — {desc}" for cmd, desc in command_lines(context, role, lang)]
+    if role == "participant":
+        lines = [context.catalogue.text("prompt.crisis_line", lang), "", *lines]
     return "\n".join(lines)
 
 

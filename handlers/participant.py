@@ -59,20 +59,29 @@ async def journal_message(update: Update, context: EmberContext) -> None:
     recorded = await context.services.journal.record(person, inbound)
     if not recorded.created:
         return  # this very message was stored before; it has been answered
+    if recorded.scale_answer is not None:  # a number typed for the open scale: as its button
+        await reply(
+            context,
+            sender,
+            text(context, "prompt.answered_scale", lang, value=recorded.scale_answer),
+            person=person,
+        )
+        return
     if recorded.tier >= Tier.HIGH:
         return  # the supportive safety message is already on its way; no "thank you" here
     if recorded.edited:
         await reply(context, sender, text(context, "journal.edited", lang), person=person)
         return
+    # beside an open scale, choice or questionnaire: the question, asked again gently
+    still_open = [recorded.still_open] if recorded.still_open is not None else []
     if inbound.kind != "text":
         what = (
             context.catalogue.text(f"journal.media.{inbound.kind}", lang)
             if inbound.kind in MEDIA_KINDS
             else context.catalogue.text("journal.media.other", lang)
         )
-        await reply(
-            context, sender, text(context, "journal.media_saved", lang, what=what), person=person
-        )
+        saved = text(context, "journal.media_saved", lang, what=what)
+        await reply(context, sender, saved, *still_open, person=person)
         return
     if person.status == PersonStatus.WITHDRAWN:
         # after /stop: no more prompts, but what they write is kept, screened and read
@@ -80,7 +89,7 @@ async def journal_message(update: Update, context: EmberContext) -> None:
         return
     if recorded.quiet:
         return
-    await reply(context, sender, text(context, "journal.saved", lang), person=person)
+    await reply(context, sender, text(context, "journal.saved", lang), *still_open, person=person)
 
 
 @for_roles(Role.PARTICIPANT, Role.THERAPIST, Role.COORDINATOR)

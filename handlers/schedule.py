@@ -21,6 +21,13 @@ DURATION = re.compile(r"^(\d{1,3})\s*([hdw])$")
 UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 MAX_PAUSE = timedelta(days=90)
 
+# A prompt button that changes nothing now, and the kind word that says why.
+REFUSALS = {
+    "closed": "prompt.closed",
+    "paused": "prompt.paused",
+    "withdrawn": "prompt.after_stop",
+}
+
 
 def parse_pause(arg: str) -> timedelta | None:
     match = DURATION.match(arg.strip().lower())
@@ -124,9 +131,12 @@ async def answer(update: Update, context: EmberContext, person: Person) -> None:
     if result.outcome == "not_yours":
         await query.answer(context.catalogue.text("prompt.not_yours", lang))
         return
+    if result.outcome == "answered":  # a double press, or an old copy of the question
+        await query.answer(context.catalogue.text("prompt.already", lang))
+        return
     await query.answer()
-    if result.outcome == "closed":
-        await reply(context, sender, text(context, "prompt.closed", lang), person=person)
+    if result.outcome in REFUSALS:
+        await reply(context, sender, text(context, REFUSALS[result.outcome], lang), person=person)
         return
     await clear_buttons(update)
     key = "prompt.answered_scale" if result.prompt_kind == "scale" else "prompt.answered_choice"
@@ -150,20 +160,28 @@ async def questionnaire_answer(update: Update, context: EmberContext, person: Pe
     if step.outcome == "invalid":
         await query.answer(context.catalogue.text("prompt.not_yours", lang))
         return
-    if step.outcome == "stale":
+    if step.outcome == "stale":  # already answered, or not the item asked now
         await query.answer(context.catalogue.text("questionnaire.already", lang))
         return
     await query.answer()
-    if step.outcome == "closed":
-        await reply(context, sender, text(context, "prompt.closed", lang), person=person)
+    if step.outcome in REFUSALS:
+        await reply(context, sender, text(context, REFUSALS[step.outcome], lang), person=person)
         return
     if query.message is not None and step.chosen is not None:
         original = getattr(query.message, "text", None) or ""
-        shown = context.catalogue.text(
-            "questionnaire.chosen", lang, text=original, label=step.chosen
-        )
         with contextlib.suppress(TelegramError):
-            await query.edit_message_text(shown[:4096], reply_markup=None)
+            await query.edit_message_text(
+                chosen_text(context, lang, original, step.chosen)[:4096], reply_markup=None
+            )
+
+
+def chosen_text(context: EmberContext, lang: str, original: str, label: str) -> str:
+    """An answered item as it stays in the chat: the question, the answer, then the /crisis
+    line it carried."""
+    footer = context.catalogue.text("prompt.crisis_line", lang)
+    question = original.removesuffix(footer).rstrip()
+    shown = context.catalogue.text("questionnaire.chosen", lang, text=question, label=label)
+    return f"{shown}\n\n{footer}" if original.endswith(footer) else shown
 
 
 async def _withdrawn(context: EmberContext, sender: Sender, person: Person) -> bool:

@@ -136,8 +136,10 @@ class Schedules:
             .order_by(PromptRow.due_at, PromptRow.id)
         )
 
-    async def prompt_by_id(self, prompt_id: int) -> ScheduledPrompt | None:
-        row = await self._session.get(PromptRow, prompt_id)
+    async def prompt_by_id(self, prompt_id: int, *, lock: bool = False) -> ScheduledPrompt | None:
+        """One prompt; ``lock`` holds its row until the transaction ends (PostgreSQL), so two
+        answers to the same prompt handled at once by two instances are taken in turn."""
+        row = await self._session.get(PromptRow, prompt_id, with_for_update=lock or None)
         return self._prompt_value(row) if row else None
 
     def _locked(self, stmt: Select[Any]) -> Select[Any]:
@@ -167,17 +169,18 @@ class Schedules:
         )
 
     async def latest_open_prompt(
-        self, participant_id: int, now: datetime
+        self, participant_id: int, now: datetime, *, kind: str | None = None
     ) -> ScheduledPrompt | None:
+        """The participant's most recently sent prompt still open (of ``kind``, if given)."""
+        stmt = select(PromptRow).where(
+            PromptRow.participant_id == participant_id,
+            PromptRow.status == PromptStatus.SENT,
+            PromptRow.expires_at > now,
+        )
+        if kind is not None:
+            stmt = stmt.where(PromptRow.kind == kind)
         found = await self._prompts(
-            select(PromptRow)
-            .where(
-                PromptRow.participant_id == participant_id,
-                PromptRow.status == PromptStatus.SENT,
-                PromptRow.expires_at > now,
-            )
-            .order_by(PromptRow.sent_at.desc(), PromptRow.id.desc())
-            .limit(1)
+            stmt.order_by(PromptRow.sent_at.desc(), PromptRow.id.desc()).limit(1)
         )
         return found[0] if found else None
 

@@ -22,3 +22,17 @@ def parse_number(text: str | None, maximum: int = MAX_ID) -> int | None:
         return None
     value = int(text)
     return value if value <= maximum else None
+
+
+def parse_scale_answer(text: str | None, maximum: int = 10) -> int | None:
+    """The point on a 0–``maximum`` scale a whole message names ("7", "7/10"), or ``None``.
+
+    Only a message that is nothing but the number (optionally "out of" the scale's top) is
+    read as an answer; "I'd say 7 but yesterday 2" is words, and stays words.
+    """
+    if text is None:
+        return None
+    number, slash, top = text.strip().partition("/")
+    if slash and top.strip() != str(maximum):
+        return None
+    return parse_number(number, maximum=maximum)

@@ -59,6 +59,12 @@ class Person:
         """The language messages to this person are written in."""
         return self.language or "en"
 
+    def paused_at(self, now: datetime) -> bool:
+        """Prompts are paused at ``now`` (a pause that has run out no longer counts)."""
+        if self.status != PersonStatus.PAUSED:
+            return False
+        return self.paused_until is None or self.paused_until > now
+
     @property
     def reachable(self) -> bool:
         """Enrolled, active and with a chat Ember may write to."""

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.outgoing import OutboxStatus, Outgoing
-from bot.domain.people import PersonStatus, Role
+from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.safety import AlertStatus, FlagStatus, Tier
 from bot.domain.schedule import PromptStatus
 
 SCHEDULED = "scheduled"  # a treatment session's status until it is cancelled
 CANCELLED = "cancelled"
+
+BUTTON_KINDS = frozenset({"scale", "choice", "questionnaire"})  # prompt kinds with buttons
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,30 @@ class ScheduledPrompt:
     @property
     def is_oneoff(self) -> bool:
         return self.key.startswith("oneoff:")
+
+    @property
+    def has_buttons(self) -> bool:
+        """Answered with buttons (scale, choice, questionnaire), not with a typed reply."""
+        return self.kind in BUTTON_KINDS
+
+    def open_at(self, now: datetime) -> bool:
+        """Sent, not yet answered, and inside its response window."""
+        return self.status == PromptStatus.SENT and now < self.expires_at
+
+
+def button_refusal(prompt: ScheduledPrompt, participant: Person, now: datetime) -> str | None:
+    """Why a press of one of ``prompt``'s buttons (or a number typed for it) changes nothing
+    now, or None when it answers it: "withdrawn" (after /stop), "answered" (already),
+    "paused" (prompts are paused), "closed" (missed, cancelled, or its window is over)."""
+    if participant.status == PersonStatus.WITHDRAWN:
+        return "withdrawn"
+    if prompt.status == PromptStatus.ANSWERED:
+        return "answered"
+    if participant.paused_at(now):
+        return "paused"
+    if not prompt.open_at(now):
+        return "closed"
+    return None
 
 
 @dataclass(frozen=True)

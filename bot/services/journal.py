@@ -1,17 +1,28 @@
-"""Recording a participant's journal messages (new, edited, media)."""
+"""Recording a participant's journal messages (new, edited, media) and answers to prompts.
+
+A message is the reply to the prompt it meets (a reply-to a prompt message, else the
+latest open prompt) only when that prompt asks for words. Buttons answer a scale, choice
+or questionnaire: while one is open, what the participant types or sends is not its
+answer but an entry of its own (or the reply to an older free-text prompt still open),
+screened like any other, and the question stays open; the one exception is a scale
+answered by typing just its number ("7", "7/10"), which counts as pressing that button.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.domain.numbers import parse_scale_answer
+from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person
-from bot.domain.records import EntryView, ScheduledPrompt
-from bot.domain.safety import Tier
+from bot.domain.records import EntryView, ScheduledPrompt, button_refusal
+from bot.domain.safety import Tier, scale_signal
 from bot.domain.schedule import PromptStatus
+from bot.services import render
 from bot.services.access import current_participant, visible_participant
-from bot.services.context import Bound
-from bot.services.flags import screen_and_flag
+from bot.services.context import Bound, ServiceContext
+from bot.services.flags import FlagRaised, raise_signal, screen_and_flag
 from bot.services.inbound import InboundMessage
 from bot.services.unit_of_work import UnitOfWorkProtocol
 
@@ -31,6 +42,8 @@ class JournalRecorded:
     prompt_id: int | None = None  # the prompt this message answers, if any
     tier: Tier = Tier.NONE  # what screening found (never shown to the participant)
     quiet: bool = False  # True: a thank-you went out moments ago; this one needs none
+    still_open: Outgoing | None = None  # the open button question, asked again gently
+    scale_answer: str | None = None  # a number typed for the open scale: its answer
 
 
 async def record_message(
@@ -40,8 +53,14 @@ async def record_message(
     participant: Person,
     message: InboundMessage,
     prompt_id: int | None = None,
+    replying_to: ScheduledPrompt | None = None,
 ) -> JournalRecorded:
-    """Store a participant's message in their journal (text sealed; media as a reference)."""
+    """Store a participant's message in their journal (text sealed; media as a reference).
+
+    ``prompt_id`` is the prompt the message answers (a button, a typed scale number);
+    ``replying_to`` the free-text prompt it is the reply to (see :func:`prompts_met`),
+    which is then answered. A prompt with buttons is never answered this way.
+    """
     screened = message.kind in TEXT_KINDS or message.text is not None
     if message.edited:
         edited = await uow.journal.edit_message(
@@ -52,10 +71,9 @@ async def record_message(
         )
         if edited is not None:
             return JournalRecorded(edited.id, edited.entry_id, True, True, edited=True)
-    prompt = None
-    if prompt_id is None:
-        prompt = await prompt_answered_by(uow, participant, message, now)
-        prompt_id = prompt.id if prompt else None
+    prompt = replying_to if replying_to is not None and not replying_to.has_buttons else None
+    if prompt_id is None and prompt is not None:
+        prompt_id = prompt.id
     stored, created = await uow.journal.add_message(
         participant_id=participant.id,
         prompt_id=prompt_id,
@@ -73,17 +91,77 @@ async def record_message(
     return JournalRecorded(stored.id, stored.entry_id, created, continued, prompt_id=prompt_id)
 
 
-async def prompt_answered_by(
+async def record_answer(
+    uow: UnitOfWorkProtocol,
+    ctx: ServiceContext,
+    *,
+    participant: Person,
+    prompt: ScheduledPrompt,
+    label: str,
+    message: InboundMessage,
+) -> tuple[JournalRecorded, FlagRaised | None]:
+    """A scale or choice prompt answered (by its button, or a scale by its typed number):
+    the answer is kept with the prompt, the prompt is answered, and the answer is weighed
+    (a scale against the participant's own baseline, a choice by the screener)."""
+    now = ctx.clock.now()
+    recorded = await record_message(
+        uow, now=now, participant=participant, message=message, prompt_id=prompt.id
+    )
+    await mark_answered(uow, prompt, now)
+    raised = None
+    if recorded.created and prompt.kind == "scale":
+        earlier = await uow.journal.scale_history(participant.id, before_id=recorded.message_id)
+        signal = scale_signal(int(label), earlier)
+        if signal is not None:
+            raised = await raise_signal(uow, ctx, participant, signal, "scale", recorded.message_id)
+    elif recorded.created:
+        raised = await screen_and_flag(uow, ctx, participant, label, "choice", recorded.message_id)
+    if raised is not None:
+        recorded = replace(recorded, tier=raised.tier)
+    return recorded, raised
+
+
+def typed_scale_answer(
+    prompt: ScheduledPrompt | None, participant: Person, message: InboundMessage, now: datetime
+) -> int | None:
+    """The number a new text message gives the open scale it is beside, when it is only
+    that number and a button press would count now; otherwise None (the text is words)."""
+    if (
+        prompt is None
+        or prompt.kind != "scale"
+        or message.kind != "text"
+        or message.edited
+        or button_refusal(prompt, participant, now) is not None
+    ):
+        return None
+    return parse_scale_answer(message.text)
+
+
+@dataclass(frozen=True)
+class PromptsMet:
+    """The prompts a participant's message meets."""
+
+    replying_to: ScheduledPrompt | None = None  # the free-text prompt it is the reply to
+    beside: ScheduledPrompt | None = None  # the button prompt it was written beside
+
+
+async def prompts_met(
     uow: UnitOfWorkProtocol, participant: Person, message: InboundMessage, now: datetime
-) -> ScheduledPrompt | None:
-    """A reply-to a prompt message answers that prompt; otherwise the open prompt, if any."""
+) -> PromptsMet:
+    """A reply-to a prompt message meets that prompt; otherwise the latest open prompt. When
+    that one has buttons, the message is written beside it, and is the reply to the latest
+    free-text prompt still open, if there is one."""
     if message.reply_to_message_id is not None:
         replied = await uow.schedules.prompt_for_message(
             participant.id, message.sender.chat_id, message.reply_to_message_id
         )
         if replied is not None:
-            return replied
-    return await uow.schedules.latest_open_prompt(participant.id, now)
+            return PromptsMet(beside=replied) if replied.has_buttons else PromptsMet(replied)
+    latest = await uow.schedules.latest_open_prompt(participant.id, now)
+    if latest is None or not latest.has_buttons:
+        return PromptsMet(latest)
+    text_prompt = await uow.schedules.latest_open_prompt(participant.id, now, kind="text")
+    return PromptsMet(text_prompt, beside=latest)
 
 
 async def mark_answered(uow: UnitOfWorkProtocol, prompt: ScheduledPrompt, now: datetime) -> None:
@@ -97,32 +175,72 @@ class Journal(Bound):
     """Participants' journals: recorded and screened, read back by them and their therapist."""
 
     async def record(self, participant: Person, message: InboundMessage) -> JournalRecorded:
-        """Store a message and screen it in the same transaction, before any reply."""
+        """Store a message and screen it in the same transaction, before any reply.
+
+        A number typed for an open scale is its answer; beside any other open button
+        prompt, the message is an entry of its own and the result carries that question,
+        asked again gently with its buttons (unless a risk was found: then the safety
+        message speaks, alone)."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             participant = await current_participant(uow, participant)
-            result = await record_message(uow, now=now, participant=participant, message=message)
-            raised = None
-            if result.created and message.text:
-                raised = await screen_and_flag(
-                    uow, self.ctx, participant, message.text, "journal", result.message_id
+            met = await prompts_met(uow, participant, message, now)
+            value = typed_scale_answer(met.beside, participant, message, now)
+            if met.beside is not None and value is not None:
+                label = str(value)
+                result, raised = await record_answer(
+                    uow,
+                    self.ctx,
+                    participant=participant,
+                    prompt=met.beside,
+                    label=label,
+                    message=replace(message, kind="scale", text=label),
                 )
-            if raised is not None:
-                result = replace(result, tier=raised.tier)
-            if (
-                result.created
-                and not result.edited
-                and result.tier < Tier.HIGH
-                and message.kind == "text"
-            ):
-                # several messages in a row get one thank-you; the mark is shared by instances
-                before = await uow.clinic.touch(f"ack:{message.sender.chat_id}", now)
-                quiet = before is not None and now - before < ACK_QUIET
-                result = replace(result, quiet=result.continued and quiet)
+                result = replace(result, scale_answer=label)
+            else:
+                result, raised = await self._entry(uow, participant, message, met, now)
             await uow.commit()
         if raised is not None:
             self.ctx.wake_delivery()
         return result
+
+    async def _entry(
+        self,
+        uow: UnitOfWorkProtocol,
+        participant: Person,
+        message: InboundMessage,
+        met: PromptsMet,
+        now: datetime,
+    ) -> tuple[JournalRecorded, FlagRaised | None]:
+        """A journal message, screened; one thank-you for several in a row; beside an open
+        button prompt, that question asked again."""
+        result = await record_message(
+            uow, now=now, participant=participant, message=message, replying_to=met.replying_to
+        )
+        raised = None
+        if result.created and message.text:
+            raised = await screen_and_flag(
+                uow, self.ctx, participant, message.text, "journal", result.message_id
+            )
+        if raised is not None:
+            result = replace(result, tier=raised.tier)
+        fresh = result.created and not result.edited and result.tier < Tier.HIGH
+        if fresh and message.kind == "text":
+            # several messages in a row get one thank-you; the mark is shared by instances
+            before = await uow.clinic.touch(f"ack:{message.sender.chat_id}", now)
+            quiet = before is not None and now - before < ACK_QUIET
+            result = replace(result, quiet=result.continued and quiet)
+        if (
+            fresh
+            and not result.quiet
+            and met.beside is not None
+            and button_refusal(met.beside, participant, now) is None
+        ):
+            again = await render.asked_again(
+                uow, self.ctx.catalogue, participant, met.beside, "prompt.still_open"
+            )
+            result = replace(result, still_open=again)
+        return result, raised
 
     async def own(self, participant: Person, n: int) -> list[EntryView]:
         async with self.ctx.uow() as uow:

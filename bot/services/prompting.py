@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.numbers import parse_number
+from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus, Role
-from bot.domain.records import ScheduledPrompt
-from bot.domain.safety import scale_signal, silence_signal
+from bot.domain.records import ScheduledPrompt, button_refusal
+from bot.domain.safety import silence_signal
 from bot.domain.schedule import (
     PromptStatus,
 )
@@ -18,7 +19,7 @@ from bot.errors import NotAllowed
 from bot.services import journal, render
 from bot.services.access import current_participant, visible_participant
 from bot.services.context import Bound
-from bot.services.flags import raise_signal, screen_and_flag
+from bot.services.flags import raise_signal
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
 from bot.services.protocols import protocol_by_id
@@ -32,9 +33,7 @@ REMINDER_PRIORITY = 0
 
 
 def is_paused(participant: Person, now: datetime) -> bool:
-    if participant.status != PersonStatus.PAUSED:
-        return False
-    return participant.paused_until is None or participant.paused_until > now
+    return participant.paused_at(now)
 
 
 @dataclass
@@ -113,7 +112,7 @@ async def remind_and_expire(
         await uow.outbox.enqueue(
             key=f"reminder:{prompt.id}:{n}",
             chat_id=_chat(participant),
-            message=render.reminder_message(catalogue, participant),
+            message=await render.reminder_message(uow, catalogue, participant, prompt),
             kind="reminder",
             now=now,
             person_id=participant.id,
@@ -180,7 +179,7 @@ async def answer_label(
 
 @dataclass(frozen=True)
 class ButtonAnswer:
-    outcome: str  # recorded | closed | not_yours
+    outcome: str  # recorded | answered | closed | paused | withdrawn | not_yours
     label: str | None = None
     prompt_kind: str | None = None
     recorded: JournalRecorded | None = None
@@ -227,45 +226,49 @@ class Prompting(Bound):
         value: str,
         message_id: int | None,
     ) -> ButtonAnswer:
-        """A scale or choice button: checked against the caller (callback data can be forged)."""
+        """A scale or choice button: checked against the caller (callback data can be forged)
+        and against the moment: a prompt already answered, closed, or a participant who has
+        paused or stopped, is told so and nothing changes."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             participant = await current_participant(uow, participant)
-            prompt = await uow.schedules.prompt_by_id(prompt_id)
+            prompt = await uow.schedules.prompt_by_id(prompt_id, lock=True)
             if prompt is None or prompt.participant_id != participant.id:
                 return ButtonAnswer("not_yours")
             label = await answer_label(uow, prompt, value, participant)
             if label is None:
                 return ButtonAnswer("not_yours")
-            if prompt.status not in (PromptStatus.SENT, PromptStatus.ANSWERED) or (
-                now >= prompt.expires_at and prompt.status == PromptStatus.SENT
-            ):
-                return ButtonAnswer("closed")
+            refusal = button_refusal(prompt, participant, now)
+            if refusal is not None:
+                return ButtonAnswer(refusal, prompt_kind=prompt.kind)
             inbound = InboundMessage(
                 sender=sender, message_id=-sender.update_id, kind=prompt.kind, text=label
             )
-            recorded = await journal.record_message(
-                uow, now=now, participant=participant, message=inbound, prompt_id=prompt.id
+            recorded, raised = await journal.record_answer(
+                uow, self.ctx, participant=participant, prompt=prompt, label=label, message=inbound
             )
-            await journal.mark_answered(uow, prompt, now)
-            raised = None
-            if recorded.created and prompt.kind == "scale":
-                earlier = await uow.journal.scale_history(
-                    participant.id, before_id=recorded.message_id
-                )
-                signal = scale_signal(int(label), earlier)
-                if signal is not None:
-                    raised = await raise_signal(
-                        uow, self.ctx, participant, signal, "scale", recorded.message_id
-                    )
-            elif recorded.created:
-                raised = await screen_and_flag(
-                    uow, self.ctx, participant, label, "choice", recorded.message_id
-                )
             await uow.commit()
         if raised is not None:
             self.ctx.wake_delivery()
         return ButtonAnswer("recorded", label=label, prompt_kind=prompt.kind, recorded=recorded)
+
+    async def open_question(self, participant: Person) -> Outgoing | None:
+        """The participant's latest open button question, asked again with its buttons (a
+        questionnaire at its first unanswered item), or None: for someone coming back with
+        /start, perhaps after clearing the chat and its buttons."""
+        now = self.ctx.clock.now()
+        async with self.ctx.uow() as uow:
+            participant = await current_participant(uow, participant)
+            prompt = await uow.schedules.latest_open_prompt(participant.id, now)
+            if (
+                prompt is None
+                or not prompt.has_buttons
+                or button_refusal(prompt, participant, now) is not None
+            ):
+                return None
+            return await render.asked_again(
+                uow, self.ctx.catalogue, participant, prompt, "prompt.still_open"
+            )
 
     async def one_off(
         self, actor: Person | None, code: str, text: str, *, send_now: bool = True

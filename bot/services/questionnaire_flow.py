@@ -1,8 +1,11 @@
 """Validated questionnaires given item by item with buttons, then scored.
 
-Progress lives in the prompt's ``state`` (answers by item id). Each button press is checked
-against the caller and the expected item, so a forged or stale press changes nothing.
-Item-level alerts (PHQ-9 item 9 > 0) are returned at once, before the questionnaire ends.
+Progress lives in the prompt's ``state`` (answers by item id), so a questionnaire goes on
+where it stopped: after a restart, a message typed in between, or a reminder (which asks
+the first unanswered item again; see ``render.py``). Each button press is checked against
+the caller, the participant's status and the expected item, so a forged, stale or doubled
+press changes nothing and no item is ever skipped or asked twice. Item-level alerts (PHQ-9
+item 9 > 0) are returned at once, before the questionnaire ends.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.domain.outgoing import Button, Outgoing
+from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person
 from bot.domain.questionnaires import (
     Instrument,
@@ -20,7 +23,7 @@ from bot.domain.questionnaires import (
     alerts,
     score,
 )
-from bot.domain.records import ScheduledPrompt
+from bot.domain.records import ScheduledPrompt, button_refusal
 from bot.domain.safety import Signal
 from bot.domain.schedule import PromptStatus
 from bot.services import journal
@@ -28,70 +31,14 @@ from bot.services.access import current_participant
 from bot.services.context import Bound
 from bot.services.flags import raise_signal
 from bot.services.inbound import InboundMessage, Sender
+from bot.services.render import answers_of, instrument_of, item_message, progress
 from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
-from prompts.questionnaire_loader import instruments
-
-
-def instrument_of(prompt: ScheduledPrompt, instrument_id: str | None = None) -> Instrument:
-    state = _state(prompt)
-    return instruments()[instrument_id or str(state["instrument"])]
-
-
-def _state(prompt: ScheduledPrompt) -> dict[str, object]:
-    return json.loads(prompt.state) if prompt.state else {}
-
-
-def _answers(prompt: ScheduledPrompt) -> dict[str, int]:
-    raw = _state(prompt).get("answers") or {}
-    assert isinstance(raw, dict)
-    return {str(k): int(v) for k, v in raw.items()}
-
-
-def item_message(
-    catalogue: Catalogue,
-    lang: str,
-    prompt_id: int,
-    instrument: Instrument,
-    index: int,
-    header: str | None = None,
-) -> Outgoing:
-    item = instrument.items[index]
-    body = catalogue.text(
-        "questionnaire.item", lang, n=index + 1, count=len(instrument.items), text=item.text
-    )
-    rows = tuple(
-        (Button(o.label, f"q:{prompt_id}:{index + 1}:{o.value}"),) for o in instrument.options
-    )
-    return Outgoing(f"{header}\n\n{body}" if header else body, buttons=rows)
-
-
-def first_item_message(
-    catalogue: Catalogue,
-    participant: Person,
-    prompt: ScheduledPrompt,
-    intro: str,
-    instrument_id: str,
-) -> tuple[Outgoing, ScheduledPrompt]:
-    """The prompt message of a questionnaire step (why, what, and the first item), and the
-    prompt with its progress started."""
-    instrument = instruments()[instrument_id]
-    prompt = replace(prompt, state=json.dumps({"instrument": instrument_id, "answers": {}}))
-    lang = participant.language or "en"
-    header = catalogue.text(
-        "questionnaire.intro",
-        lang,
-        intro=intro,
-        name=instrument.short_name,
-        count=len(instrument.items),
-        timeframe=instrument.timeframe,
-    )
-    return item_message(catalogue, lang, prompt.id, instrument, 0, header), prompt
 
 
 @dataclass
 class QuestionnaireStep:
-    outcome: str  # recorded | done | stale | closed | invalid
+    outcome: str  # recorded | done | stale | closed | paused | withdrawn | invalid
     chosen: str | None = None
     score: Score | None = None
     new_alerts: list[QuestionnaireAlert] = field(default_factory=list)
@@ -108,27 +55,32 @@ async def answer_item(
     item_number: int,
     value: int,
 ) -> QuestionnaireStep:
-    """Record one answer; queue the next item, or score a completed questionnaire."""
+    """Record one answer; queue the next item, or score a completed questionnaire.
+
+    Only the first unanswered item can be answered: a press on an earlier item (a double
+    press, an old message) or a later one is "stale" and changes nothing.
+    """
     if (
         prompt.participant_id != participant.id
         or prompt.kind != "questionnaire"
         or not prompt.state
     ):
         return QuestionnaireStep("invalid")
-    if prompt.status != PromptStatus.SENT or now >= prompt.expires_at:
-        return QuestionnaireStep("closed")
     instrument = instrument_of(prompt)
-    answers = _answers(prompt)
+    if value not in {o.value for o in instrument.options}:
+        return QuestionnaireStep("invalid")
+    refusal = button_refusal(prompt, participant, now)
+    if refusal is not None:
+        return QuestionnaireStep("stale" if refusal == "answered" else refusal)
+    answers = answers_of(prompt)
     expected = instrument.next_item(answers)
     if expected is None or item_number != expected.number:
         return QuestionnaireStep("stale")
-    if value not in {o.value for o in instrument.options}:
-        return QuestionnaireStep("invalid")
     before = {a.rule_id for a in alerts(instrument, answers, score(instrument, answers))}
     answers[expected.id] = value
     result = score(instrument, answers)
     raised = [a for a in alerts(instrument, answers, result) if a.rule_id not in before]
-    state = _state(prompt)
+    state = progress(prompt)
     state["answers"] = answers
     lang = participant.language or "en"
     step = QuestionnaireStep(
@@ -190,7 +142,7 @@ class Questionnaires(Bound):
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             participant = await current_participant(uow, participant)
-            prompt = await uow.schedules.prompt_by_id(prompt_id)
+            prompt = await uow.schedules.prompt_by_id(prompt_id, lock=True)
             if prompt is None:
                 return QuestionnaireStep("invalid")
             step = await answer_item(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,9 +16,16 @@ from bot.domain.records import ClaimedMessage
 from bot.services import planning, sessions, staffing
 from bot.services.api import Services
 from bot.services.context import ServiceContext
-from bot.services.inbound import Sender
+from bot.services.inbound import InboundMessage, Sender
 from prompts.catalogue import default_catalogue
-from storage.models import Alert, Flag, OutboxMessage, Person, ScheduledPrompt
+from storage.models import (
+    Alert,
+    Flag,
+    JournalMessage,
+    OutboxMessage,
+    Person,
+    ScheduledPrompt,
+)
 from storage.uow import Storage
 from tests.support.builders import DAILY, daily_protocol
 from tests.support.population import populate_caseloads
@@ -131,6 +139,91 @@ class TestSignals:
         assert [(f.tier, f.categories) for f in flags] == [(Tier.HIGH, "suicidality")]
         kinds = {r.kind for r in await rows(services, OutboxMessage)}
         assert {"safety", "alert"} <= kinds
+
+
+class TestButtonsAnsweredOnce:
+    """Two presses of one button handled at the same moment (a double tap reaching two
+    instances): the prompt row is held by the first, so the second finds it answered."""
+
+    async def test_a_double_press_on_a_scale_records_one_answer(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        import asyncio
+
+        person = await participant_on(services, clock, daily_protocol(1))
+        clock.advance(timedelta(days=1))
+        await services.prompting.tick()
+        prompt = (await rows(services, ScheduledPrompt))[0]
+        assert person.chat_id is not None
+        presses = [
+            services.prompting.answer_button(
+                person, Sender(n, person.chat_id, person.chat_id), prompt.id, "1", None
+            )
+            for n in (201, 202)
+        ]
+        outcomes = sorted(a.outcome for a in await asyncio.gather(*presses))
+        assert outcomes == ["answered", "recorded"]
+        assert len(await rows(services, JournalMessage)) == 1
+        assert len(await rows(services, Flag)) == 1
+
+    async def test_a_double_press_on_a_questionnaire_item_never_skips_the_next(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        import asyncio
+
+        source = DAILY.format(
+            steps="  - id: phq\n    anchor: dosing\n    after: 1h\n"
+            "    kind: questionnaire\n    questionnaire: phq9\n"
+            '    text: {en: "Standard questions"}\n'
+        )
+        person = await participant_on(services, clock, source)
+        clock.advance(timedelta(hours=1))
+        await services.prompting.tick()
+        prompt = (await rows(services, ScheduledPrompt))[0]
+        assert person.chat_id is not None
+        presses = [
+            services.questionnaires.answer(
+                person, Sender(n, person.chat_id, person.chat_id), prompt.id, 1, value
+            )
+            for n, value in ((301, 0), (302, 3))
+        ]
+        outcomes = sorted(s.outcome for s in await asyncio.gather(*presses))
+        assert outcomes == ["recorded", "stale"]
+        prompt = (await rows(services, ScheduledPrompt))[0]
+        assert list(json.loads(prompt.state)["answers"]) == ["phq9_1"]
+        keys = [r.idempotency_key for r in await rows(services, OutboxMessage)]
+        assert f"q:{prompt.id}:2" in keys
+
+
+class TestTextBesideAButtonPrompt:
+    async def test_the_reply_goes_to_the_open_text_prompt_and_the_scale_stays_open(
+        self, services: Services, clock: FakeClock
+    ) -> None:
+        source = DAILY.format(
+            steps="  - id: story\n    anchor: dosing\n    after: 1h\n    kind: text\n"
+            '    text: {en: "How was it?"}\n'
+            "  - id: mood\n    anchor: dosing\n    after: 2h\n    kind: scale\n"
+            '    text: {en: "Your mood?"}\n'
+        )
+        person = await participant_on(services, clock, source)
+        clock.advance(timedelta(hours=1))
+        await services.prompting.tick()
+        clock.advance(timedelta(hours=1))
+        await services.prompting.tick()
+        assert person.chat_id is not None
+        sender = Sender(400, person.chat_id, person.chat_id)
+        recorded = await services.journal.record(
+            person, InboundMessage(sender, 40, "text", "Long, and I felt held.")
+        )
+        statuses = {p.step_id: p.status for p in await rows(services, ScheduledPrompt)}
+        assert statuses == {"story": "answered", "mood": "sent"}
+        assert recorded.still_open is not None and "Your mood?" in recorded.still_open.text
+        typed = await services.journal.record(
+            person, InboundMessage(Sender(401, person.chat_id, person.chat_id), 41, "text", "8")
+        )
+        assert typed.scale_answer == "8"
+        statuses = {p.step_id: p.status for p in await rows(services, ScheduledPrompt)}
+        assert statuses == {"story": "answered", "mood": "answered"}
 
 
 class TestBlocked:

@@ -214,7 +214,8 @@ class FakeSchedules(_Repository):
         return sorted((p for p in self.t.prompts.values() if p.participant_id == participant_id),
                       key=lambda p: (p.due_at, p.id))
 
-    async def prompt_by_id(self, prompt_id: int) -> ScheduledPrompt | None:
+    async def prompt_by_id(self, prompt_id: int, *,
+                           lock: bool = False) -> ScheduledPrompt | None:
         return self.t.prompts.get(prompt_id)
 
     async def due_prompts(self, now: datetime, limit: int) -> list[ScheduledPrompt]:
@@ -226,11 +227,11 @@ class FakeSchedules(_Repository):
         sent = [p for p in self.t.prompts.values() if p.status == PromptStatus.SENT]
         return sorted(sent, key=lambda p: (p.expires_at, p.id))[:limit]
 
-    async def latest_open_prompt(self, participant_id: int,
-                                 now: datetime) -> ScheduledPrompt | None:
+    async def latest_open_prompt(self, participant_id: int, now: datetime, *,
+                                 kind: str | None = None) -> ScheduledPrompt | None:
         found = [p for p in self.t.prompts.values()
                  if p.participant_id == participant_id and p.status == PromptStatus.SENT
-                 and p.expires_at > now]
+                 and p.expires_at > now and (kind is None or p.kind == kind)]
         return max(found, key=lambda p: (p.sent_at or now, p.id), default=None)
 
     async def prompt_for_message(self, participant_id: int, chat_id: int,

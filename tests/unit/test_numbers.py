@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.numbers import MAX_ID, parse_number
+from bot.domain.numbers import MAX_ID, parse_number, parse_scale_answer
 
 
 @pytest.mark.parametrize(("text", "value"), [("0", 0), ("7", 7), (" 42 ", 42), ("007", 7)])
@@ -24,3 +24,33 @@ def test_a_maximum_is_kept() -> None:
     assert parse_number("10", maximum=10) == 10
     assert parse_number("11", maximum=10) is None
     assert parse_number(str(MAX_ID)) == MAX_ID
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("7", 7), (" 7 ", 7), ("7/10", 7), ("7 / 10", 7), ("0", 0), ("10/10", 10)]
+)
+def test_a_scale_answer_is_just_its_number(text: str, value: int) -> None:
+    assert parse_scale_answer(text) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd say 7 but yesterday 2",
+        "11",
+        "7/5",
+        "7/",
+        "/10",
+        "7.5",
+        "7,5",
+        "-1",
+        "７",
+        "seven",
+        "7 10",
+        "7/10/10",
+        "",
+        None,
+    ],
+)
+def test_anything_else_is_not_a_scale_answer(text: str | None) -> None:
+    assert parse_scale_answer(text) is None

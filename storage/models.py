@@ -192,6 +192,7 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"  # Telegram accepted it (telegram_message_id is set)
     FAILED = "failed"  # gave up: blocked, chat gone, or retries exhausted (last_error says)
     CANCELLED = "cancelled"  # withdrawn before sending (e.g. its prompt was cancelled)
+    PARKED = "parked"  # cannot be opened (key removed, or damaged): set aside, last_error says
 
 
 class OutboxMessage(Base):

@@ -2,7 +2,7 @@
 
 ``common`` holds the typer app and shared helpers; the commands live in ``core`` (run,
 db, invite), ``schedules`` (protocols, sessions, prompts), ``safety`` (screen, therapist
-settings, on-call) and ``upkeep`` (encryption keys).
+settings, on-call) and ``upkeep`` (encryption keys, the queues' status).
 """
 
 from __future__ import annotations

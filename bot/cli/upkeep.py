@@ -1,8 +1,8 @@
-"""`ember keys generate | rotate | check`: looking after what is stored. These work on
-storage itself, as `ember db` does, not through a use case.
+"""`ember keys generate | rotate | check`, `ember status` and `ember requeue`: looking after
+what is stored. These work on storage itself, as `ember db` does, not through a use case.
 
 Exit codes: 0 when all is well; 3 when something cannot be opened with the configured
-keys (values left as they are), so a script can tell.
+keys (values left as they are, or messages and updates parked), so a script can tell.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.cli.common import app, open_storage, run_async, settings_or_exit
 
 if TYPE_CHECKING:
     from storage.key_rotation import KeyReport, TableWalk
+    from storage.queues import QueueStatus
 
 UNREADABLE_EXIT = 3
 
@@ -149,3 +150,60 @@ def keys_check(
     if report.unreadable:
         _unreadable_lines(report)
         raise typer.Exit(UNREADABLE_EXIT)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{status} {n}" for status, n in sorted(counts.items())) or "empty"
+
+
+@app.command()
+def status() -> None:
+    """The outbox and the stored updates by state, and any parked as unreadable.
+
+    Parked: set aside because no configured key opens it (or it is damaged); it held up
+    nothing else. Lists ids and kinds, never content.
+    """
+    from storage.queues import queue_status
+
+    settings = settings_or_exit()
+
+    async def go() -> QueueStatus:
+        async with open_storage(settings) as storage:
+            return await queue_status(storage)
+
+    found = run_async(go)
+    typer.echo(f"Outbox: {_counts(found.outbox)}")
+    typer.echo(f"Stored updates: {_counts(found.inbox)}")
+    if not found.parked_count:
+        return
+    typer.echo(f"Parked, because they cannot be opened ({found.parked_count}):")
+    for item in found.parked:
+        what = f"outbox message {item.id} ({item.kind})"
+        if item.queue == "inbox":
+            what = f"stored update {item.id}"
+        typer.echo(f"  {what}, since {item.since:%Y-%m-%d %H:%M} UTC: {item.reason}")
+    typer.echo(
+        "To send or process them: add the key they were sealed with back to "
+        "EMBER_ENCRYPTION_KEY (after the newest), restart Ember, run `ember requeue`, "
+        "then `ember keys rotate`."
+    )
+    raise typer.Exit(UNREADABLE_EXIT)
+
+
+@app.command()
+def requeue() -> None:
+    """Put parked messages and updates back in their queues (after restoring their key)."""
+    from bot.clock import SystemClock
+    from storage.queues import requeue_parked
+
+    settings = settings_or_exit()
+
+    async def go() -> tuple[int, int]:
+        async with open_storage(settings) as storage:
+            return await requeue_parked(storage, now=SystemClock().now())
+
+    messages, updates = run_async(go)
+    typer.echo(
+        f"{messages} messages and {updates} stored updates are back in their queues; "
+        "the running bot takes them up (any still unreadable is parked again)."
+    )

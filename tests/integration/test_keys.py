@@ -1,5 +1,6 @@
 """Key rotation on real SQLite files and PostgreSQL: every sealed value re-sealed under the
-newest key, resumably and idempotently, while Ember writes; `ember keys` as a user runs it."""
+newest key, resumably and idempotently, while Ember writes; `ember keys` as a user runs it;
+a value no key opens never blocks the outbox or the inbox."""
 
 from __future__ import annotations
 
@@ -24,9 +25,12 @@ from bot.services import enrollment, exports
 from storage import key_rotation
 from storage.crypto import Cipher, fingerprint, generate_key
 from storage.db import create_engine, session_factory
+from storage.inbox import UNREADABLE as INBOX_UNREADABLE
 from storage.key_rotation import sealed_tables
 from storage.migrate import upgrade
-from storage.models import Base, Note, Role
+from storage.models import Base, Note, OutboxMessage, Role
+from storage.outbox import UNREADABLE
+from storage.queues import queue_status, requeue_parked
 from storage.types import SealedText
 from storage.uow import Storage
 
@@ -321,6 +325,77 @@ class TestRotation:
         assert after.by_key[0] == 40 * 2 + 6 + 30 + 10
 
 
+class TestUnreadableRows:
+    async def test_an_unreadable_outbox_row_is_parked_and_the_alert_behind_it_is_claimed(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        a, b = two_keys()
+        lost = with_keys(storage, a)
+        async with lost.uow() as uow:
+            await uow.outbox.enqueue(
+                key="prompt:1",
+                chat_id=1,
+                message=Outgoing("old"),
+                kind="prompt",
+                now=clock.now(),
+                priority=10,
+            )
+            await uow.commit()
+        current = with_keys(storage, b)  # A removed before rotating
+        async with current.uow() as uow:
+            await uow.outbox.enqueue(
+                key="alert:1",
+                chat_id=2,
+                message=Outgoing("CRISIS"),
+                kind="alert",
+                now=clock.now(),
+                priority=5,
+            )
+            await uow.commit()
+        async with current.uow() as uow:
+            claimed = await uow.outbox.claim(worker="w", now=clock.now(), limit=10)
+            await uow.commit()
+        assert [c.message.text for c in claimed] == ["CRISIS"]
+        async with storage.sessions() as session:
+            row = (
+                await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "prompt"))
+            ).one()
+        assert row.status == "parked" and row.last_error == UNREADABLE
+        found = await queue_status(current)
+        assert found.outbox == {"parked": 1, "claimed": 1} and found.parked_count == 1
+        assert [(p.queue, p.id, p.kind) for p in found.parked] == [("outbox", row.id, "prompt")]
+
+        restored = with_keys(storage, b, a)  # the key put back after the newest
+        assert await requeue_parked(restored, now=clock.now()) == (1, 0)
+        async with restored.uow() as uow:
+            again = await uow.outbox.claim(worker="w", now=clock.now(), limit=10)
+        assert [c.message.text for c in again] == ["old"]
+
+    async def test_a_stored_update_that_cannot_be_opened_is_parked_not_blocking(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        a, b = two_keys()
+        async with with_keys(storage, a).uow() as uow:
+            for n in range(3):
+                await uow.inbox.store(update_id=n + 1, payload='{"n": 0}', now=clock.now())
+            await uow.commit()
+        current = with_keys(storage, b)
+        async with current.uow() as uow:
+            await uow.inbox.store(update_id=4, payload='{"n": 4}', now=clock.now())
+            await uow.commit()
+        async with current.uow() as uow:  # a batch smaller than the unreadable ones
+            assert [(p.update_id, p.payload) for p in await uow.inbox.pending(limit=2)] == [
+                (4, '{"n": 4}')
+            ]
+            await uow.commit()
+        found = await queue_status(current)
+        assert found.inbox == {"parked": 3, "pending": 1}
+        assert {(p.queue, p.id, p.reason) for p in found.parked} == {
+            ("inbox", n, INBOX_UNREADABLE) for n in (1, 2, 3)
+        }
+        assert await requeue_parked(with_keys(storage, b, a), now=clock.now()) == (0, 3)
+
+
 # -- `ember keys` as a user runs it ---------------------------------------------------
 
 
@@ -417,3 +492,35 @@ async def test_values_no_key_opens_are_listed_and_the_exit_code_says_so(
     assert "outbox row 1 (payload_enc)" in rotate.stdout
     for secret in (SECRET, NOTE, EVIDENCE, PAYLOAD, "stored before processing"):
         assert secret not in rotate.stdout + check.stdout
+
+
+async def test_status_reports_parked_rows_and_requeue_puts_them_back(
+    tmp_path: Path, cli_db: str
+) -> None:
+    a, b = two_keys()
+    await fill_file(cli_db, a)
+    engine = create_engine(cli_db)
+    try:  # the running bot, with A removed too early, meets the outbox row and the update
+        current = Storage(session_factory(engine), Cipher([b]))
+        async with current.uow() as uow:
+            assert await uow.outbox.claim(worker="w", now=FakeClock().now(), limit=5) == []
+            assert await uow.inbox.pending() == []
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    env = {"EMBER_DATABASE_URL": cli_db, "EMBER_ENCRYPTION_KEY": b.decode()}
+
+    status = ember("status", cwd=tmp_path, **env)
+    assert status.returncode == 3
+    assert "Outbox: parked 1" in status.stdout and "Stored updates: parked 1" in status.stdout
+    assert "outbox message 1 (reply)" in status.stdout and "stored update 900" in status.stdout
+    assert "no configured key opens it" in status.stdout
+    assert PAYLOAD not in status.stdout and "stored before processing" not in status.stdout
+
+    restored = {**env, "EMBER_ENCRYPTION_KEY": f"{b.decode()},{a.decode()}"}
+    requeue = ember("requeue", cwd=tmp_path, **restored)
+    assert requeue.returncode == 0
+    assert "1 messages and 1 stored updates are back" in requeue.stdout
+    after = ember("status", cwd=tmp_path, **restored)
+    assert after.returncode == 0
+    assert "Outbox: pending 1" in after.stdout and "Stored updates: pending 1" in after.stdout

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import String, Text, select, text
+from sqlalchemy import String, Text, select, text, update
 from sqlalchemy.exc import StatementError
 
 from bot.clock import FakeClock
@@ -29,7 +29,7 @@ from storage.inbox import UNREADABLE as INBOX_UNREADABLE
 from storage.key_rotation import sealed_tables
 from storage.migrate import upgrade
 from storage.models import Base, Note, OutboxMessage, Role
-from storage.outbox import UNREADABLE
+from storage.outbox import MALFORMED, UNREADABLE
 from storage.queues import queue_status, requeue_parked
 from storage.types import SealedText
 from storage.uow import Storage
@@ -370,6 +370,25 @@ class TestUnreadableRows:
         async with restored.uow() as uow:
             again = await uow.outbox.claim(worker="w", now=clock.now(), limit=10)
         assert [c.message.text for c in again] == ["old"]
+
+    async def test_a_message_that_opens_to_something_else_is_parked_too(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        async with storage.uow() as uow:
+            await uow.outbox.enqueue(
+                key="k", chat_id=1, message=Outgoing("fine"), kind="reply", now=clock.now()
+            )
+            await uow.commit()
+        async with storage.sessions() as session:  # damaged before it was sealed
+            await session.execute(
+                update(OutboxMessage).values(payload_enc=storage.cipher.seal("{not json"))
+            )
+            await session.commit()
+        async with storage.uow() as uow:
+            assert await uow.outbox.claim(worker="w", now=clock.now(), limit=5) == []
+            await uow.commit()
+        found = await queue_status(storage)
+        assert [p.reason for p in found.parked] == [MALFORMED]
 
     async def test_a_stored_update_that_cannot_be_opened_is_parked_not_blocking(
         self, storage: Storage, clock: FakeClock

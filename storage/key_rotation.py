@@ -225,16 +225,16 @@ async def _visit(
             changes[column] = (value, cipher.rotate(value))
         except DecryptionFailed:  # signed by a key we hold, yet damaged
             walk.note_unreadable(column.name, row_id)
-    if not changes:
-        return
-    # only if the value is still the one read: what Ember wrote meanwhile stays
-    result = await session.execute(
-        update(sealed.table)
-        .where(sealed.key == row_id, *(column == old for column, (old, _) in changes.items()))
-        .values({column.name: new for column, (_, new) in changes.items()})
-    )
-    if result.rowcount:  # type: ignore[attr-defined]
-        walk.rotated += len(changes)
-        walk.by_key[0] += len(changes)
-    else:
-        walk.changed += len(changes)
+    for column, (old, new) in changes.items():
+        # only if the value is still the one read: what Ember wrote meanwhile stays (one
+        # column at a time, so an edit of one value never holds back its neighbour)
+        result = await session.execute(
+            update(sealed.table)
+            .where(sealed.key == row_id, column == old)
+            .values({column.name: new})
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            walk.rotated += 1
+            walk.by_key[0] += 1
+        else:
+            walk.changed += 1

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
                 Fernet(key.strip().encode())
             except (ValueError, TypeError):
                 raise InvalidValue(
-                    f"key {n} is not a valid key (make one with `ember keygen`)"
+                    f"key {n} is not a valid key (make one with `ember keys generate`)"
                 ) from None
         return value
 
@@ -140,7 +140,7 @@ class Settings(BaseSettings):
     def require_keys(self) -> list[bytes]:
         if not self.encryption_keys:
             raise ConfigError(
-                "EMBER_ENCRYPTION_KEY is not set: run `ember keygen` and put "
+                "EMBER_ENCRYPTION_KEY is not set: run `ember keys generate` and put "
                 "EMBER_ENCRYPTION_KEY=<key> in .env (journal text is encrypted at rest)"
             )
         return self.encryption_keys

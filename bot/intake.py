@@ -116,6 +116,7 @@ class Intake:
         while not self._stopping:
             async with self.storage.uow() as uow:
                 batch = await uow.inbox.pending(limit=50)
+                await uow.commit()  # keeps any update that could not be opened parked
             if not batch:
                 return done
             for item in batch:

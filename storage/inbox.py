@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.records import ParkedItem
+from bot.errors import DecryptionFailed
 from storage.crypto import Cipher
 from storage.models import InboundUpdate
 from storage.sql import insert_ignore
+
+log = logging.getLogger(__name__)
+
+PARKED = "parked"  # cannot be opened (key removed, or damaged): set aside, ``error`` says
+UNREADABLE = "parked: no configured key opens it"
 
 
 @dataclass(frozen=True)
@@ -41,13 +49,61 @@ class Inbox:
         )
 
     async def pending(self, limit: int = 100) -> list[PendingUpdate]:
+        """Pending updates, opened, in order. One that cannot be opened (sealed under a key
+        no longer configured, or damaged) is parked instead, so it never holds up the
+        others; commit to keep that."""
+        while True:
+            rows = (
+                await self._session.execute(
+                    select(InboundUpdate.update_id, InboundUpdate.payload_enc)
+                    .where(
+                        InboundUpdate.status == "pending", InboundUpdate.payload_enc.is_not(None)
+                    )
+                    .order_by(InboundUpdate.update_id)
+                    .limit(limit)
+                )
+            ).all()
+            opened = []
+            for update_id, enc in rows:
+                try:
+                    opened.append(PendingUpdate(update_id, self._cipher.open(enc or "")))
+                except DecryptionFailed:
+                    await self._park(update_id, UNREADABLE)
+            if opened or len(rows) < limit:
+                return opened
+
+    async def _park(self, update_id: int, reason: str) -> None:
+        await self._session.execute(
+            update(InboundUpdate)
+            .where(InboundUpdate.update_id == update_id)
+            .values(status=PARKED, error=reason)
+        )
+        log.error("stored update %d set aside: %s", update_id, reason)
+
+    async def parked(self, limit: int = 100) -> list[ParkedItem]:
+        """Updates set aside because they cannot be opened, oldest first."""
         rows = await self._session.execute(
-            select(InboundUpdate.update_id, InboundUpdate.payload_enc)
-            .where(InboundUpdate.status == "pending")
+            select(InboundUpdate.update_id, InboundUpdate.received_at, InboundUpdate.error)
+            .where(InboundUpdate.status == PARKED)
             .order_by(InboundUpdate.update_id)
             .limit(limit)
         )
-        return [PendingUpdate(uid, self._cipher.open(enc)) for uid, enc in rows if enc]
+        return [ParkedItem("inbox", i, "update", at, why or "") for i, at, why in rows]
+
+    async def requeue_parked(self) -> int:
+        """Parked updates back to processing (once their key is configured again)."""
+        result = await self._session.execute(
+            update(InboundUpdate)
+            .where(InboundUpdate.status == PARKED)
+            .values(status="pending", error=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self._session.execute(
+            select(InboundUpdate.status, func.count()).group_by(InboundUpdate.status)
+        )
+        return {status: n for status, n in rows}
 
     async def claim_pending(self, update_id: int) -> bool:
         """Mark an update as being processed; False if someone else already did."""

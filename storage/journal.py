@@ -102,8 +102,9 @@ class Journal:
         )
         if message is None:
             return None
+        earlier = message.body_enc and self._cipher.reseal(message.body_enc)  # newest key
         self._session.add(
-            JournalMessageVersion(message_id=message.id, body_enc=message.body_enc, replaced_at=now)
+            JournalMessageVersion(message_id=message.id, body_enc=earlier, replaced_at=now)
         )
         message.body_enc = self._cipher.seal_optional(text)
         message.edited_at = now

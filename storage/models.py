@@ -1,7 +1,8 @@
 """SQLAlchemy 2 models: the tables of Ember, typed with ``Mapped[...]``.
 
 Text a participant or clinician wrote (journal messages, notes, flag evidence, outbound
-message payloads) lives only in ``*_enc`` columns, sealed by :class:`storage.crypto.Cipher`.
+message payloads, stored updates) lives only in ``*_enc`` columns of type
+:class:`~storage.types.SealedText`, sealed by :class:`storage.crypto.Cipher`.
 Every schema change comes with an Alembic migration in ``storage/migrations/``.
 """
 
@@ -26,7 +27,7 @@ from bot.domain.outgoing import OutboxStatus
 from bot.domain.people import PersonStatus, Role
 from bot.domain.schedule import PromptStatus
 from bot.domain.screening.model import Tier
-from storage.types import TierColumn, UTCDateTime
+from storage.types import SealedText, TierColumn, UTCDateTime
 
 # the vocabulary, re-exported
 __all__ = ["OutboxStatus", "PersonStatus", "PromptStatus", "Role", "Tier"]
@@ -137,8 +138,8 @@ class JournalMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     update_id: Mapped[int | None] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(16))  # text, photo, voice, document, ...
-    body_enc: Mapped[str | None] = mapped_column(Text)
-    media_enc: Mapped[str | None] = mapped_column(Text)
+    body_enc: Mapped[str | None] = mapped_column(SealedText())
+    media_enc: Mapped[str | None] = mapped_column(SealedText())
     screened: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -151,7 +152,7 @@ class JournalMessageVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("journal_messages.id"), index=True)
-    body_enc: Mapped[str | None] = mapped_column(Text)
+    body_enc: Mapped[str | None] = mapped_column(SealedText())
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -166,7 +167,7 @@ class Flag(Base):
     source_id: Mapped[int | None] = mapped_column(Integer)
     tier: Mapped[Tier] = mapped_column(TierColumn())
     categories: Mapped[str] = mapped_column(String(200))  # comma-separated
-    evidence_enc: Mapped[str | None] = mapped_column(Text)
+    evidence_enc: Mapped[str | None] = mapped_column(SealedText())
     status: Mapped[str] = mapped_column(String(14), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -181,7 +182,7 @@ class Note(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    body_enc: Mapped[str] = mapped_column(Text)
+    body_enc: Mapped[str] = mapped_column(SealedText())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -204,7 +205,7 @@ class OutboxMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     kind: Mapped[str] = mapped_column(String(20))  # reply, prompt, alert, safety, notice, ...
     priority: Mapped[int] = mapped_column(Integer, default=0)
-    payload_enc: Mapped[str] = mapped_column(Text)
+    payload_enc: Mapped[str] = mapped_column(SealedText())
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -231,7 +232,7 @@ class InboundUpdate(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(10), default="pending")  # processed, failed
-    payload_enc: Mapped[str | None] = mapped_column(Text)
+    payload_enc: Mapped[str | None] = mapped_column(SealedText())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(200))
 
@@ -279,7 +280,7 @@ class ScheduledPrompt(Base):
     step_id: Mapped[str | None] = mapped_column(String(64))
     session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))
     kind: Mapped[str] = mapped_column(String(16))  # text, scale, choice, questionnaire
-    text_enc: Mapped[str | None] = mapped_column(Text)  # one-off prompts only
+    text_enc: Mapped[str | None] = mapped_column(SealedText())  # one-off prompts only
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reminder_times: Mapped[str] = mapped_column(String(400), default="")  # ISO, comma-separated

@@ -7,6 +7,7 @@ message it edits, and one whose original was never sent is cancelled by the disp
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,12 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.domain.outgoing import Outgoing
-from bot.domain.records import ClaimedMessage, OutboxCopy
+from bot.domain.records import ClaimedMessage, OutboxCopy, ParkedItem
+from bot.errors import DecryptionFailed
 from storage.crypto import Cipher
 from storage.models import OutboxMessage, OutboxStatus
 from storage.sql import insert_ignore
 
+log = logging.getLogger(__name__)
+
 SETTLED = [s for s in OutboxStatus if s.settled]
+UNREADABLE = "parked: no configured key opens it"
+MALFORMED = "parked: its payload is not a message"
 
 
 class Outbox:
@@ -104,22 +110,26 @@ class Outbox:
         )
         rows = (await self._session.scalars(stmt)).all()
         targets = await self._edit_targets([r.edits_id for r in rows if r.edits_id is not None])
-        claimed = [
-            ClaimedMessage(
-                id=r.id,
-                key=r.idempotency_key,
-                chat_id=r.chat_id,
-                person_id=r.person_id,
-                kind=r.kind,
-                priority=r.priority,
-                attempts=r.attempts + 1,
-                ambiguous=r.ambiguous,
-                message=Outgoing.from_json(self._cipher.open(r.payload_enc)),
-                edit_of=r.edits_id,
-                edit_message_id=targets.get(r.edits_id) if r.edits_id is not None else None,
+        claimed = []
+        for r in rows:
+            message = await self._open_or_park(r)
+            if message is None:
+                continue
+            claimed.append(
+                ClaimedMessage(
+                    id=r.id,
+                    key=r.idempotency_key,
+                    chat_id=r.chat_id,
+                    person_id=r.person_id,
+                    kind=r.kind,
+                    priority=r.priority,
+                    attempts=r.attempts + 1,
+                    ambiguous=r.ambiguous,
+                    message=message,
+                    edit_of=r.edits_id,
+                    edit_message_id=targets.get(r.edits_id) if r.edits_id is not None else None,
+                )
             )
-            for r in rows
-        ]
         claimed.sort(key=lambda c: (-c.priority, c.id))
         return claimed
 
@@ -143,18 +153,24 @@ class Outbox:
             .where(OutboxMessage.topic == topic, OutboxMessage.edits_id.is_(None))
             .order_by(OutboxMessage.id)
         )
-        return [
-            OutboxCopy(
-                id=r.id,
-                key=r.idempotency_key,
-                chat_id=r.chat_id,
-                person_id=r.person_id,
-                status=OutboxStatus(r.status),
-                message=Outgoing.from_json(self._cipher.open(r.payload_enc)),
-                telegram_message_id=r.telegram_message_id,
+        found = []
+        for r in rows:
+            try:
+                message = Outgoing.from_json(self._cipher.open(r.payload_enc))
+            except (DecryptionFailed, ValueError, KeyError, TypeError):
+                continue  # unreadable (parked): nothing to show or change in it
+            found.append(
+                OutboxCopy(
+                    id=r.id,
+                    key=r.idempotency_key,
+                    chat_id=r.chat_id,
+                    person_id=r.person_id,
+                    status=OutboxStatus(r.status),
+                    message=message,
+                    telegram_message_id=r.telegram_message_id,
+                )
             )
-            for r in rows
-        ]
+        return found
 
     async def rewrite_pending(self, message_id: int, message: Outgoing) -> bool:
         """Replace what a message that is still waiting will say; False if a worker has it
@@ -183,6 +199,23 @@ class Outbox:
             )
             .values(status=OutboxStatus.CANCELLED, last_error=reason[:300], claimed_by=None)
         )
+
+    async def _open_or_park(self, row: OutboxMessage) -> Outgoing | None:
+        """The row's message, or None when it cannot be opened (sealed under a key no longer
+        configured, or damaged): then the row is parked, so it never holds up the queue."""
+        try:
+            return Outgoing.from_json(self._cipher.open(row.payload_enc))
+        except DecryptionFailed:
+            reason = UNREADABLE
+        except (ValueError, KeyError, TypeError):
+            reason = MALFORMED
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(status=OutboxStatus.PARKED, last_error=reason, claimed_by=None)
+        )
+        log.error("outbox message %d (%s) set aside: %s", row.id, row.kind, reason)
+        return None
 
     async def mark_sending(self, message_id: int, *, now: datetime) -> None:
         """Just before the request leaves: from here on a crash makes the outcome ambiguous."""
@@ -276,6 +309,30 @@ class Outbox:
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         )
         return {status: n for status, n in rows}
+
+    async def parked(self, limit: int = 100) -> list[ParkedItem]:
+        """Messages set aside because they cannot be opened, oldest first."""
+        rows = await self._session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.kind,
+                OutboxMessage.created_at,
+                OutboxMessage.last_error,
+            )
+            .where(OutboxMessage.status == OutboxStatus.PARKED)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        return [ParkedItem("outbox", i, kind, at, why or "") for i, kind, at, why in rows]
+
+    async def requeue_parked(self, *, now: datetime) -> int:
+        """Parked messages back to the queue (once their key is configured again)."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PARKED)
+            .values(status=OutboxStatus.PENDING, not_before=now, claimed_by=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def heartbeat(self, *, worker: str, now: datetime) -> None:
         """Keep this worker's claims fresh so a sweep does not take them back."""

@@ -1,4 +1,4 @@
-"""`ember run`, `ember db …`, `ember keygen` and `ember invite`."""
+"""`ember run`, `ember db …` and `ember invite`."""
 
 from __future__ import annotations
 
@@ -87,17 +87,6 @@ def db_current() -> None:
     head = head_revision()
     state = "up to date" if current == head else "behind: run `ember db upgrade`"
     typer.echo(f"revision {current or '(empty)'}; latest {head}; {state}")
-
-
-@app.command()
-def keygen() -> None:
-    """Print a new encryption key for EMBER_ENCRYPTION_KEY.
-
-    To rotate: put the new key first and keep the old ones after it, comma-separated.
-    """
-    from storage.crypto import generate_key
-
-    typer.echo(generate_key())
 
 
 async def bot_username(settings: Settings) -> str:

@@ -20,11 +20,18 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"  # Telegram accepted it (telegram_message_id is set)
     FAILED = "failed"  # gave up: blocked, chat gone, or retries exhausted (last_error says)
     CANCELLED = "cancelled"  # withdrawn before sending (e.g. its prompt was cancelled)
+    PARKED = "parked"  # cannot be opened (key removed, or damaged): set aside, last_error says
 
     @property
     def settled(self) -> bool:
-        """Nothing will change any more: an edit of this message may go (or is not needed)."""
-        return self in (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED)
+        """Nothing will change by itself any more: an edit of this message may go (or is not
+        needed; a parked message was never sent)."""
+        return self in (
+            OutboxStatus.SENT,
+            OutboxStatus.FAILED,
+            OutboxStatus.CANCELLED,
+            OutboxStatus.PARKED,
+        )
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,18 @@ class ClinicCounts:
 
 
 @dataclass(frozen=True)
+class ParkedItem:
+    """An outbox message or a stored update set aside because it cannot be opened (sealed
+    under a key no longer configured, or damaged); nothing of its content."""
+
+    queue: str  # "outbox" or "inbox"
+    id: int  # the outbox row's id, or the update's id
+    kind: str  # what the message was (prompt, alert, ...); "update" for the inbox
+    since: datetime  # when it was queued or received
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClaimedMessage:
     """An outbox message claimed by a delivery worker, with its payload opened.
 

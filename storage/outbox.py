@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete as sqldelete
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.outgoing import Outgoing
@@ -55,14 +55,19 @@ class Outbox:
             ["idempotency_key"],
         )
 
-    async def claim(self, *, worker: str, now: datetime, limit: int) -> list[ClaimedMessage]:
-        """Claim up to ``limit`` due messages for ``worker`` (highest priority, oldest first)."""
+    async def claim(
+        self, *, worker: str, now: datetime, limit: int, min_priority: int | None = None
+    ) -> list[ClaimedMessage]:
+        """Claim up to ``limit`` due messages for ``worker`` (highest priority, oldest first);
+        with ``min_priority``, only messages at least that urgent."""
         due = (
             select(OutboxMessage.id)
             .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
             .order_by(OutboxMessage.priority.desc(), OutboxMessage.not_before, OutboxMessage.id)
             .limit(limit)
         )
+        if min_priority is not None:
+            due = due.where(OutboxMessage.priority >= min_priority)
         if self._session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         stmt = (
@@ -183,11 +188,14 @@ class Outbox:
         )
         return {status: n for status, n in rows}
 
-    async def heartbeat(self, *, worker: str, now: datetime) -> None:
-        """Keep this worker's claims fresh so a sweep does not take them back."""
+    async def heartbeat(self, *, worker: str, now: datetime, ids: list[int] | None = None) -> None:
+        """Keep this worker's claims fresh so a sweep does not take them back; with ``ids``,
+        only those (a claim the worker no longer holds in hand goes stale and is swept)."""
+        condition = OutboxMessage.id.in_(ids) if ids is not None else true()
         await self._session.execute(
             update(OutboxMessage)
             .where(
+                condition,
                 OutboxMessage.claimed_by == worker,
                 OutboxMessage.status.in_([OutboxStatus.CLAIMED, OutboxStatus.SENDING]),
             )

@@ -1,0 +1,37 @@
+"""send_lanes and chat_pacing: the send budget every instance shares
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-03
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0005'
+down_revision: str | None = '0004'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    lanes = op.create_table('send_lanes',
+    sa.Column('lane', sa.String(length=20), nullable=False),
+    sa.Column('next_at', sa.Double(), nullable=False),
+    sa.Column('paused_until', sa.Double(), nullable=False),
+    sa.PrimaryKeyConstraint('lane', name=op.f('pk_send_lanes'))
+    )
+    op.bulk_insert(lanes, [{'lane': 'telegram', 'next_at': 0.0, 'paused_until': 0.0}])
+    op.create_table('chat_pacing',
+    sa.Column('chat_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('free_at', sa.Double(), nullable=False),
+    sa.PrimaryKeyConstraint('chat_id', name=op.f('pk_chat_pacing'))
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('chat_pacing')
+    op.drop_table('send_lanes')

@@ -4,6 +4,7 @@ instance together, one message per chat per interval, 429 pauses seen by all."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -35,7 +36,7 @@ async def test_slots_are_evenly_spaced_across_instances(storage: Storage) -> Non
         slot = await instances[i % 3].reserve(1000 + i, urgent=True)
         assert slot.at is not None
         slots.append(slot.at)
-    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
     assert all(g == pytest.approx(GAP) for g in gaps)
     # never more than Telegram's 30 in any one-second window, whoever took the slots
     assert max(sum(1 for t in slots if s <= t < s + 1.0) for s in slots) <= 30
@@ -89,4 +90,4 @@ async def test_concurrent_reservations_never_share_a_slot(storage: Storage) -> N
     )
     slots = sorted(r.at for r in results if r.at is not None)
     assert len(slots) == 40
-    assert all(b - a == pytest.approx(GAP) for a, b in zip(slots, slots[1:], strict=False))
+    assert all(b - a == pytest.approx(GAP) for a, b in itertools.pairwise(slots))

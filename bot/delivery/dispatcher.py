@@ -189,15 +189,22 @@ class Dispatcher:
                 async with asyncio.timeout(timeout):
                     await self._queued.wait()
             return
+
+        async def sending(uow: UnitOfWork) -> None:
+            # from here on a crash makes the outcome ambiguous (the slot is moments away)
+            await uow.outbox.mark_sending(item.id, now=self.clock.now())
+
         try:
-            slot = await self.pacer.reserve(item.chat_id, urgent=item.priority >= URGENT)
+            slot = await self.pacer.reserve(
+                item.chat_id, urgent=item.priority >= URGENT, also=sending
+            )
         except BaseException:
             self._requeue(item)  # never orphaned in memory: it is tried again
             raise
         if slot.at is None:
             self._requeue(item)
             if not slot.chat_busy:  # the shared schedule is full just now
-                await asyncio.sleep(min(slot.retry_in, 0.05))
+                await asyncio.sleep(min(slot.retry_in, 0.2))
             return
         if len(self._queue) < self.batch // 2:
             self._wake.set()  # top up before we run dry
@@ -241,16 +248,6 @@ class Dispatcher:
     async def _send(self, item: ClaimedMessage, at: float) -> None:
         try:
             await self.pacer.wait_until(at)
-            try:
-                async with self.storage.uow() as uow:
-                    await uow.outbox.mark_sending(item.id, now=self.clock.now())
-                    await uow.commit()
-            except Exception:  # the request has not left: the message simply waits its turn
-                log.warning("outbox message %d: database unavailable before sending", item.id)
-                await asyncio.sleep(RECORD_RETRY)
-                self._requeue(item)
-                self._queued.set()
-                return
             try:
                 message_id = await self.sender.send(item.chat_id, item.message)
             except DeliveryError as error:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from storage.pacing import Reservation
-from storage.uow import Storage
+from storage.uow import Storage, UnitOfWork
 
 GLOBAL_RATE = 29.0  # messages per second for the whole deployment (Telegram: 30/s per bot)
 PER_CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram: 1/s)
@@ -52,8 +52,18 @@ class Pacer:
         """This instance's best knowledge of how long a chat must still wait."""
         return max(0.0, self._chat_free_at.get(chat_id, 0.0) - self._wall())
 
-    async def reserve(self, chat_id: int, *, urgent: bool) -> Reservation:
-        """A slot for one message to ``chat_id``; kept only when both slot and chat are free."""
+    async def reserve(
+        self,
+        chat_id: int,
+        *,
+        urgent: bool,
+        also: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+    ) -> Reservation:
+        """A slot for one message to ``chat_id``; kept only when both slot and chat are free.
+
+        ``also`` runs in the same transaction when a slot is taken (the dispatcher marks the
+        message as being sent there, so nothing else stands between the slot and the send).
+        """
         now = self._wall()
         async with self._storage.uow() as uow:
             reservation = await uow.budget.reserve(
@@ -64,6 +74,8 @@ class Pacer:
                 horizon=None if urgent else self._horizon,
             )
             if reservation.at is not None:
+                if also is not None:
+                    await also(uow)
                 await uow.commit()
         if reservation.at is not None:
             self._note_chat(chat_id, reservation.at + self._chat_interval)

@@ -374,3 +374,18 @@ class ChatPace(Base):
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     free_at: Mapped[float] = mapped_column(Double)
+
+
+class Lease(Base):
+    """Who runs the deployment's periodic work (escalation, digests, reminders, sweeps).
+
+    One instance holds the lease and renews it every few seconds; when it stops renewing
+    (it died, or lost the database), another takes the lease once ``expires_at`` (wall-clock
+    epoch seconds) has passed.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[float] = mapped_column(Double)

@@ -56,10 +56,17 @@ class Outbox:
         )
 
     async def claim(
-        self, *, worker: str, now: datetime, limit: int, min_priority: int | None = None
+        self,
+        *,
+        worker: str,
+        now: datetime,
+        limit: int,
+        min_priority: int | None = None,
+        stamp: datetime | None = None,
     ) -> list[ClaimedMessage]:
-        """Claim up to ``limit`` due messages for ``worker`` (highest priority, oldest first);
-        with ``min_priority``, only messages at least that urgent."""
+        """Claim up to ``limit`` messages due at ``now`` for ``worker`` (highest priority,
+        oldest first); with ``min_priority``, only messages at least that urgent. ``stamp``
+        (default ``now``) is the claim's wall-clock time, which heartbeats refresh."""
         due = (
             select(OutboxMessage.id)
             .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
@@ -73,7 +80,7 @@ class Outbox:
         stmt = (
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(status=OutboxStatus.CLAIMED, claimed_by=worker, claimed_at=now)
+            .values(status=OutboxStatus.CLAIMED, claimed_by=worker, claimed_at=stamp or now)
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False)
         )

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChatPace, SendLane
+from storage.models import ChatPace, Lease, SendLane
 from storage.sql import insert_ignore
 
 LANE = "telegram"
@@ -138,3 +138,35 @@ class SendBudget:
         """Drop per-chat release times long past (they no longer hold anything back)."""
         result = await self._session.execute(delete(ChatPace).where(ChatPace.free_at < before))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class Leases:
+    """Named leases: at most one holder at a time, taken over once the holder stops renewing."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def acquire(self, name: str, *, holder: str, now: float, ttl: float) -> bool:
+        """Take or renew ``name`` for ``holder`` until ``now + ttl``; False if another holds it."""
+        await insert_ignore(
+            self._session, Lease, {"name": name, "holder": holder, "expires_at": 0.0}, ["name"]
+        )
+        result = await self._session.execute(
+            update(Lease)
+            .where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at < now))
+            .values(holder=holder, expires_at=now + ttl)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release(self, name: str, *, holder: str) -> None:
+        await self._session.execute(
+            update(Lease).where(Lease.name == name, Lease.holder == holder).values(expires_at=0.0)
+        )
+
+    async def holder(self, name: str, *, now: float) -> str | None:
+        row = (
+            await self._session.execute(
+                select(Lease.holder, Lease.expires_at).where(Lease.name == name)
+            )
+        ).first()
+        return row.holder if row is not None and row.expires_at >= now else None

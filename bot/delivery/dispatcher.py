@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.clock import Clock
+from bot.clock import Clock, SystemClock
 from bot.delivery.pacing import Pacer
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
 from bot.delivery.telegram_sender import MessageSender
@@ -31,6 +31,7 @@ FailureHook = Callable[[ClaimedMessage, DeliveryError], Awaitable[None]]
 EPHEMERAL_KINDS = frozenset({"stranger"})  # rows deleted once sent: nothing kept about strangers
 URGENT = 9  # outbox priority from which a message never waits behind bulk work (alerts, safety)
 URGENT_CLAIM = 10  # how many urgent messages a full dispatcher still claims at once
+STALE_CLAIM = timedelta(seconds=15)  # heartbeats come every few seconds; five missed = dead
 RECORD_ATTEMPTS = 5  # tries to write a send's outcome through a database outage
 RECORD_RETRY = 0.5  # seconds, growing with each try
 
@@ -58,6 +59,7 @@ class Dispatcher:
         self.storage = storage
         self.sender = sender
         self.clock = clock
+        self._wall = SystemClock()  # claims age in physical time, whatever the clinical clock
         self.pacer = pacer or Pacer(storage)
         self.worker_id = worker_id or make_worker_id()
         self.on_failure = on_failure
@@ -126,13 +128,15 @@ class Dispatcher:
     async def heartbeat(self) -> None:
         async with self.storage.uow() as uow:
             await uow.outbox.heartbeat(
-                worker=self.worker_id, now=self.clock.now(), ids=sorted(self._held)
+                worker=self.worker_id, now=self._wall.now(), ids=sorted(self._held)
             )
             await uow.commit()
 
-    async def sweep(self, older_than: timedelta = timedelta(seconds=90)) -> int:
+    async def sweep(self, older_than: timedelta = STALE_CLAIM) -> int:
+        """Claims nobody has refreshed for ``older_than`` (their instance died or lost the
+        database) go back to the queue, marked ambiguous if their request may have left."""
         async with self.storage.uow() as uow:
-            n = await uow.outbox.sweep_stale(now=self.clock.now(), older_than=older_than)
+            n = await uow.outbox.sweep_stale(now=self._wall.now(), older_than=older_than)
             await uow.commit()
         await self.pacer.forget_old_chats()
         if n:
@@ -192,7 +196,7 @@ class Dispatcher:
 
         async def sending(uow: UnitOfWork) -> None:
             # from here on a crash makes the outcome ambiguous (the slot is moments away)
-            await uow.outbox.mark_sending(item.id, now=self.clock.now())
+            await uow.outbox.mark_sending(item.id, now=self._wall.now())
 
         try:
             slot = await self.pacer.reserve(
@@ -228,6 +232,7 @@ class Dispatcher:
                 now=self.clock.now(),
                 limit=room,
                 min_priority=min_priority,
+                stamp=self._wall.now(),
             )
             await uow.commit()
         if claimed:

@@ -1,4 +1,4 @@
-"""send_lanes and chat_pacing: the send budget every instance shares
+"""send_lanes, chat_pacing and leases: state every instance shares (send budget, leader)
 
 Revision ID: 0005
 Revises: 0004
@@ -30,8 +30,15 @@ def upgrade() -> None:
     sa.Column('free_at', sa.Double(), nullable=False),
     sa.PrimaryKeyConstraint('chat_id', name=op.f('pk_chat_pacing'))
     )
+    op.create_table('leases',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('holder', sa.String(length=120), nullable=False),
+    sa.Column('expires_at', sa.Double(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_leases'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('leases')
     op.drop_table('chat_pacing')
     op.drop_table('send_lanes')

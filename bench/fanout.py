@@ -1,116 +1,290 @@
-"""Fan-out benchmark: N participants with a prompt due at the same instant.
+"""Fan-out benchmark: N participants with a prompt due at the same instant, sent by one or
+several Ember instances sharing one database.
 
-Runs the real Ember (python-telegram-bot Application, outbox dispatcher, scheduler) against
-the test suite's fake Bot API server with Telegram's limits enforced (30 messages/s per
-bot, 1/s per chat), and prints the delivery rate as a fraction of the 30/s limit, the 429s
-received, duplicates and misses.
+Each instance is a real `ember run --webhook` process (python-telegram-bot Application,
+outbox dispatcher, scheduler) on one SQLite file or PostgreSQL database, against the test
+suite's fake Bot API server with Telegram's limits enforced (30 messages/s per bot, 1/s per
+chat). Two limiters: the lenient one (token buckets, the model aiolimiter and PTB use) and a
+strict one (never more than 30 in ANY one-second window, nor two messages to a chat within
+a second). While the prompts go out, participants send crisis messages; the time from each
+reaching Ember to the therapist's alert reaching Telegram is the risk lane's latency.
 
-    python bench/fanout.py                 # 1,000 participants on SQLite
-    python bench/fanout.py -n 300 --postgres postgresql+asyncpg://postgres@127.0.0.1/test
+    python bench/fanout.py                                  # 1,000 prompts, 1 instance, SQLite
+    python bench/fanout.py -n 300 --instances 3 --postgres postgresql+asyncpg://postgres@127.0.0.1/test
+    python bench/fanout.py --limiter strict                 # only the strict limiter
+
+Prints, per limiter: messages/s as a fraction of Telegram's 30/s, 429s, duplicates, misses,
+and the alert latency (p50/p99/max). Target: >= 95 % of 30/s, 0 x 429, 0 duplicates,
+0 misses; alerts p99 < 250 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
+import socket
+import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.app import ember_app  # noqa: E402
+from sqlalchemy import update  # noqa: E402
+
 from bot.clock import SystemClock  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
+from storage.models import ScheduledPrompt  # noqa: E402
 from storage.uow import Storage  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
 from tests.support.population import populate  # noqa: E402
 
 TELEGRAM_LIMIT = 30.0
 PROMPT = "fan-out check-in"
+CRISIS = "I've decided. I'm going to end my life tonight, I have the pills ready."
+SECRET = "bench-secret"
 
 
-async def run(n: int, db_url: str) -> dict[str, float]:
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+async def start_instances(
+    count: int, tg: FakeTelegram, db_url: str, key: str, log_dir: Path
+) -> list[asyncio.subprocess.Process]:
+    processes = []
+    for i in range(count):
+        port = free_port()
+        env = {
+            **os.environ,
+            "EMBER_TELEGRAM_TOKEN": tg.token,
+            "EMBER_TELEGRAM_API_URL": f"{tg.url}/bot",
+            "EMBER_DATABASE_URL": db_url,
+            "EMBER_ENCRYPTION_KEY": key,
+            "EMBER_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "EMBER_WEBHOOK_SECRET": SECRET,
+            "EMBER_LISTEN": f"127.0.0.1:{port}",
+        }
+        log = (log_dir / f"instance-{i}.log").open("wb")
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                "--webhook",
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+        )
+    return processes
+
+
+async def stop_instances(processes: list[asyncio.subprocess.Process]) -> None:
+    for p in processes:
+        if p.returncode is None:
+            p.send_signal(signal.SIGTERM)
+    for p in processes:
+        try:
+            await asyncio.wait_for(p.wait(), 15)
+        except TimeoutError:
+            p.kill()
+            await p.wait()
+
+
+async def run(n: int, db_url: str, instances: int, strict: bool, log_dir: Path) -> dict[str, Any]:
     key = generate_key()
     await asyncio.to_thread(upgrade, db_url)
     engine = create_engine(db_url)
     storage = Storage(session_factory(engine), Cipher([key.encode()]))
-    print(f"populating {n} participants…", flush=True)
-    started = time.perf_counter()
+    print(f"  populating {n} participants…", flush=True)
     population = await populate(
-        storage, participants=n, now=SystemClock().now(), due_in=timedelta(seconds=5)
+        storage, participants=n, now=SystemClock().now(), due_in=timedelta(hours=1)
     )
-    await engine.dispose()
-    print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
-    async with FakeTelegram(enforce_limits=True) as tg:
+    async with FakeTelegram(enforce_limits=True, strict_limits=strict) as tg:
         for chat in population.participant_ids:
             tg.user(chat)
-        settings = Settings(
-            telegram_token=tg.token,  # type: ignore[arg-type]
-            telegram_api_url=f"{tg.url}/bot",
-            database_url=db_url,
-            encryption_key=key,  # type: ignore[arg-type]
-        )
-        async with ember_app(settings, tick_seconds=0.5):
-            last_report = 0.0
-            deadline = time.monotonic() + 5 + n / 20 + 60
+        therapist = tg.user(population.therapist_chat)
+        processes = await start_instances(instances, tg, db_url, key, log_dir)
+        try:
+            print(f"  starting {instances} instance(s)…", flush=True)
+            await tg.wait_until(
+                lambda: sum(1 for c in tg.calls if c.method.lower() == "setwebhook") >= instances,
+                timeout=120,
+                message="instances did not start (see their logs)",
+            )
+            await asyncio.sleep(3.0)  # the last one's scheduler and dispatcher are running
+            async with engine.begin() as conn:
+                await conn.execute(
+                    update(ScheduledPrompt).values(due_at=datetime.now(UTC) + timedelta(seconds=1))
+                )
+            latencies: list[float] = []
+            senders = iter(population.participant_ids[::-1])
+            last_report = last_crisis = time.monotonic()
+            deadline = time.monotonic() + 30 + n / 15
             while time.monotonic() < deadline:
                 delivered = len({m.chat_id for m in tg.sent if PROMPT in (m.text or "")})
                 if delivered >= n:
                     break
-                if time.monotonic() - last_report > 5:
-                    print(f"  {delivered}/{n} delivered", flush=True)
-                    last_report = time.monotonic()
-                await asyncio.sleep(0.2)
-            await asyncio.sleep(1.0)  # let any duplicate show itself
+                now = time.monotonic()
+                if delivered > n // 10 and now - last_crisis > 1.5:  # the therapist: 1 msg/s
+                    last_crisis = now
+                    asyncio.get_running_loop().create_task(
+                        measure_alert(tg, therapist.id, next(senders), latencies)
+                    )
+                if now - last_report > 5:
+                    print(f"    {delivered}/{n} delivered", flush=True)
+                    last_report = now
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(2.0)  # let any duplicate or late alert show itself
+        finally:
+            await stop_instances(processes)
+            await engine.dispose()
         prompts = [m for m in tg.sent if PROMPT in (m.text or "")]
         per_chat = Counter(m.chat_id for m in prompts)
         times = sorted(m.sent_at for m in prompts)
         span = times[-1] - times[0] if len(times) > 1 else float("nan")
         rate = (len(times) - 1) / span if len(times) > 1 and span > 0 else float("nan")
+        window = max_in_any_second([m.sent_at for m in tg.sent])
         return {
             "participants": n,
             "delivered": len(per_chat),
-            "messages": len(prompts),
             "duplicates": sum(c - 1 for c in per_chat.values()),
             "misses": n - len(per_chat),
             "seconds": span,
             "rate": rate,
             "limit_fraction": rate / TELEGRAM_LIMIT,
             "429s": tg.rate_limited_429s,
+            "max_in_any_second": window,
+            "alerts_ms": [v * 1000 for v in latencies],
         }
+
+
+async def measure_alert(
+    tg: FakeTelegram, therapist: int, participant: int, latencies: list[float]
+) -> None:
+    already = len(tg.user(therapist).messages)
+    update = tg.user(participant).send_text(CRISIS)
+    try:
+        await tg.wait_until(lambda: len(tg.user(therapist).messages) > already, timeout=15)
+    except TimeoutError:
+        latencies.append(float("inf"))
+        return
+    fetched = tg.update_fetched_at(update["update_id"])
+    alert = tg.user(therapist).messages[already]
+    if fetched is not None:
+        latencies.append(alert.sent_at - fetched)
+
+
+def max_in_any_second(times: list[float]) -> int:
+    ordered = sorted(times)
+    best = j = 0
+    for i, t in enumerate(ordered):
+        while ordered[j] <= t - 1.0:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def report(r: dict[str, Any], label: str) -> bool:
+    print(f"\n  {label}")
+    print(f"    delivered        {r['delivered']}/{r['participants']} participants")
+    print(
+        f"    rate             {r['rate']:.2f} messages/s over {r['seconds']:.1f} s "
+        f"= {r['limit_fraction']:.1%} of Telegram's 30/s"
+    )
+    print(f"    most in any 1 s  {r['max_in_any_second']} (all messages, limit 30)")
+    print(f"    429s received    {r['429s']}")
+    print(f"    duplicates       {r['duplicates']}")
+    print(f"    misses           {r['misses']}")
+    ms = r["alerts_ms"]
+    if ms:
+        print(
+            f"    crisis alerts    {len(ms)} during the fan-out: p50 {percentile(ms, 50):.0f} ms"
+            f"  p99 {percentile(ms, 99):.0f} ms  max {max(ms):.0f} ms"
+            f"  mean {statistics.fmean(ms):.0f} ms"
+        )
+    ok = (
+        r["limit_fraction"] >= 0.95
+        and r["429s"] == 0
+        and r["duplicates"] == 0
+        and r["misses"] == 0
+        and (not ms or percentile(ms, 99) < 250)
+    )
+    print(
+        "    target (>=95% of 30/s, 0 x 429, 0 duplicates, 0 misses, alerts p99 < 250 ms): "
+        + ("PASS" if ok else "FAIL")
+    )
+    return ok
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--participants", type=int, default=1000)
+    parser.add_argument("--instances", type=int, default=1, help="Ember processes (default 1)")
     parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL at URL")
+    parser.add_argument(
+        "--limiter",
+        choices=["strict", "lenient", "both"],
+        default="both",
+        help="the fake server's flood control (default: both, one run each)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.postgres or f"sqlite+aiosqlite:///{tmp}/fanout.db"
-        r = asyncio.run(run(args.participants, url))
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    print()
-    print(f"fan-out of {r['participants']:.0f} prompts on {backend}")
-    print(f"  delivered      {r['delivered']:.0f}/{r['participants']:.0f} participants")
+    limiters = ["lenient", "strict"] if args.limiter == "both" else [args.limiter]
     print(
-        f"  rate           {r['rate']:.2f} messages/s over {r['seconds']:.1f} s "
-        f"= {r['limit_fraction']:.1%} of Telegram's 30/s limit"
+        f"fan-out of {args.participants} prompts, {args.instances} instance(s) on {backend}",
+        flush=True,
     )
-    print(f"  429s received  {r['429s']:.0f}")
-    print(f"  duplicates     {r['duplicates']:.0f}")
-    print(f"  misses         {r['misses']:.0f}")
-    ok = (
-        r["limit_fraction"] >= 0.95 and r["429s"] == 0 and r["duplicates"] == 0 and r["misses"] == 0
+    results = []
+    for limiter in limiters:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = args.postgres or f"sqlite+aiosqlite:///{tmp}/fanout.db"
+            if args.postgres:
+                url = asyncio.run(fresh_postgres(args.postgres))
+            print(f"\n{limiter} limiter:", flush=True)
+            r = asyncio.run(
+                run(args.participants, url, args.instances, limiter == "strict", Path(tmp))
+            )
+            results.append(report(r, f"{limiter} limiter"))
+    sys.exit(0 if all(results) else 1)
+
+
+async def fresh_postgres(url: str) -> str:
+    """An empty database next to ``url`` for this run (dropped and made anew)."""
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = "ember_bench_fanout"
+    conn = await asyncpg.connect(
+        host=base.host, port=base.port or 5432, user=base.username, database=base.database
     )
-    print(f"  target (>=95% of limit, 0 429s, 0 duplicates, 0 misses): {'PASS' if ok else 'FAIL'}")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from bot.delivery.telegram_sender import TelegramSender
 from bot.domain.safety import EscalationPolicy
 from bot.domain.screening import Screener
 from bot.intake import Intake
+from bot.leadership import Leadership
 from bot.services.api import Services
 from bot.services.context import ServiceContext
 from prompts.catalogue import Catalogue, default_catalogue
@@ -54,6 +55,7 @@ class Ember:
     intake: Intake
     scheduler: AsyncIOScheduler
     catalogue: Catalogue
+    leadership: Leadership
 
 
 def _warm_screener() -> Screener:
@@ -92,7 +94,7 @@ async def ember_app(
     *,
     clock: Clock | None = None,
     poll: bool = True,
-    pacer: Pacer | None = None,
+    pacing: Callable[[Storage], Pacer] | None = None,
     catalogue: Catalogue | None = None,
     tick_seconds: float = 2.0,
     read_timeout: float = 10.0,
@@ -131,7 +133,7 @@ async def ember_app(
             storage,
             TelegramSender(application.bot),
             clock,
-            pacer=pacer,
+            pacer=pacing(storage) if pacing else None,
             on_failure=services.participation.delivery_failed,
         )
         ctx.wake_delivery = dispatcher.wake
@@ -146,13 +148,15 @@ async def ember_app(
             intake,
             scheduler,
             catalogue,
+            Leadership(storage, dispatcher.worker_id),
         )
         await services.planning.load_shipped()
         running_jobs = jobs.register(
-            scheduler, jobs.periodic_jobs(ember, tick_seconds=tick_seconds)
+            scheduler, jobs.periodic_jobs(ember, tick_seconds=tick_seconds), ember.leadership
         )
         await application.start()
         await dispatcher.start()
+        await ember.leadership.renew()  # lead at once when nobody else does
         scheduler.start()
         await intake.start(poll=poll)
         log.info("Ember is running as %s (the bot's own handle)", application.bot.name)
@@ -162,6 +166,7 @@ async def ember_app(
             await intake.stop()
             scheduler.shutdown(wait=False)
             await running_jobs.drain()
+            await ember.leadership.release()
             await dispatcher.stop()
             await application.stop()
             await application.shutdown()

@@ -18,7 +18,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import SystemClock
 from bot.delivery.dispatcher import Dispatcher
 from bot.intake import Intake
+from bot.leadership import RENEW_EVERY, Leadership
 from bot.services.api import Services
+
+HEARTBEAT = 3.0  # seconds between refreshes of this instance's outbox claims
+SWEEP = 5.0  # seconds between looks for claims nobody refreshes any more
 
 
 class RunningJobs:
@@ -63,6 +67,7 @@ class Job:
     run: Callable[[], Awaitable[Any]]
     seconds: float
     start_now: bool = True
+    leader_only: bool = False  # deployment-wide work: run by the leader instance only
 
 
 class JobHost(Protocol):
@@ -74,33 +79,47 @@ class JobHost(Protocol):
     def dispatcher(self) -> Dispatcher: ...
     @property
     def intake(self) -> Intake: ...
+    @property
+    def leadership(self) -> Leadership: ...
 
 
 def periodic_jobs(ember: JobHost, *, tick_seconds: float = 2.0) -> list[Job]:
     """Every periodic job of Ember, in one list. Each calls one service; none holds logic."""
     return [
+        # who leads the periodic work; renewed often, so a dead leader is replaced in seconds
+        Job("leader:renew", ember.leadership.renew, RENEW_EVERY),
         # due prompts, reminders and expiry; a missed run is simply caught up by the next one
-        Job("prompts:tick", ember.services.prompting.tick, tick_seconds),
+        Job("prompts:tick", ember.services.prompting.tick, tick_seconds, leader_only=True),
         # unacknowledged alerts: the escalation chain
-        Job("alerts:escalate", ember.services.escalation.escalate, tick_seconds),
+        Job("alerts:escalate", ember.services.escalation.escalate, tick_seconds, leader_only=True),
         # daily digests at each therapist's local time (once a day: the outbox key says so)
-        Job("digests:daily", ember.services.digests.send_due, 60),
-        # the outbox: keep our claims fresh, take back those of workers that died
-        Job("delivery:heartbeat", ember.dispatcher.heartbeat, 20, start_now=False),
-        Job("delivery:sweep", ember.dispatcher.sweep, 30, start_now=False),
+        Job("digests:daily", ember.services.digests.send_due, 60, leader_only=True),
+        # the outbox: every instance keeps its own claims fresh; the leader takes back the
+        # claims of instances that stopped beating, within seconds
+        Job("delivery:heartbeat", ember.dispatcher.heartbeat, HEARTBEAT, start_now=False),
+        Job("delivery:sweep", ember.dispatcher.sweep, SWEEP, start_now=False, leader_only=True),
         # processed update ids are kept two weeks for deduplication, then forgotten
-        Job("intake:retention", ember.intake.forget_old, 6 * 3600, start_now=False),
+        Job(
+            "intake:retention",
+            ember.intake.forget_old,
+            6 * 3600,
+            start_now=False,
+            leader_only=True,
+        ),
     ]
 
 
-def register(scheduler: AsyncIOScheduler, jobs: Sequence[Job]) -> RunningJobs:
+def register(
+    scheduler: AsyncIOScheduler, jobs: Sequence[Job], leadership: Leadership
+) -> RunningJobs:
     """Add the jobs to APScheduler; returns the tracker of runs in flight."""
     running = RunningJobs()
     common: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
     start = SystemClock().now()
     for job in jobs:
         first = {"next_run_time": start} if job.start_now else {}
+        run = leadership.only_when_leading(job.run) if job.leader_only else job.run
         scheduler.add_job(
-            running.wrap(job.run), "interval", seconds=job.seconds, id=job.id, **first, **common
+            running.wrap(run), "interval", seconds=job.seconds, id=job.id, **first, **common
         )
     return running

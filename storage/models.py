@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -350,3 +351,43 @@ class Mark(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SendLane(Base):
+    """The deployment's one send budget: the next free slot on Telegram's bot-wide limit.
+
+    Every instance takes its send slots from this row (an atomic UPDATE … RETURNING), so
+    the bot-wide rate holds however many instances run; ``paused_until`` is set when
+    Telegram answers 429, and every instance honours it. Times are wall-clock epoch
+    seconds: pacing is physical time, shared between hosts.
+    """
+
+    __tablename__ = "send_lanes"
+
+    lane: Mapped[str] = mapped_column(String(20), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Double, default=0.0)
+    paused_until: Mapped[float] = mapped_column(Double, default=0.0)
+
+
+class ChatPace(Base):
+    """When a chat may next receive a message (Telegram: about one per chat per second)."""
+
+    __tablename__ = "chat_pacing"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    free_at: Mapped[float] = mapped_column(Double)
+
+
+class Lease(Base):
+    """Who runs the deployment's periodic work (escalation, digests, reminders, sweeps).
+
+    One instance holds the lease and renews it every few seconds; when it stops renewing
+    (it died, or lost the database), another takes the lease once ``expires_at`` (wall-clock
+    epoch seconds) has passed.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[float] = mapped_column(Double)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete as sqldelete
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -77,8 +77,18 @@ class Outbox:
             ["idempotency_key"],
         )
 
-    async def claim(self, *, worker: str, now: datetime, limit: int) -> list[ClaimedMessage]:
-        """Claim up to ``limit`` due messages for ``worker`` (highest priority, oldest first).
+    async def claim(
+        self,
+        *,
+        worker: str,
+        now: datetime,
+        limit: int,
+        min_priority: int | None = None,
+        stamp: datetime | None = None,
+    ) -> list[ClaimedMessage]:
+        """Claim up to ``limit`` messages due at ``now`` for ``worker`` (highest priority,
+        oldest first); with ``min_priority``, only messages at least that urgent. ``stamp``
+        (default ``now``) is the claim's wall-clock time, which heartbeats refresh.
 
         An edit is due only once the message it edits is settled; it comes with Telegram's
         id of that message, or None when the original failed or was cancelled.
@@ -99,12 +109,14 @@ class Outbox:
             .order_by(OutboxMessage.priority.desc(), OutboxMessage.not_before, OutboxMessage.id)
             .limit(limit)
         )
+        if min_priority is not None:
+            due = due.where(OutboxMessage.priority >= min_priority)
         if self._session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True, of=OutboxMessage)
         stmt = (
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(status=OutboxStatus.CLAIMED, claimed_by=worker, claimed_at=now)
+            .values(status=OutboxStatus.CLAIMED, claimed_by=worker, claimed_at=stamp or now)
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False)
         )
@@ -334,11 +346,14 @@ class Outbox:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def heartbeat(self, *, worker: str, now: datetime) -> None:
-        """Keep this worker's claims fresh so a sweep does not take them back."""
+    async def heartbeat(self, *, worker: str, now: datetime, ids: list[int] | None = None) -> None:
+        """Keep this worker's claims fresh so a sweep does not take them back; with ``ids``,
+        only those (a claim the worker no longer holds in hand goes stale and is swept)."""
+        condition = OutboxMessage.id.in_(ids) if ids is not None else true()
         await self._session.execute(
             update(OutboxMessage)
             .where(
+                condition,
                 OutboxMessage.claimed_by == worker,
                 OutboxMessage.status.in_([OutboxStatus.CLAIMED, OutboxStatus.SENDING]),
             )

@@ -3,8 +3,8 @@
 ``async with uow:`` opens a transaction; ``await uow.commit()`` keeps it; leaving the block
 without committing rolls back. Repositories hang off it (``uow.people``, ``uow.journal``,
 ``uow.flags``, ``uow.schedules``, ``uow.outbox``, ``uow.inbox``, ``uow.audit``,
-``uow.clinic``) and speak in domain terms; the session itself stays private to
-``storage/``.
+``uow.clinic``, the send budget ``uow.budget`` and ``uow.leases``) and speak in domain terms; the
+session itself stays private to ``storage/``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from storage.crypto import Cipher
 from storage.inbox import Inbox
 from storage.journal import Journal
 from storage.outbox import Outbox
+from storage.pacing import Leases, SendBudget
 from storage.people import People
 from storage.safety import Flags
 from storage.schedules import Schedules
@@ -36,6 +37,8 @@ class UnitOfWork:
     inbox: Inbox
     audit: AuditLog
     clinic: Clinic
+    budget: SendBudget
+    leases: Leases
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher) -> None:
         self._sessions = sessions
@@ -60,6 +63,8 @@ class UnitOfWork:
         self.inbox = Inbox(session, cipher)
         self.audit = AuditLog(session, cipher)
         self.clinic = Clinic(session, cipher)
+        self.budget = SendBudget(session)
+        self.leases = Leases(session)
         return self
 
     async def __aexit__(

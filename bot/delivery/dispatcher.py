@@ -19,17 +19,22 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.clock import Clock
+from bot.clock import Clock, SystemClock
 from bot.delivery.pacing import Pacer
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
 from bot.delivery.telegram_sender import MessageSender
 from bot.domain.records import ClaimedMessage
-from storage.uow import Storage
+from storage.uow import Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 FailureHook = Callable[[ClaimedMessage, DeliveryError], Awaitable[None]]
 EPHEMERAL_KINDS = frozenset({"stranger"})  # rows deleted once sent: nothing kept about strangers
+URGENT = 9  # outbox priority from which a message never waits behind bulk work (alerts, safety)
+URGENT_CLAIM = 10  # how many urgent messages a full dispatcher still claims at once
+STALE_CLAIM = timedelta(seconds=15)  # heartbeats come every few seconds; five missed = dead
+RECORD_ATTEMPTS = 5  # tries to write a send's outcome through a database outage
+RECORD_RETRY = 0.5  # seconds, growing with each try
 
 
 def make_worker_id() -> str:
@@ -55,7 +60,8 @@ class Dispatcher:
         self.storage = storage
         self.sender = sender
         self.clock = clock
-        self.pacer = pacer or Pacer()
+        self._wall = SystemClock()  # claims age in physical time, whatever the clinical clock
+        self.pacer = pacer or Pacer(storage)
         self.worker_id = worker_id or make_worker_id()
         self.on_failure = on_failure
         self.batch = batch
@@ -64,6 +70,7 @@ class Dispatcher:
         self._wake = asyncio.Event()  # "look at the outbox now"
         self._queued = asyncio.Event()  # "the in-memory queue has something new"
         self._queue: list[ClaimedMessage] = []
+        self._held: set[int] = set()  # claimed rows whose outcome is not yet written
         self._inflight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -98,6 +105,7 @@ class Dispatcher:
                     await task
         unsent = [m.id for m in self._queue]
         self._queue.clear()
+        self._held.difference_update(unsent)
         async with self.storage.uow() as uow:
             await uow.outbox.release(unsent)
             await uow.commit()
@@ -120,13 +128,18 @@ class Dispatcher:
 
     async def heartbeat(self) -> None:
         async with self.storage.uow() as uow:
-            await uow.outbox.heartbeat(worker=self.worker_id, now=self.clock.now())
+            await uow.outbox.heartbeat(
+                worker=self.worker_id, now=self._wall.now(), ids=sorted(self._held)
+            )
             await uow.commit()
 
-    async def sweep(self, older_than: timedelta = timedelta(seconds=90)) -> int:
+    async def sweep(self, older_than: timedelta = STALE_CLAIM) -> int:
+        """Claims nobody has refreshed for ``older_than`` (their instance died or lost the
+        database) go back to the queue, marked ambiguous if their request may have left."""
         async with self.storage.uow() as uow:
-            n = await uow.outbox.sweep_stale(now=self.clock.now(), older_than=older_than)
+            n = await uow.outbox.sweep_stale(now=self._wall.now(), older_than=older_than)
             await uow.commit()
+        await self.pacer.forget_old_chats()
         if n:
             log.warning("swept %d stale claims back to the queue", n)
             self.wake()
@@ -181,25 +194,46 @@ class Dispatcher:
                 async with asyncio.timeout(timeout):
                     await self._queued.wait()
             return
-        await self.pacer.global_slot()
-        if self.pacer.chat_ready_in(item.chat_id) > 0:  # a retry-after arrived meanwhile
-            self._queue.append(item)
+
+        async def sending(uow: UnitOfWork) -> None:
+            # from here on a crash makes the outcome ambiguous (the slot is moments away)
+            await uow.outbox.mark_sending(item.id, now=self._wall.now())
+
+        try:
+            slot = await self.pacer.reserve(
+                item.chat_id, urgent=item.priority >= URGENT, also=sending
+            )
+        except BaseException:
+            self._requeue(item)  # never orphaned in memory: it is tried again
+            raise
+        if slot.at is None:
+            self._requeue(item)
+            if not slot.chat_busy:  # the shared schedule is full just now
+                await asyncio.sleep(min(slot.retry_in, 0.2))
             return
-        self.pacer.reserve_chat(item.chat_id)
         if len(self._queue) < self.batch // 2:
             self._wake.set()  # top up before we run dry
         await self._slots.acquire()
-        task = asyncio.create_task(self._send(item))
+        task = asyncio.create_task(self._send(item, slot.at))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
+    def _requeue(self, item: ClaimedMessage) -> None:
+        self._queue.append(item)
+        self._queue.sort(key=lambda m: (-m.priority, m.id))
+
     async def _claim(self) -> int:
         room = self.batch - len(self._queue)
-        if room <= 0:
-            return 0
+        min_priority = None
+        if room <= 0:  # full of ordinary work: still take what must not wait
+            room, min_priority = URGENT_CLAIM, URGENT
         async with self.storage.uow() as uow:
             claimed = await uow.outbox.claim(
-                worker=self.worker_id, now=self.clock.now(), limit=room
+                worker=self.worker_id,
+                now=self.clock.now(),
+                limit=room,
+                min_priority=min_priority,
+                stamp=self._wall.now(),
             )
             # an edit of a message that was never sent (it failed, or was withdrawn) has
             # nothing to change: it is done here, without a request
@@ -208,6 +242,7 @@ class Dispatcher:
             await uow.commit()
         sendable = [m for m in claimed if m.id not in moot]
         if sendable:
+            self._held.update(m.id for m in sendable)
             self._queue.extend(sendable)
             self._queue.sort(key=lambda m: (-m.priority, m.id))
         return len(claimed)
@@ -221,11 +256,9 @@ class Dispatcher:
             soonest = wait if soonest is None else min(soonest, wait)
         return None, soonest
 
-    async def _send(self, item: ClaimedMessage) -> None:
+    async def _send(self, item: ClaimedMessage, at: float) -> None:
         try:
-            async with self.storage.uow() as uow:
-                await uow.outbox.mark_sending(item.id, now=self.clock.now())
-                await uow.commit()
+            await self.pacer.wait_until(at)
             try:
                 if item.edit_message_id is not None:
                     await self.sender.edit(item.chat_id, item.edit_message_id, item.message)
@@ -241,26 +274,49 @@ class Dispatcher:
                     item, DeliveryError(DeliveryErrorKind.TIMEOUT, type(exc).__name__)
                 )
                 return
-            async with self.storage.uow() as uow:
+
+            async def record(uow: UnitOfWork) -> None:
                 if item.kind in EPHEMERAL_KINDS:
                     await uow.outbox.delete(item.id)
                 else:
                     await uow.outbox.mark_sent(
                         item.id, now=self.clock.now(), telegram_message_id=message_id
                     )
-                await uow.commit()
+
+            await self._record(item, record)
             self.sent += 1
         finally:
             self._slots.release()
+
+    async def _record(
+        self, item: ClaimedMessage, write: Callable[[UnitOfWork], Awaitable[None]]
+    ) -> None:
+        """Write an outcome, retrying through a database outage; if it cannot be written,
+        the claim is let go (no longer kept fresh), so a sweep returns the row to the queue
+        marked ambiguous rather than leaving it orphaned."""
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                async with self.storage.uow() as uow:
+                    await write(uow)
+                    await uow.commit()
+            except Exception:
+                if attempt == RECORD_ATTEMPTS - 1:
+                    log.error("outbox message %d: outcome not recorded; left to the sweep", item.id)
+                else:
+                    await asyncio.sleep(RECORD_RETRY * (attempt + 1))
+                continue
+            break
+        self._held.discard(item.id)
 
     async def _failed(self, item: ClaimedMessage, error: DeliveryError) -> None:
         decision = decide(error, item.attempts)
         if error.kind is DeliveryErrorKind.RATE_LIMITED:
             seconds = error.retry_after or 1.0
-            self.pacer.hold_chat(item.chat_id, seconds)
-            self.pacer.pause_all(min(seconds, 5.0))
+            await self.pacer.hold_chat(item.chat_id, seconds)
+            await self.pacer.pause_all(min(seconds, 5.0))
             log.warning("Telegram asked us to slow down (retry after %.0fs)", seconds)
-        async with self.storage.uow() as uow:
+
+        async def record(uow: UnitOfWork) -> None:
             if decision is None:
                 await uow.outbox.mark_failed(item.id, error=str(error))
             else:
@@ -271,7 +327,8 @@ class Dispatcher:
                     ambiguous=decision.ambiguous,
                     count_attempt=decision.counts_as_attempt,
                 )
-            await uow.commit()
+
+        await self._record(item, record)
         if decision is None:
             self.failed += 1
             log.warning(

@@ -1,61 +1,117 @@
-"""Pacing under Telegram's limits: an even global rate and at most one message per chat per second.
+"""Pacing under Telegram's limits, shared by every instance on the database.
 
-An even rate with only a tiny burst (a few slots, so a loop that ran late can catch up)
-keeps well inside Telegram's flood control; aiolimiter's leaky bucket does that for the
-global rate, and a small map of per-chat release times does the rest. Both use the event
-loop's monotonic time: pacing is physical, not clinical, time.
+Telegram allows a bot about 30 messages a second in all and one a second per chat. Every
+send takes a slot from the send budget in the database (``storage/pacing.py``): slots are
+evenly spaced at ``rate`` per second on one schedule for the whole deployment, so two or
+ten instances together still send at most ``rate`` a second, and never more than that in
+any one-second window. A chat is reserved with its slot (at most one message a chat every
+``chat_interval`` seconds, across instances too). After a 429 the pause is written to the
+database, and every instance honours it.
+
+Ordinary messages take slots at most ``horizon`` seconds ahead; messages that must not
+wait (alerts, safety messages) take the next slot whatever is reserved, so they are never
+behind more than ``horizon`` seconds of bulk work. Pacing uses wall-clock time (physical,
+shared between hosts), not the injectable clinical clock.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
 
-from aiolimiter import AsyncLimiter
+from storage.pacing import Reservation
+from storage.uow import Storage, UnitOfWork
 
-GLOBAL_RATE = 29.5  # messages per second (Telegram: about 30/s per bot)
-CATCH_UP = 4  # slots a late loop may use at once; Telegram tolerates short bursts of 30
+GLOBAL_RATE = 29.0  # messages per second for the whole deployment (Telegram: 30/s per bot)
 PER_CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram: 1/s)
+HORIZON = 0.15  # how far ahead ordinary messages may reserve slots, in seconds
+MAX_PAUSE = 60.0  # a longer retry_after is still honoured per chat, not for everyone
 
 
 class Pacer:
-    """Hands out send slots: globally at ``rate`` per second, per chat every ``chat_interval``."""
+    """Hands out send slots from the deployment-wide budget."""
 
     def __init__(
         self,
+        storage: Storage,
+        *,
         rate: float = GLOBAL_RATE,
         chat_interval: float = PER_CHAT_INTERVAL,
-        catch_up: int = CATCH_UP,
+        horizon: float = HORIZON,
+        wall: Callable[[], float] = time.time,
     ) -> None:
-        self._limiter = AsyncLimiter(catch_up, catch_up / rate)
+        self._storage = storage
+        self.gap = 1.0 / rate
         self._chat_interval = chat_interval
-        self._chat_free_at: dict[int, float] = {}
-        self._paused_until = 0.0
+        self._horizon = horizon
+        self._wall = wall
+        self._chat_free_at: dict[int, float] = {}  # what this instance last learned
 
     def chat_ready_in(self, chat_id: int) -> float:
-        loop = asyncio.get_running_loop()
-        return max(0.0, self._chat_free_at.get(chat_id, 0.0) - loop.time())
+        """This instance's best knowledge of how long a chat must still wait."""
+        return max(0.0, self._chat_free_at.get(chat_id, 0.0) - self._wall())
 
-    def reserve_chat(self, chat_id: int) -> None:
-        loop = asyncio.get_running_loop()
-        self._chat_free_at[chat_id] = loop.time() + self._chat_interval
+    async def reserve(
+        self,
+        chat_id: int,
+        *,
+        urgent: bool,
+        also: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+    ) -> Reservation:
+        """A slot for one message to ``chat_id``; kept only when both slot and chat are free.
+
+        ``also`` runs in the same transaction when a slot is taken (the dispatcher marks the
+        message as being sent there, so nothing else stands between the slot and the send).
+        """
+        now = self._wall()
+        async with self._storage.uow() as uow:
+            reservation = await uow.budget.reserve(
+                chat_id=chat_id,
+                now=now,
+                gap=self.gap,
+                chat_interval=self._chat_interval,
+                horizon=None if urgent else self._horizon,
+            )
+            if reservation.at is not None:
+                if also is not None:
+                    await also(uow)
+                await uow.commit()
+        if reservation.at is not None:
+            self._note_chat(chat_id, reservation.at + self._chat_interval)
+        elif reservation.chat_busy:
+            self._note_chat(chat_id, now + reservation.retry_in)
+        return reservation
+
+    async def wait_until(self, at: float) -> None:
+        delay = at - self._wall()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def hold_chat(self, chat_id: int, seconds: float) -> None:
+        """Telegram asked for a pause in this chat (a 429): every instance keeps it."""
+        until = self._wall() + seconds
+        self._note_chat(chat_id, until)
+        async with self._storage.uow() as uow:
+            await uow.budget.hold_chat(chat_id, until)
+            await uow.commit()
+
+    async def pause_all(self, seconds: float) -> None:
+        """After a 429 whose scope we can't tell, no instance sends for ``seconds``."""
+        async with self._storage.uow() as uow:
+            await uow.budget.pause(self._wall() + min(seconds, MAX_PAUSE))
+            await uow.commit()
+
+    async def forget_old_chats(self) -> int:
+        now = self._wall()
+        self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+        async with self._storage.uow() as uow:
+            n = await uow.budget.forget_chats(now - 60.0)
+            await uow.commit()
+        return n
+
+    def _note_chat(self, chat_id: int, free_at: float) -> None:
+        self._chat_free_at[chat_id] = max(self._chat_free_at.get(chat_id, 0.0), free_at)
         if len(self._chat_free_at) > 50_000:
-            now = loop.time()
+            now = self._wall()
             self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
-
-    def hold_chat(self, chat_id: int, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        self._chat_free_at[chat_id] = max(
-            self._chat_free_at.get(chat_id, 0.0), loop.time() + seconds
-        )
-
-    def pause_all(self, seconds: float) -> None:
-        """After a 429 whose scope we can't tell, everyone waits."""
-        loop = asyncio.get_running_loop()
-        self._paused_until = max(self._paused_until, loop.time() + seconds)
-
-    async def global_slot(self) -> None:
-        loop = asyncio.get_running_loop()
-        wait = self._paused_until - loop.time()
-        if wait > 0:  # one sleep is enough: a later pause is seen at the next slot
-            await asyncio.sleep(wait)
-        await self._limiter.acquire()

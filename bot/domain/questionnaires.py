@@ -107,8 +107,10 @@ class AlertRule:
 
     def __post_init__(self) -> None:
         if not isinstance(self.tier, Tier):
-            raise InvalidValue(f"alert {self.id!r}: unknown tier {self.tier!r} "
-                             f"(expected one of: {', '.join(TIERS)})")
+            raise InvalidValue(
+                f"alert {self.id!r}: unknown tier {self.tier!r} "
+                f"(expected one of: {', '.join(TIERS)})"
+            )
         if self.comparison not in COMPARISONS:
             raise InvalidValue(f"alert {self.id!r}: unknown comparison {self.comparison!r}")
 
@@ -179,13 +181,17 @@ class Instrument:
         expected = self.min_total
         for band in sorted(self.bands, key=lambda b: b.min_total):
             if band.min_total != expected or band.max_total < band.min_total:
-                raise InvalidValue(f"{self.id}: band {band.id!r} should start at {expected} "
-                                 f"(bands must cover {self.min_total}–{self.max_total} "
-                                 "without gaps or overlaps)")
+                raise InvalidValue(
+                    f"{self.id}: band {band.id!r} should start at {expected} "
+                    f"(bands must cover {self.min_total}–{self.max_total} "
+                    "without gaps or overlaps)"
+                )
             expected = band.max_total + 1
         if expected != self.max_total + 1:
-            raise InvalidValue(f"{self.id}: bands must cover {self.min_total}–{self.max_total}, "
-                             f"they stop at {expected - 1}")
+            raise InvalidValue(
+                f"{self.id}: bands must cover {self.min_total}–{self.max_total}, "
+                f"they stop at {expected - 1}"
+            )
 
     @property
     def min_total(self) -> int:
@@ -269,8 +275,10 @@ def parse_condition(text: str) -> tuple[str, str, int]:
     """``"phq9_9 > 0"`` → ``("phq9_9", ">", 0)``; raise ``ValueError`` on anything else."""
     match = _CONDITION.fullmatch(text)
     if match is None:
-        raise InvalidValue(f"condition {text!r} must read '<item id|total|percentage> "
-                         f"<{'|'.join(COMPARISONS)}> <whole number>'")
+        raise InvalidValue(
+            f"condition {text!r} must read '<item id|total|percentage> "
+            f"<{'|'.join(COMPARISONS)}> <whole number>'"
+        )
     subject, comparison, number = match.groups()
     return subject, comparison, int(number)
 
@@ -283,8 +291,7 @@ def validate_answers(instrument: Instrument, answers: Mapping[str, int]) -> None
         if item_id not in known:
             raise InvalidAnswer(f"{instrument.id} has no item {item_id!r}")
         if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
-            raise InvalidAnswer(f"{item_id}: {value!r} is not one of the answers "
-                                f"{sorted(allowed)}")
+            raise InvalidAnswer(f"{item_id}: {value!r} is not one of the answers {sorted(allowed)}")
 
 
 def score(instrument: Instrument, answers: Mapping[str, int]) -> Score:
@@ -295,13 +302,15 @@ def score(instrument: Instrument, answers: Mapping[str, int]) -> Score:
         return Score(instrument.id, None, None, None, None, False, missing)
     total = sum(answers[item_id] for item_id in instrument.item_ids)
     band = instrument.band_for(total)
-    percentage = None if instrument.percentage_factor is None else (
-        total * instrument.percentage_factor)
+    percentage = (
+        None if instrument.percentage_factor is None else (total * instrument.percentage_factor)
+    )
     return Score(instrument.id, total, percentage, band.label, band.id, True, ())
 
 
-def alerts(instrument: Instrument, answers: Mapping[str, int],
-           score: Score) -> list[QuestionnaireAlert]:
+def alerts(
+    instrument: Instrument, answers: Mapping[str, int], score: Score
+) -> list[QuestionnaireAlert]:
     """The alerts these answers raise, most urgent first (ties in file order)."""
     validate_answers(instrument, answers)
     _check_belongs(instrument, score)
@@ -313,8 +322,11 @@ def alerts(instrument: Instrument, answers: Mapping[str, int],
             value, shown = score.percentage, f"percentage {score.percentage}"
         else:
             value = answers.get(rule.subject)
-            shown = "" if value is None else (
-                f"{rule.subject} answered {value} {instrument.option_label(value)!r}")
+            shown = (
+                ""
+                if value is None
+                else (f"{rule.subject} answered {value} {instrument.option_label(value)!r}")
+            )
         if value is not None and rule.holds_for(value):
             reason = f"{instrument.short_name}: {rule.reason} [{rule.condition}; {shown}]"
             raised.append(QuestionnaireAlert(rule.tier, rule.category, rule.id, reason))

@@ -87,7 +87,12 @@ def _run_line(tg: FakeTelegram, line: str) -> str:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    tg = FakeTelegram(args.token, enforce_limits=not args.no_limits, port=args.port)
+    tg = FakeTelegram(
+        args.token,
+        enforce_limits=not args.no_limits,
+        strict_limits=args.strict_limits,
+        port=args.port,
+    )
     async with tg:
         print(f"base URL:  {tg.url}/bot   (files: {tg.url}/file/bot)")
         print(f"token:     {tg.token}")
@@ -120,6 +125,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default="123456:TEST")
     parser.add_argument("--no-limits", action="store_true", help="disable flood control")
+    parser.add_argument(
+        "--strict-limits",
+        action="store_true",
+        help="flood control as sliding one-second windows with no burst or tolerance",
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args))

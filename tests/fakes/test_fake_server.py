@@ -637,3 +637,23 @@ def test_entity_parsing(text: str, mode: str, plain: str, types: list[str]) -> N
 def test_entity_offsets_count_utf16_code_units() -> None:
     _, entities = parse_text("😀 <b>x</b>", "HTML")
     assert entities == [{"type": "bold", "offset": 3, "length": 1}]
+
+
+def test_strict_window_never_admits_more_than_the_rate_in_any_second() -> None:
+    from tests.fakes.telegram._ratelimit import StrictWindowLimiter
+
+    now = [0.0]
+    limiter = StrictWindowLimiter(global_rate=30, per_chat_rate=1, clock=lambda: now[0])
+    admitted: list[float] = []
+    for i in range(200):  # 40/s offered to distinct chats
+        now[0] = i * 0.025
+        if limiter.acquire(i) is None:
+            admitted.append(now[0])
+    assert max(sum(1 for t in admitted if s <= t < s + 1.0) for s in admitted) == 30
+    assert limiter.refused == 200 - len(admitted) > 0
+    now[0] = 100.0
+    assert limiter.acquire(7) is None
+    now[0] = 100.9
+    assert limiter.acquire(7) == 1  # one chat: a full second between two messages
+    now[0] = 101.0
+    assert limiter.acquire(7) is None

@@ -402,9 +402,7 @@ class Screener:
             s, e = normalised.span(*span)
             cue = Evidence(f"{code}.context.support", (s, e), normalised.original[s:e])
             evidence = tuple(sorted({*verdict.evidence, cue}, key=lambda ev: (ev.span, ev.rule)))
-            return replace(
-                verdict, tier=min(verdict.tier, cap), evidence=evidence, discounted=True
-            )
+            return replace(verdict, tier=min(verdict.tier, cap), evidence=evidence, discounted=True)
         return verdict
 
     def _has_idiom(self, folded: str, lang: str | None) -> bool:

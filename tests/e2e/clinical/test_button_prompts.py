@@ -85,7 +85,7 @@ def start_ember(
         settings_for(tg, e2e_db, key),
         clock=clock,
         tick_seconds=0.1,
-        pacer=Pacer(chat_interval=0.03),
+        pacing=lambda storage: Pacer(storage, chat_interval=0.03),
     )
 
 

@@ -16,15 +16,21 @@ admitted))``, and nothing is taken: a refused message costs nothing and is not s
 Consequences: a client pacing at exactly ``rate`` (aiolimiter, AIORateLimiter, or any
 sliding window of N per second) never gets a 429; 31 messages at the same instant get one;
 two messages to one chat less than 0.9 s apart get one.
+
+:class:`StrictWindowLimiter` is the harsher reading, for benchmarks that must hold on any
+server: never more than ``global_rate`` admitted messages in ANY one-second window (a
+sliding window, no burst allowance, no tolerance) and never two messages to one chat less
+than ``1 / per_chat_rate`` seconds apart.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["RateLimiter", "TokenBucket"]
+__all__ = ["RateLimiter", "StrictWindowLimiter", "TokenBucket"]
 
 
 @dataclass
@@ -99,3 +105,41 @@ class RateLimiter:
         """Forget all history (e.g. between benchmark phases)."""
         self._global = self._new_global()
         self._chats.clear()
+
+
+class StrictWindowLimiter:
+    """Sliding one-second windows: at most ``global_rate`` sends in any second, no slack."""
+
+    def __init__(
+        self, *, global_rate: float, per_chat_rate: float, clock: Callable[[], float]
+    ) -> None:
+        if global_rate <= 0 or per_chat_rate <= 0:
+            raise ValueError("rates must be positive")
+        self.global_rate = global_rate
+        self.per_chat_rate = per_chat_rate
+        self._clock = clock
+        self._admitted: deque[float] = deque()
+        self._last: dict[int, float] = {}
+        self.refused = 0
+
+    def acquire(self, chat_id: int) -> int | None:
+        now = self._clock()
+        while self._admitted and self._admitted[0] <= now - 1.0:
+            self._admitted.popleft()
+        waits = [0.0]
+        if len(self._admitted) >= int(self.global_rate):
+            waits.append(self._admitted[0] + 1.0 - now)
+        last = self._last.get(chat_id)
+        if last is not None and now - last < 1.0 / self.per_chat_rate:
+            waits.append(last + 1.0 / self.per_chat_rate - now)
+        wait = max(waits)
+        if wait > 0:
+            self.refused += 1
+            return max(1, math.ceil(wait))
+        self._admitted.append(now)
+        self._last[chat_id] = now
+        return None
+
+    def reset(self) -> None:
+        self._admitted.clear()
+        self._last.clear()

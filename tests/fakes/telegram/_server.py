@@ -26,7 +26,7 @@ from ._models import (
     bad_request,
 )
 from ._params import Params, decode_params
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, StrictWindowLimiter
 from ._users import FakeUser
 from ._webhook import WebhookDeliverer
 from ._world import ChatState, World
@@ -78,6 +78,7 @@ class FakeTelegram(Inspection, FaultInjection):
         per_chat_rate: float = 1.0,
         per_chat_tolerance: float = 0.1,
         global_tolerance: float = 0.01,
+        strict_limits: bool = False,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         host: str = "127.0.0.1",
@@ -94,12 +95,16 @@ class FakeTelegram(Inspection, FaultInjection):
         self.webhook_retry_delay = webhook_retry_delay
         """Seconds between webhook delivery attempts of a failing update."""
         self.default_timeout_delay = default_timeout_delay
-        self.limiter = RateLimiter(
-            global_rate=global_rate,
-            per_chat_rate=per_chat_rate,
-            clock=clock,
-            per_chat_tolerance=per_chat_tolerance,
-            global_tolerance=global_tolerance,
+        self.limiter: RateLimiter | StrictWindowLimiter = (
+            StrictWindowLimiter(global_rate=global_rate, per_chat_rate=per_chat_rate, clock=clock)
+            if strict_limits
+            else RateLimiter(
+                global_rate=global_rate,
+                per_chat_rate=per_chat_rate,
+                clock=clock,
+                per_chat_tolerance=per_chat_tolerance,
+                global_tolerance=global_tolerance,
+            )
         )
         self._world = World(
             token=token,

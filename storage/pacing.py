@@ -1,0 +1,172 @@
+"""The send budget shared by every instance: Telegram's bot-wide and per-chat limits.
+
+One row per lane in ``send_lanes`` holds the next free send slot (wall-clock epoch
+seconds); an instance takes a slot with one atomic ``UPDATE … RETURNING``, so slots are
+handed out evenly spaced across all instances, and the bot-wide rate holds however many
+run. ``chat_pacing`` holds when each chat may next receive a message. A reservation takes
+the bot-wide slot and the chat in one transaction: if the chat is not free by the slot's
+time, the caller rolls back and nothing is spent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChatPace, Lease, SendLane
+from storage.sql import insert_ignore
+
+LANE = "telegram"
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A slot at ``at`` (epoch seconds), or none yet: try again in ``retry_in`` seconds."""
+
+    at: float | None
+    retry_in: float = 0.0
+    chat_busy: bool = False
+
+
+class SendBudget:
+    """Slots on the deployment-wide send schedule, and per-chat release times."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+
+    def _greatest(self, *args: Any) -> ColumnElement[float]:
+        return func.greatest(*args) if self._postgres else func.max(*args)
+
+    async def reserve(
+        self,
+        *,
+        chat_id: int,
+        now: float,
+        gap: float,
+        chat_interval: float,
+        horizon: float | None,
+        _again: bool = True,
+    ) -> Reservation:
+        """Take the next bot-wide slot and the chat for it.
+
+        ``horizon`` bounds how far ahead of ``now`` a slot may be taken (None: any slot,
+        for messages that must not wait behind bulk work). When the chat is busy at the
+        slot's time the caller must roll back: the slot was only tentatively taken.
+        """
+        start = self._greatest(SendLane.next_at, SendLane.paused_until, now)
+        stmt = update(SendLane).where(SendLane.lane == LANE)
+        if horizon is not None:
+            stmt = stmt.where(start <= now + horizon)
+        returned = await self._session.scalar(
+            stmt.values(next_at=start + gap)
+            .returning(SendLane.next_at)
+            .execution_options(synchronize_session=False)
+        )
+        if returned is None:
+            row = (
+                await self._session.execute(
+                    select(SendLane.next_at, SendLane.paused_until).where(SendLane.lane == LANE)
+                )
+            ).first()
+            if row is None and _again:  # the migration adds the row; this is a fallback
+                await insert_ignore(
+                    self._session,
+                    SendLane,
+                    {"lane": LANE, "next_at": 0.0, "paused_until": 0.0},
+                    ["lane"],
+                )
+                return await self.reserve(
+                    chat_id=chat_id,
+                    now=now,
+                    gap=gap,
+                    chat_interval=chat_interval,
+                    horizon=horizon,
+                    _again=False,
+                )
+            if row is None:
+                return Reservation(None, 0.05)
+            free = max(row.next_at, row.paused_until)
+            return Reservation(None, max(0.001, free - (horizon or 0.0) - now))
+        at = float(returned) - gap
+        taken = await self._take_chat(chat_id, at, chat_interval)
+        if taken is None:
+            free_at = await self._session.scalar(
+                select(ChatPace.free_at).where(ChatPace.chat_id == chat_id)
+            )
+            return Reservation(None, max(0.001, (free_at or at) - now), chat_busy=True)
+        return Reservation(at)
+
+    async def _take_chat(self, chat_id: int, at: float, interval: float) -> float | None:
+        values = {"chat_id": chat_id, "free_at": at + interval}
+        insert: Any = (postgresql if self._postgres else sqlite).insert(ChatPace).values(values)
+        stmt = insert.on_conflict_do_update(
+            index_elements=[ChatPace.chat_id],
+            set_={"free_at": at + interval},
+            where=ChatPace.free_at <= at,
+        ).returning(ChatPace.free_at)
+        result: float | None = await self._session.scalar(stmt)
+        return result
+
+    async def hold_chat(self, chat_id: int, until: float) -> None:
+        """Telegram asked this chat to wait: nothing is sent to it before ``until``."""
+        insert: Any = (
+            (postgresql if self._postgres else sqlite)
+            .insert(ChatPace)
+            .values(chat_id=chat_id, free_at=until)
+        )
+        await self._session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[ChatPace.chat_id],
+                set_={"free_at": self._greatest(ChatPace.free_at, until)},
+            )
+        )
+
+    async def pause(self, until: float) -> None:
+        """Telegram answered 429: no instance sends before ``until``."""
+        await self._session.execute(
+            update(SendLane)
+            .where(SendLane.lane == LANE)
+            .values(paused_until=self._greatest(SendLane.paused_until, until))
+        )
+
+    async def forget_chats(self, before: float) -> int:
+        """Drop per-chat release times long past (they no longer hold anything back)."""
+        result = await self._session.execute(delete(ChatPace).where(ChatPace.free_at < before))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class Leases:
+    """Named leases: at most one holder at a time, taken over once the holder stops renewing."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def acquire(self, name: str, *, holder: str, now: float, ttl: float) -> bool:
+        """Take or renew ``name`` for ``holder`` until ``now + ttl``; False if another holds it."""
+        await insert_ignore(
+            self._session, Lease, {"name": name, "holder": holder, "expires_at": 0.0}, ["name"]
+        )
+        result = await self._session.execute(
+            update(Lease)
+            .where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at < now))
+            .values(holder=holder, expires_at=now + ttl)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def release(self, name: str, *, holder: str) -> None:
+        await self._session.execute(
+            update(Lease).where(Lease.name == name, Lease.holder == holder).values(expires_at=0.0)
+        )
+
+    async def holder(self, name: str, *, now: float) -> str | None:
+        row = (
+            await self._session.execute(
+                select(Lease.holder, Lease.expires_at).where(Lease.name == name)
+            )
+        ).first()
+        return row.holder if row is not None and row.expires_at >= now else None

@@ -1,0 +1,93 @@
+"""The shared send budget on real SQLite and PostgreSQL: slots evenly spaced for every
+instance together, one message per chat per interval, 429 pauses seen by all."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from bot.delivery.pacing import Pacer
+from storage.uow import Storage
+
+RATE = 29.0
+GAP = 1.0 / RATE
+
+
+class Wall:
+    def __init__(self, t: float = 1_000_000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def pacers(storage: Storage, wall: Wall, n: int) -> list[Pacer]:
+    """``n`` instances on one database (each with its own memory, as separate processes)."""
+    return [Pacer(storage, rate=RATE, horizon=0.15, wall=wall) for _ in range(n)]
+
+
+async def test_slots_are_evenly_spaced_across_instances(storage: Storage) -> None:
+    wall = Wall()
+    instances = pacers(storage, wall, 3)
+    slots: list[float] = []
+    for i in range(60):
+        slot = await instances[i % 3].reserve(1000 + i, urgent=True)
+        assert slot.at is not None
+        slots.append(slot.at)
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
+    assert all(g == pytest.approx(GAP) for g in gaps)
+    # never more than Telegram's 30 in any one-second window, whoever took the slots
+    assert max(sum(1 for t in slots if s <= t < s + 1.0) for s in slots) <= 30
+
+
+async def test_ordinary_messages_reserve_only_a_little_ahead(storage: Storage) -> None:
+    wall = Wall()
+    (pacer,) = pacers(storage, wall, 1)
+    taken = 0
+    while (await pacer.reserve(2000 + taken, urgent=False)).at is not None:
+        taken += 1
+    assert taken == int(0.15 / GAP) + 1  # the horizon, then the schedule is "full"
+    refused = await pacer.reserve(9999, urgent=False)
+    assert refused.at is None and not refused.chat_busy and 0 < refused.retry_in <= GAP
+    urgent = await pacer.reserve(9999, urgent=True)  # an alert does not wait for the horizon
+    assert urgent.at is not None and urgent.at - wall.t <= 0.15 + 2 * GAP
+
+
+async def test_one_chat_one_message_per_interval_for_all_instances(storage: Storage) -> None:
+    wall = Wall()
+    a, b = pacers(storage, wall, 2)
+    first = await a.reserve(42, urgent=False)
+    assert first.at is not None
+    busy = await b.reserve(42, urgent=False)  # another instance, same chat
+    assert busy.at is None and busy.chat_busy
+    assert busy.retry_in == pytest.approx(first.at + 1.05 - wall.t)
+    other = await b.reserve(43, urgent=False)  # the refused try spent no slot
+    assert other.at == pytest.approx(first.at + GAP)
+    wall.t += 1.2
+    assert (await b.reserve(42, urgent=False)).at is not None
+
+
+async def test_a_429_pause_holds_back_every_instance(storage: Storage) -> None:
+    wall = Wall()
+    a, b = pacers(storage, wall, 2)
+    await a.pause_all(3.0)
+    slot = await b.reserve(7, urgent=True)
+    assert slot.at is not None and slot.at >= wall.t + 3.0
+    await a.hold_chat(8, 10.0)
+    held = await b.reserve(8, urgent=True)
+    assert held.at is None and held.chat_busy
+    wall.t += 100.0
+    assert await b.forget_old_chats() >= 1
+
+
+async def test_concurrent_reservations_never_share_a_slot(storage: Storage) -> None:
+    wall = Wall()
+    instances = pacers(storage, wall, 4)
+    results = await asyncio.gather(
+        *(instances[i % 4].reserve(5000 + i, urgent=True) for i in range(40))
+    )
+    slots = sorted(r.at for r in results if r.at is not None)
+    assert len(slots) == 40
+    assert all(b - a == pytest.approx(GAP) for a, b in itertools.pairwise(slots))

@@ -9,6 +9,7 @@ from sqlalchemy import delete as sqldelete
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.operations import OutboxBacklog
 from bot.domain.outgoing import Outgoing
 from bot.domain.records import ClaimedMessage
 from storage.crypto import Cipher
@@ -182,6 +183,33 @@ class Outbox:
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         )
         return {status: n for status, n in rows}
+
+    async def backlog(self, *, now: datetime, urgent_priority: int) -> OutboxBacklog:
+        """What is due and unsent (pending, or claimed and not yet attempted), how long the
+        oldest has waited (among all, and among rows of ``urgent_priority`` or more), what
+        is in flight and what failed. Counts and times only."""
+        waiting = (
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED]),
+            OutboxMessage.not_before <= now,
+        )
+        due, oldest = (
+            await self._session.execute(
+                select(func.count(), func.min(OutboxMessage.not_before)).where(*waiting)
+            )
+        ).one()
+        oldest_urgent = await self._session.scalar(
+            select(func.min(OutboxMessage.not_before)).where(
+                *waiting, OutboxMessage.priority >= urgent_priority
+            )
+        )
+        counts = await self.counts()
+        return OutboxBacklog(
+            due=int(due),
+            oldest_due=oldest,
+            oldest_urgent_due=oldest_urgent,
+            sending=counts.get(OutboxStatus.SENDING, 0),
+            failed=counts.get(OutboxStatus.FAILED, 0),
+        )
 
     async def heartbeat(self, *, worker: str, now: datetime) -> None:
         """Keep this worker's claims fresh so a sweep does not take them back."""

@@ -68,10 +68,17 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
         await engine.dispose()
 
 
-def setup_logging(verbose: bool) -> None:
+def setup_logging(verbose: bool, settings: Settings | None = None) -> None:
+    """Logging in EMBER_LOG_FORMAT, with the token and the webhook secret blanked."""
     from bot import logs
 
-    logs.configure(verbose)
+    if settings is None:
+        logs.configure(verbose)
+        return
+    secrets = [
+        s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s
+    ]
+    logs.configure(verbose, settings.log_format, secrets=secrets)
 
 
 def services_call(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:

@@ -35,21 +35,16 @@ def run(
     try:
         settings.require_token()
         settings.require_keys()
-        if webhook and settings.webhook_url is None:
-            fail("EMBER_WEBHOOK_URL is not set: webhook mode needs the public https:// URL")
-        if not webhook and settings.webhook_url is not None:
+        if webhook:
+            settings.require_webhook()  # the URL and its secret, or no webhook mode
+        elif settings.webhook_url is not None:
             settings = settings.model_copy(update={"webhook_url": None})
     except EmberError as exc:
         fail(str(exc))
-    setup_logging(verbose)
-    from telegram.error import InvalidToken
-
+    setup_logging(verbose, settings)
     from bot.app import run_until_stopped
 
-    try:
-        run_async(lambda: run_until_stopped(settings))
-    except InvalidToken:
-        fail("EMBER_TELEGRAM_TOKEN was refused by Telegram: check the token from @BotFather")
+    run_async(lambda: run_until_stopped(settings))
 
 
 @db_app.command("upgrade")

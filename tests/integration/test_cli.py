@@ -96,3 +96,32 @@ def test_run_with_an_unreachable_database_says_so_in_one_line(tmp_path: Path, ur
     assert result.returncode == 1
     assert result.stderr.startswith("ember: EMBER_DATABASE_URL"), result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
+    result = ember(
+        "run",
+        "--webhook",
+        cwd=tmp_path,
+        EMBER_TELEGRAM_TOKEN="123:abc",
+        EMBER_ENCRYPTION_KEY=generate_key(),
+        EMBER_WEBHOOK_URL="https://ember.example.org/telegram",
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("ember: EMBER_WEBHOOK_SECRET is not set")
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_a_plain_http_webhook_url_to_another_machine_is_refused(tmp_path: Path) -> None:
+    result = ember(
+        "run",
+        "--webhook",
+        cwd=tmp_path,
+        EMBER_TELEGRAM_TOKEN="123:abc",
+        EMBER_ENCRYPTION_KEY=generate_key(),
+        EMBER_WEBHOOK_URL="http://ember.example.org/telegram",
+        EMBER_WEBHOOK_SECRET="s3cret-token",
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("ember: EMBER_WEBHOOK_URL must be an https:// URL")
+    assert result.stderr.strip().count("\n") == 0

@@ -145,15 +145,15 @@ class Outbox:
             .values(status=OutboxStatus.FAILED, last_error=error[:300], claimed_by=None)
         )
 
-    async def release(self, ids: list[int]) -> None:
-        """Give claimed, never-attempted messages back (clean shutdown)."""
-        if not ids:
-            return
-        await self._session.execute(
+    async def release_claims(self, worker: str) -> int:
+        """Every message ``worker`` claimed and never attempted goes back to the queue, its
+        place in it unchanged (clean shutdown)."""
+        result = await self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.CLAIMED)
+            .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.CLAIMED)
             .values(status=OutboxStatus.PENDING, claimed_by=None)
         )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def sweep_stale(self, *, now: datetime, older_than: timedelta) -> int:
         """Return the claims of a worker that stopped beating to the queue; a row whose request

@@ -2,20 +2,23 @@
 or problem; any problem makes the command exit 1.
 
 What it looks at, in order: every setting (each bad one named), webhook settings, the
-database (reachable, migrated to the latest revision), the encryption keys (a sample of
-stored values opened), the outbox and inbox (backlog, failures), crisis resources for the
-regions and languages participants are in, and Telegram (token accepted, webhook as
-configured; left out with ``--offline``). Its output holds counts, table names, setting
-names and the bot's own handle: never stored text, names or Telegram ids.
+screener's files (rules and learned layer installed), the database (reachable, migrated to
+the latest revision), the encryption keys (a sample of stored values opened), the outbox
+and inbox (backlog, failures), crisis resources for the regions and languages
+participants are in, and Telegram (token accepted, webhook as configured; left out with
+``--offline``). Its output holds counts, table names, setting names and the bot's own
+handle: never stored text, names or Telegram ids.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.clock import Clock, SystemClock
@@ -333,6 +336,30 @@ async def check_crisis_resources(report: Report, storage: Storage) -> None:
         )
 
 
+def check_screener(report: Report, model_dir: Path | None = None) -> None:
+    """The screening rules load and the learned layer is installed (a packaging slip would
+    leave the screener on its rules alone, and nothing else would say so)."""
+    from prompts.screening_loader import default_screener
+    from prompts.screening_model import load_model
+
+    try:
+        model = load_model(model_dir)
+        default_screener()
+    except (EmberError, ValueError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        report.add(Level.PROBLEM, "screener", f"the screening files cannot be read: {first}")
+        return
+    if model is None:
+        report.add(
+            Level.PROBLEM,
+            "screener",
+            "the learned layer (prompts/screening/model) is missing: this installation is "
+            "incomplete, and the screener would read texts with its rules alone",
+        )
+        return
+    report.add(Level.OK, "screener", "rules and learned layer load")
+
+
 # -- Telegram ----------------------------------------------------------------------------
 
 
@@ -456,6 +483,7 @@ async def diagnose(
     report = Report()
     check_configuration(report, settings, bad)
     check_webhook(report, settings, bad)
+    await asyncio.to_thread(check_screener, report)
     await check_database(report, settings, bad, clock)
     if offline:
         report.add(Level.OK, "telegram", "not checked (--offline)")

@@ -14,7 +14,14 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.doctor import Level, Report, check_configuration, check_webhook, diagnose
+from bot.doctor import (
+    Level,
+    Report,
+    check_configuration,
+    check_screener,
+    check_webhook,
+    diagnose,
+)
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus, Role
 from bot.services import journal as journal_service
@@ -255,6 +262,19 @@ class TestSettings:
             {},
         )
         assert [f.level for f in report.findings] == [Level.OK]
+
+
+class TestScreener:
+    def test_the_shipped_screener_loads_with_its_learned_layer(self) -> None:
+        report = Report()
+        check_screener(report)
+        assert lines(report) == ["rules and learned layer load"]
+
+    def test_a_missing_learned_layer_is_a_problem(self, tmp_path: Path) -> None:
+        report = Report()
+        check_screener(report, model_dir=tmp_path)  # an install without the model files
+        (problem,) = lines(report, Level.PROBLEM, "screener")
+        assert "learned layer" in problem and "incomplete" in problem
 
 
 class TestTelegram:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.cli.common import (
+    EX_CONFIG,
     app,
     fail,
     run_async,
@@ -30,8 +31,12 @@ def run(
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
-    """Run the bot (long polling by default)."""
-    settings = settings_or_exit()
+    """Run the bot (long polling by default).
+
+    Exits 0 after SIGTERM or SIGINT; 78 (EX_CONFIG) when a setting is missing or wrong or
+    Telegram refuses the token, which no restart mends; 1 on other failures.
+    """
+    settings = settings_or_exit(EX_CONFIG)
     try:
         settings.require_token()
         settings.require_keys()
@@ -40,11 +45,21 @@ def run(
         elif settings.webhook_url is not None:
             settings = settings.model_copy(update={"webhook_url": None})
     except EmberError as exc:
-        fail(str(exc))
+        fail(str(exc), EX_CONFIG)
     setup_logging(verbose, settings)
     from bot.app import run_until_stopped
+    from bot.errors import TokenRefused
 
-    run_async(lambda: run_until_stopped(settings))
+    async def go() -> str | None:
+        try:
+            await run_until_stopped(settings)
+        except TokenRefused as exc:
+            return str(exc)
+        return None
+
+    refused = run_async(go)
+    if refused is not None:
+        fail(refused, EX_CONFIG)
 
 
 @db_app.command("upgrade")

@@ -191,11 +191,12 @@ class TestSigterm:
         line = next(ln for ln in text.splitlines() if "cannot reach Telegram" in ln)
         assert f"{away.url}/bot<token>" in line and "getMe" in line
 
-    async def test_a_refused_token_is_one_line_and_exit_1(
+    async def test_a_refused_token_is_one_line_and_exit_78(
         self, tg: FakeTelegram, e2e_db: str, key: str, tmp_path: Path
     ) -> None:
         process, log = await start_ember(tg, e2e_db, key, tmp_path, token="123456:WRONG")
-        assert await asyncio.wait_for(process.wait(), timeout=30) == 1
+        # 78, EX_CONFIG: a supervisor is told not to restart what only a person can fix
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 78
         lines = [ln for ln in log.read_text().splitlines() if ln.startswith("ember:")]
         assert lines == [lines[0]] and "EMBER_TELEGRAM_TOKEN was refused by Telegram" in lines[0]
         assert "WRONG" not in log.read_text() and "Traceback" not in log.read_text()

@@ -188,3 +188,17 @@ def test_every_bad_setting_is_reported_at_once_for_the_doctor(
     # the rest is usable, the bad ones at their defaults
     assert settings.timezone == "UTC" and settings.log_format == "text"
     assert settings.webhook_secret is None
+
+
+def test_every_setting_is_explained_in_env_example_and_the_contract() -> None:
+    import pathlib
+
+    from bot.config import Settings
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    contract = (root / "docs" / "contract.md").read_text(encoding="utf-8")
+    for field in Settings.model_fields:
+        variable = f"EMBER_{field.upper()}"
+        assert f"\n{variable}=" in example, variable
+        assert f"`{variable}`" in contract, variable

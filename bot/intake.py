@@ -187,7 +187,8 @@ class Intake:
         self._ready.set()
         if self._poller is not None:
             self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # a poller that ended on a refused token has logged it already
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._poller
             self._poller = None
         if self._processor is not None:

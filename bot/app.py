@@ -32,6 +32,7 @@ from bot.intake import Intake
 from bot.leadership import Leadership
 from bot.services.api import Services
 from bot.services.context import ServiceContext
+from bot.startup import FIRST_DELAY, patiently
 from prompts.catalogue import Catalogue, default_catalogue
 from prompts.screening_loader import default_screener
 from storage.crypto import Cipher
@@ -99,8 +100,14 @@ async def ember_app(
     tick_seconds: float = 2.0,
     read_timeout: float = 10.0,
     policy: EscalationPolicy | None = None,
+    stop: asyncio.Event | None = None,
+    retry_delay: float = FIRST_DELAY,
 ) -> AsyncIterator[Ember]:
-    """Start Ember; on exit, stop it in reverse order (nothing queued is lost)."""
+    """Start Ember; on exit, stop it in reverse order (nothing queued is lost).
+
+    Start-up waits for Telegram (one log line per failed try, back-off from
+    ``retry_delay`` up to 60 s); setting ``stop`` ends the wait (StartupInterrupted).
+    """
     logs.protect()
     clock = clock or SystemClock()
     catalogue = catalogue or default_catalogue()
@@ -127,7 +134,15 @@ async def ember_app(
             services=services, catalogue=catalogue, note_failure=intake.note_failure
         )
         handlers.register(application)
-        await application.initialize()  # getMe: checks the token, learns the username
+        try:
+            # getMe: checks the token, learns the username; waits for Telegram if need be
+            await patiently(
+                application.bot.initialize, "getMe", settings, stop=stop, first_delay=retry_delay
+            )
+        except BaseException:
+            await application.bot.shutdown()
+            raise
+        await application.initialize()
         ctx.bot_username = application.bot.username
         dispatcher = Dispatcher(
             storage,
@@ -175,18 +190,46 @@ async def ember_app(
 
 
 async def run_until_stopped(settings: Settings) -> None:
-    """``ember run``: poll Telegram until SIGINT/SIGTERM."""
+    """``ember run``: poll Telegram (or serve the webhook) until SIGINT/SIGTERM.
+
+    On the signal: the webhook and health servers stop accepting requests, intake stops
+    fetching and finishes the update in hand, the jobs drain, the dispatcher waits for the
+    sends in flight and gives its unsent claims back to the outbox; then the process exits 0.
+    A signal during start-up's wait for Telegram ends it at once, also with 0.
+    """
     import signal
+
+    from bot.errors import StartupInterrupted
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with ember_app(settings, poll=settings.webhook_url is None) as ember:
-        if settings.webhook_url is not None:
-            from bot.webhook import serve_webhook
+    webhook = settings.webhook_url is not None
+    try:
+        async with (
+            ember_app(settings, poll=not webhook, stop=stop) as ember,
+            contextlib.AsyncExitStack() as servers,
+        ):
+            if webhook:
+                from bot.webhook import serve_webhook
 
-            async with serve_webhook(ember):
-                await stop.wait()
-        else:
+                await servers.enter_async_context(serve_webhook(ember, stop=stop))
+            # in webhook mode the webhook server answers /healthz too; a health port of
+            # its own keeps probes off the public one
+            if settings.health_listen is not None and not (
+                webhook and settings.health_listen == settings.listen
+            ):
+                from bot.health import serve_health
+
+                host, _, port = settings.health_listen.rpartition(":")
+                await servers.enter_async_context(
+                    serve_health(ember.storage, ember.clock, host, int(port))
+                )
             await stop.wait()
+            log.info("stopping: a stop signal arrived")
+    except StartupInterrupted:
+        log.info("stopped during start-up")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

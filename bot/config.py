@@ -6,6 +6,10 @@ malformed value becomes :class:`~bot.errors.ConfigError` with one line naming th
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
@@ -16,6 +20,27 @@ from bot.errors import ConfigError, InvalidValue
 from storage.db import check_url
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+# what the Bot API accepts as a webhook's secret_token
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _host_port(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidValue("must be host:port, like 0.0.0.0:8080")
+    return value
+
+
+def is_local_host(host: str | None) -> bool:
+    """True for this machine's own names (localhost, 127.0.0.0/8, ::1), nothing else."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -37,6 +62,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     listen: str = Field(default="127.0.0.1:8080")
+    health_listen: str | None = None
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("telegram_token")
     @classmethod
@@ -88,29 +115,55 @@ class Settings(BaseSettings):
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise InvalidValue("must be host:port, like 0.0.0.0:8080")
-        return value
+        return _host_port(value)
+
+    @field_validator("health_listen")
+    @classmethod
+    def _health_listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return _host_port(value.strip())
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return "text"
+        if isinstance(value, str) and value.strip().lower() in ("text", "json"):
+            return value.strip().lower()
+        raise InvalidValue("must be text or json")
 
     @field_validator("webhook_url")
     @classmethod
     def _webhook(cls, value: str | None) -> str | None:
-        if not value:
+        if not value or not value.strip():
             return None
-        local = value.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
-        if not value.startswith("https://") and not local:
-            raise InvalidValue("must be an https:// URL Telegram can reach")
-        return value
+        value = value.strip()
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018  (raises on a malformed port)
+        except ValueError:
+            raise InvalidValue("is not a URL; use https://your.host/telegram") from None
+        if not parts.hostname:
+            raise InvalidValue("must be a full URL with a host, like https://your.host/telegram")
+        if parts.scheme == "https":
+            return value
+        if parts.scheme == "http" and is_local_host(parts.hostname):
+            return value  # a Bot API server on this machine (tests, a local relay)
+        raise InvalidValue(
+            "must be an https:// URL Telegram can reach (plain http:// only to this machine)"
+        )
 
     @field_validator("webhook_secret")
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
-        raw = value.get_secret_value()
-        if not (1 <= len(raw) <= 256) or not all(c.isalnum() or c in "_-" for c in raw):
-            raise InvalidValue("may hold only letters, digits, _ and - (1 to 256 characters)")
+        if not SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            raise InvalidValue(
+                "may hold only A-Z, a-z, 0-9, _ and - (1 to 256 characters), "
+                "e.g. the output of `openssl rand -hex 32`"
+            )
         return value
 
     # -- derived -------------------------------------------------------------------
@@ -129,6 +182,11 @@ class Settings(BaseSettings):
     def listen_port(self) -> int:
         return int(self.listen.rpartition(":")[2])
 
+    @property
+    def api_url_shown(self) -> str:
+        """The Bot API URL as it may be printed: the token left out."""
+        return f"{self.telegram_api_url}<token>"
+
     def require_token(self) -> str:
         if self.telegram_token is None:
             raise ConfigError(
@@ -145,13 +203,53 @@ class Settings(BaseSettings):
             )
         return self.encryption_keys
 
+    def require_webhook(self) -> tuple[str, str]:
+        """The webhook URL and its secret; webhook mode does not start without both."""
+        if self.webhook_url is None:
+            raise ConfigError(
+                "EMBER_WEBHOOK_URL is not set: webhook mode needs the public https:// URL"
+            )
+        if self.webhook_secret is None:
+            raise ConfigError(
+                "EMBER_WEBHOOK_SECRET is not set: webhook mode needs a secret (A-Z, a-z, 0-9, "
+                "_ and -, up to 256 characters; e.g. `openssl rand -hex 32`), or anyone who "
+                "finds the URL can post updates as any user"
+            )
+        return self.webhook_url, self.webhook_secret.get_secret_value()
+
+
+def _problems(exc: ValidationError) -> dict[str, str]:
+    """One line per bad setting, naming its variable, by field name."""
+    found: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        found.setdefault(field, f"EMBER_{field.upper()} {reason}")
+    return found
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment and ``.env``; raise ConfigError naming the variable."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "?"
-        reason = str(first["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"EMBER_{field.upper()} {reason}") from None
+        raise ConfigError(next(iter(_problems(exc).values()))) from None
+
+
+def load_settings_leniently() -> tuple[Settings, dict[str, str]]:
+    """Settings with every bad value replaced by its default, and one line per bad value
+    (by field name, e.g. ``"database_url"``).
+
+    For ``ember doctor``, which reports every problem at once and goes on checking what
+    the good settings allow.
+    """
+    try:
+        return Settings(), {}
+    except ValidationError as exc:
+        problems = _problems(exc)
+    defaults = {
+        field: Settings.model_fields[field].default
+        for field in problems
+        if field in Settings.model_fields
+    }
+    return Settings(**defaults), problems

@@ -4,6 +4,8 @@
 
     EmberError
     ├── ConfigError              a setting is missing or malformed (start-up stops, one line)
+    │   └── TokenRefused         Telegram answered getMe with 401/404: the token is wrong
+    ├── StartupInterrupted       SIGTERM/SIGINT came while start-up waited for Telegram
     ├── DatabaseBehind           the schema is older than the code (`ember db upgrade`)
     ├── DecryptionFailed         stored text cannot be opened with any configured key
     ├── StorageMisuse            a unit of work used outside `async with`, or re-entered
@@ -59,6 +61,15 @@ class EmberError(Exception):
 
 class ConfigError(EmberError):
     """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+class TokenRefused(ConfigError):
+    """Telegram refused the bot token at start-up (getMe answered 401 or 404); retrying
+    would not help, so start-up stops with one line."""
+
+
+class StartupInterrupted(EmberError):
+    """A stop signal arrived while start-up was still waiting for Telegram to answer."""
 
 
 class DatabaseBehind(EmberError):

@@ -46,7 +46,9 @@ class Intake:
         self.poll_timeout = poll_timeout
         self.failures: dict[int, str] = {}
         self._ready = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._processor: asyncio.Task[None] | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._current: int | None = None  # the update being handled now
         self._offset: int | None = None
         self._stopping = False
         self.processed = 0
@@ -120,6 +122,8 @@ class Intake:
             if not batch:
                 return done
             for item in batch:
+                if self._stopping:  # a shutdown: leave the rest for the next start
+                    return done
                 async with self.storage.uow() as uow:
                     if not await uow.inbox.claim_pending(item.update_id):
                         continue
@@ -130,6 +134,7 @@ class Intake:
 
     async def _process_one(self, update_id: int, payload: str) -> None:
         error: str | None = None
+        self._current = update_id
         try:
             update = Update.de_json(json.loads(payload), self.application.bot)
             await self.application.process_update(update)
@@ -140,6 +145,7 @@ class Intake:
         async with self.storage.uow() as uow:
             await uow.inbox.mark_done(update_id, now=self.clock.now(), error=error)
             await uow.commit()
+        self._current = None
         self.processed += 1
 
     async def _process_forever(self) -> None:
@@ -170,19 +176,37 @@ class Intake:
     async def start(self, *, poll: bool) -> None:
         self._stopping = False
         await self.recover()
-        self._tasks.append(asyncio.create_task(self._process_forever(), name="ember-intake"))
+        self._processor = asyncio.create_task(self._process_forever(), name="ember-intake")
         if poll:
-            self._tasks.append(asyncio.create_task(self._poll_forever(), name="ember-polling"))
+            self._poller = asyncio.create_task(self._poll_forever(), name="ember-polling")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop fetching at once (an update fetched but not stored is not confirmed, so
+        Telegram sends it again); let the update in hand finish, for up to ``grace``
+        seconds. One cut short goes back to pending, to be handled at the next start."""
         self._stopping = True
         self._ready.set()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        if self._poller is not None:
+            self._poller.cancel()
+            # a poller that ended on a refused token has logged it already
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._poller
+            self._poller = None
+        if self._processor is not None:
+            done, _ = await asyncio.wait({self._processor}, timeout=grace)
+            if not done:
+                self._processor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+                await self._processor
+            self._processor = None
+        if self._current is not None:
+            cut_short, self._current = self._current, None
+            async with self.storage.uow() as uow:
+                await uow.inbox.release(cut_short)
+                await uow.commit()
+            log.warning(
+                "update %d was cut short by the shutdown; it is handled next start", cut_short
+            )
 
     def note_failure(self, update_id: int, error: BaseException) -> None:
         self.failures[update_id] = type(error).__name__

@@ -37,6 +37,25 @@ def check_url(value: str) -> None:
             raise InvalidValue(f"names a file in {folder}, which does not exist")
 
 
+def describe(value: str) -> str:
+    """The database a URL names, fit to print: no password, no query options."""
+    url = make_url(value)
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database or ':memory:'}"
+    where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+    return f"PostgreSQL at {where}"
+
+
+def missing_file(value: str) -> str | None:
+    """For a SQLite URL whose file does not exist yet, that file's path (opening it would
+    create it); otherwise None."""
+    url = make_url(value)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(str(url.database)).expanduser()
+    return None if path.exists() else str(path)
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     parsed = make_url(url)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.operations import InboxBacklog
 from bot.domain.records import ParkedItem
 from bot.errors import DecryptionFailed
 from storage.crypto import Cipher
@@ -126,6 +127,30 @@ class Inbox:
             values["payload_enc"] = None
         await self._session.execute(
             update(InboundUpdate).where(InboundUpdate.update_id == update_id).values(**values)
+        )
+
+    async def release(self, update_id: int) -> None:
+        """An update whose handling was cut short by a shutdown goes back to pending."""
+        await self._session.execute(
+            update(InboundUpdate)
+            .where(InboundUpdate.update_id == update_id, InboundUpdate.status == "processing")
+            .values(status="pending")
+        )
+
+    async def backlog(self) -> InboxBacklog:
+        """Unprocessed updates (pending or being handled), the oldest's arrival, failures."""
+        unprocessed, oldest = (
+            await self._session.execute(
+                select(func.count(), func.min(InboundUpdate.received_at)).where(
+                    InboundUpdate.status.in_(["pending", "processing"])
+                )
+            )
+        ).one()
+        failed = await self._session.scalar(
+            select(func.count()).where(InboundUpdate.status == "failed")
+        )
+        return InboxBacklog(
+            unprocessed=int(unprocessed), oldest_unprocessed=oldest, failed=int(failed or 0)
         )
 
     async def requeue_interrupted(self) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import exists, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.domain.operations import OutboxBacklog
 from bot.domain.outgoing import Outgoing
 from bot.domain.records import ClaimedMessage, OutboxCopy, ParkedItem
 from bot.errors import DecryptionFailed
@@ -283,15 +284,15 @@ class Outbox:
             .values(status=OutboxStatus.FAILED, last_error=error[:300], claimed_by=None)
         )
 
-    async def release(self, ids: list[int]) -> None:
-        """Give claimed, never-attempted messages back (clean shutdown)."""
-        if not ids:
-            return
-        await self._session.execute(
+    async def release_claims(self, worker: str) -> int:
+        """Every message ``worker`` claimed and never attempted goes back to the queue, its
+        place in it unchanged (clean shutdown)."""
+        result = await self._session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.CLAIMED)
+            .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.CLAIMED)
             .values(status=OutboxStatus.PENDING, claimed_by=None)
         )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def sweep_stale(self, *, now: datetime, older_than: timedelta) -> int:
         """Return the claims of a worker that stopped beating to the queue; a row whose request
@@ -345,6 +346,33 @@ class Outbox:
             .values(status=OutboxStatus.PENDING, not_before=now, claimed_by=None)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def backlog(self, *, now: datetime, urgent_priority: int) -> OutboxBacklog:
+        """What is due and unsent (pending, or claimed and not yet attempted), how long the
+        oldest has waited (among all, and among rows of ``urgent_priority`` or more), what
+        is in flight and what failed. Counts and times only."""
+        waiting = (
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED]),
+            OutboxMessage.not_before <= now,
+        )
+        due, oldest = (
+            await self._session.execute(
+                select(func.count(), func.min(OutboxMessage.not_before)).where(*waiting)
+            )
+        ).one()
+        oldest_urgent = await self._session.scalar(
+            select(func.min(OutboxMessage.not_before)).where(
+                *waiting, OutboxMessage.priority >= urgent_priority
+            )
+        )
+        counts = await self.counts()
+        return OutboxBacklog(
+            due=int(due),
+            oldest_due=oldest,
+            oldest_urgent_due=oldest_urgent,
+            sending=counts.get(OutboxStatus.SENDING, 0),
+            failed=counts.get(OutboxStatus.FAILED, 0),
+        )
 
     async def heartbeat(self, *, worker: str, now: datetime, ids: list[int] | None = None) -> None:
         """Keep this worker's claims fresh so a sweep does not take them back; with ``ids``,

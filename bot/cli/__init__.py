@@ -1,15 +1,15 @@
 """The ``ember`` command line: everything a coordinator does, scriptable (typer).
 
 ``common`` holds the typer app and shared helpers; the commands live in ``core`` (run,
-db, invite), ``schedules`` (protocols, sessions, prompts), ``safety`` (screen, therapist
-settings, on-call) and ``upkeep`` (encryption keys, the queues' status).
+db, invite), ``ops`` (doctor), ``schedules`` (protocols, sessions, prompts), ``safety``
+(screen, therapist settings, on-call) and ``upkeep`` (encryption keys, the queues' status).
 """
 
 from __future__ import annotations
 
 import sys
 
-from bot.cli import core, safety, schedules, upkeep  # noqa: F401  (registers the commands)
+from bot.cli import core, ops, safety, schedules, upkeep  # noqa: F401  (registers the commands)
 from bot.cli.common import app
 
 

@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # the database and settings stack loads only for commands tha
 
 T = TypeVar("T")
 
+# sysexits.h's EX_CONFIG: `ember run` stopped on a setting only a person can fix (missing,
+# malformed, or a token Telegram refuses); a supervisor should not restart it as it is
+EX_CONFIG = 78
+
 app = typer.Typer(
     name="ember",
     help="Ember: integration prompts, journals and safety alerts between therapy sessions.",
@@ -31,13 +35,13 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def settings_or_exit() -> Settings:
+def settings_or_exit(code: int = 1) -> Settings:
     from bot.config import load_settings
 
     try:
         return load_settings()
     except EmberError as exc:
-        fail(str(exc))
+        fail(str(exc), code)
         raise  # unreachable
 
 
@@ -68,10 +72,17 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
         await engine.dispose()
 
 
-def setup_logging(verbose: bool) -> None:
+def setup_logging(verbose: bool, settings: Settings | None = None) -> None:
+    """Logging in EMBER_LOG_FORMAT, with the token and the webhook secret blanked."""
     from bot import logs
 
-    logs.configure(verbose)
+    if settings is None:
+        logs.configure(verbose)
+        return
+    secrets = [
+        s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s
+    ]
+    logs.configure(verbose, settings.log_format, secrets=secrets)
 
 
 def services_call(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:

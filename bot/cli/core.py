@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.cli.common import (
+    EX_CONFIG,
     app,
     fail,
     run_async,
@@ -30,26 +31,35 @@ def run(
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
-    """Run the bot (long polling by default)."""
-    settings = settings_or_exit()
+    """Run the bot (long polling by default).
+
+    Exits 0 after SIGTERM or SIGINT; 78 (EX_CONFIG) when a setting is missing or wrong or
+    Telegram refuses the token, which no restart mends; 1 on other failures.
+    """
+    settings = settings_or_exit(EX_CONFIG)
     try:
         settings.require_token()
         settings.require_keys()
-        if webhook and settings.webhook_url is None:
-            fail("EMBER_WEBHOOK_URL is not set: webhook mode needs the public https:// URL")
-        if not webhook and settings.webhook_url is not None:
+        if webhook:
+            settings.require_webhook()  # the URL and its secret, or no webhook mode
+        elif settings.webhook_url is not None:
             settings = settings.model_copy(update={"webhook_url": None})
     except EmberError as exc:
-        fail(str(exc))
-    setup_logging(verbose)
-    from telegram.error import InvalidToken
-
+        fail(str(exc), EX_CONFIG)
+    setup_logging(verbose, settings)
     from bot.app import run_until_stopped
+    from bot.errors import TokenRefused
 
-    try:
-        run_async(lambda: run_until_stopped(settings))
-    except InvalidToken:
-        fail("EMBER_TELEGRAM_TOKEN was refused by Telegram: check the token from @BotFather")
+    async def go() -> str | None:
+        try:
+            await run_until_stopped(settings)
+        except TokenRefused as exc:
+            return str(exc)
+        return None
+
+    refused = run_async(go)
+    if refused is not None:
+        fail(refused, EX_CONFIG)
 
 
 @db_app.command("upgrade")

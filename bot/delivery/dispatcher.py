@@ -103,11 +103,12 @@ class Dispatcher:
             for task in late:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        unsent = [m.id for m in self._queue]
+        # every claim of ours not attempted goes back, also one taken by a claim the
+        # cancellation interrupted before it reached the in-memory queue
         self._queue.clear()
-        self._held.difference_update(unsent)
+        self._held.clear()
         async with self.storage.uow() as uow:
-            await uow.outbox.release(unsent)
+            await uow.outbox.release_claims(self.worker_id)
             await uow.commit()
 
     async def recover_dead_workers(self) -> int:

@@ -30,7 +30,7 @@ def ember(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]
 
 def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
     result = ember("run", cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 78  # EX_CONFIG: a supervisor should not restart this
     assert result.stderr.strip().count("\n") == 0
     assert "EMBER_TELEGRAM_TOKEN" in result.stderr and "@BotFather" in result.stderr
 
@@ -42,7 +42,7 @@ def test_run_with_a_bad_database_url_names_the_variable(tmp_path: Path) -> None:
         EMBER_TELEGRAM_TOKEN="123:abc",
         EMBER_DATABASE_URL="mysql://root@localhost/x",
     )
-    assert result.returncode == 1
+    assert result.returncode == 78
     assert result.stderr.startswith("ember: EMBER_DATABASE_URL")
     assert result.stderr.strip().count("\n") == 0
 
@@ -86,13 +86,44 @@ def test_help_is_helpful(tmp_path: Path, args: list[str]) -> None:
     assert result.returncode == 0 and "Usage" in result.stdout
 
 
-@pytest.mark.parametrize("url", [
-    "sqlite+aiosqlite:////nonexistent/folder/ember.db",
-    "postgresql+asyncpg://postgres@127.0.0.1:1/ember",
+@pytest.mark.parametrize(("url", "code"), [
+    ("sqlite+aiosqlite:////nonexistent/folder/ember.db", 78),  # the setting is wrong
+    ("postgresql+asyncpg://postgres@127.0.0.1:1/ember", 1),  # a server that may come back
 ])
-def test_run_with_an_unreachable_database_says_so_in_one_line(tmp_path: Path, url: str) -> None:
+def test_run_with_an_unreachable_database_says_so_in_one_line(
+    tmp_path: Path, url: str, code: int
+) -> None:
     result = ember("run", cwd=tmp_path, EMBER_TELEGRAM_TOKEN="123:abc",
                    EMBER_ENCRYPTION_KEY=generate_key(), EMBER_DATABASE_URL=url)
-    assert result.returncode == 1
+    assert result.returncode == code
     assert result.stderr.startswith("ember: EMBER_DATABASE_URL"), result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
+    result = ember(
+        "run",
+        "--webhook",
+        cwd=tmp_path,
+        EMBER_TELEGRAM_TOKEN="123:abc",
+        EMBER_ENCRYPTION_KEY=generate_key(),
+        EMBER_WEBHOOK_URL="https://ember.example.org/telegram",
+    )
+    assert result.returncode == 78
+    assert result.stderr.startswith("ember: EMBER_WEBHOOK_SECRET is not set")
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_a_plain_http_webhook_url_to_another_machine_is_refused(tmp_path: Path) -> None:
+    result = ember(
+        "run",
+        "--webhook",
+        cwd=tmp_path,
+        EMBER_TELEGRAM_TOKEN="123:abc",
+        EMBER_ENCRYPTION_KEY=generate_key(),
+        EMBER_WEBHOOK_URL="http://ember.example.org/telegram",
+        EMBER_WEBHOOK_SECRET="s3cret-token",
+    )
+    assert result.returncode == 78
+    assert result.stderr.startswith("ember: EMBER_WEBHOOK_URL must be an https:// URL")
     assert result.stderr.strip().count("\n") == 0

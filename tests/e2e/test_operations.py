@@ -221,7 +221,7 @@ class TestHealth:
             assert await terminate(process) == 0, log.read_text()[-2000:]
         assert health.status == 200 and live.status == 200
         assert body["status"] == "ok" and body["database"] == {"reachable": True}
-        assert body["leader"] is None
+        assert isinstance(body["leader"], str) and body["leader"].count(":") >= 2  # host:pid:tag
         assert set(body["outbox"]) == {
             "lag_seconds",
             "urgent_lag_seconds",

@@ -3,7 +3,7 @@
 ``async with uow:`` opens a transaction; ``await uow.commit()`` keeps it; leaving the block
 without committing rolls back. Repositories hang off it (``uow.people``, ``uow.journal``,
 ``uow.flags``, ``uow.schedules``, ``uow.outbox``, ``uow.inbox``, ``uow.audit``,
-``uow.clinic``) and speak in domain terms; the session itself stays private to
+``uow.clinic``, ``uow.erasures``) and speak in domain terms; the session itself stays private to
 ``storage/``.
 """
 
@@ -17,6 +17,7 @@ from bot.errors import StorageMisuse
 from storage.audit import AuditLog
 from storage.clinic import Clinic
 from storage.crypto import Cipher
+from storage.erasure import Erasures
 from storage.inbox import Inbox
 from storage.journal import Journal
 from storage.outbox import Outbox
@@ -36,6 +37,7 @@ class UnitOfWork:
     inbox: Inbox
     audit: AuditLog
     clinic: Clinic
+    erasures: Erasures
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher) -> None:
         self._sessions = sessions
@@ -60,6 +62,7 @@ class UnitOfWork:
         self.inbox = Inbox(session, cipher)
         self.audit = AuditLog(session, cipher)
         self.clinic = Clinic(session, cipher)
+        self.erasures = Erasures(session, cipher)
         return self
 
     async def __aexit__(

@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.erasure import RetentionPolicy
 from bot.errors import ConfigError, InvalidValue
 from storage.db import check_url
 
@@ -37,6 +38,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     listen: str = Field(default="127.0.0.1:8080")
+    retention_policy: str = "confirm"
 
     @field_validator("telegram_token")
     @classmethod
@@ -113,6 +115,11 @@ class Settings(BaseSettings):
             raise InvalidValue("may hold only letters, digits, _ and - (1 to 256 characters)")
         return value
 
+    @field_validator("retention_policy")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        return RetentionPolicy.parse(value).name
+
     # -- derived -------------------------------------------------------------------
 
     @property
@@ -120,6 +127,11 @@ class Settings(BaseSettings):
         if self.encryption_key is None:
             return []
         return [k.strip().encode() for k in self.encryption_key.get_secret_value().split(",")]
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """What /delete leads to (docs/privacy.md)."""
+        return RetentionPolicy.parse(self.retention_policy)
 
     @property
     def listen_host(self) -> str:

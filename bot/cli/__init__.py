@@ -1,15 +1,15 @@
 """The ``ember`` command line: everything a coordinator does, scriptable (typer).
 
 ``common`` holds the typer app and shared helpers; the commands live in ``core`` (run,
-db, keygen, invite), ``schedules`` (protocols, sessions, prompts) and ``safety`` (screen,
-therapist settings, on-call).
+db, keygen, invite), ``schedules`` (protocols, sessions, prompts), ``safety`` (screen,
+therapist settings, on-call) and ``erasure`` (erase).
 """
 
 from __future__ import annotations
 
 import sys
 
-from bot.cli import core, safety, schedules  # noqa: F401  (registers the commands)
+from bot.cli import core, erasure, safety, schedules  # noqa: F401  (registers the commands)
 from bot.cli.common import app
 
 

@@ -28,7 +28,9 @@ from storage.uow import Storage
 log = logging.getLogger(__name__)
 
 FailureHook = Callable[[ClaimedMessage, DeliveryError], Awaitable[None]]
-EPHEMERAL_KINDS = frozenset({"stranger"})  # rows deleted once sent: nothing kept about strangers
+# Rows deleted once sent, or once given up on: nothing is kept about strangers, nor the chat
+# of a participant whose data were erased (their last message, "erased").
+EPHEMERAL_KINDS = frozenset({"stranger", "erased"})
 
 
 def make_worker_id() -> str:
@@ -251,7 +253,9 @@ class Dispatcher:
             self.pacer.pause_all(min(seconds, 5.0))
             log.warning("Telegram asked us to slow down (retry after %.0fs)", seconds)
         async with self.storage.uow() as uow:
-            if decision is None:
+            if decision is None and item.kind in EPHEMERAL_KINDS:
+                await uow.outbox.delete(item.id)  # the log line below is the record
+            elif decision is None:
                 await uow.outbox.mark_failed(item.id, error=str(error))
             else:
                 await uow.outbox.mark_retry(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.domain.people import Person
+from bot.domain.erasure import ErasureRequest
+from bot.domain.people import Person, PersonStatus
 from bot.domain.records import EntryView, ScheduledPrompt
 from bot.domain.safety import Tier
 from bot.domain.schedule import PromptStatus
@@ -31,6 +32,7 @@ class JournalRecorded:
     prompt_id: int | None = None  # the prompt this message answers, if any
     tier: Tier = Tier.NONE  # what screening found (never shown to the participant)
     quiet: bool = False  # True: a thank-you went out moments ago; this one needs none
+    erasure: ErasureRequest | None = None  # their open erasure request, once withdrawn
 
 
 async def record_message(
@@ -119,6 +121,8 @@ class Journal(Bound):
                 before = await uow.clinic.touch(f"ack:{message.sender.chat_id}", now)
                 quiet = before is not None and now - before < ACK_QUIET
                 result = replace(result, quiet=result.continued and quiet)
+            if participant.status == PersonStatus.WITHDRAWN:  # what to tell them depends on it
+                result = replace(result, erasure=await uow.erasures.open_request(participant.id))
             await uow.commit()
         if raised is not None:
             self.ctx.wake_delivery()

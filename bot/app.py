@@ -125,6 +125,7 @@ async def ember_app(
             catalogue=catalogue,
             default_timezone=settings.timezone,
             policy=policy or EscalationPolicy(),
+            retention=settings.retention,
         )
         # the screener compiles its rules once, here, not on a participant's first message
         ctx.screener = await asyncio.to_thread(_warm_screener)

@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.erasure import RetentionPolicy
 from bot.errors import ConfigError, InvalidValue
 from storage.db import check_url
 
@@ -64,6 +65,7 @@ class Settings(BaseSettings):
     listen: str = Field(default="127.0.0.1:8080")
     health_listen: str | None = None
     log_format: Literal["text", "json"] = "text"
+    retention_policy: str = "confirm"
 
     @field_validator("telegram_token")
     @classmethod
@@ -166,6 +168,11 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("retention_policy")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        return RetentionPolicy.parse(value).name
+
     # -- derived -------------------------------------------------------------------
 
     @property
@@ -173,6 +180,11 @@ class Settings(BaseSettings):
         if self.encryption_key is None:
             return []
         return [k.strip().encode() for k in self.encryption_key.get_secret_value().split(",")]
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """What /delete leads to (docs/privacy.md)."""
+        return RetentionPolicy.parse(self.retention_policy)
 
     @property
     def listen_host(self) -> str:

@@ -10,6 +10,8 @@
     ├── DecryptionFailed         stored text cannot be opened with any configured key
     ├── StorageMisuse            a unit of work used outside `async with`, or re-entered
     ├── NotAllowed               the caller's role or assignment does not permit this
+    │   └── ErasureRefused       `ember erase` without an open request, or while the
+    │                            retention policy still keeps the records (--force overrides)
     ├── NotFound                 a participant, staff member, session or flag does not exist
     │   └── UnknownParticipant   no participant by that code that the caller may act on
     ├── AlreadyExists            a code or key that must be unique is taken
@@ -88,6 +90,12 @@ class NotAllowed(EmberError):
     """The caller's role or assignment does not allow this action."""
 
     key = "problem.not_allowed"
+
+
+class ErasureRefused(NotAllowed):
+    """A participant's data may not be erased yet: they have not asked (no open request), or
+    the clinic's retention policy keeps their records for a while longer. ``--force``
+    overrides either, and the audit log says so."""
 
 
 class NotFound(EmberError):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from telegram import Update
 
 from bot.context import EmberContext
 from bot.domain import Person, Role
+from bot.domain.erasure import ErasureRequest
 from bot.domain.outgoing import Outgoing
 from bot.errors import EmberError, UnknownParticipant
 from handlers.common import (
     buttons,
+    clear_buttons,
     explain,
     for_roles,
     language,
@@ -20,7 +24,7 @@ from handlers.common import (
 )
 
 
-@for_roles(Role.PARTICIPANT)
+@for_roles(Role.PARTICIPANT, earlier_consent=True)
 async def export(update: Update, context: EmberContext, person: Person) -> None:
     """/export: everything Ember keeps about them, as a file."""
     sender = sender_of(update)
@@ -29,14 +33,16 @@ async def export(update: Update, context: EmberContext, person: Person) -> None:
     await context.services.exports.send(person, sender.update_id, caption)
 
 
-@for_roles(Role.PARTICIPANT)
+@for_roles(Role.PARTICIPANT, earlier_consent=True)
 async def delete(update: Update, context: EmberContext, person: Person) -> None:
-    """/delete: asks once to be sure, then records the erasure request."""
+    """/delete: says what the clinic's retention policy means, asks once, then records the
+    erasure request."""
     sender = sender_of(update)
     assert sender is not None
     lang, cat = language(person), context.catalogue
+    policy = context.services.erasure.policy
     confirm = Outgoing(
-        cat.text("delete.confirm", lang),
+        cat.text("delete.confirm_kept" if policy.keeps_records else "delete.confirm", lang),
         buttons=buttons(
             [
                 (cat.text("delete.confirm_yes", lang), "delete:yes"),
@@ -47,18 +53,44 @@ async def delete(update: Update, context: EmberContext, person: Person) -> None:
     await reply(context, sender, confirm, person=person)
 
 
-@for_roles(Role.PARTICIPANT)
+@for_roles(Role.PARTICIPANT, earlier_consent=True)
 async def delete_answer(update: Update, context: EmberContext, person: Person) -> None:
+    """The confirm buttons under /delete."""
     query = update.callback_query
     sender = sender_of(update)
     assert query is not None and sender is not None
     await query.answer()
     lang = language(person)
     if query.data == "delete:yes":
-        await context.services.participation.request_deletion(person)
-        await reply(context, sender, text(context, "delete.requested", lang), person=person)
+        asked = await context.services.erasure.request(person)
+        key = "delete.requested" if asked.new else "delete.already"
+        answer = erasure_text(context, person, asked.request, key)
+        await reply(context, sender, answer, person=person)
     else:
         await reply(context, sender, text(context, "delete.kept", lang), person=person)
+    await clear_buttons(update)
+
+
+def erasure_text(
+    context: EmberContext, person: Person, request: ErasureRequest, key: str
+) -> Outgoing:
+    """``key`` (or its ``_kept`` form, when the retention policy keeps the records for a
+    while, with the date in the participant's own time zone)."""
+    lang = language(person)
+    if request.keep_until is None:
+        return text(context, key, lang)
+    until = request.keep_until.astimezone(ZoneInfo(person.timezone)).strftime("%Y-%m-%d")
+    return text(context, f"{key}_kept", lang, until=until)
+
+
+def after_withdrawal(
+    context: EmberContext, person: Person, request: ErasureRequest | None
+) -> Outgoing:
+    """What a participant is told when they write after /stop or /delete: what happens to
+    what they write now, how to come back, and how to ask for erasure (or where that is)."""
+    if request is None:
+        return text(context, "journal.after_stop", language(person))
+    return erasure_text(context, person, request, "journal.after_delete")
 
 
 @for_roles(Role.THERAPIST, Role.COORDINATOR)

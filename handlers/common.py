@@ -72,13 +72,15 @@ def buttons(*rows: Sequence[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(Button(label, data) for label, data in row) for row in rows)
 
 
-def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
+def for_roles(*roles: Role, earlier_consent: bool = False) -> Callable[[RoleHandler], Handler]:
     """Run the handler only for an enrolled, active person of one of ``roles``.
 
     Strangers get the polite line; people of another role hear the command isn't theirs.
-    Participants who have not consented are sent back to the consent message. This only
-    chooses the reply: the service called re-reads the caller (role, status, assignment) in
-    its own unit of work, and refuses with an EmberError if they may no longer act.
+    Participants who have not consented are sent back to the consent message; with
+    ``earlier_consent`` (leaving: /stop, /delete, /export) a consent once given is enough,
+    and after /stop it always is. This only chooses the reply: the service called re-reads
+    the caller (role, status, assignment) in its own unit of work, and refuses with an
+    EmberError if they may no longer act.
     """
 
     def decorate(func: RoleHandler) -> Handler:
@@ -100,9 +102,7 @@ def for_roles(*roles: Role) -> Callable[[RoleHandler], Handler]:
                     return
                 await reply(context, sender, text(context, "not_for_you", lang), person=person)
                 return
-            if person.role == Role.PARTICIPANT and person.consent_version != (
-                context.services.enrollment.consent_version
-            ):
+            if context.services.enrollment.needs_consent(person, earlier_will_do=earlier_consent):
                 await stop_spinner(query)
                 await reply(context, sender, text(context, "consent.needed", lang), person=person)
                 return

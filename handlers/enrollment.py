@@ -86,9 +86,7 @@ async def start(update: Update, context: EmberContext) -> None:
             await answer_stranger(context, sender)
             return
         person = found
-    if person.role == Role.PARTICIPANT and person.consent_version != (
-        context.services.enrollment.consent_version
-    ):
+    if context.services.enrollment.needs_consent(person):
         await reply(context, sender, consent_message(context, person), person=person)
         return
     if code:

@@ -7,6 +7,7 @@ from telegram import Message, Update
 from bot.context import EmberContext
 from bot.domain import Person, PersonStatus, Role, Tier
 from bot.services.inbound import InboundMessage, Sender
+from handlers.care import after_withdrawal
 from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
 from handlers.menus import help_text
 
@@ -50,7 +51,7 @@ async def journal_message(update: Update, context: EmberContext) -> None:
     if person.role != Role.PARTICIPANT:
         await reply(context, sender, text(context, "unknown_command", lang), person=person)
         return
-    if person.consent_version != context.services.enrollment.consent_version:
+    if context.services.enrollment.needs_consent(person):
         await reply(context, sender, text(context, "consent.needed", lang), person=person)
         return
     inbound = inbound_message(update, sender)
@@ -83,11 +84,14 @@ async def journal_message(update: Update, context: EmberContext) -> None:
         saved = text(context, "journal.media_saved", lang, what=what)
         await reply(context, sender, saved, *still_open, person=person)
         return
-    if person.status == PersonStatus.WITHDRAWN:
-        # after /stop: no more prompts, but what they write is kept, screened and read
-        await reply(context, sender, text(context, "journal.after_stop", lang), person=person)
-        return
     if recorded.quiet:
+        return
+    if person.status == PersonStatus.WITHDRAWN:
+        # after /stop or /delete: no more prompts, but what they write is kept, screened and
+        # read, and they are told so (and what becomes of an erasure request)
+        await reply(
+            context, sender, after_withdrawal(context, person, recorded.erasure), person=person
+        )
         return
     await reply(context, sender, text(context, "journal.saved", lang), *still_open, person=person)
 

@@ -75,7 +75,7 @@ async def resume(update: Update, context: EmberContext, person: Person) -> None:
     await reply(context, sender, text(context, key, lang), person=person)
 
 
-@for_roles(Role.PARTICIPANT)
+@for_roles(Role.PARTICIPANT, earlier_consent=True)
 async def stop(update: Update, context: EmberContext, person: Person) -> None:
     """/stop: asks once to be sure, then withdraws."""
     sender = sender_of(update)
@@ -96,7 +96,7 @@ async def stop(update: Update, context: EmberContext, person: Person) -> None:
     await reply(context, sender, confirm, person=person)
 
 
-@for_roles(Role.PARTICIPANT)
+@for_roles(Role.PARTICIPANT, earlier_consent=True)
 async def stop_answer(update: Update, context: EmberContext, person: Person) -> None:
     """The confirm buttons under /stop."""
     query = update.callback_query

@@ -163,10 +163,12 @@ class Inbox:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def forget_before(self, before: datetime) -> int:
-        """Retention: drop the ids of processed updates older than ``before``."""
+        """Retention: drop the ids of processed updates older than ``before`` (and of
+        updates whose payload an erasure removed)."""
         result = await self._session.execute(
             delete(InboundUpdate).where(
-                InboundUpdate.status == "processed", InboundUpdate.received_at < before
+                InboundUpdate.status.in_(["processed", "erased"]),
+                InboundUpdate.received_at < before,
             )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -175,6 +175,26 @@ class Flag(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
+class ErasureRequest(Base):
+    """A participant's request to have their data erased (/delete), and when it was done.
+
+    Once erased, this row and the participant's code on ``people`` are the tombstone: the
+    fact and the time of erasure, who did it, and nothing of what they wrote.
+    """
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    requested_by: Mapped[str] = mapped_column(String(40))  # "participant", a staff code, "cli"
+    policy: Mapped[str] = mapped_column(String(20))  # the retention policy when asked
+    status: Mapped[str] = mapped_column(String(10), default="open")  # or erased
+    keep_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_by: Mapped[str | None] = mapped_column(String(40))
+
+
 class Note(Base):
     """A clinician's note about a participant (encrypted)."""
 
@@ -232,7 +252,7 @@ class InboundUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # processed, failed
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # processed, failed, erased
     payload_enc: Mapped[str | None] = mapped_column(SealedText())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(200))

@@ -8,6 +8,7 @@ message it edits, and one whose original was never sent is cancelled by the disp
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -405,6 +406,20 @@ class Outbox:
 
     async def delete(self, message_id: int) -> None:
         await self._session.execute(sqldelete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+    async def cancel_pending(self, person_id: int, kinds: Sequence[str]) -> int:
+        """Withdraw a person's messages of ``kinds`` still waiting to be sent (a prompt queued
+        a moment before /stop must not arrive after it); returns how many."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.person_id == person_id,
+                OutboxMessage.kind.in_(list(kinds)),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.CANCELLED)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def exists(self, key: str) -> bool:
         found = await self._session.scalar(

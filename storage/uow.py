@@ -3,8 +3,8 @@
 ``async with uow:`` opens a transaction; ``await uow.commit()`` keeps it; leaving the block
 without committing rolls back. Repositories hang off it (``uow.people``, ``uow.journal``,
 ``uow.flags``, ``uow.schedules``, ``uow.outbox``, ``uow.inbox``, ``uow.audit``,
-``uow.clinic``, the send budget ``uow.budget`` and ``uow.leases``) and speak in domain terms; the
-session itself stays private to ``storage/``.
+``uow.clinic``, ``uow.erasures``, the send budget ``uow.budget`` and ``uow.leases``) and
+speak in domain terms; the session itself stays private to ``storage/``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from bot.errors import StorageMisuse
 from storage.audit import AuditLog
 from storage.clinic import Clinic
 from storage.crypto import Cipher
+from storage.erasure import Erasures
 from storage.inbox import Inbox
 from storage.journal import Journal
 from storage.outbox import Outbox
@@ -39,6 +40,7 @@ class UnitOfWork:
     clinic: Clinic
     budget: SendBudget
     leases: Leases
+    erasures: Erasures
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher) -> None:
         self._sessions = sessions
@@ -65,6 +67,7 @@ class UnitOfWork:
         self.clinic = Clinic(session, cipher)
         self.budget = SendBudget(session)
         self.leases = Leases(session)
+        self.erasures = Erasures(session, cipher)
         return self
 
     async def __aexit__(

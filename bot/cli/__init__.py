@@ -2,14 +2,15 @@
 
 ``common`` holds the typer app and shared helpers; the commands live in ``core`` (run,
 db, invite), ``ops`` (doctor), ``schedules`` (protocols, sessions, prompts), ``safety``
-(screen, therapist settings, on-call) and ``upkeep`` (encryption keys, the queues' status).
+(screen, therapist settings, on-call), ``upkeep`` (encryption keys, the queues' status) and
+``erasure`` (erase).
 """
 
 from __future__ import annotations
 
 import sys
 
-from bot.cli import core, ops, safety, schedules, upkeep  # noqa: F401  (registers the commands)
+from bot.cli import core, erasure, ops, safety, schedules, upkeep  # noqa: F401  (registers)
 from bot.cli.common import app
 
 

@@ -99,6 +99,7 @@ def services_call(settings: Settings, use: Callable[[Any], Awaitable[T]]) -> T:
                 clock=SystemClock(),
                 catalogue=default_catalogue(),
                 default_timezone=settings.timezone,
+                retention=settings.retention,
             )
             return await use(Services(ctx))
 

@@ -29,7 +29,9 @@ from storage.uow import Storage, UnitOfWork
 log = logging.getLogger(__name__)
 
 FailureHook = Callable[[ClaimedMessage, DeliveryError], Awaitable[None]]
-EPHEMERAL_KINDS = frozenset({"stranger"})  # rows deleted once sent: nothing kept about strangers
+# Rows deleted once sent, or once given up on: nothing is kept about strangers, nor the chat
+# of a participant whose data were erased (their last message, "erased").
+EPHEMERAL_KINDS = frozenset({"stranger", "erased"})
 URGENT = 9  # outbox priority from which a message never waits behind bulk work (alerts, safety)
 URGENT_CLAIM = 10  # how many urgent messages a full dispatcher still claims at once
 STALE_CLAIM = timedelta(seconds=15)  # heartbeats come every few seconds; five missed = dead
@@ -318,7 +320,9 @@ class Dispatcher:
             log.warning("Telegram asked us to slow down (retry after %.0fs)", seconds)
 
         async def record(uow: UnitOfWork) -> None:
-            if decision is None:
+            if decision is None and item.kind in EPHEMERAL_KINDS:
+                await uow.outbox.delete(item.id)  # the log line below is the record
+            elif decision is None:
                 await uow.outbox.mark_failed(item.id, error=str(error))
             else:
                 await uow.outbox.mark_retry(

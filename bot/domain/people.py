@@ -24,7 +24,8 @@ class PersonStatus(enum.StrEnum):
     CONSENT_PENDING = "consent_pending"  # participant bound, has not agreed yet
     ACTIVE = "active"  # enrolled (and, for a participant, consented)
     PAUSED = "paused"  # participant paused prompts
-    WITHDRAWN = "withdrawn"  # participant used /stop; no more prompts
+    WITHDRAWN = "withdrawn"  # participant used /stop (or /delete); no more prompts
+    ERASED = "erased"  # participant's data erased: only the code and the time are kept
     UNREACHABLE = "unreachable"  # Telegram says the bot is blocked
 
 
@@ -64,6 +65,11 @@ class Person:
         if self.status != PersonStatus.PAUSED:
             return False
         return self.paused_until is None or self.paused_until > now
+
+    @property
+    def withdrawn(self) -> bool:
+        """After /stop or /delete, and once erased: no prompt or reminder goes to them."""
+        return self.status in (PersonStatus.WITHDRAWN, PersonStatus.ERASED)
 
     @property
     def reachable(self) -> bool:

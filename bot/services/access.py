@@ -32,6 +32,7 @@ async def visible_participant(uow: UnitOfWorkProtocol, actor: Person | None, cod
     if (
         participant is None
         or participant.role != Role.PARTICIPANT
+        or participant.status == PersonStatus.ERASED  # nothing of theirs is left to act on
         or (
             actor is not None
             and actor.role == Role.THERAPIST
@@ -46,9 +47,9 @@ async def visible_participant(uow: UnitOfWorkProtocol, actor: Person | None, cod
 
 async def current_participant(uow: UnitOfWorkProtocol, participant: Person) -> Person:
     """The participant as stored now, checked in this unit of work: NotFound if they are
-    gone, NotAllowed if the account is not a participant's."""
+    gone (or erased), NotAllowed if the account is not a participant's."""
     person = await uow.people.by_id(participant.id)
-    if person is None:
+    if person is None or person.status == PersonStatus.ERASED:
         raise NotFound(f"person #{participant.id}", key="problem.not_found")
     if person.role != Role.PARTICIPANT or person.status == PersonStatus.INVITED:
         raise NotAllowed(f"{person.code} is not a participant", key="problem.not_allowed")

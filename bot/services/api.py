@@ -12,6 +12,7 @@ from bot.services.access import Access
 from bot.services.context import ServiceContext
 from bot.services.digests import Digests
 from bot.services.enrollment import Enrollment
+from bot.services.erasure import Erasure
 from bot.services.escalation import Escalation
 from bot.services.exports import Exports
 from bot.services.flags import Flags
@@ -39,6 +40,7 @@ class Services:
         self.enrollment = Enrollment(ctx)
         self.journal = Journal(ctx)
         self.participation = Participation(ctx)
+        self.erasure = Erasure(ctx)
         self.prompting = Prompting(ctx)
         self.questionnaires = Questionnaires(ctx)
         self.flags = Flags(ctx)

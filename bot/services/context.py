@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.domain.erasure import RetentionPolicy
 from bot.domain.safety import EscalationPolicy
 from bot.domain.screening import Screener, Tier, Verdict
 from bot.services.unit_of_work import StorageProtocol, UnitOfWorkProtocol
@@ -26,6 +27,7 @@ class ServiceContext:
     wake_delivery: Callable[[], None] = field(default=lambda: None)
     screener: Screener | None = None  # None: the shipped rules (prompts/screening)
     policy: EscalationPolicy = field(default_factory=EscalationPolicy)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)  # what /delete leads to
 
     def screen(self, text: str, lang: str | None) -> Verdict:
         """The screener's verdict on ``text``.

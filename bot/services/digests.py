@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.outgoing import Outgoing
-from bot.domain.people import Person, Role
+from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.schedule import PromptStatus
 from bot.services.access import current_staff
 from bot.services.context import Bound
@@ -22,7 +22,11 @@ async def digest_text(
     """The therapist's digest of the last day; reading the excerpts is audited."""
     cat, lang = catalogue, therapist.lang
     local_date = now.astimezone(ZoneInfo(therapist.timezone)).strftime("%A %Y-%m-%d")
-    caseload = await uow.people.participants_of(therapist.id)
+    caseload = [
+        p
+        for p in await uow.people.participants_of(therapist.id)
+        if p.status != PersonStatus.ERASED  # nothing of theirs is left to summarise
+    ]
     if not caseload:
         return cat.text("care.digest_none", lang)
     lines = [

@@ -227,8 +227,18 @@ class ConsentAnswer:
     outcome: Literal["agreed", "declined", "already", "withdrawn", "staff"]
 
 
-def needs_consent(person: Person, current_version: str) -> bool:
-    return person.role == Role.PARTICIPANT and person.consent_version != current_version
+def needs_consent(person: Person, current_version: str, *, earlier_will_do: bool = False) -> bool:
+    """Whether a participant must agree to the current consent text before Ember acts.
+
+    A participant who agreed to an earlier version and has since withdrawn cannot be asked
+    again (consent buttons change nothing after /stop), and what they write must still be
+    kept and screened: the consent they gave stands. ``earlier_will_do`` lets anyone who
+    agreed once leave (/stop, /delete, /export) without agreeing to new terms first.
+    """
+    if person.role != Role.PARTICIPANT or person.consent_version == current_version:
+        return False
+    agreed_before = person.consent_version is not None
+    return not (agreed_before and (earlier_will_do or person.status == PersonStatus.WITHDRAWN))
 
 
 class Enrollment(Bound):
@@ -237,6 +247,11 @@ class Enrollment(Bound):
     @property
     def consent_version(self) -> str:
         return self.ctx.catalogue.text("consent.version")
+
+    def needs_consent(self, person: Person, *, earlier_will_do: bool = False) -> bool:
+        """Whether ``person`` must agree to the current consent text first (see the
+        function of the same name)."""
+        return needs_consent(person, self.consent_version, earlier_will_do=earlier_will_do)
 
     async def start_with_code(self, sender: Sender, raw_code: str) -> Person:
         """Redeem an invitation code for this account (raises InvitationError subclasses)."""

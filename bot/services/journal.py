@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.domain.erasure import ErasureRequest
 from bot.domain.numbers import parse_scale_answer
 from bot.domain.outgoing import Outgoing
-from bot.domain.people import Person
+from bot.domain.people import Person, PersonStatus
 from bot.domain.records import EntryView, ScheduledPrompt, button_refusal
 from bot.domain.safety import Tier, scale_signal
 from bot.domain.schedule import PromptStatus
@@ -44,6 +45,7 @@ class JournalRecorded:
     quiet: bool = False  # True: a thank-you went out moments ago; this one needs none
     still_open: Outgoing | None = None  # the open button question, asked again gently
     scale_answer: str | None = None  # a number typed for the open scale: its answer
+    erasure: ErasureRequest | None = None  # their open erasure request, once withdrawn
 
 
 async def record_message(
@@ -199,6 +201,8 @@ class Journal(Bound):
                 result = replace(result, scale_answer=label)
             else:
                 result, raised = await self._entry(uow, participant, message, met, now)
+            if participant.status == PersonStatus.WITHDRAWN:  # what to tell them depends on it
+                result = replace(result, erasure=await uow.erasures.open_request(participant.id))
             await uow.commit()
         if raised is not None:
             self.ctx.wake_delivery()

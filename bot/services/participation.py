@@ -1,4 +1,9 @@
-"""A participant's own choices: pause, resume, withdraw; and telling their therapist."""
+"""A participant's own choices: pause, resume, withdraw; and telling their therapist.
+
+Withdrawing (/stop, and /delete, which withdraws first: bot/services/erasure.py) ends
+prompts and reminders, including any already queued in the outbox; it does not end the duty
+of care: what the participant still writes is kept, screened and alerted as before.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
-from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import ClaimedMessage
 from bot.domain.schedule import (
@@ -47,21 +51,33 @@ async def resume(uow: UnitOfWorkProtocol, *, now: datetime, participant: Person)
     return True
 
 
+SCHEDULED_KINDS = ("prompt", "reminder")  # what stops at withdrawal, even if already queued
+
+
 async def withdraw(
-    uow: UnitOfWorkProtocol, *, now: datetime, participant: Person, catalogue: Catalogue
-) -> None:
-    """/stop: prompts end at once and the therapist is told (through the outbox)."""
+    uow: UnitOfWorkProtocol,
+    *,
+    now: datetime,
+    participant: Person,
+    catalogue: Catalogue,
+    notify: bool = True,
+) -> Person:
+    """/stop: prompts and reminders end at once (queued ones too) and, unless ``notify`` is
+    False (an erasure request tells the care team in its own words), the therapist is told."""
     participant = replace(participant, status=PersonStatus.WITHDRAWN, withdrawn_at=now)
     await uow.people.save(participant)
     for prompt in await uow.schedules.prompts_of(participant.id):
         if prompt.status in (PromptStatus.PENDING, PromptStatus.SENT):
             await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.CANCELLED))
+    await uow.outbox.cancel_pending(participant.id, SCHEDULED_KINDS)
     await uow.audit.record(
         at=now, actor="participant", action="withdraw", subject_id=participant.id
     )
-    await notify_therapist(
-        uow, now=now, participant=participant, catalogue=catalogue, event="withdrawn"
-    )
+    if notify:
+        await notify_therapist(
+            uow, now=now, participant=participant, catalogue=catalogue, event="withdrawn"
+        )
+    return participant
 
 
 async def notify_therapist(
@@ -90,7 +106,7 @@ async def notify_therapist(
 
 
 class Participation(Bound):
-    """Pause, resume, withdraw, deletion requests, and whether Telegram still reaches them."""
+    """Pause, resume, withdraw, and whether Telegram still reaches them."""
 
     async def pause(self, participant: Person, duration: timedelta | None) -> Person:
         async with self.ctx.uow() as uow:
@@ -114,41 +130,6 @@ class Participation(Bound):
             if person.status != PersonStatus.WITHDRAWN:
                 await withdraw(
                     uow, now=self.ctx.clock.now(), participant=person, catalogue=self.ctx.catalogue
-                )
-            await uow.commit()
-        self.ctx.wake_delivery()
-
-    async def request_deletion(self, participant: Person) -> None:
-        """Recorded, prompts stop, and the care team is told to act under the retention policy."""
-        now = self.ctx.clock.now()
-        async with self.ctx.uow() as uow:
-            person = await current_participant(uow, participant)
-            await uow.audit.record(
-                at=now, actor="participant", action="erasure.requested", subject_id=person.id
-            )
-            if person.status not in (PersonStatus.WITHDRAWN,):
-                await withdraw(uow, now=now, participant=person, catalogue=self.ctx.catalogue)
-            await notify_therapist(
-                uow,
-                now=now,
-                participant=person,
-                catalogue=self.ctx.catalogue,
-                event="delete_requested",
-            )
-            for coordinator in await uow.people.with_role(Role.COORDINATOR, reachable=True):
-                assert coordinator.chat_id is not None
-                await uow.outbox.enqueue(
-                    key=f"notice:delete:{person.id}:{coordinator.id}",
-                    chat_id=coordinator.chat_id,
-                    message=Outgoing(
-                        self.ctx.catalogue.text(
-                            "notice.delete_requested", coordinator.language, code=person.code
-                        )
-                    ),
-                    kind="notice",
-                    now=now,
-                    person_id=coordinator.id,
-                    priority=3,
                 )
             await uow.commit()
         self.ctx.wake_delivery()

@@ -96,7 +96,7 @@ async def replan(uow: UnitOfWorkProtocol, *, now: datetime, participant: Person)
     participant = await uow.people.by_id(participant.id) or participant  # as stored now
     rows = [p for p in await uow.schedules.prompts_of(participant.id) if not p.is_oneoff]
     protocol: Protocol | None = None
-    if participant.protocol_id is not None and participant.status != PersonStatus.WITHDRAWN:
+    if participant.protocol_id is not None and not participant.withdrawn:
         protocol = await protocol_by_id(uow, participant.protocol_id)
     ours = {r.step_key: r for r in rows if protocol and r.protocol_id == protocol.id}
     for row in rows:  # pending prompts of a protocol the participant is no longer on
@@ -179,7 +179,11 @@ class Planning(Bound):
         """Put participant ``code`` on a loaded protocol; returns their pending prompts."""
         async with self.ctx.uow() as uow:
             participant = await uow.people.by_code(code)
-            if participant is None or participant.role != Role.PARTICIPANT:
+            if (
+                participant is None
+                or participant.role != Role.PARTICIPANT
+                or participant.status == PersonStatus.ERASED
+            ):
                 raise NotFound(
                     f"no participant {code.upper()}", key="problem.no_participant", code=code
                 )

@@ -57,8 +57,7 @@ async def send_due(
         if participant.status == PersonStatus.PAUSED and not is_paused(participant, now):
             participant = replace(participant, status=PersonStatus.ACTIVE, paused_until=None)
             await uow.people.save(participant)  # the pause ran out
-        if participant.status in (
-            PersonStatus.WITHDRAWN,
+        if participant.withdrawn or participant.status in (
             PersonStatus.INVITED,
             PersonStatus.CONSENT_PENDING,
         ):

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain.people import Person, Role
+from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.protocol import parse_quiet_hours, parse_time_of_day
 from bot.errors import InvalidValue, NotFound
 from bot.services.access import current_staff
@@ -121,7 +121,11 @@ class Staffing(Bound):
                 actor = await current_staff(uow, actor, Role.COORDINATOR)
             participant = await uow.people.by_code(participant_code)
             therapist = await uow.people.by_code(therapist_code)
-            if participant is None or participant.role != Role.PARTICIPANT:
+            if (
+                participant is None
+                or participant.role != Role.PARTICIPANT
+                or participant.status == PersonStatus.ERASED
+            ):
                 raise NotFound(
                     f"no participant {participant_code.upper()}",
                     key="problem.no_participant",

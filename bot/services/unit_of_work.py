@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.erasure import ErasureCounts, ErasureRequest
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Invitation, Person, Role
 from bot.domain.records import (
@@ -210,6 +211,8 @@ class OutboxRepository(Protocol):
 
     async def rewrite_pending(self, message_id: int, message: Outgoing) -> bool: ...
 
+    async def cancel_pending(self, person_id: int, kinds: Sequence[str]) -> int: ...
+
 
 class AuditRepository(Protocol):
     """``uow.audit``."""
@@ -254,6 +257,22 @@ class ClinicRepository(Protocol):
     async def counts(self, now: datetime) -> ClinicCounts: ...
 
 
+class ErasuresRepository(Protocol):
+    """``uow.erasures``."""
+
+    async def add_request(self, request: ErasureRequest) -> ErasureRequest: ...
+
+    async def save_request(self, request: ErasureRequest) -> None: ...
+
+    async def open_request(self, participant_id: int) -> ErasureRequest | None: ...
+
+    async def latest_request(self, participant_id: int) -> ErasureRequest | None: ...
+
+    async def inventory(self, participant: Person) -> ErasureCounts: ...
+
+    async def erase(self, participant: Person, *, now: datetime) -> ErasureCounts: ...
+
+
 class UnitOfWorkProtocol(Protocol):
     """``async with uow:`` opens a transaction; ``await uow.commit()`` keeps it; leaving
     without a commit drops it. Repositories hang off it and return frozen domain values."""
@@ -272,6 +291,8 @@ class UnitOfWorkProtocol(Protocol):
     def audit(self) -> AuditRepository: ...
     @property
     def clinic(self) -> ClinicRepository: ...
+    @property
+    def erasures(self) -> ErasuresRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

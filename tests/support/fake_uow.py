@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from bot.domain.erasure import ErasureCounts, ErasureRequest, ErasureStatus
 from bot.domain.outgoing import OutboxStatus, Outgoing
 from bot.domain.people import Invitation, Person, PersonStatus, Role
 from bot.domain.records import (
@@ -104,6 +105,7 @@ class Tables:
     settings: dict[str, str] = field(default_factory=dict)
     marks: dict[str, datetime] = field(default_factory=dict)
     notes: list[tuple[int, int, str, datetime]] = field(default_factory=list)
+    erasures: dict[int, ErasureRequest] = field(default_factory=dict)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -403,6 +405,13 @@ class FakeOutbox(_Repository):
                 return True
         return False
 
+    async def cancel_pending(self, person_id: int, kinds: Sequence[str]) -> int:
+        found = [k for k, row in self.t.outbox.items() if row.person_id == person_id
+                 and row.kind in kinds and row.status == "pending"]
+        for key in found:
+            self.t.outbox[key] = replace(self.t.outbox[key], status="cancelled")
+        return len(found)
+
 
 class FakeAuditLog(_Repository):
     async def record(self, *, at: datetime, actor: str, action: str, actor_id: int | None = None,
@@ -454,6 +463,73 @@ class FakeClinic(_Repository):
         )
 
 
+class FakeErasures(_Repository):
+    async def add_request(self, request: ErasureRequest) -> ErasureRequest:
+        stored = replace(request, id=self.t.new_id())
+        self.t.erasures[stored.id] = stored
+        return stored
+
+    async def save_request(self, request: ErasureRequest) -> None:
+        self.t.erasures[request.id] = request
+
+    async def open_request(self, participant_id: int) -> ErasureRequest | None:
+        return max((r for r in self.t.erasures.values() if r.participant_id == participant_id
+                    and r.status == ErasureStatus.OPEN), key=lambda r: r.id, default=None)
+
+    async def latest_request(self, participant_id: int) -> ErasureRequest | None:
+        return max((r for r in self.t.erasures.values() if r.participant_id == participant_id),
+                   key=lambda r: r.id, default=None)
+
+    def _about(self, participant: Person) -> list[str]:
+        return [k for k, row in self.t.outbox.items() if row.person_id == participant.id
+                or row.chat_id == participant.chat_id or participant.code in row.message.text]
+
+    async def inventory(self, participant: Person) -> ErasureCounts:
+        pid = participant.id
+        messages = [m for m in self.t.messages.values() if m.participant_id == pid]
+        alerts = {a.id for a in self.t.alerts.values() if a.participant_id == pid}
+        return ErasureCounts(
+            entries=sum(e.participant_id == pid for e in self.t.entries.values()),
+            messages=len(messages),
+            versions=sum(len(m.versions) for m in messages),
+            flags=sum(f.participant_id == pid for f in self.t.flags.values()),
+            alerts=len(alerts),
+            escalations=sum(e[0] in alerts for e in self.t.escalations),
+            notes=sum(n[0] == pid for n in self.t.notes),
+            sessions=sum(x.participant_id == pid for x in self.t.sessions.values()),
+            prompts=sum(p.participant_id == pid for p in self.t.prompts.values()),
+            consents=sum(c[0] == pid for c in self.t.consents),
+            invitations=sum(inv.person_id == pid for _, inv in self.t.invitations.values()),
+            outbox=len(self._about(participant)),
+            audit_details=sum(a["subject_id"] == pid and a["detail"] is not None
+                              for a in self.t.audit),
+        )
+
+    async def erase(self, participant: Person, *, now: datetime) -> ErasureCounts:
+        counts = await self.inventory(participant)
+        pid = participant.id
+        alerts = {a.id for a in self.t.alerts.values() if a.participant_id == pid}
+        for key in self._about(participant):
+            del self.t.outbox[key]
+        self.t.entries = {i: e for i, e in self.t.entries.items() if e.participant_id != pid}
+        self.t.messages = {i: m for i, m in self.t.messages.items() if m.participant_id != pid}
+        self.t.sessions = {i: s for i, s in self.t.sessions.items() if s.participant_id != pid}
+        self.t.prompts = {i: p for i, p in self.t.prompts.items() if p.participant_id != pid}
+        for flag_id in [i for i, f in self.t.flags.items() if f.participant_id == pid]:
+            del self.t.flags[flag_id]
+            self.t.details.pop(flag_id, None)
+        for alert_id in alerts:
+            del self.t.alerts[alert_id]
+        self.t.escalations = [e for e in self.t.escalations if e[0] not in alerts]
+        self.t.notes = [n for n in self.t.notes if n[0] != pid]
+        self.t.consents = [c for c in self.t.consents if c[0] != pid]
+        self.t.invitations = {k: v for k, v in self.t.invitations.items()
+                              if v[1].person_id != pid}
+        self.t.audit = [{**a, "detail": None} if a["subject_id"] == pid else a
+                        for a in self.t.audit]
+        return counts
+
+
 class FakeUnitOfWork:
     """``async with`` works on a copy of the tables; ``commit()`` makes it the tables."""
 
@@ -464,6 +540,7 @@ class FakeUnitOfWork:
     outbox: FakeOutbox
     audit: FakeAuditLog
     clinic: FakeClinic
+    erasures: FakeErasures
 
     def __init__(self, storage: FakeStorage) -> None:
         self._storage = storage
@@ -484,6 +561,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(tables)
         self.audit = FakeAuditLog(tables)
         self.clinic = FakeClinic(tables)
+        self.erasures = FakeErasures(tables)
         self._storage.opened += 1
         return self
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.digest import WrittenMessage
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Invitation, Person, Role
 from bot.domain.records import (
@@ -93,6 +94,10 @@ class SchedulesRepository(Protocol):
 
     async def prompts_of(self, participant_id: int) -> list[ScheduledPrompt]: ...
 
+    async def prompts_sent_between(
+        self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[ScheduledPrompt]: ...
+
     async def prompt_by_id(self, prompt_id: int) -> ScheduledPrompt | None: ...
 
     async def due_prompts(self, now: datetime, limit: int) -> list[ScheduledPrompt]: ...
@@ -138,6 +143,10 @@ class JournalRepository(Protocol):
 
     async def recent_entries(self, participant_id: int, limit: int) -> list[EntryView]: ...
 
+    async def written_between(
+        self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[WrittenMessage]: ...
+
     async def entry_has_earlier_messages(self, message: StoredMessage) -> bool: ...
 
     async def scale_history(
@@ -175,6 +184,10 @@ class FlagsRepository(Protocol):
     async def alerts_of_flag(self, flag_id: int) -> list[Alert]: ...
 
     async def due_escalations(self, now: datetime, limit: int = 100) -> list[Alert]: ...
+
+    async def open_or_raised_since(
+        self, participant_ids: Sequence[int], since: datetime
+    ) -> list[Flag]: ...
 
     async def open_flags(
         self, participant_ids: Sequence[int] | None = None, limit: int = 50
@@ -231,6 +244,8 @@ class ClinicRepository(Protocol):
     async def get_setting(self, key: str) -> str | None: ...
 
     async def set_setting(self, key: str, value: str, now: datetime) -> None: ...
+
+    async def mark(self, key: str) -> datetime | None: ...
 
     async def touch(self, key: str, now: datetime) -> datetime | None: ...
 

@@ -4,6 +4,14 @@
 tests alike. It opens storage (refusing a database that is behind), builds the
 python-telegram-bot ``Application`` without PTB's Updater (Intake stores every update
 before confirming it), registers the handlers, and starts delivery, intake and the jobs.
+
+Start-up order is a safety matter. Delivery starts first, so an alert can leave at once; then
+intake fetches what Telegram kept while Ember was down and handles the risky part of it
+(high and crisis messages, oldest first) and waits, a few seconds at most, until their
+alerts and safety messages are sent, then for the rest of what was written meanwhile (ten
+seconds at most); only then do the jobs start. So a crisis written during the downtime
+reaches the therapist before the prompts that fell due meanwhile fan out, and a message
+written before a prompt went out is not taken for its answer.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from bot.domain.screening import Screener
 from bot.intake import Intake
 from bot.services.api import Services
 from bot.services.context import ServiceContext
+from bot.services.flags import SAFETY_PRIORITY
 from prompts.catalogue import Catalogue, default_catalogue
 from prompts.screening_loader import default_screener
 from storage.crypto import Cipher
@@ -39,6 +48,8 @@ from storage.migrate import require_up_to_date
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
+
+BACKLOG_GRACE = 10.0  # seconds the jobs wait at start-up for what was written meanwhile
 
 
 @dataclass
@@ -117,10 +128,8 @@ async def ember_app(
             default_timezone=settings.timezone,
             policy=policy or EscalationPolicy(),
         )
-        # the screener compiles its rules once, here, not on a participant's first message
-        ctx.screener = await asyncio.to_thread(_warm_screener)
         services = Services(ctx)
-        intake = Intake(application, storage, clock)
+        intake = Intake(application, storage, clock, triage=services.triage.risky)
         application.bot_data[RUNTIME_KEY] = HandlerDeps(
             services=services, catalogue=catalogue, note_failure=intake.note_failure
         )
@@ -153,8 +162,16 @@ async def ember_app(
         )
         await application.start()
         await dispatcher.start()
-        scheduler.start()
-        await intake.start(poll=poll)
+        # the screener compiles its rules once, before any message is handled
+        ctx.screener = await asyncio.to_thread(_warm_screener)
+        urgent = await intake.start(poll=poll)  # the risky waiting messages first
+        await dispatcher.urgent_sent(min_priority=SAFETY_PRIORITY)  # their alerts out first
+        # what else was written while Ember was down, before prompts that fell due meanwhile
+        # (a message written before a prompt went out is not its answer)
+        await intake.drained(grace=BACKLOG_GRACE)
+        scheduler.start()  # then prompts, reminders, escalation and digests
+        if urgent:
+            log.warning("%d risky messages that arrived while Ember was down handled first", urgent)
         log.info("Ember is running as %s (the bot's own handle)", application.bot.name)
         try:
             yield ember

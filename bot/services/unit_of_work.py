@@ -8,7 +8,7 @@ services need is added here, in ``storage/`` and in the fake.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -35,6 +35,8 @@ class PeopleRepository(Protocol):
     """``uow.people``."""
 
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None: ...
+
+    async def by_telegram_ids(self, telegram_user_ids: Collection[int]) -> list[Person]: ...
 
     async def by_code(self, code: str) -> Person | None: ...
 

@@ -15,7 +15,7 @@ import copy
 import dataclasses
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -117,6 +117,9 @@ class FakePeople(_Repository):
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
         return next((p for p in self.t.people.values() if p.telegram_user_id == telegram_user_id),
                     None)
+
+    async def by_telegram_ids(self, telegram_user_ids: Collection[int]) -> list[Person]:
+        return [p for p in self.t.people.values() if p.telegram_user_id in telegram_user_ids]
 
     async def by_code(self, code: str) -> Person | None:
         return next((p for p in self.t.people.values() if p.code == code.upper()), None)

@@ -61,6 +61,7 @@ async def test_the_daily_digest_lists_every_entry_the_voice_note_and_flag_number
     assert not any(is_digest(m) for m in therapist.messages)  # not before 20:00
 
     clock.advance(timedelta(hours=11))  # 21:00 in Berlin: Ember starts after the digest time
+    tg.reset_rate_limits()  # eleven hours down: Telegram's per-chat limits have long reset
     async with ember_app(settings, clock=clock, tick_seconds=0.2):
         digest = await therapist.wait_for_message(is_digest, timeout=10)
     text = digest.text or ""
@@ -76,6 +77,7 @@ async def test_the_daily_digest_lists_every_entry_the_voice_note_and_flag_number
     assert "Alex" not in text  # participants by their code only
 
     clock.advance(timedelta(minutes=30))  # a restart the same evening sends nothing more
+    tg.reset_rate_limits()
     async with ember_app(settings, clock=clock, tick_seconds=0.2):
         await asyncio.sleep(1.0)  # the digest job runs at start; give it time to (not) send
     assert sum(is_digest(m) for m in therapist.messages) == 1

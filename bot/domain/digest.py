@@ -106,6 +106,7 @@ class Digest:
     since: datetime
     until: datetime
     participants: tuple[ParticipantDigest, ...]
+    caseload: int  # participants assigned, listed or not
 
 
 def digest_window(
@@ -179,7 +180,7 @@ def compose(
                 open_flags=open_flags,
             )
         )
-    return Digest(therapist, since, until, tuple(parts))
+    return Digest(therapist, since, until, tuple(parts), len(caseload))
 
 
 def _items(messages: Sequence[WrittenMessage], flags: Sequence[Flag]) -> tuple[DigestItem, ...]:

@@ -99,7 +99,7 @@ def render(cat: Catalogue, digest: Digest) -> str:
     """The digest's text in the therapist's language, times in their zone."""
     therapist, lang = digest.therapist, digest.therapist.lang
     zone = ZoneInfo(therapist.timezone)
-    if not digest.participants:
+    if not digest.caseload:
         return cat.text("care.digest_none", lang)
     header = [
         cat.text(
@@ -115,6 +115,8 @@ def render(cat: Catalogue, digest: Digest) -> str:
             tz=therapist.timezone,
         ),
     ]
+    if not digest.participants:  # only withdrawn participants, who wrote nothing
+        header.append(cat.text("care.digest_nothing_new", lang).strip())
     blocks = ["\n".join(header)]
     blocks += ["\n".join(_participant(cat, lang, zone, part)) for part in digest.participants]
     return "\n\n".join(blocks)

@@ -132,6 +132,16 @@ class TestEveryEntry:
         assert cat(services).text("care.digest_withdrawn", "en", date=stopped_at) in digest
         assert "P-0200" not in digest
 
+    async def test_with_only_a_silent_withdrawn_participant_the_digest_says_nothing_is_new(
+        self, services: Services
+    ) -> None:
+        therapist, participant = await clinic(services)
+        await services.participation.withdraw(participant)
+        digest = await digest_of(services, therapist)
+        assert digest.endswith("\n" + cat(services).text("care.digest_nothing_new", "en").strip())
+        assert "P-0142" not in digest
+        assert cat(services).text("care.digest_none", "en") not in digest
+
 
 class TestPieces:
     async def test_a_long_digest_splits_within_telegrams_limit_and_loses_no_entry(

@@ -4,12 +4,23 @@
 tests alike. It opens storage (refusing a database that is behind), builds the
 python-telegram-bot ``Application`` without PTB's Updater (Intake stores every update
 before confirming it), registers the handlers, and starts delivery, intake and the jobs.
+
+Start-up order is a safety matter. The screener is built in a thread while storage and the
+Bot API connection come up, each language's gate left until a text needs it (the rest are
+warmed once the urgent work is done). Delivery starts first, so an alert can leave at once;
+then intake fetches what Telegram kept while Ember was down and handles the risky part of it
+(high and crisis messages, oldest first) and waits, a few seconds at most, until their
+alerts and safety messages are sent, then for the rest of what was written meanwhile (ten
+seconds at most); only then do the jobs start. So a crisis written during the downtime
+reaches the therapist before the prompts that fell due meanwhile fan out, and a message
+written before a prompt went out is not taken for its answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -32,15 +43,18 @@ from bot.intake import Intake
 from bot.leadership import Leadership
 from bot.services.api import Services
 from bot.services.context import ServiceContext
+from bot.services.flags import SAFETY_PRIORITY
 from bot.startup import FIRST_DELAY, patiently
 from prompts.catalogue import Catalogue, default_catalogue
-from prompts.screening_loader import default_screener
+from prompts.screening_loader import build_screener
 from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.migrate import require_up_to_date
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
+
+BACKLOG_GRACE = 10.0  # seconds the jobs wait at start-up for what was written meanwhile
 
 
 @dataclass
@@ -59,10 +73,19 @@ class Ember:
     leadership: Leadership
 
 
-def _warm_screener() -> Screener:
-    screener = default_screener()
-    screener.screen("warming up the screener", None)  # compiles lazily-built patterns
-    return screener
+@functools.cache
+def _shipped_screener() -> Screener:
+    """The screener of the shipped rules, once per process, ready to screen. Each language's
+    gate is built when a text first needs it, so at start-up a risky message waits only for
+    the gates it needs (about half the build); :func:`_warm` builds the others next."""
+    return build_screener(warm=False)
+
+
+def _warm(screener: Screener) -> None:
+    """Every language's gate and the lazily compiled patterns, built before ordinary replies
+    need them (the same verdicts: these are only caches)."""
+    screener.warm()
+    screener.screen("warming up the screener", None)
 
 
 def file_url(api_url: str) -> str:
@@ -115,6 +138,9 @@ async def ember_app(
     token = settings.require_token()
     del token
     engine = create_engine(settings.database_url)
+    # the slowest part of start-up, built alongside the rest (it only reads files)
+    screener_built = asyncio.ensure_future(asyncio.to_thread(_shipped_screener))
+    warming: asyncio.Future[None] | None = None
     try:
         await require_up_to_date(engine)
         storage = Storage(session_factory(engine), cipher)
@@ -127,10 +153,8 @@ async def ember_app(
             policy=policy or EscalationPolicy(),
             retention=settings.retention,
         )
-        # the screener compiles its rules once, here, not on a participant's first message
-        ctx.screener = await asyncio.to_thread(_warm_screener)
         services = Services(ctx)
-        intake = Intake(application, storage, clock)
+        intake = Intake(application, storage, clock, triage=services.triage.risky)
         application.bot_data[RUNTIME_KEY] = HandlerDeps(
             services=services, catalogue=catalogue, note_failure=intake.note_failure
         )
@@ -172,9 +196,18 @@ async def ember_app(
         )
         await application.start()
         await dispatcher.start()
+        # the screener compiles its rules once, before any message is handled
+        ctx.screener = await screener_built
+        urgent = await intake.start(poll=poll)  # the risky waiting messages first
+        await dispatcher.urgent_sent(min_priority=SAFETY_PRIORITY)  # their alerts out first
+        warming = asyncio.ensure_future(asyncio.to_thread(_warm, ctx.screener))
+        # what else was written while Ember was down, before prompts that fell due meanwhile
+        # (a message written before a prompt went out is not its answer)
+        await intake.drained(grace=BACKLOG_GRACE)
         await ember.leadership.renew()  # lead at once when nobody else does
-        scheduler.start()
-        await intake.start(poll=poll)
+        scheduler.start()  # then prompts, reminders, escalation and digests
+        if urgent:
+            log.warning("%d risky messages that arrived while Ember was down handled first", urgent)
         log.info("Ember is running as %s (the bot's own handle)", application.bot.name)
         try:
             yield ember
@@ -187,6 +220,12 @@ async def ember_app(
             await application.stop()
             await application.shutdown()
     finally:
+        if not screener_built.done():  # start-up failed early: nobody will wait for it
+            screener_built.cancel()
+        for started in (screener_built, warming):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                if started is not None:
+                    await started
         await engine.dispose()
 
 

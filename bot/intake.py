@@ -5,6 +5,13 @@ Long polling confirms an update to Telegram only by asking for the next ones wit
 mode answers 200 only after the same commit. Processing reads pending updates back from the
 database in order, so a crash or ``kill -9`` between receiving and handling loses nothing;
 the ``update_id`` primary key makes a repeated delivery a no-op.
+
+Risk first: when more than one update is waiting (a backlog after Ember was down, or a
+burst), the participants' messages among them are pre-screened (``triage``), and those that
+screen high or crisis are handled first, oldest first; the rest follow in update_id order.
+At start-up, what Telegram kept while Ember was down is fetched and its risky part handled
+before ``start()`` returns; ``drained()`` tells when the rest is handled too, so the
+composition root starts the prompt fan-out only after both.
 """
 
 from __future__ import annotations
@@ -13,20 +20,57 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    Conflict,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application
 
 from bot.clock import Clock
+from bot.services.inbound import WaitingMessage
+from storage.inbox import PendingUpdate
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+TRIAGE_WINDOW = 1000  # waiting updates looked at in one pass
+CHUNK = 50  # ordinary updates handled before looking again for risky newcomers
+CATCH_UP_BATCHES = 20  # at start-up, at most this many batches of 100 fetched at once
+
+# Which of these waiting messages screen high or crisis (their update ids).
+Triage = Callable[[Sequence[WaitingMessage]], Awaitable[set[int]]]
+
+
+def waiting_message(update_id: int, raw: dict[str, Any]) -> WaitingMessage | None:
+    """What triage reads of a stored update: a person's words (text or caption), if any;
+    commands and buttons are not journal entries and keep their place."""
+    message = raw.get("message") or raw.get("edited_message")
+    if not isinstance(message, dict):
+        return None
+    sender = message.get("from") or {}
+    words = message.get("text") if message.get("text") is not None else message.get("caption")
+    if not isinstance(words, str) or not words.strip() or words.startswith("/"):
+        return None
+    if sender.get("is_bot") or not isinstance(sender.get("id"), int):
+        return None
+    return WaitingMessage(
+        update_id=update_id,
+        telegram_user_id=sender["id"],
+        chat_id=int((message.get("chat") or {}).get("id", sender["id"])),
+        message_id=int(message.get("message_id", 0)),
+        text=words,
+        edited="edited_message" in raw,
+    )
 
 
 class Intake:
@@ -39,20 +83,25 @@ class Intake:
         clock: Clock,
         *,
         poll_timeout: int = 10,
+        triage: Triage | None = None,
     ) -> None:
         self.application = application
         self.storage = storage
         self.clock = clock
         self.poll_timeout = poll_timeout
+        self.triage = triage
+        self._ordinary: set[int] = set()  # waiting updates triage found not risky
         self.failures: dict[int, str] = {}
         self._ready = asyncio.Event()
         self._processor: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._current: int | None = None  # the update being handled now
+        self._drained = asyncio.Event()  # nothing stored was left to handle, at least once
         self._offset: int | None = None
         self._stopping = False
         self.processed = 0
         self.duplicates = 0
+        self.urgent = 0  # updates handled ahead of their turn because they screened risky
 
     # -- receiving -----------------------------------------------------------------
 
@@ -112,25 +161,71 @@ class Intake:
 
     # -- processing ----------------------------------------------------------------
 
-    async def process_pending(self) -> int:
-        """Handle every stored, unprocessed update in update_id order; returns how many."""
+    async def process_pending(self, *, urgent_only: bool = False) -> int:
+        """Handle every stored, unprocessed update: the risky ones first (oldest first), the
+        rest in update_id order; returns how many. ``urgent_only``: the risky ones only."""
         done = 0
         while not self._stopping:
             async with self.storage.uow() as uow:
-                batch = await uow.inbox.pending(limit=50)
+                batch = await uow.inbox.pending(limit=TRIAGE_WINDOW)
                 await uow.commit()  # keeps any update that could not be opened parked
-            if not batch:
+            first = await self._risky_first(batch, even_one=urgent_only)
+            ahead = {item.update_id for item in first}
+            rest = [] if urgent_only else [i for i in batch if i.update_id not in ahead][:CHUNK]
+            if not first and not rest:
                 return done
-            for item in batch:
+            for item in [*first, *rest]:
                 if self._stopping:  # a shutdown: leave the rest for the next start
                     return done
                 async with self.storage.uow() as uow:
-                    if not await uow.inbox.claim_pending(item.update_id):
-                        continue
+                    claimed = await uow.inbox.claim_pending(item.update_id)
                     await uow.commit()
+                self._ordinary.discard(item.update_id)
+                if not claimed:
+                    continue  # another instance has it
                 await self._process_one(item.update_id, item.payload)
                 done += 1
+                self.urgent += item.update_id in ahead
         return done
+
+    async def _risky_first(
+        self, batch: list[PendingUpdate], *, even_one: bool = False
+    ) -> list[PendingUpdate]:
+        """The waiting updates to handle before the others: participants' messages that
+        screen high or crisis, oldest first, each preceded by the waiting original of an
+        edited message (so the first version is kept too). Empty when nothing is risky, or
+        when only one update waits (it is next anyway) unless ``even_one``."""
+        if self.triage is None or not batch or (len(batch) < 2 and not even_one):
+            return []
+        waiting: dict[int, WaitingMessage] = {}
+        for item in batch:
+            if item.update_id in self._ordinary:
+                continue
+            try:
+                found = waiting_message(item.update_id, json.loads(item.payload))
+            except (ValueError, TypeError):
+                found = None  # malformed: handled (and failed) in its turn
+            if found is not None:
+                waiting[item.update_id] = found
+        risky = await self.triage(list(waiting.values())) if waiting else set()
+        self._ordinary.update(uid for uid in waiting if uid not in risky)
+        if not risky:
+            return []
+        first: list[PendingUpdate] = []
+        for item in batch:  # in update_id order
+            if item.update_id not in risky:
+                continue
+            message = waiting[item.update_id]
+            if message.edited:
+                first += [
+                    earlier
+                    for earlier in batch
+                    if earlier.update_id < item.update_id
+                    and earlier not in first
+                    and _is_original_of(earlier, message)
+                ]
+            first.append(item)
+        return first
 
     async def _process_one(self, update_id: int, payload: str) -> None:
         error: str | None = None
@@ -155,6 +250,7 @@ class Intake:
             self._ready.clear()
             try:
                 await self.process_pending()
+                self._drained.set()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -173,12 +269,44 @@ class Intake:
             await uow.commit()
         return n
 
-    async def start(self, *, poll: bool) -> None:
+    async def catch_up(self) -> int:
+        """At start-up: store what Telegram kept while Ember was down (long polling)."""
+        bot = self.application.bot
+        stored = 0
+        for _ in range(CATCH_UP_BATCHES):
+            try:
+                updates = await bot.get_updates(
+                    offset=self._offset,
+                    timeout=0,
+                    allowed_updates=ALLOWED_UPDATES,
+                    read_timeout=self.poll_timeout,
+                )
+            except TelegramError as exc:
+                log.warning("fetching the waiting updates failed (%s)", type(exc).__name__)
+                break  # the polling loop fetches them in a moment
+            if not updates:
+                break
+            stored += await self.accept(u.to_dict() for u in updates)
+            self._offset = max(u.update_id for u in updates) + 1
+        return stored
+
+    async def start(self, *, poll: bool) -> int:
+        """Recover, fetch what waits, handle its risky part, then process and poll in the
+        background. Returns how many risky updates were handled before returning."""
         self._stopping = False
+        self._drained.clear()
         await self.recover()
+        if poll:
+            await self.catch_up()
+        before = self.urgent
+        try:
+            await self.process_pending(urgent_only=True)
+        except Exception:  # never a reason not to start: the loop below tries again
+            log.exception("handling the risky waiting updates first failed")
         self._processor = asyncio.create_task(self._process_forever(), name="ember-intake")
         if poll:
             self._poller = asyncio.create_task(self._poll_forever(), name="ember-polling")
+        return self.urgent - before
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop fetching at once (an update fetched but not stored is not confirmed, so
@@ -208,6 +336,15 @@ class Intake:
                 "update %d was cut short by the shutdown; it is handled next start", cut_short
             )
 
+    async def drained(self, grace: float) -> bool:
+        """Wait until everything stored at start-up has been handled, for at most ``grace``
+        seconds; True if it was."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self._drained.wait()
+                return True
+        return False
+
     def note_failure(self, update_id: int, error: BaseException) -> None:
         self.failures[update_id] = type(error).__name__
 
@@ -216,3 +353,15 @@ class Intake:
             n = await uow.inbox.forget_before(self.clock.now() - keep)
             await uow.commit()
         return n
+
+
+def _is_original_of(item: PendingUpdate, edit: WaitingMessage) -> bool:
+    """``item`` is the first version of the message ``edit`` changes."""
+    try:
+        message = json.loads(item.payload).get("message") or {}
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return (
+        message.get("message_id") == edit.message_id
+        and (message.get("chat") or {}).get("id") == edit.chat_id
+    )

@@ -122,8 +122,8 @@ async def digest(update: Update, context: EmberContext, person: Person) -> None:
     """/digest: the digest now."""
     sender = sender_of(update)
     assert sender is not None
-    body = await context.services.digests.digest(person)
-    await reply(context, sender, body, person=person, kind="digest")
+    pieces = await context.services.digests.digest(person)
+    await reply(context, sender, *pieces, person=person, kind="digest")
 
 
 @for_roles(Role.COORDINATOR)

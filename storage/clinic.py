@@ -46,6 +46,11 @@ class Clinic:
             row.value, row.updated_at = value, now
         await self._session.flush()
 
+    async def mark(self, key: str) -> datetime | None:
+        """When the mark ``key`` was last set, if ever (without setting it)."""
+        row = await self._session.get(Mark, key)
+        return row.at if row else None
+
     async def touch(self, key: str, now: datetime) -> datetime | None:
         """Set the mark ``key`` to ``now``; returns when it was set before, if ever."""
         row = await self._session.get(Mark, key)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.digest import WrittenMessage
 from bot.domain.records import EntryView, JournalMessageView, StoredMessage
 from storage.crypto import Cipher
 from storage.models import JournalEntry, JournalMessage, JournalMessageVersion
@@ -145,6 +147,40 @@ class Journal:
                 )
             )
         return views
+
+    async def written_between(
+        self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[WrittenMessage]:
+        """Every message these participants wrote, or edited, in ``(since, until]``, opened,
+        oldest first (one query, whatever the number of participants)."""
+        if not participant_ids:
+            return []
+        rows = await self._session.execute(
+            select(JournalMessage, JournalEntry.prompt_id)
+            .join(JournalEntry, JournalEntry.id == JournalMessage.entry_id)
+            .where(
+                JournalMessage.participant_id.in_(participant_ids),
+                or_(
+                    and_(JournalMessage.created_at > since, JournalMessage.created_at <= until),
+                    and_(JournalMessage.edited_at > since, JournalMessage.edited_at <= until),
+                ),
+            )
+            .order_by(JournalMessage.created_at, JournalMessage.id)
+        )
+        return [
+            WrittenMessage(
+                id=m.id,
+                entry_id=m.entry_id,
+                participant_id=m.participant_id,
+                kind=m.kind,
+                text=self._cipher.open_optional(m.body_enc),
+                screened=m.screened,
+                written_at=m.created_at,
+                edited_at=m.edited_at,
+                prompt_id=prompt_id,
+            )
+            for m, prompt_id in rows
+        ]
 
     async def entry_has_earlier_messages(self, message: StoredMessage) -> bool:
         earlier = await self._session.scalar(

@@ -318,6 +318,21 @@ class Outbox:
             n += int(result.rowcount)  # type: ignore[attr-defined]
         return n
 
+    async def unsent_urgent(self, *, min_priority: int, now: datetime) -> int:
+        """How many messages of at least ``min_priority`` are due and not yet sent."""
+        n = await self._session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.priority >= min_priority,
+                OutboxMessage.status.in_(
+                    [OutboxStatus.PENDING, OutboxStatus.CLAIMED, OutboxStatus.SENDING]
+                ),
+                OutboxMessage.not_before <= now,
+            )
+        )
+        return int(n or 0)
+
     async def counts(self) -> dict[str, int]:
         rows = await self._session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

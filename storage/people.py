@@ -7,6 +7,7 @@ and writes back a changed value with :meth:`People.save`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -49,6 +50,14 @@ class People:
             select(PersonRow).where(PersonRow.telegram_user_id == telegram_user_id)
         )
         return person_value(row) if row else None
+
+    async def by_telegram_ids(self, telegram_user_ids: Collection[int]) -> list[Person]:
+        """The people behind these Telegram accounts (one query; unknown ones left out)."""
+        if not telegram_user_ids:
+            return []
+        return await self._all(
+            select(PersonRow).where(PersonRow.telegram_user_id.in_(list(telegram_user_ids)))
+        )
 
     async def by_code(self, code: str) -> Person | None:
         row = await self._session.scalar(select(PersonRow).where(PersonRow.code == code.upper()))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.people import Person
@@ -149,6 +149,22 @@ class Flags:
         if self._session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return [_alert(r) for r in await self._session.scalars(stmt)]
+
+    async def open_or_raised_since(
+        self, participant_ids: Sequence[int], since: datetime
+    ) -> list[Flag]:
+        """These participants' open flags, and any raised after ``since`` (one query)."""
+        if not participant_ids:
+            return []
+        rows = await self._session.scalars(
+            select(FlagRow)
+            .where(
+                FlagRow.participant_id.in_(participant_ids),
+                or_(FlagRow.status == FlagStatus.OPEN, FlagRow.created_at > since),
+            )
+            .order_by(FlagRow.id)
+        )
+        return [_flag(r) for r in rows]
 
     async def open_flags(
         self, participant_ids: Sequence[int] | None = None, limit: int = 50

@@ -6,6 +6,7 @@ comma-separated list of ISO instants and handed out as a tuple.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -134,6 +135,22 @@ class Schedules:
             select(PromptRow)
             .where(PromptRow.participant_id == participant_id)
             .order_by(PromptRow.due_at, PromptRow.id)
+        )
+
+    async def prompts_sent_between(
+        self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[ScheduledPrompt]:
+        """The prompts sent to any of these participants in ``(since, until]`` (one query)."""
+        if not participant_ids:
+            return []
+        return await self._prompts(
+            select(PromptRow)
+            .where(
+                PromptRow.participant_id.in_(participant_ids),
+                PromptRow.sent_at > since,
+                PromptRow.sent_at <= until,
+            )
+            .order_by(PromptRow.sent_at, PromptRow.id)
         )
 
     async def prompt_by_id(self, prompt_id: int, *, lock: bool = False) -> ScheduledPrompt | None:

@@ -129,6 +129,28 @@ class Dispatcher:
             log.warning("returned %d messages claimed by a stopped process to the queue", recovered)
         return recovered
 
+    async def urgent_sent(self, *, min_priority: int, grace: float = 5.0) -> bool:
+        """Wait until no message of at least ``min_priority`` (alerts, safety messages) is
+        due and unsent, for at most ``grace`` seconds; True if none is left.
+
+        Start-up waits here before the jobs start: sends share the database with a prompt
+        fan-out, so "queued first" alone would not make "sent first".
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while True:
+            async with self.storage.uow() as uow:
+                left = await uow.outbox.unsent_urgent(
+                    min_priority=min_priority, now=self.clock.now()
+                )
+            if not left:
+                return True
+            if loop.time() >= deadline:
+                log.warning("%d urgent messages still unsent; starting the jobs anyway", left)
+                return False
+            self.wake()
+            await asyncio.sleep(0.05)
+
     async def heartbeat(self) -> None:
         async with self.storage.uow() as uow:
             await uow.outbox.heartbeat(

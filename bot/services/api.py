@@ -26,6 +26,7 @@ from bot.services.replies import Replies
 from bot.services.sessions import Sessions
 from bot.services.staffing import Staffing
 from bot.services.stats import Stats
+from bot.services.triage import Triage
 
 __all__ = ["Services"]
 
@@ -52,3 +53,4 @@ class Services:
         self.exports = Exports(ctx)
         self.digests = Digests(ctx)
         self.stats = Stats(ctx)
+        self.triage = Triage(ctx)

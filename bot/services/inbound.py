@@ -22,3 +22,15 @@ class InboundMessage:
     media_ref: str | None = None  # Telegram file id of the media, if any
     reply_to_message_id: int | None = None
     edited: bool = False
+
+
+@dataclass(frozen=True)
+class WaitingMessage:
+    """A stored message not yet handled, as much of it as triage reads (its words)."""
+
+    update_id: int
+    telegram_user_id: int
+    chat_id: int
+    message_id: int
+    text: str  # the text, or a media caption
+    edited: bool = False

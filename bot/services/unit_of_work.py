@@ -8,11 +8,12 @@ services need is added here, in ``storage/`` and in the fake.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.digest import WrittenMessage
 from bot.domain.erasure import ErasureCounts, ErasureRequest
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Invitation, Person, Role
@@ -36,6 +37,8 @@ class PeopleRepository(Protocol):
     """``uow.people``."""
 
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None: ...
+
+    async def by_telegram_ids(self, telegram_user_ids: Collection[int]) -> list[Person]: ...
 
     async def by_code(self, code: str) -> Person | None: ...
 
@@ -95,6 +98,10 @@ class SchedulesRepository(Protocol):
 
     async def prompts_of(self, participant_id: int) -> list[ScheduledPrompt]: ...
 
+    async def prompts_sent_between(
+        self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[ScheduledPrompt]: ...
+
     async def prompt_by_id(
         self, prompt_id: int, *, lock: bool = False
     ) -> ScheduledPrompt | None: ...
@@ -142,6 +149,10 @@ class JournalRepository(Protocol):
 
     async def recent_entries(self, participant_id: int, limit: int) -> list[EntryView]: ...
 
+    async def written_between(
+        self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[WrittenMessage]: ...
+
     async def entry_has_earlier_messages(self, message: StoredMessage) -> bool: ...
 
     async def scale_history(
@@ -181,6 +192,10 @@ class FlagsRepository(Protocol):
     async def alerts_of_flag(self, flag_id: int, *, lock: bool = False) -> list[Alert]: ...
 
     async def due_escalations(self, now: datetime, limit: int = 100) -> list[Alert]: ...
+
+    async def open_or_raised_since(
+        self, participant_ids: Sequence[int], since: datetime
+    ) -> list[Flag]: ...
 
     async def open_flags(
         self, participant_ids: Sequence[int] | None = None, limit: int = 50
@@ -245,6 +260,8 @@ class ClinicRepository(Protocol):
     async def get_setting(self, key: str) -> str | None: ...
 
     async def set_setting(self, key: str, value: str, now: datetime) -> None: ...
+
+    async def mark(self, key: str) -> datetime | None: ...
 
     async def touch(self, key: str, now: datetime) -> datetime | None: ...
 

@@ -15,12 +15,13 @@ import copy
 import dataclasses
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from bot.domain.digest import WrittenMessage
 from bot.domain.erasure import ErasureCounts, ErasureRequest, ErasureStatus
 from bot.domain.outgoing import OutboxStatus, Outgoing
 from bot.domain.people import Invitation, Person, PersonStatus, Role
@@ -81,6 +82,7 @@ class _Message:
     created_at: datetime
     edited_at: datetime | None = None
     versions: tuple[str | None, ...] = ()
+    screened: bool = False
 
 
 @dataclass
@@ -121,6 +123,9 @@ class FakePeople(_Repository):
     async def by_telegram_id(self, telegram_user_id: int) -> Person | None:
         return next((p for p in self.t.people.values() if p.telegram_user_id == telegram_user_id),
                     None)
+
+    async def by_telegram_ids(self, telegram_user_ids: Collection[int]) -> list[Person]:
+        return [p for p in self.t.people.values() if p.telegram_user_id in telegram_user_ids]
 
     async def by_code(self, code: str) -> Person | None:
         return next((p for p in self.t.people.values() if p.code == code.upper()), None)
@@ -216,6 +221,12 @@ class FakeSchedules(_Repository):
         return sorted((p for p in self.t.prompts.values() if p.participant_id == participant_id),
                       key=lambda p: (p.due_at, p.id))
 
+    async def prompts_sent_between(self, participant_ids: Sequence[int], since: datetime,
+                                   until: datetime) -> list[ScheduledPrompt]:
+        sent = [p for p in self.t.prompts.values() if p.participant_id in participant_ids
+                and p.sent_at is not None and since < p.sent_at <= until]
+        return sorted(sent, key=lambda p: (p.sent_at or since, p.id))
+
     async def prompt_by_id(self, prompt_id: int, *,
                            lock: bool = False) -> ScheduledPrompt | None:
         return self.t.prompts.get(prompt_id)
@@ -281,7 +292,7 @@ class FakeJournal(_Repository):
             entry = _Entry(self.t.new_id(), participant_id, prompt_id, now, now)
         self.t.entries[entry.id] = replace(entry, last_message_at=now)
         message = _Message(self.t.new_id(), entry.id, participant_id, telegram_message_id, kind,
-                           text, now)
+                           text, now, screened=screened)
         self.t.messages[message.id] = message
         return StoredMessage(message.id, entry.id), True
 
@@ -306,6 +317,17 @@ class FakeJournal(_Repository):
                                    tuple((m.kind, m.text) for m in ms),
                                    any(m.edited_at is not None for m in ms)))
         return views
+
+    async def written_between(self, participant_ids: Sequence[int], since: datetime,
+                              until: datetime) -> list[WrittenMessage]:
+        def within(at: datetime | None) -> bool:
+            return at is not None and since < at <= until
+
+        return [WrittenMessage(m.id, m.entry_id, m.participant_id, m.kind, m.text, m.screened,
+                               m.created_at, m.edited_at, self.t.entries[m.entry_id].prompt_id)
+                for m in sorted(self.t.messages.values(), key=lambda m: (m.created_at, m.id))
+                if m.participant_id in participant_ids
+                and (within(m.created_at) or within(m.edited_at))]
 
     async def entry_has_earlier_messages(self, message: StoredMessage) -> bool:
         return any(m.entry_id == message.entry_id and m.id < message.id
@@ -368,6 +390,12 @@ class FakeFlags(_Repository):
         due = [a for a in self.t.alerts.values() if a.status == AlertStatus.OPEN
                and a.escalate_at is not None and a.escalate_at <= now]
         return sorted(due, key=lambda a: a.escalate_at or now)[:limit]
+
+    async def open_or_raised_since(self, participant_ids: Sequence[int],
+                                   since: datetime) -> list[Flag]:
+        return sorted((f for f in self.t.flags.values() if f.participant_id in participant_ids
+                       and (f.status == FlagStatus.OPEN or f.created_at > since)),
+                      key=lambda f: f.id)
 
     async def open_flags(self, participant_ids: Sequence[int] | None = None,
                          limit: int = 50) -> list[tuple[Flag, Person]]:
@@ -432,6 +460,9 @@ class FakeClinic(_Repository):
 
     async def set_setting(self, key: str, value: str, now: datetime) -> None:
         self.t.settings[key] = value
+
+    async def mark(self, key: str) -> datetime | None:
+        return self.t.marks.get(key)
 
     async def touch(self, key: str, now: datetime) -> datetime | None:
         before = self.t.marks.get(key)

@@ -1,0 +1,121 @@
+"""Digests on real SQLite and PostgreSQL: the same few queries whatever the caseload, every
+entry read back from sealed storage, and once a day across a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event, select
+
+from bot.clock import FakeClock
+from bot.domain import PersonStatus, Role
+from bot.domain.people import Person
+from bot.services import staffing
+from bot.services.api import Services
+from bot.services.context import ServiceContext
+from bot.services.inbound import InboundMessage, Sender
+from prompts.catalogue import default_catalogue
+from storage.models import JournalMessage, OutboxMessage
+from storage.uow import Storage
+
+
+def services_on(storage: Storage, clock: FakeClock) -> Services:
+    return Services(ServiceContext(storage=storage, clock=clock, catalogue=default_catalogue()))
+
+
+@contextmanager
+def counted(storage: Storage) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile."""
+    engine = storage.sessions.kw["bind"].sync_engine
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def caseload(services: Services, clock: FakeClock, code: str, participants: int,
+                   first_id: int) -> Person:
+    """A therapist ``code`` with ``participants`` who each wrote two entries and sent a voice
+    note; returns the therapist."""
+    version = services.enrollment.consent_version
+    now = clock.now()
+    async with services.ctx.uow() as uow:
+        staff = await uow.people.add(Person(
+            id=0, role=Role.THERAPIST, code=code, telegram_user_id=first_id, chat_id=first_id,
+            timezone="Europe/Berlin", status=PersonStatus.ACTIVE, created_at=now))
+        people = [await uow.people.add(Person(
+            id=0, role=Role.PARTICIPANT, code=f"P-{first_id + n}", telegram_user_id=first_id + n,
+            chat_id=first_id + n, timezone="Europe/Berlin", status=PersonStatus.ACTIVE,
+            therapist_id=staff.id, consent_version=version, consented_at=now, created_at=now))
+            for n in range(1, participants + 1)]
+        await uow.commit()
+    for person in people:
+        tid = person.telegram_user_id
+        assert tid is not None
+        for n, text in enumerate(("Slept well for once.", "Walked by the river.")):
+            clock.advance(timedelta(minutes=1))
+            await services.journal.record(
+                person, InboundMessage(Sender(tid * 10 + n, tid, tid), n + 1, "text", text))
+        await services.journal.record(
+            person, InboundMessage(Sender(tid * 10 + 5, tid, tid), 9, "voice", None, "VOI-9"))
+    return staff
+
+
+class TestQueries:
+    async def test_a_bigger_caseload_takes_no_more_queries(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        services = services_on(storage, clock)
+        small = await caseload(services, clock, "T-01", 2, 1000)
+        big = await caseload(services, clock, "T-02", 20, 2000)
+        with counted(storage) as few:
+            small_digest = "\n".join(await services.digests.digest(small))
+        with counted(storage) as many:
+            big_digest = "\n".join(await services.digests.digest(big))
+        assert len(many) == len(few) <= 8
+        assert small_digest.count("Walked by the river.") == 2
+        assert big_digest.count("Walked by the river.") == 20
+
+    async def test_every_entry_and_the_voice_note_come_back_from_sealed_storage(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        services = services_on(storage, clock)
+        staff = await caseload(services, clock, "T-01", 3, 1000)
+        digest = "\n".join(await services.digests.digest(staff))
+        assert digest.count("Slept well for once.") == 3
+        assert digest.count("Walked by the river.") == 3
+        assert digest.count("voice note — not screened") == 3
+        async with storage.sessions() as session:  # and none of it in the clear at rest
+            raw = " ".join(str(v) for v in (await session.execute(
+                select(JournalMessage.body_enc))).scalars())
+        assert "river" not in raw
+
+
+class TestOnceADay:
+    async def test_a_restart_does_not_send_todays_digest_again(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        services = services_on(storage, clock)
+        await caseload(services, clock, "T-01", 1, 1000)
+        async with storage.uow() as uow:
+            await staffing.set_therapist(uow, now=clock.now(), code="T-01", digest_at="08:00")
+            await uow.commit()
+        clock.advance(timedelta(days=1))
+        assert await services.digests.send_due() == 1
+        restarted = services_on(storage, clock)  # a new process on the same database
+        clock.advance(timedelta(hours=3))
+        assert await restarted.digests.send_due() == 0
+        async with storage.sessions() as session:
+            keys = (await session.scalars(
+                select(OutboxMessage.idempotency_key).where(OutboxMessage.kind == "digest")
+            )).all()
+        assert len(keys) == 1

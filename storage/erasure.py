@@ -182,6 +182,8 @@ class Erasures:
         if participant.chat_id is not None:
             await s.execute(delete(Mark).where(Mark.key == f"ack:{participant.chat_id}"))
             await s.execute(delete(ChatPace).where(ChatPace.chat_id == participant.chat_id))
+        safety_marks = Mark.key.startswith(f"safety:{pid}:", autoescape=True)
+        await s.execute(delete(Mark).where(safety_marks))
         await s.execute(
             update(AuditEvent)
             .where(AuditEvent.subject_id == pid, AuditEvent.detail.is_not(None))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.outgoing import Button, Outgoing
 from bot.domain.people import Person, Role
@@ -30,6 +30,9 @@ ALERT_PRIORITY = 10  # before everything else in the outbox
 
 
 SAFETY_PRIORITY = 9
+
+
+SAFETY_FOLLOWUP_WINDOW = timedelta(minutes=30)  # a second risk message within it: a follow-up
 
 
 EXCERPT_CHARS = 240
@@ -144,13 +147,14 @@ async def _safety_message(
             priority=SAFETY_PRIORITY,
         )
 
-    # The full safety message once per participant, tier and half hour; every further risk
-    # message in that time gets a short follow-up with the lines: never silence.
-    window = now.strftime("%Y%m%d%H") + ("a" if now.minute < 30 else "b")
+    # The full safety message, unless one of this tier went to them in the last half hour:
+    # then a short follow-up with the lines. Never silence. The mark lives in the database,
+    # so it holds across instances and restarts.
     tier = flag.tier.label
-    return await queue(f"safety:{participant.id}:{tier}:{window}", f"safety.{tier}") or (
-        await queue(f"safety-followup:{flag.id}", "safety.followup")
-    )
+    before = await uow.clinic.touch(f"safety:{participant.id}:{tier}", now)
+    if before is not None and now - before < SAFETY_FOLLOWUP_WINDOW:
+        return await queue(f"safety-followup:{flag.id}", "safety.followup")
+    return await queue(f"safety:{flag.id}", f"safety.{tier}")
 
 
 def alert_topic(alert_id: int) -> str:

@@ -339,7 +339,8 @@ class Dispatcher:
         if error.kind is DeliveryErrorKind.RATE_LIMITED:
             seconds = error.retry_after or 1.0
             await self.pacer.hold_chat(item.chat_id, seconds)
-            await self.pacer.pause_all(min(seconds, 5.0))
+            if self.pacer.bot_wide_429(item.chat_id):
+                await self.pacer.pause_all(min(seconds, 5.0))
             log.warning("Telegram asked us to slow down (retry after %.0fs)", seconds)
 
         async def record(uow: UnitOfWork) -> None:

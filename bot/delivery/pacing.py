@@ -24,9 +24,12 @@ from storage.pacing import Reservation
 from storage.uow import Storage, UnitOfWork
 
 GLOBAL_RATE = 29.0  # messages per second for the whole deployment (Telegram: 30/s per bot)
-PER_CHAT_INTERVAL = 1.05  # seconds between two messages to one chat (Telegram: 1/s)
+PER_CHAT_INTERVAL = 1.2  # seconds between two messages to one chat (Telegram: 1/s), with
+# room for the jitter between a slot and the moment its request reaches Telegram
 HORIZON = 0.15  # how far ahead ordinary messages may reserve slots, in seconds
 MAX_PAUSE = 60.0  # a longer retry_after is still honoured per chat, not for everyone
+BOT_WIDE_SPAN = 2.0  # 429s for this many different chats within this many seconds …
+BOT_WIDE_CHATS = 2  # … mean the bot-wide limit, not one chat's: then everyone pauses
 
 
 class Pacer:
@@ -47,6 +50,7 @@ class Pacer:
         self._horizon = horizon
         self._wall = wall
         self._chat_free_at: dict[int, float] = {}  # what this instance last learned
+        self._recent_429s: list[tuple[float, int]] = []
 
     def chat_ready_in(self, chat_id: int) -> float:
         """This instance's best knowledge of how long a chat must still wait."""
@@ -95,6 +99,18 @@ class Pacer:
         async with self._storage.uow() as uow:
             await uow.budget.hold_chat(chat_id, until)
             await uow.commit()
+
+    def bot_wide_429(self, chat_id: int) -> bool:
+        """Whether a 429 for ``chat_id`` looks bot-wide rather than this chat's own.
+
+        Telegram does not say which limit a 429 is about. The schedule keeps the bot-wide
+        rate, so a lone 429 is most likely one chat's (it is held back alone); 429s for
+        several chats in a moment mean the bot-wide limit, and then every instance pauses.
+        """
+        now = self._wall()
+        self._recent_429s = [(t, c) for t, c in self._recent_429s if now - t < BOT_WIDE_SPAN]
+        self._recent_429s.append((now, chat_id))
+        return len({c for _, c in self._recent_429s}) >= BOT_WIDE_CHATS
 
     async def pause_all(self, seconds: float) -> None:
         """After a 429 whose scope we can't tell, no instance sends for ``seconds``."""

@@ -8,7 +8,7 @@ import itertools
 
 import pytest
 
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import PER_CHAT_INTERVAL, Pacer
 from storage.uow import Storage
 
 RATE = 29.0
@@ -62,10 +62,10 @@ async def test_one_chat_one_message_per_interval_for_all_instances(storage: Stor
     assert first.at is not None
     busy = await b.reserve(42, urgent=False)  # another instance, same chat
     assert busy.at is None and busy.chat_busy
-    assert busy.retry_in == pytest.approx(first.at + 1.05 - wall.t)
+    assert busy.retry_in == pytest.approx(first.at + PER_CHAT_INTERVAL - wall.t)
     other = await b.reserve(43, urgent=False)  # the refused try spent no slot
     assert other.at == pytest.approx(first.at + GAP)
-    wall.t += 1.2
+    wall.t += PER_CHAT_INTERVAL + 0.1
     assert (await b.reserve(42, urgent=False)).at is not None
 
 
@@ -91,3 +91,15 @@ async def test_concurrent_reservations_never_share_a_slot(storage: Storage) -> N
     slots = sorted(r.at for r in results if r.at is not None)
     assert len(slots) == 40
     assert all(b - a == pytest.approx(GAP) for a, b in itertools.pairwise(slots))
+
+
+async def test_a_lone_429_holds_its_chat_only_several_chats_pause_everyone(
+    storage: Storage,
+) -> None:
+    wall = Wall()
+    (pacer,) = pacers(storage, wall, 1)
+    assert not pacer.bot_wide_429(1)  # one chat's limit: that chat waits, nobody else
+    wall.t += 5.0
+    assert not pacer.bot_wide_429(2)  # another, long after: still one chat's
+    wall.t += 0.5
+    assert pacer.bot_wide_429(3)  # two chats within two seconds: the bot-wide limit

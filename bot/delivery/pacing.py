@@ -23,7 +23,8 @@ from collections.abc import Awaitable, Callable
 from storage.pacing import Reservation
 from storage.uow import Storage, UnitOfWork
 
-GLOBAL_RATE = 29.0  # messages per second for the whole deployment (Telegram: 30/s per bot)
+GLOBAL_RATE = 28.8  # messages per second for the whole deployment (Telegram: 30/s per bot;
+# the rest is room for the jitter between a slot and the moment its request arrives)
 PER_CHAT_INTERVAL = 1.2  # seconds between two messages to one chat (Telegram: 1/s), with
 # room for the jitter between a slot and the moment its request reaches Telegram
 HORIZON = 0.15  # how far ahead ordinary messages may reserve slots, in seconds

@@ -312,3 +312,11 @@ class StorageProtocol(Protocol):
     """What makes units of work (``storage.uow.Storage``, or the tests' fake)."""
 
     def uow(self) -> UnitOfWorkProtocol: ...
+
+    def reader(self) -> UnitOfWorkProtocol:
+        """A unit of work that only reads: it holds up no writer and never commits."""
+        ...
+
+    async def breathe(self) -> None:
+        """Between two batches of long work: let whoever waits to write go first."""
+        ...

@@ -542,8 +542,9 @@ class FakeUnitOfWork:
     clinic: FakeClinic
     erasures: FakeErasures
 
-    def __init__(self, storage: FakeStorage) -> None:
+    def __init__(self, storage: FakeStorage, *, read_only: bool = False) -> None:
         self._storage = storage
+        self._read_only = read_only
         self._tables: Tables | None = None
 
     async def __aenter__(self) -> FakeUnitOfWork:
@@ -572,6 +573,8 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         if self._tables is None:
             raise StorageMisuse("UnitOfWork used outside `async with`")
+        if self._read_only:
+            raise StorageMisuse("a reader's unit of work never writes, so it never commits")
         self._storage.tables = copy.copy(self._tables)
         self._storage.commits += 1
 
@@ -588,9 +591,16 @@ class FakeStorage:
         self.tables = Tables()
         self.opened = 0
         self.commits = 0
+        self.pauses = 0  # how often long work let waiting writers go first
 
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
+
+    def reader(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self, read_only=True)
+
+    async def breathe(self) -> None:
+        self.pauses += 1
 
     # -- for tests: look at what was kept ------------------------------------------------
 

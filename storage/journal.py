@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.records import EntryView, JournalMessageView, StoredMessage
 from storage.crypto import Cipher
 from storage.models import JournalEntry, JournalMessage, JournalMessageVersion
+from storage.sql import chunks
 
 
 class Journal:
@@ -120,18 +122,43 @@ class Journal:
                 .limit(limit)
             )
         ).all()
-        if not entries:
-            return []
-        messages = (
-            await self._session.scalars(
+        return await self._views(entries)
+
+    async def entries_opened_since(
+        self, participant_ids: Sequence[int], since: datetime, *, per_participant: int
+    ) -> dict[int, list[EntryView]]:
+        """Each participant's entries opened at or after ``since``, the most recently
+        written first, at most ``per_participant`` each: one query per 500 participants and
+        one per 500 entries. A participant without such entries is left out."""
+        found: dict[int, list[JournalEntry]] = {}
+        for ids in chunks(participant_ids):
+            rows = await self._session.scalars(
+                select(JournalEntry)
+                .where(JournalEntry.participant_id.in_(ids), JournalEntry.opened_at >= since)
+                .order_by(
+                    JournalEntry.participant_id,
+                    JournalEntry.last_message_at.desc(),
+                    JournalEntry.id.desc(),
+                )
+            )
+            for entry in rows:
+                kept = found.setdefault(entry.participant_id, [])
+                if len(kept) < per_participant:
+                    kept.append(entry)
+        views = iter(await self._views([e for kept in found.values() for e in kept]))
+        return {pid: [next(views) for _ in kept] for pid, kept in found.items()}
+
+    async def _views(self, entries: Sequence[JournalEntry]) -> list[EntryView]:
+        """The entries, in the order given, with their messages opened (one query per 500)."""
+        by_entry: dict[int, list[JournalMessage]] = {}
+        for ids in chunks([e.id for e in entries]):
+            messages = await self._session.scalars(
                 select(JournalMessage)
-                .where(JournalMessage.entry_id.in_([e.id for e in entries]))
+                .where(JournalMessage.entry_id.in_(ids))
                 .order_by(JournalMessage.id)
             )
-        ).all()
-        by_entry: dict[int, list[JournalMessage]] = {}
-        for m in messages:
-            by_entry.setdefault(m.entry_id, []).append(m)
+            for m in messages:
+                by_entry.setdefault(m.entry_id, []).append(m)
         views = []
         for e in entries:
             ms = by_entry.get(e.id, [])

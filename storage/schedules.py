@@ -60,12 +60,16 @@ class Schedules:
     def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
         self._session = session
         self._cipher = cipher
+        # read once per unit of work: a tick renders many prompts of the same protocol
+        self._protocols: dict[str, StoredProtocol | None] = {}
 
     # -- protocols -----------------------------------------------------------------
 
     async def stored_protocol(self, protocol_id: str) -> StoredProtocol | None:
-        row = await self._session.get(ProtocolRow, protocol_id)
-        return _protocol_value(row) if row else None
+        if protocol_id not in self._protocols:
+            row = await self._session.get(ProtocolRow, protocol_id)
+            self._protocols[protocol_id] = _protocol_value(row) if row else None
+        return self._protocols[protocol_id]
 
     async def stored_protocols(self) -> list[StoredProtocol]:
         rows = await self._session.scalars(select(ProtocolRow).order_by(ProtocolRow.id))
@@ -73,6 +77,7 @@ class Schedules:
 
     async def save_protocol(self, protocol: StoredProtocol) -> None:
         """Store a protocol's source, replacing an earlier version with the same id."""
+        self._protocols.pop(protocol.id, None)
         row = await self._session.get(ProtocolRow, protocol.id)
         if row is None:
             self._session.add(ProtocolRow(**{n: getattr(protocol, n) for n in _PROTOCOL}))

@@ -75,29 +75,32 @@ async def send_due(
     become missed, not a burst. Every prompt looked at leaves the pending state, so calling
     again goes on with the next ones."""
     result = TickResult(missed_participants=[])
-    for prompt in await uow.schedules.due_prompts(now, limit or TICK_BATCH):
+    due = await uow.schedules.due_prompts(now, limit or TICK_BATCH)
+    people = {p.id: p for p in await uow.people.by_ids(sorted({p.participant_id for p in due}))}
+    changed: list[tuple[ScheduledPrompt, ScheduledPrompt]] = []
+    for prompt in due:
         result.handled += 1
-        participant = await uow.people.by_id(prompt.participant_id)
-        assert participant is not None
+        participant = people[prompt.participant_id]
         if participant.status == PersonStatus.PAUSED and not is_paused(participant, now):
             participant = replace(participant, status=PersonStatus.ACTIVE, paused_until=None)
             await uow.people.save(participant)  # the pause ran out
+            people[participant.id] = participant
         if participant.withdrawn or participant.status in (
             PersonStatus.INVITED,
             PersonStatus.CONSENT_PENDING,
         ):
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.CANCELLED))
+            changed.append((prompt, replace(prompt, status=PromptStatus.CANCELLED)))
             result.cancelled += 1
         elif is_paused(participant, now) or participant.status == PersonStatus.UNREACHABLE:
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.SKIPPED))
+            changed.append((prompt, replace(prompt, status=PromptStatus.SKIPPED)))
             result.skipped += 1
         elif now >= prompt.expires_at:
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.MISSED))
+            changed.append((prompt, replace(prompt, status=PromptStatus.MISSED)))
             result.missed += 1
             assert result.missed_participants is not None
             result.missed_participants.append(participant.id)
         else:
-            message, prompt = await render.prompt_message(uow, catalogue, participant, prompt)
+            message, asked = await render.prompt_message(uow, catalogue, participant, prompt)
             await uow.outbox.enqueue(
                 key=f"prompt:{prompt.id}",
                 chat_id=_chat(participant),
@@ -107,8 +110,9 @@ async def send_due(
                 person_id=participant.id,
                 priority=PROMPT_PRIORITY,
             )
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.SENT, sent_at=now))
+            changed.append((prompt, replace(asked, status=PromptStatus.SENT, sent_at=now)))
             result.sent += 1
+    await uow.schedules.save_prompts_if_unchanged(changed)  # one statement for the batch
     return result
 
 
@@ -128,11 +132,13 @@ async def remind_and_expire(
     """
     result = TickResult(missed_participants=[])
     due = await uow.schedules.open_prompts_due(now, after_id=after_id, limit=limit or TICK_BATCH)
+    people = {p.id: p for p in await uow.people.by_ids(sorted({p.participant_id for p in due}))}
+    changed: list[tuple[ScheduledPrompt, ScheduledPrompt]] = []
     for prompt in due:
         result.handled += 1
         result.last_id = prompt.id
         if now >= prompt.expires_at:
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.MISSED))
+            changed.append((prompt, replace(prompt, status=PromptStatus.MISSED)))
             result.missed += 1
             assert result.missed_participants is not None
             result.missed_participants.append(prompt.participant_id)
@@ -140,10 +146,9 @@ async def remind_and_expire(
         times = prompt.reminder_times
         if prompt.reminders_sent >= len(times) or times[prompt.reminders_sent] > now:
             continue
-        participant = await uow.people.by_id(prompt.participant_id)
-        assert participant is not None
+        participant = people[prompt.participant_id]
         n = prompt.reminders_sent
-        await uow.schedules.save_prompt(replace(prompt, reminders_sent=n + 1))
+        changed.append((prompt, replace(prompt, reminders_sent=n + 1)))
         if is_paused(participant, now) or participant.status != PersonStatus.ACTIVE:
             continue
         await uow.outbox.enqueue(
@@ -156,6 +161,7 @@ async def remind_and_expire(
             priority=REMINDER_PRIORITY,
         )
         result.reminded += 1
+    await uow.schedules.save_prompts_if_unchanged(changed)  # one statement for the batch
     return result
 
 

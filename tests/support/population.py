@@ -156,8 +156,12 @@ async def populate_on_protocol(
     """Store the protocol ``source``, ``therapists`` therapists and ``participants``
     consented participants on it, each with a dosing session at ``dosing_at`` and their
     prompts planned; ``batch`` participants per transaction. Returns the participants'
-    Telegram ids (their chat ids too); therapists' are ``THERAPIST_CHAT + n``."""
+    Telegram ids (their chat ids too): ``first_id`` on; therapists' are ``THERAPIST_CHAT +
+    n`` (shifted as far as ``first_id`` is, so that several populations can share a
+    database, their codes told apart by ``first_id`` too)."""
     version = default_catalogue().text("consent.version")
+    shift = first_id - FIRST_PARTICIPANT_ID
+    tag = f"{first_id}-" if shift else ""
     async with storage.uow() as uow:
         protocol, _ = await planning.store_protocol(
             uow, now=now, source=source, source_name="population"
@@ -165,8 +169,8 @@ async def populate_on_protocol(
         staff = []
         for t in range(therapists):
             staff.append(await uow.people.add(Person(
-                id=0, role=Role.THERAPIST, code=f"T-{t:03d}", display_name=f"Dr. {t}",
-                telegram_user_id=THERAPIST_CHAT + t, chat_id=THERAPIST_CHAT + t,
+                id=0, role=Role.THERAPIST, code=f"T-{tag}{t:03d}", display_name=f"Dr. {t}",
+                telegram_user_id=THERAPIST_CHAT + shift + t, chat_id=THERAPIST_CHAT + shift + t,
                 timezone="UTC", language="en", status=PersonStatus.ACTIVE, created_at=now,
                 enrolled_at=now, digest_at="08:00")))
         await uow.commit()
@@ -176,7 +180,7 @@ async def populate_on_protocol(
             added = []
             for n in range(start, min(start + batch, participants)):
                 person = await uow.people.add(Person(
-                    id=0, role=Role.PARTICIPANT, code=f"P-{n:05d}", telegram_user_id=ids[n],
+                    id=0, role=Role.PARTICIPANT, code=f"P-{tag}{n:05d}", telegram_user_id=ids[n],
                     chat_id=ids[n], timezone="Europe/Berlin", language="en",
                     status=PersonStatus.ACTIVE, therapist_id=staff[n % therapists].id,
                     consent_version=version, consented_at=now, created_at=now, enrolled_at=now,

@@ -151,6 +151,7 @@ async def populate_on_protocol(
     therapists: int = 1,
     first_id: int = FIRST_PARTICIPANT_ID,
     batch: int = 500,
+    digest_at: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[int]:
     """Store the protocol ``source``, ``therapists`` therapists and ``participants``
@@ -158,7 +159,8 @@ async def populate_on_protocol(
     prompts planned; ``batch`` participants per transaction. Returns the participants'
     Telegram ids (their chat ids too): ``first_id`` on; therapists' are ``THERAPIST_CHAT +
     n`` (shifted as far as ``first_id`` is, so that several populations can share a
-    database, their codes told apart by ``first_id`` too)."""
+    database, their codes told apart by ``first_id`` too); ``digest_at``, their daily
+    digest time, if any."""
     version = default_catalogue().text("consent.version")
     shift = first_id - FIRST_PARTICIPANT_ID
     tag = f"{first_id}-" if shift else ""
@@ -172,7 +174,7 @@ async def populate_on_protocol(
                 id=0, role=Role.THERAPIST, code=f"T-{tag}{t:03d}", display_name=f"Dr. {t}",
                 telegram_user_id=THERAPIST_CHAT + shift + t, chat_id=THERAPIST_CHAT + shift + t,
                 timezone="UTC", language="en", status=PersonStatus.ACTIVE, created_at=now,
-                enrolled_at=now, digest_at="08:00")))
+                enrolled_at=now, digest_at=digest_at)))
         await uow.commit()
     ids = [first_id + n for n in range(participants)]
     for start in range(0, participants, batch):

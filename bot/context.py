@@ -19,7 +19,7 @@ class HandlerDeps:
 
     services: Services
     catalogue: Catalogue
-    note_failure: Any  # Callable[[int, BaseException], None]
+    note_failure: Any  # Callable[[int, BaseException], bool]: True when it is retried
 
 
 class EmberContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -12,6 +12,13 @@ screen high or crisis are handled first, oldest first; the rest follow in update
 At start-up, what Telegram kept while Ember was down is fetched and its risky part handled
 before ``start()`` returns; ``drained()`` tells when the rest is handled too, so the
 composition root starts the prompt fan-out only after both.
+
+Neither loop gives up on database trouble. An update fetched but not yet stored is stored
+again and again (the database busy with a long write, or away) before the next one is
+asked for; an update whose handling met such trouble (``storage.db.is_transient``) is
+handled again, after a pause, rather than marked failed, so a crisis message is never
+dropped because a bulk job held the lock. Handling an update twice is safe: what it keeps
+is keyed by the Telegram message, what it sends by an idempotency key.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.services.inbound import WaitingMessage
+from storage.db import is_transient
 from storage.inbox import PendingUpdate
 from storage.uow import Storage
 
@@ -72,6 +80,9 @@ def waiting_message(update_id: int, raw: dict[str, Any]) -> WaitingMessage | Non
         edited="edited_message" in raw,
     )
 
+RETRY_FIRST = 0.25  # seconds before trying again after database trouble, doubling …
+RETRY_MAX = 5.0  # … up to this
+
 
 class Intake:
     """Receives, stores and processes updates for one Application."""
@@ -91,7 +102,7 @@ class Intake:
         self.poll_timeout = poll_timeout
         self.triage = triage
         self._ordinary: set[int] = set()  # waiting updates triage found not risky
-        self.failures: dict[int, str] = {}
+        self.failures: dict[int, BaseException] = {}
         self._ready = asyncio.Event()
         self._processor: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
@@ -156,8 +167,28 @@ class Intake:
             if not updates:
                 continue
             # Stored first; only the next getUpdates (with the higher offset) confirms them.
-            await self.accept(u.to_dict() for u in updates)
+            await self._store_patiently([u.to_dict() for u in updates])
             self._offset = max(u.update_id for u in updates) + 1
+
+    async def _store_patiently(self, raw_updates: list[dict[str, Any]]) -> None:
+        """Store fetched updates, trying again until it works: nothing is asked of Telegram
+        meanwhile, so nothing unstored is ever confirmed, and polling never dies of it."""
+        delay = RETRY_FIRST
+        while True:
+            try:
+                await self.accept(raw_updates)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "could not store %d fetched update(s) (%s); trying again in %.1fs",
+                    len(raw_updates),
+                    type(exc).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
 
     # -- processing ----------------------------------------------------------------
 
@@ -228,20 +259,53 @@ class Intake:
         return first
 
     async def _process_one(self, update_id: int, payload: str) -> None:
-        error: str | None = None
         self._current = update_id
-        try:
-            update = Update.de_json(json.loads(payload), self.application.bot)
-            await self.application.process_update(update)
-            error = self.failures.pop(update_id, None)
-        except Exception as exc:  # a malformed update must not stop the others
-            log.exception("update %d could not be processed", update_id)
-            error = type(exc).__name__
-        async with self.storage.uow() as uow:
-            await uow.inbox.mark_done(update_id, now=self.clock.now(), error=error)
-            await uow.commit()
+        delay = RETRY_FIRST
+        while True:
+            failure: BaseException | None = None
+            try:
+                update = Update.de_json(json.loads(payload), self.application.bot)
+                await self.application.process_update(update)
+                failure = self.failures.pop(update_id, None)
+            except Exception as exc:  # a malformed update must not stop the others
+                log.exception("update %d could not be processed", update_id)
+                failure = exc
+            if failure is None or not is_transient(failure):
+                break
+            if self._stopping:
+                return  # the shutdown puts it back to pending, for the next start
+            log.warning(
+                "update %d met database trouble (%s); handling it again in %.1fs",
+                update_id,
+                type(failure).__name__,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX)
+        await self._settle(update_id, type(failure).__name__ if failure else None)
         self._current = None
         self.processed += 1
+
+    async def _settle(self, update_id: int, error: str | None) -> None:
+        """Mark an update handled (or failed), trying again through database trouble."""
+        delay = RETRY_FIRST
+        while True:
+            try:
+                async with self.storage.uow() as uow:
+                    await uow.inbox.mark_done(update_id, now=self.clock.now(), error=error)
+                    await uow.commit()
+                return
+            except Exception as exc:
+                if not is_transient(exc) or self._stopping:
+                    raise  # left "processing": the next start handles it again
+                log.warning(
+                    "could not mark update %d handled (%s); trying again in %.1fs",
+                    update_id,
+                    type(exc).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
 
     async def _process_forever(self) -> None:
         # the flag as well as cancellation: a library that swallows a CancelledError must
@@ -253,8 +317,11 @@ class Intake:
                 self._drained.set()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("processing stored updates failed; retrying")
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("processing stored updates met %s; retrying", type(exc).__name__)
+                else:
+                    log.exception("processing stored updates failed; retrying")
                 await asyncio.sleep(1.0)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5.0):
@@ -345,8 +412,11 @@ class Intake:
                 return True
         return False
 
-    def note_failure(self, update_id: int, error: BaseException) -> None:
-        self.failures[update_id] = type(error).__name__
+    def note_failure(self, update_id: int, error: BaseException) -> bool:
+        """A handler failed on this update. True when the update will be handled again
+        (database trouble that may pass), so nobody need be told that something went wrong."""
+        self.failures[update_id] = error
+        return is_transient(error) and not self._stopping
 
     async def forget_old(self, keep: timedelta = timedelta(days=14)) -> int:
         async with self.storage.uow() as uow:

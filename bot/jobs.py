@@ -1,7 +1,9 @@
 """APScheduler wiring: the periodic jobs. Jobs call services; they hold no logic of their own.
 
 APScheduler runs on real time; what a job does is decided with Ember's clock (which tests
-move by hand), so a test can run days of schedule in seconds with a fast tick.
+move by hand), so a test can run days of schedule in seconds with a fast tick. A run that
+fails (the database busy with a long write, or away for a moment) is logged in one line
+and simply tried again at the job's next run: every job is safe to repeat.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,6 +23,9 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.intake import Intake
 from bot.leadership import RENEW_EVERY, Leadership
 from bot.services.api import Services
+from storage.db import is_transient
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT = 3.0  # seconds between refreshes of this instance's outbox claims
 SWEEP = 5.0  # seconds between looks for claims nobody refreshes any more
@@ -35,7 +41,9 @@ class RunningJobs:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def wrap(self, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+    def wrap(
+        self, job: Callable[[], Awaitable[Any]], name: str = "job"
+    ) -> Callable[[], Awaitable[None]]:
         @functools.wraps(job)
         async def run() -> None:
             task = asyncio.current_task()
@@ -43,6 +51,13 @@ class RunningJobs:
             self._tasks.add(task)
             try:
                 await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the next run tries again; the job stays scheduled
+                if is_transient(exc):
+                    log.warning("%s met %s; its next run tries again", name, type(exc).__name__)
+                else:
+                    log.exception("%s failed; its next run tries again", name)
             finally:
                 self._tasks.discard(task)
 
@@ -120,6 +135,6 @@ def register(
         first = {"next_run_time": start} if job.start_now else {}
         run = leadership.only_when_leading(job.run) if job.leader_only else job.run
         scheduler.add_job(
-            running.wrap(run), "interval", seconds=job.seconds, id=job.id, **first, **common
+            running.wrap(run, job.id), "interval", seconds=job.seconds, id=job.id, **first, **common
         )
     return running

@@ -1,4 +1,13 @@
-"""Engine and session factory for SQLite (WAL, foreign keys) and PostgreSQL."""
+"""Engine and session factory for SQLite (WAL, foreign keys) and PostgreSQL.
+
+On SQLite one writer works at a time. A transaction that may write starts with ``BEGIN
+IMMEDIATE`` and so takes the write lock up front; one that only reads (a unit of work
+opened with ``Storage.reader()``) starts with a plain ``BEGIN`` and, under WAL, neither
+waits for the writer nor holds it up. A writer that finds the lock taken waits for it (the
+busy timeout) rather than failing at once; long work commits in short batches and pauses
+between them (``BATCH_PAUSE``) so that a waiting writer, an inbound crisis message above
+all, gets its turn.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +27,29 @@ from sqlalchemy.ext.asyncio import (
 from bot.errors import InvalidValue
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the write lock before it gives up
+# SQLite's busy handler looks again at most every 100 ms; a pause a little longer than that
+# between two batches of long work lets every writer that was waiting take the lock first.
+BATCH_PAUSE = 0.12
+READ_ONLY = "ember_read_only"  # execution option: this transaction only reads
+
+# What a retry may cure: the lock taken for too long, a connection lost, a deadlock or a
+# serialization failure chosen as its victim, a server starting up or shutting down.
+_TRANSIENT_SQLITE = ("database is locked", "database table is locked", "database is busy")
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03"})
+_TRANSIENT_NAMES = frozenset(
+    {
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "InterfaceError",
+        "CannotConnectNowError",
+        "TooManyConnectionsError",
+        "DeadlockDetectedError",
+        "SerializationError",
+        "LockNotAvailableError",
+    }
+)
 
 
 def check_url(value: str) -> None:
@@ -56,22 +88,51 @@ def missing_file(value: str) -> str | None:
     return None if path.exists() else str(path)
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error`` is database trouble that trying again later may cure ("database is
+    locked", a lost connection, a deadlock victim), rather than a fault in what was asked."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, OperationalError | DBAPIError):
+            message = str(current.orig if current.orig is not None else current).lower()
+            if any(words in message for words in _TRANSIENT_SQLITE):
+                return True
+        if isinstance(current, ConnectionError | TimeoutError):
+            return True
+        if type(current).__name__ in _TRANSIENT_NAMES:
+            return True
+        if getattr(current, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(
+    url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT
+) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": busy_timeout}
     else:
         kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = 10
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # aiosqlite opens transactions itself; let SQLAlchemy emit BEGIN so that
@@ -81,12 +142,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a reader never writes, so it needs no lock: under WAL it reads the last commit
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

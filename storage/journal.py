@@ -12,6 +12,7 @@ from bot.domain.digest import WrittenMessage
 from bot.domain.records import EntryView, JournalMessageView, StoredMessage
 from storage.crypto import Cipher
 from storage.models import JournalEntry, JournalMessage, JournalMessageVersion
+from storage.sql import chunks
 
 
 class Journal:
@@ -122,18 +123,19 @@ class Journal:
                 .limit(limit)
             )
         ).all()
-        if not entries:
-            return []
-        messages = (
-            await self._session.scalars(
+        return await self._views(entries)
+
+    async def _views(self, entries: Sequence[JournalEntry]) -> list[EntryView]:
+        """The entries, in the order given, with their messages opened (one query per 500)."""
+        by_entry: dict[int, list[JournalMessage]] = {}
+        for ids in chunks([e.id for e in entries]):
+            messages = await self._session.scalars(
                 select(JournalMessage)
-                .where(JournalMessage.entry_id.in_([e.id for e in entries]))
+                .where(JournalMessage.entry_id.in_(ids))
                 .order_by(JournalMessage.id)
             )
-        ).all()
-        by_entry: dict[int, list[JournalMessage]] = {}
-        for m in messages:
-            by_entry.setdefault(m.entry_id, []).append(m)
+            for m in messages:
+                by_entry.setdefault(m.entry_id, []).append(m)
         views = []
         for e in entries:
             ms = by_entry.get(e.id, [])

@@ -61,12 +61,12 @@ class Person(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     locale: Mapped[str | None] = mapped_column(String(8))  # crisis-resource region, e.g. US
     status: Mapped[str] = mapped_column(String(20), default=PersonStatus.INVITED)
-    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     backup_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     digest_at: Mapped[str | None] = mapped_column(String(5))
     quiet_hours: Mapped[str | None] = mapped_column(String(11))
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    protocol_id: Mapped[str | None] = mapped_column(String(64))  # participants
+    protocol_id: Mapped[str | None] = mapped_column(String(64), index=True)  # participants
     consent_version: Mapped[str | None] = mapped_column(String(20))
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -292,6 +292,7 @@ class ScheduledPrompt(Base):
     __table_args__ = (
         UniqueConstraint("participant_id", "key"),
         Index("ix_scheduled_prompts_due", "status", "due_at"),
+        Index("ix_scheduled_prompts_attention", "status", "attention_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -307,6 +308,10 @@ class ScheduledPrompt(Base):
     reminder_times: Mapped[str] = mapped_column(String(400), default="")  # ISO, comma-separated
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default=PromptStatus.PENDING)
+    # a sent prompt's next moment of attention: its next reminder, or else its expiry
+    # (derived from the columns above by the repository, so the tick finds what is due
+    # with one index range, however many prompts are open)
+    attention_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     state: Mapped[str | None] = mapped_column(Text)  # questionnaire progress (JSON)

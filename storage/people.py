@@ -7,10 +7,10 @@ and writes back a changed value with :meth:`People.save`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.people import Invitation, Person, PersonStatus, Role
@@ -18,6 +18,7 @@ from storage.crypto import Cipher
 from storage.models import Consent
 from storage.models import Invitation as InvitationRow
 from storage.models import Person as PersonRow
+from storage.sql import chunks
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Person) if f.name != "id")
 
@@ -67,6 +68,15 @@ class People:
         row = await self._session.get(PersonRow, person_id)
         return person_value(row) if row else None
 
+    async def by_ids(self, person_ids: Sequence[int]) -> list[Person]:
+        """The people with these ids, by id (one query per 500; unknown ids left out)."""
+        found: list[Person] = []
+        for ids in chunks(person_ids):
+            found += await self._all(
+                select(PersonRow).where(PersonRow.id.in_(ids)).order_by(PersonRow.id)
+            )
+        return found
+
     async def add(self, person: Person) -> Person:
         """Store a new person (its ``id`` is ignored); returns it with the id it got."""
         row = PersonRow(**{name: getattr(person, name) for name in _FIELDS})
@@ -97,6 +107,32 @@ class People:
             .where(PersonRow.role == Role.PARTICIPANT, PersonRow.protocol_id == protocol_id)
             .order_by(PersonRow.id)
         )
+
+    async def participant_ids_on(
+        self, protocol_id: str, *, after_id: int = 0, limit: int
+    ) -> list[int]:
+        """The next ``limit`` ids of participants on a protocol after ``after_id``: a
+        caller pages through them all, each once, however many there are."""
+        rows = await self._session.scalars(
+            select(PersonRow.id)
+            .where(
+                PersonRow.role == Role.PARTICIPANT,
+                PersonRow.protocol_id == protocol_id,
+                PersonRow.id > after_id,
+            )
+            .order_by(PersonRow.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def count_on(self, protocol_id: str) -> int:
+        """How many participants follow a protocol."""
+        n = await self._session.scalar(
+            select(func.count())
+            .select_from(PersonRow)
+            .where(PersonRow.role == Role.PARTICIPANT, PersonRow.protocol_id == protocol_id)
+        )
+        return int(n or 0)
 
     async def with_role(self, role: Role, *, reachable: bool = False) -> list[Person]:
         stmt = select(PersonRow).where(PersonRow.role == role).order_by(PersonRow.code)

@@ -1,16 +1,20 @@
 """Stored protocols, treatment sessions and scheduled prompts, as frozen values.
 
 One-off prompt texts are sealed at rest and opened here; reminder times are stored as a
-comma-separated list of ISO instants and handed out as a tuple.
+comma-separated list of ISO instants and handed out as a tuple. A sent prompt's next moment
+of attention (its next reminder, or else its expiry) is kept beside them in ``attention_at``,
+written here on every save, so the tick finds what is due without reading what is not.
+Methods taking many participants read them with one query per ``CHUNK`` (500) of ids.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, Table, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.records import ScheduledPrompt, StoredProtocol, TreatmentSession
@@ -20,6 +24,7 @@ from storage.models import OutboxMessage
 from storage.models import ScheduledPrompt as PromptRow
 from storage.models import StoredProtocol as ProtocolRow
 from storage.models import TreatmentSession as SessionRow
+from storage.sql import chunks
 from storage.values import names, to_value, write_back
 
 _SESSION = names(TreatmentSession, skip=("id",))
@@ -39,18 +44,32 @@ def _times(raw: str) -> tuple[datetime, ...]:
     return tuple(datetime.fromisoformat(r) for r in raw.split(",") if r)
 
 
+def attention_at(prompt: ScheduledPrompt) -> datetime | None:
+    """When a sent prompt next needs the tick: its next reminder, or else its expiry."""
+    if prompt.status != PromptStatus.SENT:
+        return None
+    times = prompt.reminder_times
+    if prompt.reminders_sent < len(times):
+        return min(times[prompt.reminders_sent], prompt.expires_at)
+    return prompt.expires_at
+
+
 class Schedules:
     """Stored protocols, treatment sessions and scheduled prompts."""
 
     def __init__(self, session: AsyncSession, cipher: Cipher) -> None:
         self._session = session
         self._cipher = cipher
+        # read once per unit of work: a tick renders many prompts of the same protocol
+        self._protocols: dict[str, StoredProtocol | None] = {}
 
     # -- protocols -----------------------------------------------------------------
 
     async def stored_protocol(self, protocol_id: str) -> StoredProtocol | None:
-        row = await self._session.get(ProtocolRow, protocol_id)
-        return _protocol_value(row) if row else None
+        if protocol_id not in self._protocols:
+            row = await self._session.get(ProtocolRow, protocol_id)
+            self._protocols[protocol_id] = _protocol_value(row) if row else None
+        return self._protocols[protocol_id]
 
     async def stored_protocols(self) -> list[StoredProtocol]:
         rows = await self._session.scalars(select(ProtocolRow).order_by(ProtocolRow.id))
@@ -58,6 +77,7 @@ class Schedules:
 
     async def save_protocol(self, protocol: StoredProtocol) -> None:
         """Store a protocol's source, replacing an earlier version with the same id."""
+        self._protocols.pop(protocol.id, None)
         row = await self._session.get(ProtocolRow, protocol.id)
         if row is None:
             self._session.add(ProtocolRow(**{n: getattr(protocol, n) for n in _PROTOCOL}))
@@ -79,6 +99,22 @@ class Schedules:
             .order_by(SessionRow.starts_at, SessionRow.id)
         )
         return [_session_value(r) for r in rows]
+
+    async def sessions_of_many(
+        self, participant_ids: Sequence[int]
+    ) -> dict[int, list[TreatmentSession]]:
+        """Each participant's sessions, as :meth:`sessions_of` orders them (one query per
+        ``CHUNK`` participants); a participant without sessions is left out."""
+        found: dict[int, list[TreatmentSession]] = {}
+        for ids in chunks(participant_ids):
+            rows = await self._session.scalars(
+                select(SessionRow)
+                .where(SessionRow.participant_id.in_(ids))
+                .order_by(SessionRow.starts_at, SessionRow.id)
+            )
+            for row in rows:
+                found.setdefault(row.participant_id, []).append(_session_value(row))
+        return found
 
     async def session_by_id(self, session_id: int) -> TreatmentSession | None:
         row = await self._session.get(SessionRow, session_id)
@@ -112,6 +148,7 @@ class Schedules:
         values = {n: getattr(prompt, n) for n in _PROMPT}
         values["status"] = prompt.status
         values["reminder_times"] = ",".join(t.isoformat() for t in prompt.reminder_times)
+        values["attention_at"] = attention_at(prompt)
         return values
 
     async def _prompts(self, stmt: Select[Any]) -> list[ScheduledPrompt]:
@@ -126,9 +163,59 @@ class Schedules:
         await self._session.flush()
         return self._prompt_value(row)
 
+    async def add_prompts(self, prompts: Sequence[ScheduledPrompt]) -> None:
+        """Store many new planned prompts with one statement (their ``id`` is ignored, and
+        they have no text). One whose participant already has a prompt with its key is
+        left out: someone else planned it a moment ago."""
+        if not prompts:
+            return
+        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(PromptRow.__table__).on_conflict_do_nothing(
+            index_elements=["participant_id", "key"]
+        )
+        await self._session.execute(stmt, [self._prompt_columns(p) for p in prompts])
+
     async def save_prompt(self, prompt: ScheduledPrompt) -> None:
         """Write a changed prompt back (its text is never rewritten)."""
         await write_back(self._session, PromptRow, prompt.id, self._prompt_columns(prompt))
+
+    async def save_prompts_if_unchanged(
+        self, changes: Sequence[tuple[ScheduledPrompt, ScheduledPrompt]]
+    ) -> None:
+        """Write back many changed prompts, given as (as read, as changed), with one
+        statement; each only where the stored row still has the status and due time it was
+        read with (a prompt the tick sent meanwhile is left as it is). Texts are never
+        rewritten."""
+        if not changes:
+            return
+        table = cast(Table, PromptRow.__table__)
+        columns = list(self._prompt_columns(changes[0][1]))
+        stmt = (
+            update(table)
+            .where(
+                table.c.id == bindparam("was_id"),
+                table.c.status == bindparam("was_status"),
+                table.c.due_at == bindparam("was_due_at", type_=table.c.due_at.type),
+            )
+            .values({c: bindparam(f"new_{c}", type_=table.c[c].type) for c in columns})
+        )
+        await self._session.execute(
+            stmt,
+            [
+                {
+                    "was_id": before.id,
+                    "was_status": before.status,
+                    "was_due_at": before.due_at,
+                    **{f"new_{c}": v for c, v in self._prompt_columns(after).items()},
+                }
+                for before, after in changes
+            ],
+        )
+        # a row of these still held by this session would now be stale: read it afresh
+        ids = {before.id for before, _ in changes}
+        for row in list(self._session.identity_map.values()):
+            if isinstance(row, PromptRow) and row.id in ids:
+                self._session.expire(row)
 
     async def prompts_of(self, participant_id: int) -> list[ScheduledPrompt]:
         return await self._prompts(
@@ -137,21 +224,38 @@ class Schedules:
             .order_by(PromptRow.due_at, PromptRow.id)
         )
 
+    async def prompts_of_many(
+        self, participant_ids: Sequence[int]
+    ) -> dict[int, list[ScheduledPrompt]]:
+        """Each participant's prompts, as :meth:`prompts_of` orders them (one query per
+        ``CHUNK`` participants); a participant without prompts is left out."""
+        found: dict[int, list[ScheduledPrompt]] = {}
+        for ids in chunks(participant_ids):
+            for prompt in await self._prompts(
+                select(PromptRow)
+                .where(PromptRow.participant_id.in_(ids))
+                .order_by(PromptRow.due_at, PromptRow.id)
+            ):
+                found.setdefault(prompt.participant_id, []).append(prompt)
+        return found
+
     async def prompts_sent_between(
         self, participant_ids: Sequence[int], since: datetime, until: datetime
     ) -> list[ScheduledPrompt]:
-        """The prompts sent to any of these participants in ``(since, until]`` (one query)."""
-        if not participant_ids:
-            return []
-        return await self._prompts(
-            select(PromptRow)
-            .where(
-                PromptRow.participant_id.in_(participant_ids),
-                PromptRow.sent_at > since,
-                PromptRow.sent_at <= until,
+        """The prompts sent to any of these participants in ``(since, until]`` (one query
+        per ``CHUNK`` participants)."""
+        found: list[ScheduledPrompt] = []
+        for ids in chunks(participant_ids):
+            found += await self._prompts(
+                select(PromptRow)
+                .where(
+                    PromptRow.participant_id.in_(ids),
+                    PromptRow.sent_at > since,
+                    PromptRow.sent_at <= until,
+                )
+                .order_by(PromptRow.sent_at, PromptRow.id)
             )
-            .order_by(PromptRow.sent_at, PromptRow.id)
-        )
+        return found
 
     async def prompt_by_id(self, prompt_id: int, *, lock: bool = False) -> ScheduledPrompt | None:
         """One prompt; ``lock`` holds its row until the transaction ends (PostgreSQL), so two
@@ -174,13 +278,21 @@ class Schedules:
             )
         )
 
-    async def open_prompts(self, limit: int) -> list[ScheduledPrompt]:
-        """Sent and not yet answered: candidates for reminders and expiry."""
+    async def open_prompts_due(
+        self, now: datetime, *, after_id: int = 0, limit: int
+    ) -> list[ScheduledPrompt]:
+        """Sent, not yet answered, and needing the tick by ``now`` (a reminder is due, or
+        the window has closed): the next ``limit`` of them by id after ``after_id``, so a
+        caller pages through every one however many there are."""
         return await self._prompts(
             self._locked(
                 select(PromptRow)
-                .where(PromptRow.status == PromptStatus.SENT)
-                .order_by(PromptRow.expires_at, PromptRow.id)
+                .where(
+                    PromptRow.status == PromptStatus.SENT,
+                    PromptRow.attention_at <= now,
+                    PromptRow.id > after_id,
+                )
+                .order_by(PromptRow.id)
                 .limit(limit)
             )
         )

@@ -1,12 +1,24 @@
-"""Small portable SQL helpers (dialect-specific upserts) used by the repositories."""
+"""Small portable SQL helpers (dialect-specific upserts, id lists in chunks) used by the
+repositories."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
+
+T = TypeVar("T")
+
+CHUNK = 500  # values per IN (...) list: well inside every database's limit on parameters
+
+
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``values`` in slices of at most ``size``: one query each, however many there are."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 async def insert_ignore(

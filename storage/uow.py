@@ -1,7 +1,9 @@
 """Unit of work: one database session per update or job tick, with its repositories.
 
 ``async with uow:`` opens a transaction; ``await uow.commit()`` keeps it; leaving the block
-without committing rolls back. Repositories hang off it (``uow.people``, ``uow.journal``,
+without committing rolls back. ``Storage.reader()`` opens one that only reads: on SQLite it
+takes no lock (the writer is neither waited for nor held up), on PostgreSQL the transaction
+is read-only; committing it is a mistake. Repositories hang off it (``uow.people``, ``uow.journal``,
 ``uow.flags``, ``uow.schedules``, ``uow.outbox``, ``uow.inbox``, ``uow.audit``,
 ``uow.clinic``, ``uow.erasures``, the send budget ``uow.budget`` and ``uow.leases``) and
 speak in domain terms; the session itself stays private to ``storage/``.
@@ -9,6 +11,9 @@ speak in domain terms; the session itself stays private to ``storage/``.
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,6 +22,7 @@ from bot.errors import StorageMisuse
 from storage.audit import AuditLog
 from storage.clinic import Clinic
 from storage.crypto import Cipher
+from storage.db import BATCH_PAUSE, READ_ONLY
 from storage.erasure import Erasures
 from storage.inbox import Inbox
 from storage.journal import Journal
@@ -42,9 +48,18 @@ class UnitOfWork:
     leases: Leases
     erasures: Erasures
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        *,
+        read_only: bool = False,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._cipher = cipher
+        self._read_only = read_only
+        self._on_commit = on_commit
         self._session: AsyncSession | None = None
 
     def _require(self) -> AsyncSession:
@@ -56,6 +71,10 @@ class UnitOfWork:
         if self._session is not None:
             raise StorageMisuse("UnitOfWork is not reentrant")
         session = self._session = self._sessions()
+        if self._read_only:  # begin now, as a reader (see storage/db.py)
+            await session.connection(
+                execution_options={READ_ONLY: True, "postgresql_readonly": True}
+            )
         cipher = self._cipher
         self.people = People(session, cipher)
         self.journal = Journal(session, cipher)
@@ -85,7 +104,11 @@ class UnitOfWork:
             self._session = None
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise StorageMisuse("a reader's unit of work never writes, so it never commits")
         await self._require().commit()
+        if self._on_commit is not None:
+            self._on_commit()
 
     async def flush(self) -> None:
         await self._require().flush()
@@ -97,6 +120,25 @@ class Storage:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: Cipher) -> None:
         self.sessions = sessions
         self.cipher = cipher
+        bind = sessions.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        # only SQLite has one lock for every writer; PostgreSQL locks rows
+        self.batch_pause = BATCH_PAUSE if sqlite else 0.0
+        self._last_commit = 0.0
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.cipher)
+        return UnitOfWork(self.sessions, self.cipher, on_commit=self._committed)
+
+    def _committed(self) -> None:
+        self._last_commit = time.monotonic()
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work that only reads: it takes no write lock and never commits."""
+        return UnitOfWork(self.sessions, self.cipher, read_only=True)
+
+    async def breathe(self) -> None:
+        """Between two batches of long work: let whoever waits to write go first. Returns
+        once the write lock has been left free (by us) for ``batch_pause`` seconds: at
+        once when reading and working out the next batch took that long already."""
+        rest = self.batch_pause - (time.monotonic() - self._last_commit)
+        await asyncio.sleep(max(rest, 0.0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 import typer
@@ -38,9 +39,33 @@ def protocol_validate(
         raise typer.Exit(1)
 
 
+class Progress:
+    """Participants done / in all, on stderr: a line at most every second, and the last."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.done = self.total = 0
+        self._shown = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        now = time.monotonic()
+        if total and (done == total or now - self._shown >= 1.0):
+            self._shown = now
+            typer.echo(f"{self.what}: {done}/{total} participants", err=True)
+
+
+def interrupted(progress: Progress, again: str) -> None:
+    fail(
+        f"interrupted after {progress.done} of {progress.total} participants; {again}",
+        130,
+    )
+
+
 @protocol_app.command("load")
 def protocol_load(file: Annotated[str, typer.Argument(help="Protocol YAML file")]) -> None:
-    """Validate and load (or replace) a protocol; everyone on it is replanned at once."""
+    """Validate and load (or replace) a protocol, then replan everyone on it, batch by batch
+    (the bot keeps answering meanwhile). Interrupted, the same command finishes the job."""
     from pathlib import Path
 
     from bot.services import planning
@@ -54,14 +79,25 @@ def protocol_load(file: Annotated[str, typer.Argument(help="Protocol YAML file")
     source = Path(file).read_text(encoding="utf-8")
     settings = settings_or_exit()
 
+    progress = Progress("replanned")
+
     async def use(services: Any) -> planning.ProtocolLoaded:
-        loaded: planning.ProtocolLoaded = await services.planning.load_protocol(source, file)
+        loaded: planning.ProtocolLoaded = await services.planning.load_protocol(
+            source, file, progress=progress
+        )
         return loaded
 
     try:
         loaded = services_call(settings, use)
     except ProtocolFileError as exc:
         fail(str(exc))
+        raise
+    except KeyboardInterrupt:
+        interrupted(
+            progress,
+            f"the protocol is loaded; run `ember protocol load {file}` again to replan the "
+            "rest (nobody is planned twice)",
+        )
         raise
     verb = "replaced" if loaded.replaced else "loaded"
     typer.echo(
@@ -84,18 +120,34 @@ def protocol_list() -> None:
 
 @protocol_app.command("assign")
 def protocol_assign(
-    code: Annotated[str, typer.Argument(help="Participant code")],
+    codes: Annotated[list[str], typer.Argument(help="Participant code(s)")],
     protocol: Annotated[str, typer.Argument(help="Protocol id, e.g. mdma-integration")],
 ) -> None:
-    """Put a participant on a protocol (their pending prompts follow it)."""
+    """Put one or more participants on a protocol (their pending prompts follow it); many
+    are put on it batch by batch. Interrupted, the same command finishes the job."""
     settings = settings_or_exit()
+    if len(codes) == 1:
+        code = codes[0]
 
-    async def use(services: Any) -> int:
-        pending: int = await services.planning.assign_protocol(code, protocol)
-        return pending
+        async def one(services: Any) -> int:
+            pending: int = await services.planning.assign_protocol(code, protocol)
+            return pending
 
-    pending = services_call(settings, use)
-    typer.echo(f"{code.upper()} follows {protocol}; {pending} prompts pending")
+        pending = services_call(settings, one)
+        typer.echo(f"{code.upper()} follows {protocol}; {pending} prompts pending")
+        return
+    progress = Progress("assigned")
+
+    async def many(services: Any) -> int:
+        done: int = await services.planning.assign_many(codes, protocol, progress=progress)
+        return done
+
+    try:
+        done = services_call(settings, many)
+    except KeyboardInterrupt:
+        interrupted(progress, "run the same command again to assign the rest")
+        raise
+    typer.echo(f"{done} participants follow {protocol}")
 
 
 @session_app.command("add")

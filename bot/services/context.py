@@ -52,6 +52,10 @@ class ServiceContext:
     def uow(self) -> UnitOfWorkProtocol:
         return self.storage.uow()
 
+    def reader(self) -> UnitOfWorkProtocol:
+        """A unit of work that only reads (it holds up no writer; never committed)."""
+        return self.storage.reader()
+
 
 class Bound:
     """A capability's use cases bound to the context (the ``Services`` groups): each method

@@ -233,7 +233,7 @@ class Digests(Bound):
         """
         now = self.ctx.clock.now()
         sent = 0
-        async with self.ctx.uow() as uow:
+        async with self.ctx.reader() as uow:
             therapists = [
                 t for t in await uow.people.with_role(Role.THERAPIST, reachable=True) if t.digest_at
             ]

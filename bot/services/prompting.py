@@ -1,5 +1,10 @@
 """Prompts going out: due prompts handed to the outbox exactly once, reminders, expiry,
 answers to buttons, and one-off prompts written by staff.
+
+The tick reaches every due prompt and every open prompt that needs it, however many there
+are, ``TICK_BATCH`` per transaction: due prompts until none is left, then open prompts
+whose reminder is due or whose window has closed, paged through by id. Its cost grows with
+what is due, not with what is scheduled.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ PROMPT_PRIORITY = 0
 
 
 REMINDER_PRIORITY = 0
+TICK_BATCH = 100  # prompts handled per transaction of a tick
 
 
 def is_paused(participant: Person, now: datetime) -> bool:
@@ -44,35 +50,57 @@ class TickResult:
     reminded: int = 0
     cancelled: int = 0
     missed_participants: list[int] | None = None
+    handled: int = 0  # prompts looked at
+    last_id: int = 0  # the highest prompt id looked at (where the next page starts)
+
+    def add(self, other: TickResult) -> None:
+        """Count ``other`` (a later batch of the same tick) in too."""
+        self.sent += other.sent
+        self.missed += other.missed
+        self.skipped += other.skipped
+        self.reminded += other.reminded
+        self.cancelled += other.cancelled
+        self.handled += other.handled
+        self.last_id = max(self.last_id, other.last_id)
+        if other.missed_participants:
+            self.missed_participants = (self.missed_participants or []) + list(
+                other.missed_participants
+            )
 
 
 async def send_due(
-    uow: UnitOfWorkProtocol, *, now: datetime, catalogue: Catalogue, limit: int = 500
+    uow: UnitOfWorkProtocol, *, now: datetime, catalogue: Catalogue, limit: int | None = None
 ) -> TickResult:
-    """Hand every due prompt to the outbox once; stale ones become missed, not a burst."""
+    """Hand up to ``limit`` (``TICK_BATCH``) due prompts to the outbox once; stale ones
+    become missed, not a burst. Every prompt looked at leaves the pending state, so calling
+    again goes on with the next ones."""
     result = TickResult(missed_participants=[])
-    for prompt in await uow.schedules.due_prompts(now, limit):
-        participant = await uow.people.by_id(prompt.participant_id)
-        assert participant is not None
+    due = await uow.schedules.due_prompts(now, limit or TICK_BATCH)
+    people = {p.id: p for p in await uow.people.by_ids(sorted({p.participant_id for p in due}))}
+    changed: list[tuple[ScheduledPrompt, ScheduledPrompt]] = []
+    for prompt in due:
+        result.handled += 1
+        participant = people[prompt.participant_id]
         if participant.status == PersonStatus.PAUSED and not is_paused(participant, now):
             participant = replace(participant, status=PersonStatus.ACTIVE, paused_until=None)
             await uow.people.save(participant)  # the pause ran out
+            people[participant.id] = participant
         if participant.withdrawn or participant.status in (
             PersonStatus.INVITED,
             PersonStatus.CONSENT_PENDING,
         ):
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.CANCELLED))
+            changed.append((prompt, replace(prompt, status=PromptStatus.CANCELLED)))
             result.cancelled += 1
         elif is_paused(participant, now) or participant.status == PersonStatus.UNREACHABLE:
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.SKIPPED))
+            changed.append((prompt, replace(prompt, status=PromptStatus.SKIPPED)))
             result.skipped += 1
         elif now >= prompt.expires_at:
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.MISSED))
+            changed.append((prompt, replace(prompt, status=PromptStatus.MISSED)))
             result.missed += 1
             assert result.missed_participants is not None
             result.missed_participants.append(participant.id)
         else:
-            message, prompt = await render.prompt_message(uow, catalogue, participant, prompt)
+            message, asked = await render.prompt_message(uow, catalogue, participant, prompt)
             await uow.outbox.enqueue(
                 key=f"prompt:{prompt.id}",
                 chat_id=_chat(participant),
@@ -82,19 +110,35 @@ async def send_due(
                 person_id=participant.id,
                 priority=PROMPT_PRIORITY,
             )
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.SENT, sent_at=now))
+            changed.append((prompt, replace(asked, status=PromptStatus.SENT, sent_at=now)))
             result.sent += 1
+    await uow.schedules.save_prompts_if_unchanged(changed)  # one statement for the batch
     return result
 
 
 async def remind_and_expire(
-    uow: UnitOfWorkProtocol, *, now: datetime, catalogue: Catalogue, limit: int = 1000
+    uow: UnitOfWorkProtocol,
+    *,
+    now: datetime,
+    catalogue: Catalogue,
+    after_id: int = 0,
+    limit: int | None = None,
 ) -> TickResult:
-    """Gentle reminders inside the window; at its end an unanswered prompt is missed."""
+    """Gentle reminders inside the window; at its end an unanswered prompt is missed.
+
+    Looks at the next ``limit`` (``TICK_BATCH``) open prompts, by id after ``after_id``,
+    whose reminder is due or whose window has closed; the result's ``last_id`` is where
+    the next page starts.
+    """
     result = TickResult(missed_participants=[])
-    for prompt in await uow.schedules.open_prompts(limit):
+    due = await uow.schedules.open_prompts_due(now, after_id=after_id, limit=limit or TICK_BATCH)
+    people = {p.id: p for p in await uow.people.by_ids(sorted({p.participant_id for p in due}))}
+    changed: list[tuple[ScheduledPrompt, ScheduledPrompt]] = []
+    for prompt in due:
+        result.handled += 1
+        result.last_id = prompt.id
         if now >= prompt.expires_at:
-            await uow.schedules.save_prompt(replace(prompt, status=PromptStatus.MISSED))
+            changed.append((prompt, replace(prompt, status=PromptStatus.MISSED)))
             result.missed += 1
             assert result.missed_participants is not None
             result.missed_participants.append(prompt.participant_id)
@@ -102,10 +146,9 @@ async def remind_and_expire(
         times = prompt.reminder_times
         if prompt.reminders_sent >= len(times) or times[prompt.reminders_sent] > now:
             continue
-        participant = await uow.people.by_id(prompt.participant_id)
-        assert participant is not None
+        participant = people[prompt.participant_id]
         n = prompt.reminders_sent
-        await uow.schedules.save_prompt(replace(prompt, reminders_sent=n + 1))
+        changed.append((prompt, replace(prompt, reminders_sent=n + 1)))
         if is_paused(participant, now) or participant.status != PersonStatus.ACTIVE:
             continue
         await uow.outbox.enqueue(
@@ -118,6 +161,7 @@ async def remind_and_expire(
             priority=REMINDER_PRIORITY,
         )
         result.reminded += 1
+    await uow.schedules.save_prompts_if_unchanged(changed)  # one statement for the batch
     return result
 
 
@@ -188,34 +232,57 @@ class Prompting(Bound):
     """The scheduler tick, answers to prompt buttons, and prompts written by staff."""
 
     async def tick(self) -> TickResult:
-        """Send due prompts, remind, expire: one scheduler tick (jobs call this)."""
-        now = self.ctx.clock.now()
-        async with self.ctx.uow() as uow:
-            sent = await send_due(uow, now=now, catalogue=self.ctx.catalogue)
-            later = await remind_and_expire(uow, now=now, catalogue=self.ctx.catalogue)
-            await uow.commit()
-        if sent.sent or later.reminded:
-            self.ctx.wake_delivery()
-        sent.reminded = later.reminded
-        sent.missed += later.missed
-        assert sent.missed_participants is not None and later.missed_participants is not None
-        sent.missed_participants += later.missed_participants
-        if sent.missed_participants:
-            await self._silence_flags(set(sent.missed_participants))
-        return sent
+        """Send due prompts, remind, expire: one scheduler tick (jobs call this).
 
-    async def _silence_flags(self, participant_ids: set[int]) -> None:
+        Every due prompt and every open prompt needing it is reached, ``TICK_BATCH`` per
+        transaction, with a pause for waiting writers between two full batches."""
+        now = self.ctx.clock.now()
+        total = TickResult(missed_participants=[])
+        while True:
+            async with self.ctx.uow() as uow:
+                batch = await send_due(uow, now=now, catalogue=self.ctx.catalogue)
+                await uow.commit()
+            total.add(batch)
+            if batch.sent:
+                self.ctx.wake_delivery()
+            if batch.handled < TICK_BATCH:
+                break
+            await self.ctx.storage.breathe()
+        after = 0
+        while True:
+            async with self.ctx.uow() as uow:
+                batch = await remind_and_expire(
+                    uow, now=now, catalogue=self.ctx.catalogue, after_id=after
+                )
+                await uow.commit()
+            total.add(batch)
+            if batch.reminded:
+                self.ctx.wake_delivery()
+            if batch.handled < TICK_BATCH:
+                break
+            after = batch.last_id
+            await self.ctx.storage.breathe()
+        if total.missed_participants:
+            await self._silence_flags(sorted(set(total.missed_participants)))
+        return total
+
+    async def _silence_flags(self, participant_ids: list[int]) -> None:
         """Several missed prompts in a row: a low flag (for the digest)."""
-        async with self.ctx.uow() as uow:
-            for participant_id in participant_ids:
-                recent = await uow.schedules.recent_statuses(participant_id, 5)
-                signal = silence_signal(recent)
-                participant = await uow.people.by_id(participant_id)
-                if signal is None or participant is None:
-                    continue
-                latest = await uow.schedules.latest_missed_id(participant_id)
-                await raise_signal(uow, self.ctx, participant, signal, "silence", latest)
-            await uow.commit()
+        for start in range(0, len(participant_ids), TICK_BATCH):
+            if start:
+                await self.ctx.storage.breathe()
+            async with self.ctx.uow() as uow:
+                for participant_id in participant_ids[start : start + TICK_BATCH]:
+                    recent = await uow.schedules.recent_statuses(participant_id, 5)
+                    signal = silence_signal(recent)
+                    if signal is None:
+                        continue
+                    participant = await uow.people.by_id(participant_id)
+                    if participant is None:
+                        continue
+                    latest = await uow.schedules.latest_missed_id(participant_id)
+                    await raise_signal(uow, self.ctx, participant, signal, "silence", latest)
+                await uow.commit()
 
     async def answer_button(
         self,

@@ -25,8 +25,8 @@ def protocol_of(stored: StoredProtocol) -> Protocol:
     return _parse(stored.source, stored.source_name)
 
 
-async def protocol_by_id(uow: UnitOfWorkProtocol, protocol_id: str) -> Protocol:
-    """The loaded protocol ``protocol_id``; NotFound when none is loaded by that id."""
+async def stored_by_id(uow: UnitOfWorkProtocol, protocol_id: str) -> StoredProtocol:
+    """The stored protocol ``protocol_id``; NotFound when none is loaded by that id."""
     stored = await uow.schedules.stored_protocol(protocol_id)
     if stored is None:
         raise NotFound(
@@ -34,4 +34,9 @@ async def protocol_by_id(uow: UnitOfWorkProtocol, protocol_id: str) -> Protocol:
             key="problem.no_protocol",
             id=protocol_id,
         )
-    return protocol_of(stored)
+    return stored
+
+
+async def protocol_by_id(uow: UnitOfWorkProtocol, protocol_id: str) -> Protocol:
+    """The loaded protocol ``protocol_id``; NotFound when none is loaded by that id."""
+    return protocol_of(await stored_by_id(uow, protocol_id))

@@ -133,6 +133,9 @@ class FakePeople(_Repository):
     async def by_id(self, person_id: int) -> Person | None:
         return self.t.people.get(person_id)
 
+    async def by_ids(self, person_ids: Sequence[int]) -> list[Person]:
+        return [self.t.people[i] for i in sorted(set(person_ids)) if i in self.t.people]
+
     async def add(self, person: Person) -> Person:
         stored = replace(person, id=self.t.new_id())
         self.t.people[stored.id] = stored
@@ -151,6 +154,14 @@ class FakePeople(_Repository):
     async def participants_on(self, protocol_id: str) -> list[Person]:
         return [p for p in self.t.people.values()
                 if p.role == Role.PARTICIPANT and p.protocol_id == protocol_id]
+
+    async def participant_ids_on(self, protocol_id: str, *, after_id: int = 0,
+                                 limit: int) -> list[int]:
+        return sorted(p.id for p in await self.participants_on(protocol_id)
+                      if p.id > after_id)[:limit]
+
+    async def count_on(self, protocol_id: str) -> int:
+        return len(await self.participants_on(protocol_id))
 
     async def with_role(self, role: Role, *, reachable: bool = False) -> list[Person]:
         return sorted((p for p in self.t.people.values()
@@ -194,6 +205,11 @@ class FakeSchedules(_Repository):
         return sorted((s for s in self.t.sessions.values() if s.participant_id == participant_id),
                       key=lambda s: (s.starts_at, s.id))
 
+    async def sessions_of_many(self, participant_ids: Sequence[int],
+                               ) -> dict[int, list[TreatmentSession]]:
+        found = {pid: await self.sessions_of(pid) for pid in participant_ids}
+        return {pid: rows for pid, rows in found.items() if rows}
+
     async def session_by_id(self, session_id: int) -> TreatmentSession | None:
         return self.t.sessions.get(session_id)
 
@@ -213,17 +229,36 @@ class FakeSchedules(_Repository):
         self.t.prompts[stored.id] = stored
         return stored
 
+    async def add_prompts(self, prompts: Sequence[ScheduledPrompt]) -> None:
+        for prompt in prompts:
+            if not any(p.participant_id == prompt.participant_id and p.key == prompt.key
+                       for p in self.t.prompts.values()):
+                await self.add_prompt(replace(prompt, text=None))
+
     async def save_prompt(self, prompt: ScheduledPrompt) -> None:
         old = self.t.prompts[prompt.id]
         self.t.prompts[prompt.id] = replace(prompt, text=old.text)  # texts are never rewritten
+
+    async def save_prompts_if_unchanged(
+            self, changes: Sequence[tuple[ScheduledPrompt, ScheduledPrompt]]) -> None:
+        for before, after in changes:
+            stored = self.t.prompts.get(before.id)
+            if stored and (stored.status, stored.due_at) == (before.status, before.due_at):
+                await self.save_prompt(after)
 
     async def prompts_of(self, participant_id: int) -> list[ScheduledPrompt]:
         return sorted((p for p in self.t.prompts.values() if p.participant_id == participant_id),
                       key=lambda p: (p.due_at, p.id))
 
+    async def prompts_of_many(self, participant_ids: Sequence[int],
+                              ) -> dict[int, list[ScheduledPrompt]]:
+        found = {pid: await self.prompts_of(pid) for pid in participant_ids}
+        return {pid: rows for pid, rows in found.items() if rows}
+
     async def prompts_sent_between(self, participant_ids: Sequence[int], since: datetime,
                                    until: datetime) -> list[ScheduledPrompt]:
-        sent = [p for p in self.t.prompts.values() if p.participant_id in participant_ids
+        ids = set(participant_ids)
+        sent = [p for p in self.t.prompts.values() if p.participant_id in ids
                 and p.sent_at is not None and since < p.sent_at <= until]
         return sorted(sent, key=lambda p: (p.sent_at or since, p.id))
 
@@ -236,9 +271,16 @@ class FakeSchedules(_Repository):
                if p.status == PromptStatus.PENDING and p.due_at <= now]
         return sorted(due, key=lambda p: (p.due_at, p.id))[:limit]
 
-    async def open_prompts(self, limit: int) -> list[ScheduledPrompt]:
-        sent = [p for p in self.t.prompts.values() if p.status == PromptStatus.SENT]
-        return sorted(sent, key=lambda p: (p.expires_at, p.id))[:limit]
+    async def open_prompts_due(self, now: datetime, *, after_id: int = 0,
+                               limit: int) -> list[ScheduledPrompt]:
+        def attention(p: ScheduledPrompt) -> datetime:
+            if p.reminders_sent < len(p.reminder_times):
+                return min(p.reminder_times[p.reminders_sent], p.expires_at)
+            return p.expires_at
+
+        due = [p for p in self.t.prompts.values() if p.status == PromptStatus.SENT
+               and p.id > after_id and attention(p) <= now]
+        return sorted(due, key=lambda p: p.id)[:limit]
 
     async def latest_open_prompt(self, participant_id: int, now: datetime, *,
                                  kind: str | None = None) -> ScheduledPrompt | None:
@@ -573,8 +615,9 @@ class FakeUnitOfWork:
     clinic: FakeClinic
     erasures: FakeErasures
 
-    def __init__(self, storage: FakeStorage) -> None:
+    def __init__(self, storage: FakeStorage, *, read_only: bool = False) -> None:
         self._storage = storage
+        self._read_only = read_only
         self._tables: Tables | None = None
 
     async def __aenter__(self) -> FakeUnitOfWork:
@@ -603,6 +646,8 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         if self._tables is None:
             raise StorageMisuse("UnitOfWork used outside `async with`")
+        if self._read_only:
+            raise StorageMisuse("a reader's unit of work never writes, so it never commits")
         self._storage.tables = copy.copy(self._tables)
         self._storage.commits += 1
 
@@ -619,9 +664,16 @@ class FakeStorage:
         self.tables = Tables()
         self.opened = 0
         self.commits = 0
+        self.pauses = 0  # how often long work let waiting writers go first
 
     def uow(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
+
+    def reader(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self, read_only=True)
+
+    async def breathe(self) -> None:
+        self.pauses += 1
 
     # -- for tests: look at what was kept ------------------------------------------------
 

@@ -80,6 +80,7 @@ def waiting_message(update_id: int, raw: dict[str, Any]) -> WaitingMessage | Non
         edited="edited_message" in raw,
     )
 
+
 RETRY_FIRST = 0.25  # seconds before trying again after database trouble, doubling …
 RETRY_MAX = 5.0  # … up to this
 

@@ -225,7 +225,7 @@ class TestDigestQueries:
         counted = {}
         for code, therapist in therapists.items():
             with watching(storage) as seen:
-                text = await services.digests.digest(therapist)
+                text = "\n".join(await services.digests.digest(therapist))
             counted[code] = len(seen.statements)
             for participant in participants:
                 if participant.therapist_id == therapist.id:

@@ -47,6 +47,10 @@ class LazyPattern:
         self.pattern = pattern
         self._compiled: re.Pattern[str] | None = None
 
+    def __reduce__(self) -> tuple[type[LazyPattern], tuple[str]]:
+        # pickled as its text (the start-up cache): compiled again when first used
+        return (LazyPattern, (self.pattern,))
+
     @property
     def compiled(self) -> re.Pattern[str]:
         if self._compiled is None:

@@ -197,6 +197,14 @@ class Screener:
             max([c.rule.tier, *c.rule.escalate.values()]) for c in self._rules
         ]  # the highest tier each rule can give
 
+    def __getstate__(self) -> dict[str, object]:
+        """What pickling keeps (the start-up cache, ``prompts/screening_cache.py``): what the
+        rule files made, gates included; nothing a screened text left behind. Every memo of
+        words, characters or texts seen is left out here and in the parts (``_Index``,
+        ``SignalReader``, ``_Hasher``, ``_FoldTable``); patterns are kept as text and
+        compiled again when first used."""
+        return {**self.__dict__, "_codes": {}}
+
     # -- construction -------------------------------------------------------------------
 
     def _mark(self, found: frozenset[str] | None) -> _Mark:

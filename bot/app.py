@@ -16,6 +16,11 @@ their alerts and safety messages are sent, then for the rest of what was written
 (ten seconds at most); only then do the jobs start. So a crisis written during the downtime
 reaches the therapist before the prompts that fell due meanwhile fan out, and a message
 written before a prompt went out is not taken for its answer.
+
+``ember run`` pauses the cyclic garbage collector while it imports and starts: start-up makes
+a great many objects that live as long as the process, which the collector would only scan
+again and again. It runs again once the urgent work is done, or after
+:data:`COLLECTOR_REST` seconds at most.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import ssl
 from collections.abc import AsyncIterator, Callable
@@ -61,6 +67,7 @@ from storage.uow import Storage
 log = logging.getLogger(__name__)
 
 BACKLOG_GRACE = 10.0  # seconds the jobs wait at start-up for what was written meanwhile
+COLLECTOR_REST = 30.0  # seconds at most the garbage collector rests at start-up
 
 
 @dataclass
@@ -175,6 +182,8 @@ async def ember_app(
     cache = cache_dir(settings.cache_dir)
     screener_built = asyncio.ensure_future(asyncio.to_thread(_shipped_screener, cache))
     warming: asyncio.Future[None] | None = None
+    # `ember run` paused the collector for start-up; it runs again after the urgent work
+    collector = asyncio.get_running_loop().call_later(COLLECTOR_REST, gc.enable)
     try:
         await require_up_to_date(engine)
         storage = Storage(session_factory(engine), cipher)
@@ -237,6 +246,8 @@ async def ember_app(
         log.info("screener %s", source)
         urgent = await intake.start(poll=poll)  # the risky waiting messages first
         await dispatcher.urgent_sent(min_priority=SAFETY_PRIORITY)  # their alerts out first
+        collector.cancel()
+        gc.enable()
         fill = None if ready.cached else cache
         warming = asyncio.ensure_future(asyncio.to_thread(_warm, ctx.screener, fill))
         # what else was written while Ember was down, before prompts that fell due meanwhile
@@ -258,6 +269,8 @@ async def ember_app(
             await application.stop()
             await application.shutdown()
     finally:
+        collector.cancel()
+        gc.enable()
         if not screener_built.done():  # start-up failed early: nobody will wait for it
             screener_built.cancel()
         for started in (screener_built, warming):

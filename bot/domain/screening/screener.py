@@ -345,11 +345,12 @@ class Screener:
         return fixes, frozenset(clashes)
 
     def warm(self) -> None:
-        """Build the gate of every language up front, so no reply pays for it later."""
+        """Build the gate of every language up front (or read back those a pickled screener
+        kept), so no reply pays for it later."""
         for code in self._ruleset.languages:
             if code != COMMON:
-                self._gate(self.languages_for(code))
-        self._gate(self.languages_for(None))
+                self._gate(self.languages_for(code)).gate.ready()
+        self._gate(self.languages_for(None)).gate.ready()
 
     # -- screening ----------------------------------------------------------------------
 

@@ -318,6 +318,21 @@ def test_a_screener_filled_for_the_next_start_gives_the_same_verdicts(cache: Pat
         assert everything(cached.screen(text, lang)) == everything(built.screen(text, lang))
 
 
+def test_a_loaded_screener_reads_each_gate_back_when_first_needed(cache: Path) -> None:
+    """A start-up needs one or two of the gates; the others are read back by warm()."""
+    assert store(build_screener(cache=cache), screener_key(), cache)
+    loaded = load(screener_key(), cache)
+    assert loaded is not None
+    gates = loaded._gates
+    assert gates and all(g.gate._finder is None for g in gates.values())
+    verdict = loaded.screen("I've saved up my pills and I'm going to take them all tonight", "en")
+    assert verdict.tier is Tier.CRISIS
+    read = {codes for codes, g in gates.items() if g.gate._finder is not None}
+    assert read == {loaded.languages_for("en")}
+    loaded.warm()
+    assert all(g.gate._finder is not None and g.gate._packed is None for g in gates.values())
+
+
 # -- nothing a text left behind --------------------------------------------------------------
 
 

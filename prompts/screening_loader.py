@@ -548,9 +548,9 @@ def default_screener() -> Screener:
     """The screener of the shipped rule files, warmed, once per process: from the start-up
     cache when it holds this version's (``prompts/screening_cache.py``), else built from
     the files and stored there for the next process."""
-    from prompts.screening_cache import shipped_screener
+    from prompts.screening_cache import cache_dir, shipped_screener
 
-    return shipped_screener().screener
+    return shipped_screener(cache_dir()).screener
 
 
 def build_screener(

@@ -350,3 +350,23 @@ def test_nothing_a_screened_text_left_behind_is_pickled(cache: Path) -> None:
     fresh = pickle.loads(blob)
     assert isinstance(fresh, Screener)
     assert everything(fresh.screen(secret, "en")) == everything(screener.screen(secret, "en"))
+
+
+def test_the_default_screener_is_kept_in_the_default_cache_directory(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ember screen` and the services' default read it from, and keep it in, the cache."""
+    from prompts import screening_loader
+
+    monkeypatch.setenv("EMBER_CACHE_DIR", str(cache))
+    screening_loader.default_screener.cache_clear()
+    try:
+        built = screening_loader.default_screener()
+        assert screeners(cache) == [cache_path(cache, screener_key())]
+        screening_loader.default_screener.cache_clear()
+        loaded = screening_loader.default_screener()
+        assert loaded is not built
+        text = "I've saved up my pills and I'm going to take them all tonight"
+        assert everything(loaded.screen(text, "en")) == everything(built.screen(text, "en"))
+    finally:
+        screening_loader.default_screener.cache_clear()

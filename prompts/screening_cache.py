@@ -18,6 +18,9 @@ and library versions that built it.
 - Only what the rule files make is kept: pickling leaves out everything a screened text
   left behind (see :meth:`bot.domain.screening.Screener.__getstate__`), and what is stored
   is a screener built for the purpose, which has screened nothing.
+- Its patterns are kept compiled (the regular-expression engine's code, checked identical to
+  what ``re.compile`` makes: ``bot/domain/screening/facts.py``), so the first text that needs
+  a large rule does not wait for it to compile.
 
 The directory is ``EMBER_CACHE_DIR``, else ``$XDG_CACHE_HOME/ember``, else
 ``~/.cache/ember``; the analysed pattern facts that make a build faster are kept there too.
@@ -229,6 +232,17 @@ def store(screener: Screener, key: str, cache: Path | None) -> bool:
     return True
 
 
+def writable(cache: Path | None) -> bool:
+    """Whether the cache directory can be made and written (before the work of filling it)."""
+    if cache is None:
+        return False
+    try:
+        cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(cache, os.W_OK)
+
+
 def _prune(cache: Path, kept: Path) -> None:
     """Remove all but the newest :data:`KEEP` cache files (best effort)."""
     try:
@@ -265,7 +279,8 @@ def shipped_screener(
     from prompts.screening_loader import build_screener
 
     screener = build_screener(warm=warm, directory=directory, cache=cache)
-    if warm and keep:
+    if warm and keep and writable(cache):
+        screener.precompile()
         store(screener, key, cache)
     return Ready(screener, cached=False)
 
@@ -273,9 +288,11 @@ def shipped_screener(
 def keep_for_next_start(cache: Path | None, directory: Path | None = None) -> bool:
     """Build the screener afresh, warmed, and keep it in ``cache`` for the next start (after
     a start that found none: the one in use has screened texts, and is never stored)."""
-    if cache is None:
+    if not writable(cache):
         return False
     from prompts.screening_loader import build_screener
 
     key = screener_key(directory)
-    return store(build_screener(directory=directory, cache=cache), key, cache)
+    screener = build_screener(directory=directory, cache=cache)
+    screener.precompile()
+    return store(screener, key, cache)

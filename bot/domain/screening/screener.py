@@ -344,6 +344,20 @@ class Screener:
             del fixes[variant]
         return fixes, frozenset(clashes)
 
+    def precompile(self) -> None:
+        """Work out every pattern's compiled form, to be kept with the screener when it is
+        pickled (the start-up cache): about a second, once per version of the rules."""
+        for lang in self._languages.values():
+            for frame in lang.frames.values():
+                frame.cues.precompile()
+                if frame.ignore is not None:
+                    frame.ignore.precompile()
+            if lang.idioms is not None:
+                lang.idioms.precompile()
+        for compiled in self._rules:
+            for regex in compiled.regexes:
+                regex.precompile()
+
     def warm(self) -> None:
         """Build the gate of every language up front (or read back those a pickled screener
         kept), so no reply pays for it later."""

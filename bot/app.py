@@ -5,15 +5,22 @@ tests alike. It opens storage (refusing a database that is behind), builds the
 python-telegram-bot ``Application`` without PTB's Updater (Intake stores every update
 before confirming it), registers the handlers, and starts delivery, intake and the jobs.
 
-Start-up order is a safety matter. The screener is built in a thread while storage and the
-Bot API connection come up, each language's gate left until a text needs it (the rest are
-warmed once the urgent work is done). Delivery starts first, so an alert can leave at once;
-then intake fetches what Telegram kept while Ember was down and handles the risky part of it
-(high and crisis messages, oldest first) and waits, a few seconds at most, until their
-alerts and safety messages are sent, then for the rest of what was written meanwhile (ten
-seconds at most); only then do the jobs start. So a crisis written during the downtime
+Start-up order is a safety matter, and start-up is kept short. The screener is read from the
+start-up cache (``prompts/screening_cache.py``) in a thread while storage and the Bot API
+connection come up; without a cache for these rules it is built from its files, each
+language's gate left until a text needs it (the rest are warmed, and the cache filled for
+the next start, once the urgent work is done). Delivery starts first, so an alert can leave
+at once; then intake fetches what Telegram kept while Ember was down and handles the risky
+part of it (high and crisis messages, oldest first) and waits, a few seconds at most, until
+their alerts and safety messages are sent, then for the rest of what was written meanwhile
+(ten seconds at most); only then do the jobs start. So a crisis written during the downtime
 reaches the therapist before the prompts that fell due meanwhile fan out, and a message
 written before a prompt went out is not taken for its answer.
+
+``ember run`` pauses the cyclic garbage collector while it imports and starts: start-up makes
+a great many objects that live as long as the process, which the collector would only scan
+again and again. It runs again once the urgent work is done, or after
+:data:`COLLECTOR_REST` seconds at most.
 """
 
 from __future__ import annotations
@@ -21,13 +28,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
+import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
 
 import handlers
 from bot import jobs, logs
@@ -46,7 +58,7 @@ from bot.services.context import ServiceContext
 from bot.services.flags import SAFETY_PRIORITY
 from bot.startup import FIRST_DELAY, patiently
 from prompts.catalogue import Catalogue, default_catalogue
-from prompts.screening_loader import build_screener
+from prompts.screening_cache import Ready, cache_dir, keep_for_next_start, shipped_screener
 from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.migrate import require_up_to_date
@@ -55,6 +67,7 @@ from storage.uow import Storage
 log = logging.getLogger(__name__)
 
 BACKLOG_GRACE = 10.0  # seconds the jobs wait at start-up for what was written meanwhile
+COLLECTOR_REST = 30.0  # seconds at most the garbage collector rests at start-up
 
 
 @dataclass
@@ -74,28 +87,49 @@ class Ember:
 
 
 @functools.cache
-def _shipped_screener() -> Screener:
-    """The screener of the shipped rules, once per process, ready to screen. Each language's
-    gate is built when a text first needs it, so at start-up a risky message waits only for
-    the gates it needs (about half the build); :func:`_warm` builds the others next."""
-    return build_screener(warm=False)
+def _shipped_screener(cache: Path | None) -> Ready:
+    """The screener of the shipped rules, once per process, ready to screen: from the
+    start-up cache, warm, or else built with each language's gate left until a text needs
+    it, so that a risky message waits only for the gates it needs (about half the build);
+    :func:`_warm` builds the others next."""
+    return shipped_screener(cache, warm=False, keep=False)
 
 
-def _warm(screener: Screener) -> None:
+@functools.cache
+def _keep_for_next_start(cache: Path | None) -> bool:
+    """Fill the start-up cache (once per process) after a start that found none."""
+    return keep_for_next_start(cache)
+
+
+def _warm(screener: Screener, fill: Path | None) -> None:
     """Every language's gate and the lazily compiled patterns, built before ordinary replies
-    need them (the same verdicts: these are only caches)."""
+    need them (the same verdicts: these are only caches); then, after a start that found no
+    start-up cache, a screener built afresh is kept there for the next start."""
     screener.warm()
     screener.screen("warming up the screener", None)
+    if fill is not None:
+        _keep_for_next_start(fill)
 
 
 def file_url(api_url: str) -> str:
     return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url + "/file"
 
 
+def tls_context(api_url: str) -> ssl.SSLContext:
+    """The TLS context of both of PTB's connection pools: one, where each pool would load
+    the bundle of trusted certificates again (a few hundredths of a second each at start-up).
+    A plain http:// Bot API server (one on this machine) never takes a TLS connection, so
+    nothing is loaded for it; a context that trusts nothing would refuse one."""
+    if api_url.startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates, trusts none
+    return httpx.create_ssl_context()  # the certificates httpx itself would trust
+
+
 def build_application(
     settings: Settings, *, read_timeout: float = 10.0
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     context_types = ContextTypes(context=EmberContext)
+    tls = {"verify": tls_context(settings.telegram_api_url)}
     return (
         ApplicationBuilder()
         .token(settings.require_token())
@@ -103,11 +137,17 @@ def build_application(
         .base_file_url(file_url(settings.telegram_api_url))
         .updater(None)
         .context_types(context_types)
-        .connection_pool_size(64)
-        .pool_timeout(10)
-        .read_timeout(read_timeout)
-        .write_timeout(10)
-        .connect_timeout(5)
+        .request(
+            HTTPXRequest(
+                connection_pool_size=64,
+                pool_timeout=10,
+                read_timeout=read_timeout,
+                write_timeout=10,
+                connect_timeout=5,
+                httpx_kwargs=tls,
+            )
+        )
+        .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))
         .build()
     )
 
@@ -138,9 +178,12 @@ async def ember_app(
     token = settings.require_token()
     del token
     engine = create_engine(settings.database_url)
-    # the slowest part of start-up, built alongside the rest (it only reads files)
-    screener_built = asyncio.ensure_future(asyncio.to_thread(_shipped_screener))
+    # the slowest part of start-up, read (or built) alongside the rest (it only reads files)
+    cache = cache_dir(settings.cache_dir)
+    screener_built = asyncio.ensure_future(asyncio.to_thread(_shipped_screener, cache))
     warming: asyncio.Future[None] | None = None
+    # `ember run` paused the collector for start-up; it runs again after the urgent work
+    collector = asyncio.get_running_loop().call_later(COLLECTOR_REST, gc.enable)
     try:
         await require_up_to_date(engine)
         storage = Storage(session_factory(engine), cipher)
@@ -196,11 +239,17 @@ async def ember_app(
         )
         await application.start()
         await dispatcher.start()
-        # the screener compiles its rules once, before any message is handled
-        ctx.screener = await screener_built
+        # the screener is ready before any message is handled
+        ready = await screener_built
+        ctx.screener = ready.screener
+        source = "read from the start-up cache" if ready.cached else "built from its files"
+        log.info("screener %s", source)
         urgent = await intake.start(poll=poll)  # the risky waiting messages first
         await dispatcher.urgent_sent(min_priority=SAFETY_PRIORITY)  # their alerts out first
-        warming = asyncio.ensure_future(asyncio.to_thread(_warm, ctx.screener))
+        collector.cancel()
+        gc.enable()
+        fill = None if ready.cached else cache
+        warming = asyncio.ensure_future(asyncio.to_thread(_warm, ctx.screener, fill))
         # what else was written while Ember was down, before prompts that fell due meanwhile
         # (a message written before a prompt went out is not its answer)
         await intake.drained(grace=BACKLOG_GRACE)
@@ -220,6 +269,8 @@ async def ember_app(
             await application.stop()
             await application.shutdown()
     finally:
+        collector.cancel()
+        gc.enable()
         if not screener_built.done():  # start-up failed early: nobody will wait for it
             screener_built.cancel()
         for started in (screener_built, warming):

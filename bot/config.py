@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     health_listen: str | None = None
     log_format: Literal["text", "json"] = "text"
     retention_policy: str = "confirm"
+    cache_dir: str | None = None  # None: $XDG_CACHE_HOME/ember or ~/.cache/ember
 
     @field_validator("telegram_token")
     @classmethod
@@ -172,6 +173,11 @@ class Settings(BaseSettings):
     @classmethod
     def _retention(cls, value: str) -> str:
         return RetentionPolicy.parse(value).name
+
+    @field_validator("cache_dir")
+    @classmethod
+    def _cache_dir(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
 
     # -- derived -------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from bot.domain.protocol import (
     parse_time_of_day,
 )
 from bot.errors import Problem, ProtocolFileError
-from prompts.yaml_reader import YamlReader, read_text
+from prompts.yaml_reader import YamlReader, compose, read_text
 
 __all__ = [
     "PROMPTS_DIR",
@@ -94,7 +94,7 @@ def _looks_like_protocol(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = compose(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return True
     return isinstance(root, MappingNode) and any(key.value == "steps" for key, _ in root.value)

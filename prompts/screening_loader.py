@@ -498,17 +498,14 @@ def load_rules(directory: Path | None = None) -> RuleSet:
     return RuleSet(languages=languages, fallback=fallback)
 
 
-def cache_file() -> Path | None:
-    """Where analysed pattern facts are kept between runs (``EMBER_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/ember`` or ``~/.cache/ember``); ``None`` when no home is known."""
-    base = os.environ.get("EMBER_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        try:
-            base = str(Path(xdg) / "ember") if xdg else str(Path.home() / ".cache" / "ember")
-        except RuntimeError:
-            return None
-    return Path(base) / "screening-facts.json"
+def cache_file(cache: Path | None = None) -> Path | None:
+    """Where analysed pattern facts are kept between runs: in ``cache`` when given, else in
+    the default cache directory (:func:`prompts.screening_cache.cache_dir`); ``None`` when
+    no home is known."""
+    from prompts.screening_cache import cache_dir
+
+    base = cache if cache is not None else cache_dir()
+    return None if base is None else base / "screening-facts.json"
 
 
 def _load_facts(path: Path | None) -> int:
@@ -548,34 +545,47 @@ _FACTS_VERSION = 1
 
 @functools.lru_cache(maxsize=1)
 def default_screener() -> Screener:
-    """The screener built from the shipped rule files, built (and warmed) once per process."""
-    return build_screener()
+    """The screener of the shipped rule files, warmed, once per process: from the start-up
+    cache when it holds this version's (``prompts/screening_cache.py``), else built from
+    the files and stored there for the next process."""
+    from prompts.screening_cache import cache_dir, shipped_screener
+
+    return shipped_screener(cache_dir()).screener
 
 
 def build_screener(
-    learned: bool = True, model: LearnedModel | None = None, warm: bool = True
+    learned: bool = True,
+    model: LearnedModel | None = None,
+    warm: bool = True,
+    *,
+    directory: Path | None = None,
+    cache: Path | None = None,
 ) -> Screener:
-    """A screener from the shipped files; ``learned=False`` leaves the learned layer out.
+    """A screener built from the files in ``directory`` (default: the shipped ones,
+    ``prompts/screening``); ``learned=False`` leaves the learned layer out.
 
-    ``model`` replaces the shipped learned layer (tests, training). ``warm=False`` leaves
-    each language's gate to be built when a text first needs it (a one-off command
-    screens a few texts; the bot warms everything before its first reply).
+    ``model`` replaces the learned layer of the files (tests, training). ``warm=False``
+    leaves each language's gate to be built when a text first needs it (a one-off command
+    screens a few texts; the bot warms everything before its first reply). ``cache`` is
+    where the analysed pattern facts are kept (default: the default cache directory).
+    Always built from the files: :mod:`prompts.screening_cache` keeps the built form.
     """
     from prompts.screening_model import load_model
     from prompts.signals_loader import load_combinations, load_lexicons
 
-    cache = cache_file()
-    known = _load_facts(cache)
-    lexicons = load_lexicons()
+    folder = directory if directory is not None else RULES_DIR
+    facts = cache_file(cache)
+    known = _load_facts(facts)
+    lexicons = load_lexicons(folder / "signals")
     constructs = frozenset(t.construct for lex in lexicons for t in lex.terms)
     screener = Screener(
-        load_rules(),
+        load_rules(folder),
         lexicons,
-        load_combinations(constructs=constructs),
-        model if model is not None else load_model() if learned else None,
+        load_combinations(folder / "combinations.yaml", constructs=constructs),
+        model if model is not None else load_model(folder / "model") if learned else None,
     )
     if warm:
         screener.warm()
     if len(FACTS) != known or len(USED) != known:
-        _save_facts(cache)  # new patterns were analysed, or old ones are gone
+        _save_facts(facts)  # new patterns were analysed, or old ones are gone
     return screener

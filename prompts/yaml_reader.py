@@ -7,9 +7,13 @@ caller raises its :class:`bot.errors.ContentFileError` subclass once, with all o
 so a reviewer fixes a file in one pass. A part that cannot be read is skipped (``stop``
 records the problem and ends that part; ``attempt`` carries on with the next one).
 
-The screening rule files and lexicons are composed here too (with libyaml's loader, for
-speed: ``YamlReader(source, loader=FAST_LOADER)``); their own node readers collect every
-problem into one :class:`bot.domain.screening.ScreeningRuleError`, a ``ContentFileError``.
+Documents are composed with libyaml's loader where PyYAML has it (about 15 times faster:
+the message catalogue alone took a sixth of a second at every start-up); a document it
+cannot read is read again with PyYAML's own loader, so a problem is reported in the same
+words whichever is installed. The screening rule files and lexicons are composed here too,
+with libyaml's loader only (``YamlReader(source, loader=FAST_LOADER)``); their own node
+readers collect every problem into one :class:`bot.domain.screening.ScreeningRuleError`, a
+``ContentFileError``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,17 @@ from bot.errors import ContentFileError, Problem
 
 FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML was built with it (about 15 times faster)."""
+
+
+def compose(text: str, loader: Any = None) -> Node | None:
+    """``yaml.compose`` with ``loader``; by default with libyaml's, and a document it cannot
+    read is read again with PyYAML's own, whose error (if it has one) is the one raised."""
+    if loader is None and FAST_LOADER is not yaml.SafeLoader:
+        try:
+            return yaml.compose(text, Loader=FAST_LOADER)
+        except yaml.YAMLError:
+            pass  # read again below, to say what is wrong in PyYAML's words
+    return yaml.compose(text, Loader=loader or yaml.SafeLoader)
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -46,7 +61,7 @@ class YamlReader:
     def __init__(self, source: str, *, show_lines: bool = True, loader: Any = None) -> None:
         self.source = source
         self.show_lines = show_lines
-        self.loader = loader if loader is not None else yaml.SafeLoader
+        self.loader = loader  # None: libyaml's, and PyYAML's own to report a problem
         self.problems: list[Problem] = []
 
     # -- problems ------------------------------------------------------------------------
@@ -85,7 +100,7 @@ class YamlReader:
     def compose(self, text: str) -> Node | None:
         """The document's root node; None (with the problem recorded) if there is none."""
         try:
-            root: Node | None = yaml.compose(text, Loader=self.loader)
+            root = compose(text, self.loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             if exc.context_mark and exc.problem and "end of stream" in exc.problem:

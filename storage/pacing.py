@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatPace, Lease, SendLane
-from storage.sql import insert_ignore
+from storage.sql import dialect_insert, insert_ignore
 
 LANE = "telegram"
 
@@ -103,7 +102,7 @@ class SendBudget:
 
     async def _take_chat(self, chat_id: int, at: float, interval: float) -> float | None:
         values = {"chat_id": chat_id, "free_at": at + interval}
-        insert: Any = (postgresql if self._postgres else sqlite).insert(ChatPace).values(values)
+        insert: Any = dialect_insert(self._postgres)(ChatPace).values(values)
         stmt = insert.on_conflict_do_update(
             index_elements=[ChatPace.chat_id],
             set_={"free_at": at + interval},
@@ -114,11 +113,8 @@ class SendBudget:
 
     async def hold_chat(self, chat_id: int, until: float) -> None:
         """Telegram asked this chat to wait: nothing is sent to it before ``until``."""
-        insert: Any = (
-            (postgresql if self._postgres else sqlite)
-            .insert(ChatPace)
-            .values(chat_id=chat_id, free_at=until)
-        )
+        values = {"chat_id": chat_id, "free_at": until}
+        insert: Any = dialect_insert(self._postgres)(ChatPace).values(values)
         await self._session.execute(
             insert.on_conflict_do_update(
                 index_elements=[ChatPace.chat_id],

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.records import ScheduledPrompt, StoredProtocol, TreatmentSession
@@ -24,7 +23,7 @@ from storage.models import OutboxMessage
 from storage.models import ScheduledPrompt as PromptRow
 from storage.models import StoredProtocol as ProtocolRow
 from storage.models import TreatmentSession as SessionRow
-from storage.sql import chunks
+from storage.sql import chunks, dialect_insert
 from storage.values import names, to_value, write_back
 
 _SESSION = names(TreatmentSession, skip=("id",))
@@ -169,8 +168,8 @@ class Schedules:
         left out: someone else planned it a moment ago."""
         if not prompts:
             return
-        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(PromptRow.__table__).on_conflict_do_nothing(
+        insert = dialect_insert(self._session.get_bind().dialect.name == "postgresql")
+        stmt = insert(PromptRow.__table__).on_conflict_do_nothing(
             index_elements=["participant_id", "key"]
         )
         await self._session.execute(stmt, [self._prompt_columns(p) for p in prompts])

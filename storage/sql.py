@@ -3,10 +3,9 @@ repositories."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
@@ -21,6 +20,18 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield values[start : start + size]
 
 
+def dialect_insert(postgres: bool) -> Callable[..., Any]:
+    """The dialect's INSERT (the one with ON CONFLICT), imported when first needed: Ember
+    on SQLite never loads PostgreSQL's dialect, which would cost its start-up time."""
+    if postgres:
+        from sqlalchemy.dialects.postgresql import insert as postgres_insert
+
+        return postgres_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
 async def insert_ignore(
     session: AsyncSession,
     model: type[DeclarativeBase],
@@ -28,10 +39,7 @@ async def insert_ignore(
     conflict_on: list[str],
 ) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted."""
-    if session.get_bind().dialect.name == "postgresql":
-        stmt: Any = postgresql.insert(model).values(**values)
-    else:
-        stmt = sqlite.insert(model).values(**values)
-    stmt = stmt.on_conflict_do_nothing(index_elements=conflict_on)
+    insert = dialect_insert(session.get_bind().dialect.name == "postgresql")
+    stmt: Any = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]

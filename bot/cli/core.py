@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -36,6 +37,10 @@ def run(
     Exits 0 after SIGTERM or SIGINT; 78 (EX_CONFIG) when a setting is missing or wrong or
     Telegram refuses the token, which no restart mends; 1 on other failures.
     """
+    # Start-up makes a great many objects that live as long as the process (modules, the
+    # screener, the ORM's mappings); the cyclic collector would only scan them over and
+    # over. It rests until the urgent work is done (bot.app switches it back on).
+    gc.disable()
     settings = settings_or_exit(EX_CONFIG)
     try:
         settings.require_token()

@@ -42,9 +42,9 @@ def screen(
     """The risk screener's verdict as JSON: tier, categories and evidence (rule, span, text)."""
     import json
 
-    from prompts.screening_loader import build_screener
+    from prompts.screening_loader import default_screener
 
-    screener = build_screener(warm=False)
+    screener = default_screener()  # from the start-up cache, or built and kept there
     if eval_file is not None:
         _evaluate(screener, eval_file, misses, as_json)
         return

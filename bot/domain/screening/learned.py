@@ -123,6 +123,10 @@ class _Hasher:
         self._words: dict[str, tuple[int, ...]] = {}
         self._pairs: dict[str, tuple[int, ...]] = {}
 
+    def __reduce__(self) -> tuple[type[_Hasher], tuple[int]]:
+        # pickled empty: the words it remembers come from the texts screened
+        return (_Hasher, (self.buckets,))
+
     def word_slots(self, word: str) -> tuple[int, ...]:
         """The slots of a word's own features: the word and its letter pieces."""
         known = self._words.get(word)

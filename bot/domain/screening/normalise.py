@@ -237,6 +237,10 @@ class _FoldTable(dict[int, str]):
         self._homoglyphs = dict(homoglyphs)
         self.changers: set[str] = set()  # characters whose fold is not one character
 
+    def __reduce__(self) -> tuple[type[_FoldTable], tuple[dict[str, str]]]:
+        # pickled empty: the characters it remembers come from the texts screened
+        return (_FoldTable, (self._homoglyphs,))
+
     def __missing__(self, code: int) -> str:
         folded = fold_char(chr(code), self._homoglyphs)
         if len(folded) != 1:

@@ -17,6 +17,7 @@ and the rule simply runs on every text, so the gate can cost speed but never a m
 from __future__ import annotations
 
 import importlib
+import pickle
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -321,6 +322,7 @@ class Gate:
         # One Aho-Corasick automaton over every literal: a single pass in C reports each
         # occurrence of each word (a word and all its shorter prefixes that are words).
         self._finder: Any = None
+        self._packed: bytes | None = None  # the automaton, pickled, until first needed
         if words:
             automaton = ahocorasick.Automaton()
             for word in words:
@@ -329,14 +331,40 @@ class Gate:
             self._finder = automaton
         self._typo_words = frozenset(self._typos)
 
+    def __getstate__(self) -> dict[str, object]:
+        # Pickled (the start-up cache) with the automaton as bytes of its own, read back when
+        # the gate is first used: a start-up needs one or two of the screener's gates.
+        state = dict(self.__dict__)
+        finder = state["_finder"]
+        if finder is not None:
+            state["_packed"] = pickle.dumps(finder, protocol=pickle.HIGHEST_PROTOCOL)
+        state["_finder"] = None
+        return state
+
+    def ready(self) -> Any:
+        """The automaton, read back now if it was pickled (None: the gate has no words)."""
+        finder = self._finder
+        if finder is not None:
+            return finder
+        packed = self._packed
+        if packed is None:  # no words, or another thread has just read it back
+            return self._finder
+        finder = pickle.loads(packed)
+        self._finder = finder  # before the bytes go: a thread that misses both finds this
+        self._packed = None
+        return finder
+
     def scan(self, text: str) -> tuple[set[int], list[tuple[int, int, str]], list[str]]:
         """Rules whose anchors occur, misspelt words as ``(start, end, fix)``, the words.
 
         The words found are what :meth:`marks` needs; most texts never need it.
         """
-        if self._finder is None or not text:
+        finder = self._finder
+        if finder is None:
+            finder = self.ready()
+        if finder is None or not text:
             return set(), [], []
-        found: list[str] = [word for _end, word in self._finder.iter(text)]
+        found: list[str] = [word for _end, word in finder.iter(text)]
         if not found:
             return set(), [], found
         keys = self._keys

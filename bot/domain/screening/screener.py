@@ -197,6 +197,14 @@ class Screener:
             max([c.rule.tier, *c.rule.escalate.values()]) for c in self._rules
         ]  # the highest tier each rule can give
 
+    def __getstate__(self) -> dict[str, object]:
+        """What pickling keeps (the start-up cache, ``prompts/screening_cache.py``): what the
+        rule files made, gates included; nothing a screened text left behind. Every memo of
+        words, characters or texts seen is left out here and in the parts (``_Index``,
+        ``SignalReader``, ``_Hasher``, ``_FoldTable``); patterns are kept as text and
+        compiled again when first used."""
+        return {**self.__dict__, "_codes": {}}
+
     # -- construction -------------------------------------------------------------------
 
     def _mark(self, found: frozenset[str] | None) -> _Mark:
@@ -336,12 +344,27 @@ class Screener:
             del fixes[variant]
         return fixes, frozenset(clashes)
 
+    def precompile(self) -> None:
+        """Work out every pattern's compiled form, to be kept with the screener when it is
+        pickled (the start-up cache): about a second, once per version of the rules."""
+        for lang in self._languages.values():
+            for frame in lang.frames.values():
+                frame.cues.precompile()
+                if frame.ignore is not None:
+                    frame.ignore.precompile()
+            if lang.idioms is not None:
+                lang.idioms.precompile()
+        for compiled in self._rules:
+            for regex in compiled.regexes:
+                regex.precompile()
+
     def warm(self) -> None:
-        """Build the gate of every language up front, so no reply pays for it later."""
+        """Build the gate of every language up front (or read back those a pickled screener
+        kept), so no reply pays for it later."""
         for code in self._ruleset.languages:
             if code != COMMON:
-                self._gate(self.languages_for(code))
-        self._gate(self.languages_for(None))
+                self._gate(self.languages_for(code)).gate.ready()
+        self._gate(self.languages_for(None)).gate.ready()
 
     # -- screening ----------------------------------------------------------------------
 

@@ -256,6 +256,10 @@ class _Index:
             for prefix in first.prefixes:
                 self.by_prefix.setdefault(prefix[:3], []).append((prefix, term))
 
+    def __getstate__(self) -> dict[str, object]:
+        # pickled without the words it remembers: they come from the texts screened
+        return {**self.__dict__, "_starting": {}}
+
     def starting(self, token: str, stem: str) -> list[Term]:
         """The terms whose first element accepts this word (remembered per word)."""
         key = (token, stem)
@@ -365,6 +369,16 @@ class SignalReader:
         self._terms = _Index(lexicon.terms, negators)
         self._cues = {name: _Index(terms) for name, terms in lexicon.cues.items()}
         self._last: _Tokens | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        del state["_stem"]  # a C stemmer, made again when loaded
+        state["_last"] = None  # the last text's words: never pickled
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._stem = stemmer(self.lexicon.stemmer)
 
     def _tokens(self, text: str) -> _Tokens:
         """The text's tokens (the last text's are kept: a text is read more than once)."""

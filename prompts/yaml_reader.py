@@ -41,6 +41,7 @@ def compose(text: str, loader: Any = None) -> Node | None:
             pass  # read again below, to say what is wrong in PyYAML's words
     return yaml.compose(text, Loader=loader or yaml.SafeLoader)
 
+
 T = TypeVar("T")
 P = ParamSpec("P")
 E = TypeVar("E", bound=ContentFileError)

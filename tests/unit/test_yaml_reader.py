@@ -50,7 +50,7 @@ def test_the_catalogue_is_read_with_libyaml(monkeypatch: pytest.MonkeyPatch) -> 
     used: list[object] = []
     real = yaml.compose
 
-    def spy(text: str, Loader: object = None) -> Node | None:  # PyYAML's argument name
+    def spy(text: str, Loader: object = None) -> Node | None:
         used.append(Loader)
         return real(text, Loader=Loader)  # type: ignore[arg-type]
 

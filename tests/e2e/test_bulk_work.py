@@ -39,9 +39,14 @@ async def populated(e2e_db: str, key: str) -> str:
     try:
         storage = Storage(session_factory(engine), Cipher([key.encode()]))
         now = SystemClock().now()
-        await populate_on_protocol(storage, participants=PARTICIPANTS, therapists=20,
-                                   source=steps_protocol(5), now=now,
-                                   dosing_at=now + timedelta(days=2))
+        await populate_on_protocol(
+            storage,
+            participants=PARTICIPANTS,
+            therapists=20,
+            source=steps_protocol(5),
+            now=now,
+            dosing_at=now + timedelta(days=2),
+        )
     finally:
         await engine.dispose()
     return e2e_db
@@ -58,8 +63,16 @@ async def protocol_load(database_url: str, key: str, path: Path) -> asyncio.subp
     env = {k: v for k, v in os.environ.items() if not k.startswith("EMBER_")}
     env.update(PYTHONPATH=str(ROOT), EMBER_DATABASE_URL=database_url, EMBER_ENCRYPTION_KEY=key)
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "protocol", "load", str(path), env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "protocol",
+        "load",
+        str(path),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 async def test_a_crisis_during_a_reload_for_thousands_is_alerted_within_seconds(
@@ -73,8 +86,9 @@ async def test_a_crisis_during_a_reload_for_thousands_is_alerted_within_seconds(
     assert loading.stderr is not None and loading.stdout is not None
     started = time.monotonic()
     progress: list[str] = []
-    while not any(line.startswith("replanned: ") and not line.startswith("replanned: 0/")
-                  for line in progress):  # under way: at least one batch written
+    while not any(
+        line.startswith("replanned: ") and not line.startswith("replanned: 0/") for line in progress
+    ):  # under way: at least one batch written
         line = (await asyncio.wait_for(loading.stderr.readline(), timeout=60)).decode()
         assert line, "the command ended early"
         progress.append(line.strip())
@@ -87,8 +101,10 @@ async def test_a_crisis_during_a_reload_for_thousands_is_alerted_within_seconds(
     sent = tg.update_created_at(update["update_id"])
     assert sent is not None
     latency = alert.sent_at - sent
-    print(f"\ncrisis message to therapist alert during the reload: {latency * 1000:.0f} ms "
-          f"(safety message: {(safety.sent_at - sent) * 1000:.0f} ms)")
+    print(
+        f"\ncrisis message to therapist alert during the reload: {latency * 1000:.0f} ms "
+        f"(safety message: {(safety.sent_at - sent) * 1000:.0f} ms)"
+    )
     assert latency < 3.0
     assert "P-0142" in (alert.text or "")
 
@@ -96,10 +112,13 @@ async def test_a_crisis_during_a_reload_for_thousands_is_alerted_within_seconds(
     finished = time.monotonic()
     assert loading.returncode == 0, err.decode()
     assert out.decode().strip() == (
-        f"replaced scale v2 (5 steps); {PARTICIPANTS} participants replanned")
-    print(f"`ember protocol load` for {PARTICIPANTS} participants ({5 * PARTICIPANTS} "
-          f"prompts): {finished - started:.1f} s, of which {finished - alerted_at:.1f} s "
-          "after the alert")
+        f"replaced scale v2 (5 steps); {PARTICIPANTS} participants replanned"
+    )
+    print(
+        f"`ember protocol load` for {PARTICIPANTS} participants ({5 * PARTICIPANTS} "
+        f"prompts): {finished - started:.1f} s, of which {finished - alerted_at:.1f} s "
+        "after the alert"
+    )
     poller = busy_ember.intake._poller
     assert poller is not None and not poller.done()  # polling never died
     handled = busy_ember.intake.processed

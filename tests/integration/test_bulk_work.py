@@ -98,14 +98,21 @@ class TestReloadInBatches:
     async def test_a_reload_for_hundreds_is_written_in_short_transactions_one_per_batch(
         self, services: Services, storage: Storage, clock: FakeClock
     ) -> None:
-        await populate_on_protocol(storage, participants=450, source=steps_protocol(3),
-                                   now=clock.now(), dosing_at=clock.now())
+        await populate_on_protocol(
+            storage,
+            participants=450,
+            source=steps_protocol(3),
+            now=clock.now(),
+            dosing_at=clock.now(),
+        )
         assert await prompt_hours(storage) == {("pending", 9): 1350}  # 10:00 in Berlin
         heard: list[tuple[int, int]] = []
         with watching(storage) as seen:
             loaded = await services.planning.load_protocol(
-                steps_protocol(3, version=2, at="11:00"), "v2.yaml",
-                progress=lambda *a: heard.append(a))
+                steps_protocol(3, version=2, at="11:00"),
+                "v2.yaml",
+                progress=lambda *a: heard.append(a),
+            )
         assert loaded.participants_replanned == 450
         assert heard == [(0, 450), (200, 450), (400, 450), (450, 450)]
         assert len(seen.writes) == 4  # the protocol, then each batch on its own
@@ -117,8 +124,13 @@ class TestReloadInBatches:
     async def test_an_interrupted_reload_is_finished_by_running_it_again(
         self, services: Services, storage: Storage, clock: FakeClock
     ) -> None:
-        await populate_on_protocol(storage, participants=450, source=steps_protocol(3),
-                                   now=clock.now(), dosing_at=clock.now())
+        await populate_on_protocol(
+            storage,
+            participants=450,
+            source=steps_protocol(3),
+            now=clock.now(),
+            dosing_at=clock.now(),
+        )
         v2 = steps_protocol(3, version=2, at="11:00")
 
         def interrupt(done: int, total: int) -> None:
@@ -134,9 +146,16 @@ class TestReloadInBatches:
 
 def open_prompt(participant_id: int, n: int, now: datetime) -> ScheduledPrompt:
     return ScheduledPrompt(
-        id=0, participant_id=participant_id, key=f"bulk:s{n}@0", kind="text",
-        due_at=now, expires_at=now + timedelta(hours=2), created_at=now,
-        status=PromptStatus.SENT, sent_at=now, reminder_times=(now + timedelta(hours=1),),
+        id=0,
+        participant_id=participant_id,
+        key=f"bulk:s{n}@0",
+        kind="text",
+        due_at=now,
+        expires_at=now + timedelta(hours=2),
+        created_at=now,
+        status=PromptStatus.SENT,
+        sent_at=now,
+        reminder_times=(now + timedelta(hours=1),),
     )
 
 
@@ -148,7 +167,8 @@ class TestTickReachesEveryOpenPrompt:
         async with storage.uow() as uow:
             ids = [p.id for p in await uow.people.with_role(Role.PARTICIPANT)]
             await uow.schedules.add_prompts(
-                [open_prompt(pid, n, clock.now()) for pid in ids for n in range(10)])
+                [open_prompt(pid, n, clock.now()) for pid in ids for n in range(10)]
+            )
             await uow.commit()
         assert len(pairs) == 250
         clock.advance(timedelta(minutes=30))
@@ -172,9 +192,14 @@ class TestTickReachesEveryOpenPrompt:
         statements = []
         for n, participants in enumerate((20, 200)):
             await populate_on_protocol(
-                storage, participants=participants, source=steps_protocol(5, protocol_id=f"p{n}"),
-                now=clock.now(), dosing_at=clock.now() + timedelta(days=30),
-                first_id=200_000 * (n + 1), therapists=1 if n == 0 else 2)
+                storage,
+                participants=participants,
+                source=steps_protocol(5, protocol_id=f"p{n}"),
+                now=clock.now(),
+                dosing_at=clock.now() + timedelta(days=30),
+                first_id=200_000 * (n + 1),
+                therapists=1 if n == 0 else 2,
+            )
             with watching(storage) as seen:
                 result = await services.prompting.tick()
             assert result.handled == 0
@@ -197,30 +222,52 @@ class TestDigestQueries:
         therapists = {}
         async with storage.uow() as uow:
             for code, size in (("T-SMALL", 3), ("T-LARGE", 30)):
-                t = await uow.people.add(Person(
-                    id=0, role=Role.THERAPIST, code=code, telegram_user_id=THERAPIST_CHAT + size,
-                    chat_id=THERAPIST_CHAT + size, timezone="UTC", status=PersonStatus.ACTIVE,
-                    created_at=now, enrolled_at=now, digest_at="08:00"))
+                t = await uow.people.add(
+                    Person(
+                        id=0,
+                        role=Role.THERAPIST,
+                        code=code,
+                        telegram_user_id=THERAPIST_CHAT + size,
+                        chat_id=THERAPIST_CHAT + size,
+                        timezone="UTC",
+                        status=PersonStatus.ACTIVE,
+                        created_at=now,
+                        enrolled_at=now,
+                        digest_at="08:00",
+                    )
+                )
                 therapists[code] = t
                 for n in range(size):
                     tid = 300_000 + size * 100 + n
-                    p = await uow.people.add(Person(
-                        id=0, role=Role.PARTICIPANT, code=f"P-{size:02d}{n:03d}",
-                        telegram_user_id=tid, chat_id=tid, timezone="UTC",
-                        status=PersonStatus.ACTIVE, therapist_id=t.id,
-                        consent_version=services.enrollment.consent_version, consented_at=now,
-                        created_at=now, enrolled_at=now))
+                    p = await uow.people.add(
+                        Person(
+                            id=0,
+                            role=Role.PARTICIPANT,
+                            code=f"P-{size:02d}{n:03d}",
+                            telegram_user_id=tid,
+                            chat_id=tid,
+                            timezone="UTC",
+                            status=PersonStatus.ACTIVE,
+                            therapist_id=t.id,
+                            consent_version=services.enrollment.consent_version,
+                            consented_at=now,
+                            created_at=now,
+                            enrolled_at=now,
+                        )
+                    )
                     await uow.schedules.add_prompts([open_prompt(p.id, 0, now)])
             await uow.commit()
         async with storage.reader() as uow:
-            participants = [p for t in therapists.values()
-                            for p in await uow.people.participants_of(t.id)]
+            participants = [
+                p for t in therapists.values() for p in await uow.people.participants_of(t.id)
+            ]
         for n, participant in enumerate(participants):
             words = CRISIS if n % 3 == 0 else f"A calm walk, number {n}."
             tid = participant.telegram_user_id
             assert tid is not None
             await services.journal.record(
-                participant, InboundMessage(sender(tid, 10_000 + n), n + 1, "text", words))
+                participant, InboundMessage(sender(tid, 10_000 + n), n + 1, "text", words)
+            )
         clock.advance(timedelta(hours=1))
         counted = {}
         for code, therapist in therapists.items():

@@ -29,8 +29,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def environment(url: str, key: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("EMBER_")}
-    return {**clean, "PYTHONPATH": str(ROOT), "EMBER_DATABASE_URL": url,
-            "EMBER_ENCRYPTION_KEY": key}
+    return {
+        **clean,
+        "PYTHONPATH": str(ROOT),
+        "EMBER_DATABASE_URL": url,
+        "EMBER_ENCRYPTION_KEY": key,
+    }
 
 
 async def clinic(url: str, key: str, participants: int) -> None:
@@ -39,8 +43,9 @@ async def clinic(url: str, key: str, participants: int) -> None:
     try:
         storage = Storage(session_factory(engine), Cipher([key.encode()]))
         now = SystemClock().now()
-        await populate_on_protocol(storage, participants=participants, source=steps_protocol(3),
-                                   now=now, dosing_at=now)
+        await populate_on_protocol(
+            storage, participants=participants, source=steps_protocol(3), now=now, dosing_at=now
+        )
     finally:
         await engine.dispose()
 
@@ -72,8 +77,14 @@ async def test_a_load_shows_its_progress_and_an_interrupted_one_is_finished_by_r
     v2 = write(tmp_path, "v2.yaml", steps_protocol(3, version=2, at="11:00"))
     env = environment(url, key)
 
-    running = subprocess.Popen([*EMBER, "protocol", "load", v2], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    running = subprocess.Popen(
+        [*EMBER, "protocol", "load", v2],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert running.stderr is not None
     first = running.stderr.readline()  # "replanned: 0/1600 participants", at the start
     assert first.strip() == "replanned: 0/1600 participants"
@@ -87,15 +98,19 @@ async def test_a_load_shows_its_progress_and_an_interrupted_one_is_finished_by_r
 
     started = time.monotonic()
     finished = await asyncio.to_thread(
-        subprocess.run, [*EMBER, "protocol", "load", v2], env=env, cwd=tmp_path,
-        capture_output=True, text=True, timeout=120)
+        subprocess.run,
+        [*EMBER, "protocol", "load", v2],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert finished.returncode == 0, finished.stderr
     assert finished.stderr.splitlines()[-1] == "replanned: 1600/1600 participants"
-    assert finished.stdout.strip() == (
-        "replaced scale v2 (3 steps); 1600 participants replanned")
+    assert finished.stdout.strip() == ("replaced scale v2 (3 steps); 1600 participants replanned")
     assert await due_hours(url) == {("pending", 10): 4800}  # everyone, each prompt once
-    print(f"\nreload of 1,600 participants by the command line: "
-          f"{time.monotonic() - started:.1f} s")
+    print(f"\nreload of 1,600 participants by the command line: {time.monotonic() - started:.1f} s")
 
 
 async def test_several_participants_are_assigned_at_once(tmp_path: Path, key: str) -> None:
@@ -103,15 +118,32 @@ async def test_several_participants_are_assigned_at_once(tmp_path: Path, key: st
     await clinic(url, key, 5)
     other = write(tmp_path, "other.yaml", steps_protocol(2, protocol_id="other"))
     env = environment(url, key)
-    loaded = subprocess.run([*EMBER, "protocol", "load", other], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+    loaded = subprocess.run(
+        [*EMBER, "protocol", "load", other],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert loaded.returncode == 0, loaded.stderr
-    one = subprocess.run([*EMBER, "protocol", "assign", "p-00000", "other"], env=env,
-                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    one = subprocess.run(
+        [*EMBER, "protocol", "assign", "p-00000", "other"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert one.stdout.strip() == "P-00000 follows other; 2 prompts pending"
     many = subprocess.run(
-        [*EMBER, "protocol", "assign", "P-00001", "P-00002", "P-00003", "other"], env=env,
-        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        [*EMBER, "protocol", "assign", "P-00001", "P-00002", "P-00003", "other"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert many.returncode == 0, many.stderr
     assert many.stdout.strip() == "3 participants follow other"
     assert many.stderr.splitlines()[-1] == "assigned: 3/3 participants"

@@ -57,8 +57,12 @@ def write_lock(url: str) -> Iterator[None]:
 def raw_update(update_id: int) -> dict[str, Any]:
     return {
         "update_id": update_id,
-        "message": {"message_id": update_id, "date": 0, "chat": {"id": 5, "type": "private"},
-                    "text": "hello"},
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "text": "hello",
+        },
     }
 
 
@@ -149,6 +153,7 @@ class TestIntakeThroughALockedDatabase:
             assert telegram.waiting == []  # fetched
             assert set(telegram.offsets) == {None}  # nothing confirmed while not stored
         try:
+
             async def processed() -> bool:
                 return await statuses(impatient) == {41: "processed"}
 
@@ -168,6 +173,7 @@ class TestIntakeThroughALockedDatabase:
         await intake.accept([raw_update(7)])
         await intake.start(poll=False)
         try:
+
             async def processed() -> bool:
                 return await statuses(storage) == {7: "processed"}
 
@@ -215,9 +221,7 @@ class TestWritersAndReaders:
         finally:
             await engine.dispose()
 
-    async def test_a_reader_neither_takes_the_lock_nor_waits_for_it(
-        self, storage: Storage
-    ) -> None:
+    async def test_a_reader_neither_takes_the_lock_nor_waits_for_it(self, storage: Storage) -> None:
         await _store(storage, 1)
         async with storage.reader() as reader:
             assert len(await reader.inbox.pending()) == 1
@@ -228,8 +232,9 @@ class TestWritersAndReaders:
         async with storage.reader() as reader:
             assert len(await reader.inbox.pending()) == 2
 
-    async def test_a_reader_holds_up_no_writer_that_holds_the_lock(self, sqlite_url: str,
-                                                                   cipher: Cipher) -> None:
+    async def test_a_reader_holds_up_no_writer_that_holds_the_lock(
+        self, sqlite_url: str, cipher: Cipher
+    ) -> None:
         engine = create_engine(sqlite_url, busy_timeout=0.1)
         storage = Storage(session_factory(engine), cipher)
         try:

@@ -92,8 +92,11 @@ class TestReloadInBatches:
         ids = await populated(storage, clock, 3)
         async with storage.uow() as uow:
             await planning.store_protocol(
-                uow, now=clock.now(), source=steps_protocol(3, version=2, at="11:00"),
-                source_name="v2.yaml")
+                uow,
+                now=clock.now(),
+                source=steps_protocol(3, version=2, at="11:00"),
+                source_name="v2.yaml",
+            )
             await uow.commit()
         async with storage.reader() as uow:
             people = [await uow.people.by_telegram_id(t) for t in ids]
@@ -103,11 +106,11 @@ class TestReloadInBatches:
         # second one's first prompt
         async with storage.uow() as uow:
             [session] = await uow.schedules.sessions_of(pids[0])
-            await uow.schedules.save_session(
-                replace(session, starts_at=DOSING + timedelta(days=1)))
+            await uow.schedules.save_session(replace(session, starts_at=DOSING + timedelta(days=1)))
             first = (await uow.schedules.prompts_of(pids[1]))[0]
             await uow.schedules.save_prompt(
-                replace(first, status=PromptStatus.SENT, sent_at=clock.now()))
+                replace(first, status=PromptStatus.SENT, sent_at=clock.now())
+            )
             await uow.commit()
         async with storage.uow() as uow:
             again = await planning.write_out(uow, now=clock.now(), plan=plan)
@@ -117,7 +120,8 @@ class TestReloadInBatches:
             moved = await uow.schedules.prompts_of(pids[0])
             second = await uow.schedules.prompts_of(pids[1])
         assert [p.due_at for p in moved] == [
-            datetime(2026, 1, 7 + d, 10, 0, tzinfo=UTC) for d in range(3)]  # from the new day
+            datetime(2026, 1, 7 + d, 10, 0, tzinfo=UTC) for d in range(3)
+        ]  # from the new day
         assert second[0].status is PromptStatus.SENT  # left as the tick left it
         assert second[0].due_at == datetime(2026, 1, 6, 9, 0, tzinfo=UTC)
         assert [p.due_at.hour for p in second[1:]] == [10, 10]
@@ -128,14 +132,14 @@ class TestAssignMany:
         self, services: Services, storage: FakeStorage, clock: FakeClock, small_batches: None
     ) -> None:
         await populated(storage, clock, 6)
-        await services.planning.load_protocol(
-            steps_protocol(2, protocol_id="other"), "other.yaml")
+        await services.planning.load_protocol(steps_protocol(2, protocol_id="other"), "other.yaml")
         codes = [f"P-{n:05d}" for n in range(6)] + ["p-00000"]  # a code twice is one person
         assert await services.planning.assign_many(codes, "other") == 6
-        by_protocol = Counter(
-            (p.protocol_id, p.status) for p in storage.tables.prompts.values())
-        assert by_protocol == {("scale", PromptStatus.CANCELLED): 18,
-                               ("other", PromptStatus.PENDING): 12}
+        by_protocol = Counter((p.protocol_id, p.status) for p in storage.tables.prompts.values())
+        assert by_protocol == {
+            ("scale", PromptStatus.CANCELLED): 18,
+            ("other", PromptStatus.PENDING): 12,
+        }
 
     async def test_an_unknown_code_changes_nobody(
         self, services: Services, storage: FakeStorage, clock: FakeClock

@@ -45,6 +45,7 @@ from bot.services.api import Services
 from bot.services.context import ServiceContext
 from bot.services.flags import SAFETY_PRIORITY
 from bot.startup import FIRST_DELAY, patiently
+from bot.workers import make_worker_id
 from prompts.catalogue import Catalogue, default_catalogue
 from prompts.screening_loader import build_screener
 from storage.crypto import Cipher
@@ -154,7 +155,10 @@ async def ember_app(
             retention=settings.retention,
         )
         services = Services(ctx)
-        intake = Intake(application, storage, clock, triage=services.triage.risky)
+        worker_id = make_worker_id()  # what this instance's claims and lease bid carry
+        intake = Intake(
+            application, storage, clock, triage=services.triage.risky, worker_id=worker_id
+        )
         application.bot_data[RUNTIME_KEY] = HandlerDeps(
             services=services, catalogue=catalogue, note_failure=intake.note_failure
         )
@@ -174,6 +178,7 @@ async def ember_app(
             TelegramSender(application.bot),
             clock,
             pacer=pacing(storage) if pacing else None,
+            worker_id=worker_id,
             on_failure=services.participation.delivery_failed,
         )
         ctx.wake_delivery = dispatcher.wake
@@ -188,7 +193,7 @@ async def ember_app(
             intake,
             scheduler,
             catalogue,
-            Leadership(storage, dispatcher.worker_id),
+            Leadership(storage, worker_id),
         )
         await services.planning.load_shipped()
         running_jobs = jobs.register(

@@ -137,9 +137,12 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 def create_engine(
     url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT
 ) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+    Errors name the statement but never its parameters."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # an error's text never quotes the statement's values (Telegram ids, codes): it is
+    # logged when the database fails, and logs carry none of these
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout}
     else:

@@ -21,6 +21,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
 from bot.delivery.telegram_sender import MessageSender
 from bot.domain.records import ClaimedMessage
+from bot.transient import is_transient
 from bot.workers import STALE_CLAIM, gone_from_this_host, make_worker_id, this_host
 from storage.uow import Storage, UnitOfWork
 
@@ -176,8 +177,8 @@ class Dispatcher:
                     await self._step()
                 except asyncio.CancelledError:
                     raise
-                except Exception:
-                    log.exception("dispatcher step failed; retrying shortly")
+                except Exception as exc:
+                    _failed_for_now(exc, "dispatcher step failed; retrying shortly")
                     await asyncio.sleep(1.0)
         finally:
             refill.cancel()
@@ -191,8 +192,8 @@ class Dispatcher:
                 claimed = await self._claim()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("claiming from the outbox failed; retrying shortly")
+            except Exception as exc:
+                _failed_for_now(exc, "claiming from the outbox failed; retrying shortly")
                 claimed = 0
             if claimed:
                 self._queued.set()
@@ -374,3 +375,11 @@ class Dispatcher:
                     log.exception("failure hook raised for outbox message %d", item.id)
         else:
             self.wake()
+
+
+def _failed_for_now(error: Exception, what: str) -> None:
+    """One line for a failure time mends (the database away); a traceback for the rest."""
+    if is_transient(error):
+        log.warning("%s (%s)", what, type(error).__name__)
+    else:
+        log.exception(what)

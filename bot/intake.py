@@ -130,6 +130,7 @@ class Intake:
             async with self.storage.uow() as uow:
                 batch = await uow.inbox.pending(limit=TRIAGE_WINDOW)
                 await uow.commit()  # keeps any update that could not be opened parked
+            self._ordinary &= {item.update_id for item in batch}  # forget what is gone
             now = self._wall.now()
             ready = [item for item in batch if item.due(now)]
             # a chat whose earlier update waits for its next attempt: the rest wait too

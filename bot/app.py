@@ -57,6 +57,7 @@ from bot.services.api import Services
 from bot.services.context import ServiceContext
 from bot.services.flags import SAFETY_PRIORITY
 from bot.startup import FIRST_DELAY, patiently
+from bot.workers import make_worker_id
 from prompts.catalogue import Catalogue, default_catalogue
 from prompts.screening_cache import Ready, cache_dir, keep_for_next_start, shipped_screener
 from storage.crypto import Cipher
@@ -197,7 +198,10 @@ async def ember_app(
             retention=settings.retention,
         )
         services = Services(ctx)
-        intake = Intake(application, storage, clock, triage=services.triage.risky)
+        worker_id = make_worker_id()  # what this instance's claims and lease bid carry
+        intake = Intake(
+            application, storage, clock, triage=services.triage.risky, worker_id=worker_id
+        )
         application.bot_data[RUNTIME_KEY] = HandlerDeps(
             services=services, catalogue=catalogue, note_failure=intake.note_failure
         )
@@ -217,6 +221,7 @@ async def ember_app(
             TelegramSender(application.bot),
             clock,
             pacer=pacing(storage) if pacing else None,
+            worker_id=worker_id,
             on_failure=services.participation.delivery_failed,
         )
         ctx.wake_delivery = dispatcher.wake
@@ -231,7 +236,7 @@ async def ember_app(
             intake,
             scheduler,
             catalogue,
-            Leadership(storage, dispatcher.worker_id),
+            Leadership(storage, worker_id),
         )
         await services.planning.load_shipped()
         running_jobs = jobs.register(

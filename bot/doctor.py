@@ -275,12 +275,20 @@ async def check_backlog(report: Report, storage: Storage, clock: Clock) -> None:
             f"{outbox.failed} outgoing message(s) were given up on (blocked bot, chat gone or "
             "retries exhausted); the outbox keeps why",
         )
+    if inbox.retrying:
+        report.add(
+            Level.WARNING,
+            "backlog",
+            f"{inbox.retrying} incoming update(s) failed and wait to be tried again (a "
+            "database or network problem passes by itself; the log says which)",
+        )
     if inbox.failed:
         report.add(
             Level.WARNING,
             "backlog",
-            f"{inbox.failed} incoming update(s) failed in a handler and are kept, sealed, "
-            "with the error's name; the log has the traceback",
+            f"{inbox.failed} incoming update(s) are parked (failed again and again, or no "
+            "key opens them), kept sealed: `ember status` lists them, `ember requeue` "
+            "hands them back once the cause is mended",
         )
 
 

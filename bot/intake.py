@@ -13,12 +13,16 @@ At start-up, what Telegram kept while Ember was down is fetched and its risky pa
 before ``start()`` returns; ``drained()`` tells when the rest is handled too, so the
 composition root starts the prompt fan-out only after both.
 
-Neither loop gives up on database trouble. An update fetched but not yet stored is stored
-again and again (the database busy with a long write, or away) before the next one is
-asked for; an update whose handling met such trouble (``storage.db.is_transient``) is
-handled again, after a pause, rather than marked failed, so a crisis message is never
-dropped because a bulk job held the lock. Handling an update twice is safe: what it keeps
-is keyed by the Telegram message, what it sends by an idempotency key.
+Failures: an update whose handling fails stays stored and is tried again after a pause
+(:mod:`bot.domain.handling`), the later updates of its chat waiting behind it; a failure
+time mends (the database lost or busy, a timeout, a network error: :mod:`bot.transient`)
+is tried again however often it happens, one that fails the same way again and again is
+parked for an operator. Neither loop (fetching, processing) stops on a database error.
+
+Several instances: each claims the update it handles with its worker id, and the heartbeat
+job keeps the claim fresh. A claim nobody refreshes belonged to an instance that is gone;
+the leader's sweep, and an instance starting, put only those back, never an update a live
+instance is handling.
 """
 
 from __future__ import annotations
@@ -32,57 +36,27 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.error import (
-    Conflict,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
 from telegram.ext import Application
 
-from bot.clock import Clock
+from bot.clock import Clock, SystemClock
+from bot.domain.handling import HandlingFailure, Park, after_failure
+from bot.polling import Polling
 from bot.services.inbound import WaitingMessage
-from storage.db import is_transient
+from bot.transient import is_transient
+from bot.updates import chat_of, is_original_of, waiting_message
+from bot.workers import STALE_CLAIM, gone_from_this_host, make_worker_id, this_host
 from storage.inbox import PendingUpdate
-from storage.uow import Storage
+from storage.uow import Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 TRIAGE_WINDOW = 1000  # waiting updates looked at in one pass
 CHUNK = 50  # ordinary updates handled before looking again for risky newcomers
-CATCH_UP_BATCHES = 20  # at start-up, at most this many batches of 100 fetched at once
+IDLE = 5.0  # seconds between looks at the stored updates when nothing wakes processing
+BUSY_CHAT = 0.5  # seconds before looking again at a chat another instance is busy with
 
 # Which of these waiting messages screen high or crisis (their update ids).
 Triage = Callable[[Sequence[WaitingMessage]], Awaitable[set[int]]]
-
-
-def waiting_message(update_id: int, raw: dict[str, Any]) -> WaitingMessage | None:
-    """What triage reads of a stored update: a person's words (text or caption), if any;
-    commands and buttons are not journal entries and keep their place."""
-    message = raw.get("message") or raw.get("edited_message")
-    if not isinstance(message, dict):
-        return None
-    sender = message.get("from") or {}
-    words = message.get("text") if message.get("text") is not None else message.get("caption")
-    if not isinstance(words, str) or not words.strip() or words.startswith("/"):
-        return None
-    if sender.get("is_bot") or not isinstance(sender.get("id"), int):
-        return None
-    return WaitingMessage(
-        update_id=update_id,
-        telegram_user_id=sender["id"],
-        chat_id=int((message.get("chat") or {}).get("id", sender["id"])),
-        message_id=int(message.get("message_id", 0)),
-        text=words,
-        edited="edited_message" in raw,
-    )
-
-
-RETRY_FIRST = 0.25  # seconds before trying again after database trouble, doubling …
-RETRY_MAX = 5.0  # … up to this
 
 
 class Intake:
@@ -96,24 +70,30 @@ class Intake:
         *,
         poll_timeout: int = 10,
         triage: Triage | None = None,
+        worker_id: str | None = None,
+        wall: Clock | None = None,
     ) -> None:
         self.application = application
         self.storage = storage
         self.clock = clock
-        self.poll_timeout = poll_timeout
+        self._polling = Polling(application.bot, self.accept, poll_timeout=poll_timeout)
         self.triage = triage
+        self.worker_id = worker_id or make_worker_id()
+        self._wall = wall or SystemClock()  # claims and retries age in physical time
         self._ordinary: set[int] = set()  # waiting updates triage found not risky
-        self.failures: dict[int, BaseException] = {}
+        self.failures: dict[int, BaseException] = {}  # what the error handler was told
+        self._next_look: float = IDLE  # seconds until something waiting may be due
         self._ready = asyncio.Event()
         self._processor: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._current: int | None = None  # the update being handled now
         self._drained = asyncio.Event()  # nothing stored was left to handle, at least once
-        self._offset: int | None = None
         self._stopping = False
         self.processed = 0
         self.duplicates = 0
         self.urgent = 0  # updates handled ahead of their turn because they screened risky
+        self.retried = 0  # failed handlings that will be tried again
+        self.parked = 0  # updates set aside after failing the same way again and again
 
     # -- receiving -----------------------------------------------------------------
 
@@ -127,6 +107,7 @@ class Intake:
                     update_id=update_id,
                     payload=json.dumps(raw, ensure_ascii=False),
                     now=self.clock.now(),
+                    chat_id=chat_of(raw),
                 ):
                     new += 1
                 else:
@@ -135,89 +116,64 @@ class Intake:
         self._ready.set()
         return new
 
-    async def _poll_forever(self) -> None:
-        bot = self.application.bot
-        backoff = 1.0
-        while not self._stopping:
-            try:
-                updates = await bot.get_updates(
-                    offset=self._offset,
-                    timeout=self.poll_timeout,
-                    allowed_updates=ALLOWED_UPDATES,
-                    read_timeout=self.poll_timeout + 10,
-                )
-                backoff = 1.0
-            except asyncio.CancelledError:
-                raise
-            except RetryAfter as exc:
-                retry = exc.retry_after
-                await asyncio.sleep(
-                    retry if isinstance(retry, int | float) else retry.total_seconds()
-                )
-                continue
-            except InvalidToken:
-                log.error("Telegram refused the bot token; check EMBER_TELEGRAM_TOKEN")
-                raise
-            except (TimedOut, NetworkError, Conflict) as exc:
-                log.warning(
-                    "getUpdates failed (%s); retrying in %.0fs", type(exc).__name__, backoff
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if not updates:
-                continue
-            # Stored first; only the next getUpdates (with the higher offset) confirms them.
-            await self._store_patiently([u.to_dict() for u in updates])
-            self._offset = max(u.update_id for u in updates) + 1
-
-    async def _store_patiently(self, raw_updates: list[dict[str, Any]]) -> None:
-        """Store fetched updates, trying again until it works: nothing is asked of Telegram
-        meanwhile, so nothing unstored is ever confirmed, and polling never dies of it."""
-        delay = RETRY_FIRST
-        while True:
-            try:
-                await self.accept(raw_updates)
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning(
-                    "could not store %d fetched update(s) (%s); trying again in %.1fs",
-                    len(raw_updates),
-                    type(exc).__name__,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX)
-
     # -- processing ----------------------------------------------------------------
 
     async def process_pending(self, *, urgent_only: bool = False) -> int:
-        """Handle every stored, unprocessed update: the risky ones first (oldest first), the
-        rest in update_id order; returns how many. ``urgent_only``: the risky ones only."""
+        """Handle every stored update that is due: the risky ones first (oldest first), the
+        rest in update_id order, each chat's in turn; returns how many were handled.
+        ``urgent_only``: the risky ones only.
+
+        An update waiting for its next attempt holds back the later updates of its chat;
+        so does one another instance is handling (its claim says so)."""
         done = 0
         while not self._stopping:
             async with self.storage.uow() as uow:
                 batch = await uow.inbox.pending(limit=TRIAGE_WINDOW)
                 await uow.commit()  # keeps any update that could not be opened parked
-            first = await self._risky_first(batch, even_one=urgent_only)
+            self._ordinary &= {item.update_id for item in batch}  # forget what is gone
+            now = self._wall.now()
+            ready = [item for item in batch if item.due(now)]
+            # a chat whose earlier update waits for its next attempt: the rest wait too
+            held = {i.chat_id for i in batch if not i.due(now) and i.chat_id is not None}
+            waits = [(i.due_at - now).total_seconds() for i in batch if i.due_at and not i.due(now)]
+            self._next_look = min([IDLE, *waits])
+            first = await self._risky_first(ready, even_one=urgent_only)
             ahead = {item.update_id for item in first}
-            rest = [] if urgent_only else [i for i in batch if i.update_id not in ahead][:CHUNK]
-            if not first and not rest:
-                return done
+            rest = (
+                []
+                if urgent_only
+                else [i for i in ready if i.update_id not in ahead and i.chat_id not in held][
+                    :CHUNK
+                ]
+            )
+            handled = 0
             for item in [*first, *rest]:
                 if self._stopping:  # a shutdown: leave the rest for the next start
                     return done
+                in_turn = item.update_id not in ahead
+                if in_turn and item.chat_id is not None and item.chat_id in held:
+                    continue  # an earlier update of its chat failed just now
                 async with self.storage.uow() as uow:
-                    claimed = await uow.inbox.claim_pending(item.update_id)
+                    claimed = await uow.inbox.claim_pending(
+                        item.update_id,
+                        worker=self.worker_id,
+                        now=self._wall.now(),
+                        in_turn=in_turn,
+                    )
                     await uow.commit()
+                if not claimed:  # another instance has it, or an earlier one of its chat
+                    if item.chat_id is not None:
+                        held.add(item.chat_id)
+                    self._next_look = min(self._next_look, BUSY_CHAT)
+                    continue
                 self._ordinary.discard(item.update_id)
-                if not claimed:
-                    continue  # another instance has it
-                await self._process_one(item.update_id, item.payload)
+                if not await self._process_one(item) and item.chat_id is not None:
+                    held.add(item.chat_id)
+                handled += 1
                 done += 1
                 self.urgent += item.update_id in ahead
+            if not handled:
+                return done
         return done
 
     async def _risky_first(
@@ -254,59 +210,111 @@ class Intake:
                     for earlier in batch
                     if earlier.update_id < item.update_id
                     and earlier not in first
-                    and _is_original_of(earlier, message)
+                    and is_original_of(earlier.payload, message)
                 ]
             first.append(item)
         return first
 
-    async def _process_one(self, update_id: int, payload: str) -> None:
+    async def _process_one(self, item: PendingUpdate) -> bool:
+        """Handle one claimed update and record the outcome; True if it was handled, False
+        if it failed (it is then tried again later, or parked)."""
+        update_id = item.update_id
         self._current = update_id
-        delay = RETRY_FIRST
-        while True:
-            failure: BaseException | None = None
-            try:
-                update = Update.de_json(json.loads(payload), self.application.bot)
-                await self.application.process_update(update)
-                failure = self.failures.pop(update_id, None)
-            except Exception as exc:  # a malformed update must not stop the others
-                log.exception("update %d could not be processed", update_id)
-                failure = exc
-            if failure is None or not is_transient(failure):
-                break
-            if self._stopping:
-                return  # the shutdown puts it back to pending, for the next start
-            log.warning(
-                "update %d met database trouble (%s); handling it again in %.1fs",
+        failure: BaseException | None = None
+        try:
+            update = Update.de_json(json.loads(item.payload), self.application.bot)
+            await self.application.process_update(update)
+        except Exception as exc:  # a malformed update must not stop the others
+            log.exception("update %d could not be processed", update_id)
+            failure = exc
+        noted = self.failures.pop(update_id, None)  # a handler raised: the error handler says
+        failure = failure or noted
+        if failure is None:
+            now = self.clock.now()
+            settled = await self._settle(
                 update_id,
-                type(failure).__name__,
-                delay,
+                lambda uow: uow.inbox.mark_done(update_id, now=now, worker=self.worker_id),
             )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX)
-        await self._settle(update_id, type(failure).__name__ if failure else None)
-        self._current = None
-        self.processed += 1
+            self._finished(settled)
+            self.processed += 1
+            return True
+        name = type(failure).__name__
+        decision = after_failure(
+            HandlingFailure(name, is_transient(failure)),
+            attempts=item.attempts,
+            last_error=item.error,
+        )
+        if isinstance(decision, Park):
+            settled = await self._settle(
+                update_id,
+                lambda uow: uow.inbox.park_failing(
+                    update_id,
+                    worker=self.worker_id,
+                    attempts=decision.attempts,
+                    reason=decision.reason,
+                ),
+            )
+            self.parked += 1
+            log.error(
+                "update %d set aside after failing %d times in a row (%s); `ember status` "
+                "lists it, `ember requeue` hands it back once the cause is mended",
+                update_id,
+                decision.attempts,
+                name,
+            )
+        else:
+            not_before = self._wall.now() + decision.delay
+            settled = await self._settle(
+                update_id,
+                lambda uow: uow.inbox.retry_later(
+                    update_id,
+                    worker=self.worker_id,
+                    attempts=decision.attempts,
+                    error=name,
+                    not_before=not_before,
+                ),
+            )
+            self.retried += 1
+            self._next_look = min(self._next_look, decision.delay.total_seconds())
+            log.warning(
+                "update %d failed (%s, %d in a row); tried again in %.0f s",
+                update_id,
+                name,
+                decision.attempts,
+                decision.delay.total_seconds(),
+            )
+        self._finished(settled)
+        return False
 
-    async def _settle(self, update_id: int, error: str | None) -> None:
-        """Mark an update handled (or failed), trying again through database trouble."""
-        delay = RETRY_FIRST
+    def _finished(self, settled: bool) -> None:
+        # an outcome not written (a shutdown during a database outage) leaves the update
+        # in hand, for stop() to give back
+        if settled:
+            self._current = None
+
+    async def _settle(self, update_id: int, write: Callable[[UnitOfWork], Awaitable[None]]) -> bool:
+        """Write an update's outcome, trying again through a database outage until it is
+        written or Ember stops; True once written."""
+        delay = 0.2
         while True:
             try:
                 async with self.storage.uow() as uow:
-                    await uow.inbox.mark_done(update_id, now=self.clock.now(), error=error)
+                    await write(uow)
                     await uow.commit()
-                return
+                return True
             except Exception as exc:
-                if not is_transient(exc) or self._stopping:
-                    raise  # left "processing": the next start handles it again
+                if self._stopping:
+                    log.warning(
+                        "update %d: outcome not recorded (%s)", update_id, type(exc).__name__
+                    )
+                    return False
                 log.warning(
-                    "could not mark update %d handled (%s); trying again in %.1fs",
+                    "update %d: recording its outcome failed (%s); retrying",
                     update_id,
                     type(exc).__name__,
-                    delay,
                 )
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, RETRY_MAX)
+                delay = min(delay * 2, 5.0)
 
     async def _process_forever(self) -> None:
         # the flag as well as cancellation: a library that swallows a CancelledError must
@@ -318,45 +326,54 @@ class Intake:
                 self._drained.set()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
-                if is_transient(exc):
-                    log.warning("processing stored updates met %s; retrying", type(exc).__name__)
-                else:
-                    log.exception("processing stored updates failed; retrying")
+            except Exception as exc:  # the database away: look again in a moment
+                log.warning("processing stored updates failed (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(1.0)
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(5.0):
+                async with asyncio.timeout(max(0.05, self._next_look)):
                     await self._ready.wait()
+            self._next_look = IDLE
 
     # -- lifecycle -----------------------------------------------------------------
 
     async def recover(self) -> int:
-        """At start-up: updates a crashed run was handling are handled again."""
+        """At start-up: updates claimed by instances that are gone go back to pending (an
+        earlier process on this host that no longer runs at once, any other once its claim
+        is stale); an update a live instance is handling stays its."""
         async with self.storage.uow() as uow:
-            n = await uow.inbox.requeue_interrupted()
+            n = 0
+            for worker in await uow.inbox.claimed_by_prefix(this_host()):
+                if gone_from_this_host(worker, self.worker_id):
+                    n += await uow.inbox.release_worker(worker)
+            n += await uow.inbox.sweep_stale(now=self._wall.now(), older_than=STALE_CLAIM)
             await uow.commit()
+        if n:
+            log.warning("%d updates a stopped instance was handling are handled again", n)
+        return n
+
+    async def heartbeat(self) -> None:
+        """Keep the claim on the update in hand fresh (the heartbeat job)."""
+        current = self._current
+        if current is None:
+            return
+        async with self.storage.uow() as uow:
+            await uow.inbox.heartbeat(worker=self.worker_id, now=self._wall.now(), ids=[current])
+            await uow.commit()
+
+    async def sweep(self, older_than: timedelta = STALE_CLAIM) -> int:
+        """Claims nobody refreshed for ``older_than`` (their instance died or lost the
+        database) go back to pending, to be handled here or elsewhere (the leader's job)."""
+        async with self.storage.uow() as uow:
+            n = await uow.inbox.sweep_stale(now=self._wall.now(), older_than=older_than)
+            await uow.commit()
+        if n:
+            log.warning("swept %d stale update claims back to pending", n)
+            self._ready.set()
         return n
 
     async def catch_up(self) -> int:
         """At start-up: store what Telegram kept while Ember was down (long polling)."""
-        bot = self.application.bot
-        stored = 0
-        for _ in range(CATCH_UP_BATCHES):
-            try:
-                updates = await bot.get_updates(
-                    offset=self._offset,
-                    timeout=0,
-                    allowed_updates=ALLOWED_UPDATES,
-                    read_timeout=self.poll_timeout,
-                )
-            except TelegramError as exc:
-                log.warning("fetching the waiting updates failed (%s)", type(exc).__name__)
-                break  # the polling loop fetches them in a moment
-            if not updates:
-                break
-            stored += await self.accept(u.to_dict() for u in updates)
-            self._offset = max(u.update_id for u in updates) + 1
-        return stored
+        return await self._polling.catch_up()
 
     async def start(self, *, poll: bool) -> int:
         """Recover, fetch what waits, handle its risky part, then process and poll in the
@@ -373,7 +390,8 @@ class Intake:
             log.exception("handling the risky waiting updates first failed")
         self._processor = asyncio.create_task(self._process_forever(), name="ember-intake")
         if poll:
-            self._poller = asyncio.create_task(self._poll_forever(), name="ember-polling")
+            self._polling.stopping = False
+            self._poller = asyncio.create_task(self._polling.forever(), name="ember-polling")
         return self.urgent - before
 
     async def stop(self, grace: float = 5.0) -> None:
@@ -381,6 +399,7 @@ class Intake:
         Telegram sends it again); let the update in hand finish, for up to ``grace``
         seconds. One cut short goes back to pending, to be handled at the next start."""
         self._stopping = True
+        self._polling.stopping = True
         self._ready.set()
         if self._poller is not None:
             self._poller.cancel()
@@ -397,9 +416,13 @@ class Intake:
             self._processor = None
         if self._current is not None:
             cut_short, self._current = self._current, None
-            async with self.storage.uow() as uow:
-                await uow.inbox.release(cut_short)
-                await uow.commit()
+            try:
+                async with self.storage.uow() as uow:
+                    await uow.inbox.release(cut_short, worker=self.worker_id)
+                    await uow.commit()
+            except Exception as exc:  # its claim goes stale and is swept back instead
+                log.warning("could not give back update %d (%s)", cut_short, type(exc).__name__)
+                return
             log.warning(
                 "update %d was cut short by the shutdown; it is handled next start", cut_short
             )
@@ -414,25 +437,13 @@ class Intake:
         return False
 
     def note_failure(self, update_id: int, error: BaseException) -> bool:
-        """A handler failed on this update. True when the update will be handled again
-        (database trouble that may pass), so nobody need be told that something went wrong."""
+        """The error handler's word that handling ``update_id`` failed; True when the
+        failure is one time mends (the update is tried again: no apology is due)."""
         self.failures[update_id] = error
-        return is_transient(error) and not self._stopping
+        return is_transient(error)
 
     async def forget_old(self, keep: timedelta = timedelta(days=14)) -> int:
         async with self.storage.uow() as uow:
             n = await uow.inbox.forget_before(self.clock.now() - keep)
             await uow.commit()
         return n
-
-
-def _is_original_of(item: PendingUpdate, edit: WaitingMessage) -> bool:
-    """``item`` is the first version of the message ``edit`` changes."""
-    try:
-        message = json.loads(item.payload).get("message") or {}
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return (
-        message.get("message_id") == edit.message_id
-        and (message.get("chat") or {}).get("id") == edit.chat_id
-    )

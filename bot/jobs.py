@@ -23,11 +23,11 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.intake import Intake
 from bot.leadership import RENEW_EVERY, Leadership
 from bot.services.api import Services
-from storage.db import is_transient
+from bot.transient import is_transient
+from bot.workers import HEARTBEAT
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT = 3.0  # seconds between refreshes of this instance's outbox claims
 SWEEP = 5.0  # seconds between looks for claims nobody refreshes any more
 
 
@@ -113,6 +113,9 @@ def periodic_jobs(ember: JobHost, *, tick_seconds: float = 2.0) -> list[Job]:
         # claims of instances that stopped beating, within seconds
         Job("delivery:heartbeat", ember.dispatcher.heartbeat, HEARTBEAT, start_now=False),
         Job("delivery:sweep", ember.dispatcher.sweep, SWEEP, start_now=False, leader_only=True),
+        # stored updates: the same for the update each instance has in hand
+        Job("intake:heartbeat", ember.intake.heartbeat, HEARTBEAT, start_now=False),
+        Job("intake:sweep", ember.intake.sweep, SWEEP, start_now=False, leader_only=True),
         # processed update ids are kept two weeks for deduplication, then forgotten
         Job(
             "intake:retention",

@@ -28,7 +28,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.health import add_health_routes, start_site
-from bot.intake import ALLOWED_UPDATES, Intake
+from bot.intake import Intake
+from bot.polling import ALLOWED_UPDATES
 from bot.startup import patiently
 from storage.uow import Storage
 
@@ -71,7 +72,11 @@ def webhook_app(ember: WebhookHost, path: str, secret: str) -> web.Application:
             int(raw["update_id"])
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
-        await ember.intake.accept([raw])  # committed before Telegram hears "200"
+        try:
+            await ember.intake.accept([raw])  # committed before Telegram hears "200"
+        except Exception as exc:  # the database away: Telegram sends it again later
+            log.warning("could not store an update (%s); answered 503", type(exc).__name__)
+            return web.Response(status=503)
         return web.Response(status=200)
 
     app = web.Application(client_max_size=1 << 20)

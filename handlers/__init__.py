@@ -27,7 +27,15 @@ from handlers import (
     staff,
     therapist,
 )
-from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
+from handlers.common import (
+    answer_press,
+    answer_stranger,
+    for_roles,
+    language,
+    reply,
+    sender_of,
+    text,
+)
 
 
 async def unknown_command(update: Any, context: Any) -> None:
@@ -47,7 +55,7 @@ async def unknown_command(update: Any, context: Any) -> None:
 async def unknown_button(update: Any, context: Any) -> None:
     """A button press nothing claims (old, or forged): answered, and nothing else happens."""
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_press(update.callback_query)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -12,6 +12,7 @@ from bot.domain.erasure import ErasureRequest
 from bot.domain.outgoing import Outgoing
 from bot.errors import EmberError, UnknownParticipant
 from handlers.common import (
+    answer_press,
     buttons,
     clear_buttons,
     explain,
@@ -59,7 +60,7 @@ async def delete_answer(update: Update, context: EmberContext, person: Person) -
     query = update.callback_query
     sender = sender_of(update)
     assert query is not None and sender is not None
-    await query.answer()
+    await answer_press(query)
     lang = language(person)
     if query.data == "delete:yes":
         asked = await context.services.erasure.request(person)

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any
 
 from telegram import CallbackQuery, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import EmberContext
 from bot.domain import Person, PersonStatus, Role
@@ -120,6 +120,16 @@ async def clear_buttons(update: Update) -> None:
         return
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def answer_press(query: CallbackQuery, note: str | None = None) -> None:
+    """Answer a button press (its spinner stops), with a short note.
+
+    A network error goes up: the update is tried again. Telegram refusing the answer is let
+    go: a press handled again later is too old to answer, and its spinner stopped long ago.
+    """
+    with contextlib.suppress(BadRequest):
+        await query.answer(note[:200] if note else None)
 
 
 async def stop_spinner(query: CallbackQuery | None, note: str | None = None) -> None:

@@ -6,7 +6,9 @@ from telegram import Message, Update
 
 from bot.context import EmberContext
 from bot.domain import Person, PersonStatus, Role, Tier
+from bot.domain.outgoing import Outgoing
 from bot.services.inbound import InboundMessage, Sender
+from bot.services.journal import JournalRecorded
 from handlers.care import after_withdrawal
 from handlers.common import answer_stranger, for_roles, language, reply, sender_of, text
 from handlers.menus import help_text
@@ -57,22 +59,29 @@ async def journal_message(update: Update, context: EmberContext) -> None:
     inbound = inbound_message(update, sender)
     if inbound is None:
         return
-    recorded = await context.services.journal.record(person, inbound)
-    if not recorded.created:
-        return  # this very message was stored before; it has been answered
+    # stored, screened, flagged and answered in one transaction: an update tried again
+    # after a failure finds all of it done (a replay: nothing more is said) or none of it
+    await context.services.journal.record(
+        person,
+        inbound,
+        answer=lambda recorded: journal_answer(context, person, inbound, recorded, lang),
+    )
+
+
+def journal_answer(
+    context: EmberContext,
+    person: Person,
+    inbound: InboundMessage,
+    recorded: JournalRecorded,
+    lang: str,
+) -> list[Outgoing]:
+    """What a participant is told about a message just recorded (nothing, at times)."""
     if recorded.scale_answer is not None:  # a number typed for the open scale: as its button
-        await reply(
-            context,
-            sender,
-            text(context, "prompt.answered_scale", lang, value=recorded.scale_answer),
-            person=person,
-        )
-        return
+        return [text(context, "prompt.answered_scale", lang, value=recorded.scale_answer)]
     if recorded.tier >= Tier.HIGH:
-        return  # the supportive safety message is already on its way; no "thank you" here
+        return []  # the supportive safety message is already on its way; no "thank you" here
     if recorded.edited:
-        await reply(context, sender, text(context, "journal.edited", lang), person=person)
-        return
+        return [text(context, "journal.edited", lang)]
     # beside an open scale, choice or questionnaire: the question, asked again gently
     still_open = [recorded.still_open] if recorded.still_open is not None else []
     if inbound.kind != "text":
@@ -81,19 +90,14 @@ async def journal_message(update: Update, context: EmberContext) -> None:
             if inbound.kind in MEDIA_KINDS
             else context.catalogue.text("journal.media.other", lang)
         )
-        saved = text(context, "journal.media_saved", lang, what=what)
-        await reply(context, sender, saved, *still_open, person=person)
-        return
+        return [text(context, "journal.media_saved", lang, what=what), *still_open]
     if recorded.quiet:
-        return
+        return []
     if person.status == PersonStatus.WITHDRAWN:
         # after /stop or /delete: no more prompts, but what they write is kept, screened and
         # read, and they are told so (and what becomes of an erasure request)
-        await reply(
-            context, sender, after_withdrawal(context, person, recorded.erasure), person=person
-        )
-        return
-    await reply(context, sender, text(context, "journal.saved", lang), *still_open, person=person)
+        return [after_withdrawal(context, person, recorded.erasure)]
+    return [text(context, "journal.saved", lang), *still_open]
 
 
 @for_roles(Role.PARTICIPANT, Role.THERAPIST, Role.COORDINATOR)

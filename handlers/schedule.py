@@ -15,7 +15,16 @@ from bot.domain.numbers import parse_number
 from bot.domain.outgoing import Outgoing
 from bot.errors import InvalidValue
 from bot.services.inbound import Sender
-from handlers.common import buttons, clear_buttons, for_roles, language, reply, sender_of, text
+from handlers.common import (
+    answer_press,
+    buttons,
+    clear_buttons,
+    for_roles,
+    language,
+    reply,
+    sender_of,
+    text,
+)
 
 DURATION = re.compile(r"^(\d{1,3})\s*([hdw])$")
 UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -102,7 +111,7 @@ async def stop_answer(update: Update, context: EmberContext, person: Person) -> 
     query = update.callback_query
     sender = sender_of(update)
     assert query is not None and sender is not None
-    await query.answer()
+    await answer_press(query)
     lang = language(person)
     if query.data == "stop:yes":
         await context.services.participation.withdraw(person)
@@ -122,25 +131,30 @@ async def answer(update: Update, context: EmberContext, person: Person) -> None:
     parts = (query.data or "").split(":")
     prompt_id = parse_number(parts[1]) if len(parts) == 3 else None
     if prompt_id is None:
-        await query.answer(context.catalogue.text("prompt.not_yours", lang))
+        await answer_press(query, context.catalogue.text("prompt.not_yours", lang))
         return
     message_id = query.message.message_id if query.message else None
+
+    def confirm(kind: str, label: str) -> list[Outgoing]:
+        key = "prompt.answered_scale" if kind == "scale" else "prompt.answered_choice"
+        return [text(context, key, lang, value=label)]
+
+    # the answer and its confirmation are kept together: tried again after a failure, the
+    # press finds both done ("answered") or neither
     result = await context.services.prompting.answer_button(
-        person, sender, prompt_id, parts[2], message_id
+        person, sender, prompt_id, parts[2], message_id, confirm=confirm
     )
     if result.outcome == "not_yours":
-        await query.answer(context.catalogue.text("prompt.not_yours", lang))
+        await answer_press(query, context.catalogue.text("prompt.not_yours", lang))
         return
     if result.outcome == "answered":  # a double press, or an old copy of the question
-        await query.answer(context.catalogue.text("prompt.already", lang))
+        await answer_press(query, context.catalogue.text("prompt.already", lang))
         return
-    await query.answer()
+    await answer_press(query)
     if result.outcome in REFUSALS:
         await reply(context, sender, text(context, REFUSALS[result.outcome], lang), person=person)
         return
     await clear_buttons(update)
-    key = "prompt.answered_scale" if result.prompt_kind == "scale" else "prompt.answered_choice"
-    await reply(context, sender, text(context, key, lang, value=result.label), person=person)
 
 
 @for_roles(Role.PARTICIPANT)
@@ -153,17 +167,17 @@ async def questionnaire_answer(update: Update, context: EmberContext, person: Pe
     parts = (query.data or "").split(":")
     numbers = [parse_number(p) for p in parts[1:]] if len(parts) == 4 else [None]
     if None in numbers:
-        await query.answer(context.catalogue.text("prompt.not_yours", lang))
+        await answer_press(query, context.catalogue.text("prompt.not_yours", lang))
         return
     prompt_id, item, value = (n or 0 for n in numbers)
     step = await context.services.questionnaires.answer(person, sender, prompt_id, item, value)
     if step.outcome == "invalid":
-        await query.answer(context.catalogue.text("prompt.not_yours", lang))
+        await answer_press(query, context.catalogue.text("prompt.not_yours", lang))
         return
     if step.outcome == "stale":  # already answered, or not the item asked now
-        await query.answer(context.catalogue.text("questionnaire.already", lang))
+        await answer_press(query, context.catalogue.text("questionnaire.already", lang))
         return
-    await query.answer()
+    await answer_press(query)
     if step.outcome in REFUSALS:
         await reply(context, sender, text(context, REFUSALS[step.outcome], lang), person=person)
         return

@@ -16,7 +16,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -37,7 +43,10 @@ READ_ONLY = "ember_read_only"  # execution option: this transaction only reads
 # What a retry may cure: the lock taken for too long, a connection lost, a deadlock or a
 # serialization failure chosen as its victim, a server starting up or shutting down.
 _TRANSIENT_SQLITE = ("database is locked", "database table is locked", "database is busy")
-_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03"})
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "57014"})
+# whole classes: a connection exception (lost, refused, closed mid-operation), and
+# insufficient resources (too many connections, out of memory or disk)
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "53")
 _TRANSIENT_NAMES = frozenset(
     {
         "ConnectionDoesNotExistError",
@@ -90,11 +99,18 @@ def missing_file(value: str) -> str | None:
 
 def is_transient(error: BaseException) -> bool:
     """Whether ``error`` is database trouble that trying again later may cure ("database is
-    locked", a lost connection, a deadlock victim), rather than a fault in what was asked."""
+    locked", a lost or terminated connection, a deadlock victim, a server starting up or
+    out of connections), rather than a fault in what was asked. Looks at the error, the
+    driver's error inside it and what it was raised from; never at values."""
     seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen or len(seen) > 20:
+            continue
         seen.add(id(current))
+        if isinstance(current, SATimeoutError | DisconnectionError):
+            return True  # no pooled connection in time; a connection found dead
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
         if isinstance(current, OperationalError | DBAPIError):
@@ -105,9 +121,12 @@ def is_transient(error: BaseException) -> bool:
             return True
         if type(current).__name__ in _TRANSIENT_NAMES:
             return True
-        if getattr(current, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        code = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(code, str) and (
+            code in _TRANSIENT_SQLSTATES or code.startswith(_TRANSIENT_SQLSTATE_CLASSES)
+        ):
             return True
-        current = current.__cause__ or current.__context__
+        pending += [current.__cause__, current.__context__, getattr(current, "orig", None)]
     return False
 
 
@@ -118,9 +137,12 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 def create_engine(
     url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT
 ) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+    Errors name the statement but never its parameters."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # an error's text never quotes the statement's values (Telegram ids, codes): it is
+    # logged when the database fails, and logs carry none of these
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": busy_timeout}
     else:

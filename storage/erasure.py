@@ -177,9 +177,23 @@ class Erasures:
             await s.execute(
                 update(InboundUpdate)
                 .where(InboundUpdate.update_id.in_(ids))
-                .values(payload_enc=None, status="erased", processed_at=now, error=None)
+                .values(
+                    payload_enc=None,
+                    status="erased",
+                    processed_at=now,
+                    error=None,
+                    chat_id=None,
+                    claimed_by=None,
+                    claimed_at=None,
+                )
             )
         if participant.chat_id is not None:
+            # the ids of their handled updates stay (deduplication), not which chat they were
+            await s.execute(
+                update(InboundUpdate)
+                .where(InboundUpdate.chat_id == participant.chat_id)
+                .values(chat_id=None)
+            )
             await s.execute(delete(Mark).where(Mark.key == f"ack:{participant.chat_id}"))
             await s.execute(delete(ChatPace).where(ChatPace.chat_id == participant.chat_id))
         safety_marks = Mark.key.startswith(f"safety:{pid}:", autoescape=True)

@@ -245,17 +245,27 @@ class InboundUpdate(Base):
     """Every Telegram update, stored before it is acknowledged; the id deduplicates.
 
     The payload is sealed and dropped once the update is processed; the row stays so a
-    repeated delivery of the same ``update_id`` is recognised and skipped.
+    repeated delivery of the same ``update_id`` is recognised and skipped. An instance
+    handling it claims it (``claimed_by``, ``claimed_at`` refreshed by its heartbeat); one
+    whose handling failed waits for ``next_attempt_at``, ``attempts`` counting the failures
+    in a row, and later updates of its ``chat_id`` wait behind it.
     """
 
     __tablename__ = "inbound_updates"
+    __table_args__ = (Index("ix_inbound_updates_chat", "chat_id", "update_id"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # processed, failed, erased
+    # pending, processing, processed, parked (set aside: `ember status`), erased
+    status: Mapped[str] = mapped_column(String(10), default="pending")
     payload_enc: Mapped[str | None] = mapped_column(SealedText())
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(200))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(Base):

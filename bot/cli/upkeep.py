@@ -2,7 +2,8 @@
 what is stored. These work on storage itself, as `ember db` does, not through a use case.
 
 Exit codes: 0 when all is well; 3 when something cannot be opened with the configured
-keys (values left as they are, or messages and updates parked), so a script can tell.
+keys (values left as they are, or messages and updates parked), or, for `ember status`,
+when stored updates were parked after failing again and again, so a script can tell.
 """
 
 from __future__ import annotations
@@ -158,11 +159,13 @@ def _counts(counts: dict[str, int]) -> str:
 
 @app.command()
 def status() -> None:
-    """The outbox and the stored updates by state, and any parked as unreadable.
+    """The outbox and the stored updates by state, those being tried again, and any parked.
 
-    Parked: set aside because no configured key opens it (or it is damaged); it held up
-    nothing else. Lists ids and kinds, never content.
+    Parked: set aside because no configured key opens it (or it is damaged), or, for an
+    update, because handling it failed the same way again and again; it held up nothing
+    else. Lists ids and kinds, never content.
     """
+    from storage.inbox import UNREADABLE
     from storage.queues import queue_status
 
     settings = settings_or_exit()
@@ -174,25 +177,43 @@ def status() -> None:
     found = run_async(go)
     typer.echo(f"Outbox: {_counts(found.outbox)}")
     typer.echo(f"Stored updates: {_counts(found.inbox)}")
+    if found.retrying:
+        typer.echo(
+            f"Tried again after a failure: {found.retrying} stored updates (the log says "
+            "why: `update <id> failed`); they are handled once the cause passes"
+        )
     if not found.parked_count:
         return
-    typer.echo(f"Parked, because they cannot be opened ({found.parked_count}):")
+    unreadable = [item for item in found.parked if item.reason == UNREADABLE]
+    failing = [item for item in found.parked if item.reason != UNREADABLE]
+    if not failing:
+        typer.echo(f"Parked, because they cannot be opened ({found.parked_count}):")
+    else:
+        typer.echo(f"Parked, set aside so they hold up nothing else ({found.parked_count}):")
     for item in found.parked:
         what = f"outbox message {item.id} ({item.kind})"
         if item.queue == "inbox":
             what = f"stored update {item.id}"
         typer.echo(f"  {what}, since {item.since:%Y-%m-%d %H:%M} UTC: {item.reason}")
-    typer.echo(
-        "To send or process them: add the key they were sealed with back to "
-        "EMBER_ENCRYPTION_KEY (after the newest), restart Ember, run `ember requeue`, "
-        "then `ember keys rotate`."
-    )
+    if unreadable or not failing:
+        typer.echo(
+            "To send or process them: add the key they were sealed with back to "
+            "EMBER_ENCRYPTION_KEY (after the newest), restart Ember, run `ember requeue`, "
+            "then `ember keys rotate`."
+        )
+    if failing:
+        typer.echo(
+            "Updates that failed again and again: the log has the traceback (`update <id> "
+            "could not be processed` or `handling update <id> failed`); once the cause is "
+            "mended, `ember requeue` hands them back to be handled."
+        )
     raise typer.Exit(UNREADABLE_EXIT)
 
 
 @app.command()
 def requeue() -> None:
-    """Put parked messages and updates back in their queues (after restoring their key)."""
+    """Put parked messages and updates back in their queues (after restoring their key, or
+    mending what made an update fail)."""
     from bot.clock import SystemClock
     from storage.queues import requeue_parked
 
@@ -205,5 +226,6 @@ def requeue() -> None:
     messages, updates = run_async(go)
     typer.echo(
         f"{messages} messages and {updates} stored updates are back in their queues; "
-        "the running bot takes them up (any still unreadable is parked again)."
+        "the running bot takes them up (any still unreadable, or still failing the same "
+        "way, is parked again)."
     )

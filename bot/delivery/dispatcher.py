@@ -13,9 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -24,6 +21,8 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
 from bot.delivery.telegram_sender import MessageSender
 from bot.domain.records import ClaimedMessage
+from bot.transient import is_transient
+from bot.workers import STALE_CLAIM, gone_from_this_host, make_worker_id, this_host
 from storage.uow import Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -34,13 +33,8 @@ FailureHook = Callable[[ClaimedMessage, DeliveryError], Awaitable[None]]
 EPHEMERAL_KINDS = frozenset({"stranger", "erased"})
 URGENT = 9  # outbox priority from which a message never waits behind bulk work (alerts, safety)
 URGENT_CLAIM = 10  # how many urgent messages a full dispatcher still claims at once
-STALE_CLAIM = timedelta(seconds=15)  # heartbeats come every few seconds; five missed = dead
 RECORD_ATTEMPTS = 5  # tries to write a send's outcome through a database outage
 RECORD_RETRY = 0.5  # seconds, growing with each try
-
-
-def make_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class Dispatcher:
@@ -109,18 +103,19 @@ class Dispatcher:
         # cancellation interrupted before it reached the in-memory queue
         self._queue.clear()
         self._held.clear()
-        async with self.storage.uow() as uow:
-            await uow.outbox.release_claims(self.worker_id)
-            await uow.commit()
+        try:
+            async with self.storage.uow() as uow:
+                await uow.outbox.release_claims(self.worker_id)
+                await uow.commit()
+        except Exception as exc:  # the database is away: the sweep returns them instead
+            log.warning("could not give back unsent claims (%s); swept later", type(exc).__name__)
 
     async def recover_dead_workers(self) -> int:
         """Claims left by an earlier process on this host that is gone (crash, kill -9)."""
-        host = socket.gethostname()
         recovered = 0
         async with self.storage.uow() as uow:
-            for worker in await uow.outbox.claimed_by_prefix(f"{host}:"):
-                pid = int(worker.split(":")[1]) if worker.count(":") >= 2 else -1
-                if worker != self.worker_id and not _pid_alive(pid):
+            for worker in await uow.outbox.claimed_by_prefix(this_host()):
+                if gone_from_this_host(worker, self.worker_id):
                     recovered += await uow.outbox.release_worker(
                         worker=worker, now=self.clock.now()
                     )
@@ -182,8 +177,8 @@ class Dispatcher:
                     await self._step()
                 except asyncio.CancelledError:
                     raise
-                except Exception:
-                    log.exception("dispatcher step failed; retrying shortly")
+                except Exception as exc:
+                    _failed_for_now(exc, "dispatcher step failed; retrying shortly")
                     await asyncio.sleep(1.0)
         finally:
             refill.cancel()
@@ -197,8 +192,8 @@ class Dispatcher:
                 claimed = await self._claim()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("claiming from the outbox failed; retrying shortly")
+            except Exception as exc:
+                _failed_for_now(exc, "claiming from the outbox failed; retrying shortly")
                 claimed = 0
             if claimed:
                 self._queued.set()
@@ -310,6 +305,13 @@ class Dispatcher:
 
             await self._record(item, record)
             self.sent += 1
+        except Exception as exc:  # never left held (and kept fresh) without an outcome
+            log.warning(
+                "outbox message %d: outcome unknown (%s); left to the sweep",
+                item.id,
+                type(exc).__name__,
+            )
+            self._held.discard(item.id)
         finally:
             self._slots.release()
 
@@ -338,9 +340,12 @@ class Dispatcher:
         failed_at = self.clock.now()  # the retry counts from the failure, not from its record
         if error.kind is DeliveryErrorKind.RATE_LIMITED:
             seconds = error.retry_after or 1.0
-            await self.pacer.hold_chat(item.chat_id, seconds)
-            if self.pacer.bot_wide_429(item.chat_id):
-                await self.pacer.pause_all(min(seconds, 5.0))
+            try:
+                await self.pacer.hold_chat(item.chat_id, seconds)
+                if self.pacer.bot_wide_429(item.chat_id):
+                    await self.pacer.pause_all(min(seconds, 5.0))
+            except Exception as exc:  # the retry below must be recorded all the same
+                log.warning("could not share Telegram's pause (%s)", type(exc).__name__)
             log.warning("Telegram asked us to slow down (retry after %.0fs)", seconds)
 
         async def record(uow: UnitOfWork) -> None:
@@ -372,13 +377,9 @@ class Dispatcher:
             self.wake()
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _failed_for_now(error: Exception, what: str) -> None:
+    """One line for a failure time mends (the database away); a traceback for the rest."""
+    if is_transient(error):
+        log.warning("%s (%s)", what, type(error).__name__)
+    else:
+        log.exception(what)

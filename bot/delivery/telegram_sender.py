@@ -63,6 +63,11 @@ def delivery_errors() -> Iterator[None]:
             raise DeliveryError(DeliveryErrorKind.SERVER_ERROR, exc.message[:120]) from None
         raise DeliveryError(DeliveryErrorKind.TIMEOUT, exc.message[:120]) from None
     except NetworkError as exc:
+        if isinstance(exc.__cause__, httpx.ReadError | httpx.RemoteProtocolError):
+            # the connection dropped after the request went out, before its answer: it may
+            # have been sent, so trying again is ambiguous (as for a timeout)
+            raise DeliveryError(DeliveryErrorKind.TIMEOUT, exc.message[:120]) from None
+        # a 5xx answer, or a connection that never carried the request: not sent
         raise DeliveryError(DeliveryErrorKind.SERVER_ERROR, exc.message[:120]) from None
 
 

@@ -30,7 +30,10 @@ class InboxBacklog:
 
     unprocessed: int  # stored, waiting or being handled
     oldest_unprocessed: datetime | None  # when the longest-waiting of them arrived
-    failed: int  # a handler raised: kept sealed with the error's class name, not retried
+    # set aside (parked): failed the same way again and again, or cannot be opened; kept
+    # sealed with the reason (`ember status` lists them, `ember requeue` hands them back)
+    failed: int
+    retrying: int = 0  # of the unprocessed, those whose handling failed and is tried again
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Health:
             else {
                 "oldest_unprocessed_seconds": age(inbox.oldest_unprocessed, self.now),
                 "unprocessed": inbox.unprocessed,
+                "retrying": inbox.retrying,
                 "failed": inbox.failed,
             },
             "leader": self.leader,

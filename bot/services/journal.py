@@ -10,6 +10,7 @@ answered by typing just its number ("7", "7/10"), which counts as pressing that 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ from bot.services.access import current_participant, visible_participant
 from bot.services.context import Bound, ServiceContext
 from bot.services.flags import FlagRaised, raise_signal, screen_and_flag
 from bot.services.inbound import InboundMessage
+from bot.services.replies import enqueue_replies
 from bot.services.unit_of_work import UnitOfWorkProtocol
 
 TEXT_KINDS = frozenset({"text"})
@@ -173,11 +175,21 @@ async def mark_answered(uow: UnitOfWorkProtocol, prompt: ScheduledPrompt, now: d
         )
 
 
+# What to say to a participant about a message just recorded (the handler words it).
+Answer = Callable[[JournalRecorded], Sequence[Outgoing]]
+
+
 class Journal(Bound):
     """Participants' journals: recorded and screened, read back by them and their therapist."""
 
-    async def record(self, participant: Person, message: InboundMessage) -> JournalRecorded:
-        """Store a message and screen it in the same transaction, before any reply.
+    async def record(
+        self, participant: Person, message: InboundMessage, *, answer: Answer | None = None
+    ) -> JournalRecorded:
+        """Store a message, screen it and queue ``answer``'s reply, in one transaction.
+
+        So an update tried again after a failure (the database lost for a moment) finds
+        either all of it done (stored, flagged, alerted, answered: nothing more to do) or
+        none of it, and is never left stored but unanswered.
 
         A number typed for an open scale is its answer; beside any other open button
         prompt, the message is an entry of its own and the result carries that question,
@@ -203,8 +215,18 @@ class Journal(Bound):
                 result, raised = await self._entry(uow, participant, message, met, now)
             if participant.status == PersonStatus.WITHDRAWN:  # what to tell them depends on it
                 result = replace(result, erasure=await uow.erasures.open_request(participant.id))
+            replies = list(answer(result)) if answer is not None and result.created else []
+            if replies:
+                await enqueue_replies(
+                    uow,
+                    now=now,
+                    update_id=message.sender.update_id,
+                    chat_id=message.sender.chat_id,
+                    messages=replies,
+                    person_id=participant.id,
+                )
             await uow.commit()
-        if raised is not None:
+        if raised is not None or replies:
             self.ctx.wake_delivery()
         return result
 

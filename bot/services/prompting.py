@@ -9,6 +9,7 @@ what is due, not with what is scheduled.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -28,6 +29,7 @@ from bot.services.flags import raise_signal
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
 from bot.services.protocols import protocol_by_id
+from bot.services.replies import enqueue_replies
 from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
 
@@ -291,10 +293,15 @@ class Prompting(Bound):
         prompt_id: int,
         value: str,
         message_id: int | None,
+        *,
+        confirm: Callable[[str, str], Sequence[Outgoing]] | None = None,
     ) -> ButtonAnswer:
         """A scale or choice button: checked against the caller (callback data can be forged)
         and against the moment: a prompt already answered, closed, or a participant who has
-        paused or stopped, is told so and nothing changes."""
+        paused or stopped, is told so and nothing changes.
+
+        ``confirm(kind, label)`` words the confirmation, queued in the same transaction as
+        the answer: an update tried again after a failure finds both done, or neither."""
         now = self.ctx.clock.now()
         async with self.ctx.uow() as uow:
             participant = await current_participant(uow, participant)
@@ -313,8 +320,18 @@ class Prompting(Bound):
             recorded, raised = await journal.record_answer(
                 uow, self.ctx, participant=participant, prompt=prompt, label=label, message=inbound
             )
+            replies = list(confirm(prompt.kind, label)) if confirm is not None else []
+            if replies and recorded.created:
+                await enqueue_replies(
+                    uow,
+                    now=now,
+                    update_id=sender.update_id,
+                    chat_id=sender.chat_id,
+                    messages=replies,
+                    person_id=participant.id,
+                )
             await uow.commit()
-        if raised is not None:
+        if raised is not None or replies:
             self.ctx.wake_delivery()
         return ButtonAnswer("recorded", label=label, prompt_kind=prompt.kind, recorded=recorded)
 

@@ -244,7 +244,12 @@ class TestHealth:
             "sending",
             "failed",
         }
-        assert set(body["inbox"]) == {"oldest_unprocessed_seconds", "unprocessed", "failed"}
+        assert set(body["inbox"]) == {
+            "oldest_unprocessed_seconds",
+            "unprocessed",
+            "retrying",
+            "failed",
+        }
 
     async def test_webhook_mode_serves_health_beside_the_webhook(
         self, tg: FakeTelegram, e2e_db: str, key: str

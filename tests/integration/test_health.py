@@ -100,18 +100,23 @@ async def test_sent_and_failed_messages_do_not_lag_and_failures_are_counted(
 async def test_unprocessed_updates_age_and_failed_ones_are_counted(
     storage: Storage, clock: FakeClock
 ) -> None:
+    now = clock.now()
     async with storage.uow() as uow:
-        for update_id in (1, 2, 3):
-            await uow.inbox.store(update_id=update_id, payload="{}", now=clock.now())
-        await uow.inbox.claim_pending(1)
-        await uow.inbox.mark_done(1, now=clock.now(), error="ValueError")
-        await uow.inbox.claim_pending(2)  # being handled: still unprocessed
+        for update_id in (1, 2, 3, 4):
+            await uow.inbox.store(update_id=update_id, payload="{}", now=now)
+        await uow.inbox.claim_pending(1, worker="w", now=now)
+        await uow.inbox.park_failing(1, worker="w", attempts=5, reason="parked: failed")
+        await uow.inbox.claim_pending(2, worker="w", now=now)  # being handled: unprocessed
+        await uow.inbox.claim_pending(4, worker="w", now=now)  # failed once: tried again
+        await uow.inbox.retry_later(4, worker="w", attempts=1, error="DBAPIError",
+                                    not_before=now)
         await uow.commit()
     clock.advance(150)
     health = await check_health(storage, clock)
     assert health.to_json()["inbox"] == {
         "oldest_unprocessed_seconds": 150.0,
-        "unprocessed": 2,
+        "unprocessed": 3,
+        "retrying": 1,
         "failed": 1,
     }
     assert health.problems == ("an incoming update has waited 150 s to be handled",)
@@ -120,10 +125,10 @@ async def test_unprocessed_updates_age_and_failed_ones_are_counted(
 async def test_an_update_cut_short_goes_back_to_pending(storage: Storage, clock: FakeClock) -> None:
     async with storage.uow() as uow:
         await uow.inbox.store(update_id=9, payload="{}", now=clock.now())
-        assert await uow.inbox.claim_pending(9)
+        assert await uow.inbox.claim_pending(9, worker="w", now=clock.now())
         await uow.commit()
     async with storage.uow() as uow:
-        await uow.inbox.release(9)
+        await uow.inbox.release(9, worker="w")
         await uow.commit()
     async with storage.uow() as uow:
         assert [p.update_id for p in await uow.inbox.pending()] == [9]

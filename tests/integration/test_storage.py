@@ -118,9 +118,9 @@ class TestInbox:
             await uow.commit()
         async with storage.uow() as uow:
             assert [p.update_id for p in await uow.inbox.pending()] == [5]
-            assert await uow.inbox.claim_pending(5)
-            assert not await uow.inbox.claim_pending(5)
-            await uow.inbox.mark_done(5, now=clock.now())
+            assert await uow.inbox.claim_pending(5, worker="a", now=clock.now())
+            assert not await uow.inbox.claim_pending(5, worker="b", now=clock.now())
+            await uow.inbox.mark_done(5, now=clock.now(), worker="a")
             await uow.commit()
         async with storage.uow() as uow:
             assert await uow.inbox.pending() == []
@@ -131,10 +131,10 @@ class TestInbox:
     ) -> None:
         async with storage.uow() as uow:
             await uow.inbox.store(update_id=9, payload='{"a": 1}', now=clock.now())
-            await uow.inbox.claim_pending(9)
+            await uow.inbox.claim_pending(9, worker="gone", now=clock.now())
             await uow.commit()
         async with storage.uow() as uow:
-            assert await uow.inbox.requeue_interrupted() == 1
+            assert await uow.inbox.release_worker("gone") == 1
             await uow.commit()
         async with storage.uow() as uow:
             assert [p.payload for p in await uow.inbox.pending()] == ['{"a": 1}']

@@ -76,3 +76,26 @@ class TestEdit:
         with pytest.raises(DeliveryError) as refused:
             await sender.edit(CHAT, 999, DONE)
         assert refused.value.kind is DeliveryErrorKind.BAD_REQUEST
+
+
+class TestSend:
+    @pytest.mark.parametrize("processed", [True, False])
+    async def test_a_connection_dropped_after_the_request_left_is_ambiguous(
+        self, tg: FakeTelegram, sender: TelegramSender, processed: bool
+    ) -> None:
+        """Ember cannot tell whether Telegram acted on it: retried, and recorded ambiguous."""
+        tg.drop_connection_next("sendMessage", after_processing=processed)
+        with pytest.raises(DeliveryError) as dropped:
+            await sender.send(CHAT, ALERT)
+        assert dropped.value.kind is DeliveryErrorKind.TIMEOUT
+        assert len(tg.sent_to(CHAT)) == (1 if processed else 0)
+
+    async def test_a_refused_connection_never_sent_anything(self) -> None:
+        gone = FakeTelegram()
+        await gone.start()
+        bot = Bot(gone.token, base_url=f"{gone.url}/bot")
+        async with bot:
+            await gone.stop()  # nothing listens any more
+            with pytest.raises(DeliveryError) as refused:
+                await TelegramSender(bot).send(CHAT, ALERT)
+        assert refused.value.kind is DeliveryErrorKind.SERVER_ERROR

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.intake import waiting_message
+from bot.updates import waiting_message
 
 
 def message(**fields: Any) -> dict[str, Any]:

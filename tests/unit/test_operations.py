@@ -63,7 +63,7 @@ def test_each_limit_passed_is_one_problem() -> None:
     outbox = OutboxBacklog(
         due=9, oldest_due=ago(901), oldest_urgent_due=ago(5), sending=0, failed=0
     )
-    inbox = InboxBacklog(unprocessed=2, oldest_unprocessed=ago(121), failed=1)
+    inbox = InboxBacklog(unprocessed=2, oldest_unprocessed=ago(121), failed=1, retrying=1)
     health = assess(NOW, outbox, inbox)
     assert health.problems == (
         "outbox lagging 901 s behind",
@@ -72,6 +72,7 @@ def test_each_limit_passed_is_one_problem() -> None:
     assert health.to_json()["inbox"] == {
         "oldest_unprocessed_seconds": 121.0,
         "unprocessed": 2,
+        "retrying": 1,
         "failed": 1,
     }
 

@@ -335,6 +335,7 @@ class Dispatcher:
 
     async def _failed(self, item: ClaimedMessage, error: DeliveryError) -> None:
         decision = decide(error, item.attempts)
+        failed_at = self.clock.now()  # the retry counts from the failure, not from its record
         if error.kind is DeliveryErrorKind.RATE_LIMITED:
             seconds = error.retry_after or 1.0
             await self.pacer.hold_chat(item.chat_id, seconds)
@@ -349,7 +350,7 @@ class Dispatcher:
             else:
                 await uow.outbox.mark_retry(
                     item.id,
-                    not_before=self.clock.now() + decision.delay,
+                    not_before=failed_at + decision.delay,
                     error=str(error),
                     ambiguous=decision.ambiguous,
                     count_attempt=decision.counts_as_attempt,

@@ -186,7 +186,7 @@ class TestDispatcherEdits:
             DeliveryError(DeliveryErrorKind.RATE_LIMITED, "429", 1.0),
         ]
         dispatcher = Dispatcher(
-            storage, sender, clock, pacer=Pacer(chat_interval=0.0), idle_poll=0.05
+            storage, sender, clock, pacer=Pacer(storage, chat_interval=0.0), idle_poll=0.05
         )
         original = await enqueue(storage, clock, "alert:1:0:5", ALERT, topic="alert:1")
         await enqueue(storage, clock, "edit:orig", DONE, edits=original)
@@ -218,7 +218,7 @@ class TestDispatcherEdits:
             await uow.outbox.mark_failed(original, error="blocked")
             await uow.commit()
         dispatcher = Dispatcher(
-            storage, sender, clock, pacer=Pacer(chat_interval=0.0), idle_poll=0.05
+            storage, sender, clock, pacer=Pacer(storage, chat_interval=0.0), idle_poll=0.05
         )
         await dispatcher.start()
         try:

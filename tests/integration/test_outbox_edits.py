@@ -199,6 +199,8 @@ class TestDispatcherEdits:
             clock.advance(timedelta(seconds=3))
             dispatcher.wake()
             await eventually(lambda: not sender.edit_failures)  # then the 429
+            while (await status(storage, "edit:orig"))[1] != "rate_limited: 429":
+                await asyncio.sleep(0.02)  # recorded, with its retry time, before time moves
             clock.advance(timedelta(seconds=2))  # past its retry_after
             dispatcher.wake()
             await eventually(lambda: sender.edits)

@@ -5,6 +5,7 @@ use; once a day, across restarts."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,9 @@ async def test_the_daily_digest_lists_every_entry_the_voice_note_and_flag_number
         written.append((local(clock), LATER))
         therapist.send_command("/flags")
         flags = await therapist.wait_for_message(lambda m: "Open flags" in (m.text or ""))
-        flag_id = int((flags.text or "").split("#", 1)[1].split()[0])
+        found = re.search(r"#(\d+)", flags.text or "")
+        assert found is not None
+        flag_id = int(found.group(1))
     assert not any(is_digest(m) for m in therapist.messages)  # not before 20:00
 
     clock.advance(timedelta(hours=11))  # 21:00 in Berlin: Ember starts after the digest time

@@ -92,6 +92,20 @@ async def start_ember(
     return process, log
 
 
+async def answered(
+    http: aiohttp.ClientSession, url: str, within: float = 20.0
+) -> aiohttp.ClientResponse:
+    """GET ``url`` as soon as something listens there."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            return await http.get(url)
+        except aiohttp.ClientConnectorError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
 async def terminate(process: asyncio.subprocess.Process, within: float = 20.0) -> int:
     """SIGTERM, then the exit code; fails if the process takes longer than ``within``."""
     process.send_signal(signal.SIGTERM)
@@ -214,7 +228,8 @@ class TestHealth:
         try:
             await tg.wait_until(lambda: bool(tg.calls_to("getUpdates")), timeout=30)
             async with aiohttp.ClientSession() as http:
-                health = await http.get(f"http://127.0.0.1:{port}/healthz")
+                # served once start-up is through (the risky backlog first, then the rest)
+                health = await answered(http, f"http://127.0.0.1:{port}/healthz")
                 body = await health.json()
                 live = await http.get(f"http://127.0.0.1:{port}/livez")
         finally:

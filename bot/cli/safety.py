@@ -42,9 +42,11 @@ def screen(
     """The risk screener's verdict as JSON: tier, categories and evidence (rule, span, text)."""
     import json
 
-    from prompts.screening_loader import default_screener
+    from prompts.screening_cache import cache_dir, shipped_screener
 
-    screener = default_screener()  # from the start-up cache, or built and kept there
+    # from the start-up cache when `ember run` has filled it for these rules; else built,
+    # each gate when a text needs it, and nothing kept (a rule just edited costs no more)
+    screener = shipped_screener(cache_dir(), warm=False, keep=False).screener
     if eval_file is not None:
         _evaluate(screener, eval_file, misses, as_json)
         return

@@ -86,15 +86,23 @@ def test_help_is_helpful(tmp_path: Path, args: list[str]) -> None:
     assert result.returncode == 0 and "Usage" in result.stdout
 
 
-@pytest.mark.parametrize(("url", "code"), [
-    ("sqlite+aiosqlite:////nonexistent/folder/ember.db", 78),  # the setting is wrong
-    ("postgresql+asyncpg://postgres@127.0.0.1:1/ember", 1),  # a server that may come back
-])
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("sqlite+aiosqlite:////nonexistent/folder/ember.db", 78),  # the setting is wrong
+        ("postgresql+asyncpg://postgres@127.0.0.1:1/ember", 1),  # a server that may come back
+    ],
+)
 def test_run_with_an_unreachable_database_says_so_in_one_line(
     tmp_path: Path, url: str, code: int
 ) -> None:
-    result = ember("run", cwd=tmp_path, EMBER_TELEGRAM_TOKEN="123:abc",
-                   EMBER_ENCRYPTION_KEY=generate_key(), EMBER_DATABASE_URL=url)
+    result = ember(
+        "run",
+        cwd=tmp_path,
+        EMBER_TELEGRAM_TOKEN="123:abc",
+        EMBER_ENCRYPTION_KEY=generate_key(),
+        EMBER_DATABASE_URL=url,
+    )
     assert result.returncode == code
     assert result.stderr.startswith("ember: EMBER_DATABASE_URL"), result.stderr
     assert result.stderr.strip().count("\n") == 0
@@ -127,3 +135,22 @@ def test_a_plain_http_webhook_url_to_another_machine_is_refused(tmp_path: Path) 
     assert result.returncode == 78
     assert result.stderr.startswith("ember: EMBER_WEBHOOK_URL must be an https:// URL")
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_screen_reads_the_start_up_cache_and_never_fills_it(tmp_path: Path) -> None:
+    """`ember screen` gives the same verdict whether `ember run` filled the cache or not,
+    and keeps nothing itself (a rule just edited costs no more than before)."""
+    import json
+
+    from prompts.screening_cache import keep_for_next_start
+
+    cache = tmp_path / "cache"
+    text = "I've saved up my pills and tonight is the night"
+    built = ember("screen", text, "--lang", "en", cwd=tmp_path, EMBER_CACHE_DIR=str(cache))
+    assert built.returncode == 0, built.stderr
+    assert not list(cache.glob("screener-*.pickle"))
+    assert keep_for_next_start(cache)  # as `ember run` does after a start that found none
+    cached = ember("screen", text, "--lang", "en", cwd=tmp_path, EMBER_CACHE_DIR=str(cache))
+    assert cached.returncode == 0, cached.stderr
+    assert json.loads(cached.stdout) == json.loads(built.stdout)
+    assert json.loads(built.stdout)["tier"] == "crisis"

@@ -162,13 +162,23 @@ class Inbox:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def forget_before(self, before: datetime) -> int:
-        """Retention: drop the ids of processed updates older than ``before`` (and of
-        updates whose payload an erasure removed)."""
-        result = await self._session.execute(
-            delete(InboundUpdate).where(
+    async def forget_before(self, before: datetime, *, limit: int = 1000) -> int:
+        """Retention: drop the ids of up to ``limit`` processed updates older than ``before``
+        (and of updates whose payload an erasure removed); a caller repeats it, committing
+        in between, until fewer than ``limit`` are dropped."""
+        oldest = (
+            select(InboundUpdate.update_id)
+            .where(
                 InboundUpdate.status.in_(["processed", "erased"]),
                 InboundUpdate.received_at < before,
             )
+            .order_by(InboundUpdate.update_id)
+            .limit(limit)
+        )
+        ids = list(await self._session.scalars(oldest))
+        if not ids:
+            return 0
+        result = await self._session.execute(
+            delete(InboundUpdate).where(InboundUpdate.update_id.in_(ids))
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

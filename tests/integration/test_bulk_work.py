@@ -172,6 +172,7 @@ class TestTickReachesEveryOpenPrompt:
             )
             await uow.commit()
         assert len(pairs) == 250
+        storage.batch_pause = 0.01  # the pause between batches is not what this is about
         clock.advance(timedelta(minutes=30))
         assert (await services.prompting.tick()).reminded == 0  # not yet
         clock.advance(timedelta(minutes=31))

@@ -75,7 +75,7 @@ class TestUnreadableRows:
         first_line = catalogue.text("safety.crisis", "en", crisis="").splitlines()[0]
         safety = await alex.wait_for_message(lambda m: (m.text or "").startswith(first_line))
         assert "0800 111 0 111" in (safety.text or "")
-        header = catalogue.text("alert.header", "en", tier="CRISIS", code="P-0142")
+        header = catalogue.text("alert.header", "en", tier="CRISIS", code="P-0142", flag=1)
         alert = await therapist.wait_for_message(lambda m: header in (m.text or ""))
         assert "pills" in (alert.text or "")
         assert not any(LOST_ALERT in (m.text or "") for m in therapist.messages)

@@ -280,15 +280,15 @@ class Intake:
         self.failures[update_id] = error
         return is_transient(error) and not self._stopping
 
-    async def forget_old(self, keep: timedelta = timedelta(days=14), batch: int = 1000) -> int:
-        """Forget processed updates older than ``keep``, ``batch`` per transaction."""
+    async def forget_old(self, keep: timedelta = timedelta(days=14)) -> int:
+        """Forget processed updates older than ``keep``, a thousand per transaction."""
         before = self.clock.now() - keep
         forgotten = 0
         while True:
             async with self.storage.uow() as uow:
-                n = await uow.inbox.forget_before(before, limit=batch)
+                n = await uow.inbox.forget_before(before)
                 await uow.commit()
-            forgotten += n
-            if n < batch:
+            if not n:
                 return forgotten
+            forgotten += n
             await self.storage.breathe()

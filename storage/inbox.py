@@ -162,10 +162,10 @@ class Inbox:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def forget_before(self, before: datetime, *, limit: int = 1000) -> int:
-        """Retention: drop the ids of up to ``limit`` processed updates older than ``before``
-        (and of updates whose payload an erasure removed); a caller repeats it, committing
-        in between, until fewer than ``limit`` are dropped."""
+    async def forget_before(self, before: datetime) -> int:
+        """Retention: drop the ids of processed updates older than ``before`` (and of
+        updates whose payload an erasure removed), a thousand at most: a caller repeats it,
+        committing in between, until none is left."""
         oldest = (
             select(InboundUpdate.update_id)
             .where(
@@ -173,7 +173,7 @@ class Inbox:
                 InboundUpdate.received_at < before,
             )
             .order_by(InboundUpdate.update_id)
-            .limit(limit)
+            .limit(1000)
         )
         ids = list(await self._session.scalars(oldest))
         if not ids:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -208,10 +208,25 @@ class Schedules:
             for before, after in changes
             if stored.get(before.id) == (before.status, before.due_at)
         ]
-        for batch in chunks(still):
-            await self._session.execute(
-                update(PromptRow), [{"id": p.id, **self._prompt_columns(p)} for p in batch]
+        if still:
+            table = cast(Table, PromptRow.__table__)
+            columns = list(self._prompt_columns(still[0]))
+            by_id = (
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values({c: bindparam(f"new_{c}", type_=table.c[c].type) for c in columns})
             )
+            for batch in chunks(still):
+                await self._session.execute(
+                    by_id,
+                    [
+                        {
+                            "row_id": p.id,
+                            **{f"new_{c}": v for c, v in self._prompt_columns(p).items()},
+                        }
+                        for p in batch
+                    ],
+                )
         # a row of these still held by this session would now be stale: read it afresh
         written = {p.id for p in still}
         for row in list(self._session.identity_map.values()):

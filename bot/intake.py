@@ -443,7 +443,14 @@ class Intake:
         return is_transient(error)
 
     async def forget_old(self, keep: timedelta = timedelta(days=14)) -> int:
-        async with self.storage.uow() as uow:
-            n = await uow.inbox.forget_before(self.clock.now() - keep)
-            await uow.commit()
-        return n
+        """Forget processed updates older than ``keep``, a thousand per transaction."""
+        before = self.clock.now() - keep
+        forgotten = 0
+        while True:
+            async with self.storage.uow() as uow:
+                n = await uow.inbox.forget_before(before)
+                await uow.commit()
+            if not n:
+                return forgotten
+            forgotten += n
+            await self.storage.breathe()

@@ -148,6 +148,9 @@ def create_engine(
     else:
         kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = 10
+        # Every statement planned for the values it runs with: a plan cached while a table
+        # was small (a new clinic) would otherwise go on scanning it whole once it is big.
+        kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine, busy_timeout)

@@ -323,11 +323,21 @@ class Inbox:
 
     async def forget_before(self, before: datetime) -> int:
         """Retention: drop the ids of processed updates older than ``before`` (and of
-        updates whose payload an erasure removed)."""
-        result = await self._session.execute(
-            delete(InboundUpdate).where(
+        updates whose payload an erasure removed), a thousand at most: a caller repeats it,
+        committing in between, until none is left."""
+        oldest = (
+            select(InboundUpdate.update_id)
+            .where(
                 InboundUpdate.status.in_(["processed", "erased"]),
                 InboundUpdate.received_at < before,
             )
+            .order_by(InboundUpdate.update_id)
+            .limit(1000)
+        )
+        ids = list(await self._session.scalars(oldest))
+        if not ids:
+            return 0
+        result = await self._session.execute(
+            delete(InboundUpdate).where(InboundUpdate.update_id.in_(ids))
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -181,39 +181,55 @@ class Schedules:
     async def save_prompts_if_unchanged(
         self, changes: Sequence[tuple[ScheduledPrompt, ScheduledPrompt]]
     ) -> None:
-        """Write back many changed prompts, given as (as read, as changed), with one
-        statement; each only where the stored row still has the status and due time it was
-        read with (a prompt the tick sent meanwhile is left as it is). Texts are never
-        rewritten."""
+        """Write back many changed prompts, given as (as read, as changed); each only where
+        the stored row still has the status and due time it was read with (a prompt the
+        tick sent meanwhile is left as it is). Texts are never rewritten.
+
+        The rows are read again by id (locked, on PostgreSQL) and the ones still as read are
+        written back by id: two statements per 500, every lookup by primary key (a planner
+        without statistics could otherwise pick the index on status and due time, which
+        thousands of prompts share).
+        """
         if not changes:
             return
-        table = cast(Table, PromptRow.__table__)
-        columns = list(self._prompt_columns(changes[0][1]))
-        stmt = (
-            update(table)
-            .where(
-                table.c.id == bindparam("was_id"),
-                table.c.status == bindparam("was_status"),
-                table.c.due_at == bindparam("was_due_at", type_=table.c.due_at.type),
+        postgres = self._session.get_bind().dialect.name == "postgresql"
+        stored: dict[int, tuple[str, datetime]] = {}
+        for ids in chunks(sorted(before.id for before, _ in changes)):
+            stmt = select(PromptRow.id, PromptRow.status, PromptRow.due_at).where(
+                PromptRow.id.in_(ids)
             )
-            .values({c: bindparam(f"new_{c}", type_=table.c[c].type) for c in columns})
-        )
-        await self._session.execute(
-            stmt,
-            [
-                {
-                    "was_id": before.id,
-                    "was_status": before.status,
-                    "was_due_at": before.due_at,
-                    **{f"new_{c}": v for c, v in self._prompt_columns(after).items()},
-                }
-                for before, after in changes
-            ],
-        )
+            if postgres:
+                stmt = stmt.with_for_update()
+            for row_id, status, due_at in await self._session.execute(stmt):
+                stored[row_id] = (status, due_at)
+        still = [
+            after
+            for before, after in changes
+            if stored.get(before.id) == (before.status, before.due_at)
+        ]
+        if still:
+            table = cast(Table, PromptRow.__table__)
+            columns = list(self._prompt_columns(still[0]))
+            by_id = (
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values({c: bindparam(f"new_{c}", type_=table.c[c].type) for c in columns})
+            )
+            for batch in chunks(still):
+                await self._session.execute(
+                    by_id,
+                    [
+                        {
+                            "row_id": p.id,
+                            **{f"new_{c}": v for c, v in self._prompt_columns(p).items()},
+                        }
+                        for p in batch
+                    ],
+                )
         # a row of these still held by this session would now be stale: read it afresh
-        ids = {before.id for before, _ in changes}
+        written = {p.id for p in still}
         for row in list(self._session.identity_map.values()):
-            if isinstance(row, PromptRow) and row.id in ids:
+            if isinstance(row, PromptRow) and row.id in written:
                 self._session.expire(row)
 
     async def prompts_of(self, participant_id: int) -> list[ScheduledPrompt]:

@@ -37,7 +37,7 @@ PROMPT_PRIORITY = 0
 
 
 REMINDER_PRIORITY = 0
-TICK_BATCH = 100  # prompts handled per transaction of a tick
+TICK_BATCH = 50  # prompts handled per transaction of a tick: each is a few milliseconds
 
 
 def is_paused(participant: Person, now: datetime) -> bool:

@@ -20,12 +20,13 @@ from bot.clock import FakeClock
 from bot.domain import PromptStatus
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import ScheduledPrompt
+from bot.intake import Intake
 from bot.services.api import Services
 from bot.services.context import ServiceContext
 from bot.services.inbound import InboundMessage
 from prompts.catalogue import default_catalogue
 from storage.db import READ_ONLY
-from storage.models import OutboxMessage
+from storage.models import InboundUpdate, OutboxMessage
 from storage.models import ScheduledPrompt as PromptRow
 from storage.uow import Storage
 from tests.support.builders import sender
@@ -171,6 +172,7 @@ class TestTickReachesEveryOpenPrompt:
             )
             await uow.commit()
         assert len(pairs) == 250
+        storage.batch_pause = 0.01  # the pause between batches is not what this is about
         clock.advance(timedelta(minutes=30))
         assert (await services.prompting.tick()).reminded == 0  # not yet
         clock.advance(timedelta(minutes=31))
@@ -284,3 +286,27 @@ class TestDigestQueries:
         with watching(storage) as seen:
             assert await services.digests.send_due() == 2
         assert len(seen.writes) == 2  # one short transaction per therapist
+
+
+class TestRetention:
+    async def test_old_update_ids_are_forgotten_a_thousand_per_transaction(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        async with storage.uow() as uow:
+            for update_id in range(1, 2503):
+                await uow.inbox.store(update_id=update_id, payload="{}", now=clock.now())
+                if update_id <= 2500:
+                    await uow.inbox.mark_done(update_id, now=clock.now())
+            await uow.commit()
+        clock.advance(timedelta(days=15))
+        async with storage.uow() as uow:
+            await uow.inbox.store(update_id=9999, payload="{}", now=clock.now())
+            await uow.inbox.mark_done(9999, now=clock.now())
+            await uow.commit()
+        intake = Intake(None, storage, clock)  # type: ignore[arg-type]
+        with watching(storage) as seen:
+            assert await intake.forget_old() == 2500
+        assert len(seen.writes) == 4  # 1,000, 1,000, 500, and none left
+        async with storage.sessions() as session:
+            left = sorted(await session.scalars(select(InboundUpdate.update_id)))
+        assert left == [2501, 2502, 9999]  # never processed, or recent: kept

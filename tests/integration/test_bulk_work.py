@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from prompts.catalogue import default_catalogue
 from storage.db import READ_ONLY
 from storage.models import InboundUpdate, OutboxMessage
 from storage.models import ScheduledPrompt as PromptRow
-from storage.uow import Storage
+from storage.uow import Storage, UnitOfWork
 from tests.support.builders import sender
 from tests.support.population import (
     THERAPIST_CHAT,
@@ -288,6 +289,12 @@ class TestDigestQueries:
         assert len(seen.writes) == 2  # one short transaction per therapist
 
 
+async def handled(uow: UnitOfWork, update_id: int, now: datetime) -> None:
+    """What intake does with an update: claim it, then mark it done."""
+    assert await uow.inbox.claim_pending(update_id, worker="w", now=now, in_turn=False)
+    await uow.inbox.mark_done(update_id, now=now, worker="w")
+
+
 class TestRetention:
     async def test_old_update_ids_are_forgotten_a_thousand_per_transaction(
         self, storage: Storage, clock: FakeClock
@@ -296,14 +303,14 @@ class TestRetention:
             for update_id in range(1, 2503):
                 await uow.inbox.store(update_id=update_id, payload="{}", now=clock.now())
                 if update_id <= 2500:
-                    await uow.inbox.mark_done(update_id, now=clock.now())
+                    await handled(uow, update_id, clock.now())
             await uow.commit()
         clock.advance(timedelta(days=15))
         async with storage.uow() as uow:
             await uow.inbox.store(update_id=9999, payload="{}", now=clock.now())
-            await uow.inbox.mark_done(9999, now=clock.now())
+            await handled(uow, 9999, clock.now())
             await uow.commit()
-        intake = Intake(None, storage, clock)  # type: ignore[arg-type]
+        intake = Intake(SimpleNamespace(bot=None), storage, clock)  # type: ignore[arg-type]
         with watching(storage) as seen:
             assert await intake.forget_old() == 2500
         assert len(seen.writes) == 4  # 1,000, 1,000, 500, and none left

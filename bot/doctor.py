@@ -22,10 +22,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.clock import Clock, SystemClock
-from bot.config import DEFAULT_API_URL, Settings
+from bot.config import DEFAULT_API_URL, Settings, is_local_host
 from bot.domain.operations import age, assess
 from bot.domain.people import Role
-from bot.errors import DecryptionFailed, EmberError
+from bot.errors import EmberError
 from bot.services.flags import SAFETY_PRIORITY
 from storage.crypto import Cipher
 from storage.db import create_engine, describe, missing_file, session_factory
@@ -149,7 +149,7 @@ def check_webhook(report: Report, settings: Settings, bad: Mapping[str, str]) ->
     if fine:
         where = (
             "this machine only, behind a reverse proxy"
-            if settings.listen_host in ("127.0.0.1", "localhost", "::1")
+            if is_local_host(settings.listen_host)
             else "every interface (" + settings.listen_host + "); put TLS in front"
         )
         report.add(
@@ -202,31 +202,26 @@ async def check_database(
             )
             return
         storage = Storage(session_factory(engine), Cipher(settings.encryption_keys))
-        await check_keys(report, storage, settings)
+        await check_keys(report, storage)
         await check_backlog(report, storage, clock)
         await check_crisis_resources(report, storage)
     finally:
         await engine.dispose()
 
 
-async def check_keys(report: Report, storage: Storage, settings: Settings) -> None:
+async def check_keys(report: Report, storage: Storage) -> None:
     async with storage.sessions() as session:
         values = await sample(session)
     if not values:
         report.add(Level.OK, "keys", "nothing sealed is stored yet")
         return
-    first = Cipher(settings.encryption_keys[:1])
     closed: Counter[str] = Counter()
     older = 0
     for value in values:
-        try:
-            storage.cipher.open(value.token)
-        except DecryptionFailed:
+        index = storage.cipher.key_index(value.token)  # which key sealed it (0: the first)
+        if index is None:
             closed[value.table] += 1
-            continue
-        try:
-            first.open(value.token)
-        except DecryptionFailed:
+        elif index > 0:
             older += 1
     if closed:
         tables = ", ".join(f"{table} {n}" for table, n in sorted(closed.items()))

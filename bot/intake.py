@@ -166,7 +166,6 @@ class Intake:
                         held.add(item.chat_id)
                     self._next_look = min(self._next_look, BUSY_CHAT)
                     continue
-                self._ordinary.discard(item.update_id)
                 if not await self._process_one(item) and item.chat_id is not None:
                     held.add(item.chat_id)
                 handled += 1

@@ -72,13 +72,10 @@ async def open_storage(settings: Settings) -> AsyncIterator[Storage]:
         await engine.dispose()
 
 
-def setup_logging(verbose: bool, settings: Settings | None = None) -> None:
+def setup_logging(verbose: bool, settings: Settings) -> None:
     """Logging in EMBER_LOG_FORMAT, with the token and the webhook secret blanked."""
     from bot import logs
 
-    if settings is None:
-        logs.configure(verbose)
-        return
     secrets = [
         s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s
     ]

@@ -120,14 +120,15 @@ class Pacer:
             await uow.commit()
 
     async def forget_old_chats(self) -> int:
-        now = self._wall()
-        self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+        """Drop the shared per-chat release times long past (the leader's sweep)."""
         async with self._storage.uow() as uow:
-            n = await uow.budget.forget_chats(now - 60.0)
+            n = await uow.budget.forget_chats(self._wall() - 60.0)
             await uow.commit()
         return n
 
     def _note_chat(self, chat_id: int, free_at: float) -> None:
+        # pruned here, on every instance: the sweep that forgets the shared times runs on
+        # the leader only
         self._chat_free_at[chat_id] = max(self._chat_free_at.get(chat_id, 0.0), free_at)
         if len(self._chat_free_at) > 50_000:
             now = self._wall()

@@ -155,9 +155,10 @@ async def assign(update: Update, context: EmberContext, person: Person) -> None:
     )
 
 
-@for_roles(Role.COORDINATOR)
+@for_roles(Role.COORDINATOR, Role.THERAPIST)
 async def stats(update: Update, context: EmberContext, person: Person) -> None:
-    """/stats: enrolment, response rates, open flags, time to acknowledge."""
+    """/stats: enrolment, response rates, open flags, time to acknowledge (a therapist's
+    own participants, or the clinic's for a coordinator)."""
     sender = sender_of(update)
     assert sender is not None
     figures = await context.services.stats.text(person, language(person))

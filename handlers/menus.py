@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
         "prompt",
         "session",
         "digest",
+        "stats",
     ),
     "coordinator": ("help", "invite", "assign", "protocols", "schedule", "stats"),
 }

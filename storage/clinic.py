@@ -4,15 +4,15 @@ and the marks that keep quiet periods shared between instances."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.people import PersonStatus, Role
-from bot.domain.records import ClinicCounts
 from bot.domain.safety import AlertStatus, FlagStatus
 from bot.domain.schedule import PromptStatus
+from bot.domain.stats import ClinicCounts, PromptFact
 from storage.crypto import Cipher
 from storage.models import (
     Alert,
@@ -84,43 +84,62 @@ class Clinic:
         )
         await self._session.flush()
 
-    async def counts(self, now: datetime) -> ClinicCounts:
+    async def counts(
+        self, now: datetime, *, since: datetime, therapist_id: int | None = None
+    ) -> ClinicCounts:
+        """The figures' makings for the clinic, or for one therapist's participants."""
         s = self._session
-        roles = Counter(Role(r) for r in (await s.execute(select(Person.role))).scalars())
-        statuses = Counter(
-            PersonStatus(v)
-            for v in (
-                await s.execute(select(Person.status).where(Person.role == Role.PARTICIPANT))
-            ).scalars()
+        mine = select(Person.id).where(Person.therapist_id == therapist_id)
+        people_q = select(Person.role, Person.status, func.count()).group_by(
+            Person.role, Person.status
         )
-        prompts = Counter(
-            PromptStatus(v)
-            for v in (
-                await s.execute(
-                    select(ScheduledPrompt.status).where(
-                        ScheduledPrompt.due_at >= now - timedelta(days=30)
-                    )
-                )
-            ).scalars()
+        if therapist_id is not None:
+            people_q = people_q.where(Person.therapist_id == therapist_id)
+        people: Counter[tuple[Role, PersonStatus]] = Counter()
+        for role, status, n in (await s.execute(people_q)).all():
+            people[(Role(role), PersonStatus(status))] += n
+        prompts_q = select(
+            ScheduledPrompt.protocol_id,
+            ScheduledPrompt.step_id,
+            ScheduledPrompt.status,
+            ScheduledPrompt.expires_at,
+        ).where(ScheduledPrompt.sent_at >= since)
+        flags_q = select(Flag.tier).where(Flag.status == FlagStatus.OPEN)
+        acked_q = select(Flag.created_at, Flag.acknowledged_at).where(
+            Flag.acknowledged_at.is_not(None), Flag.created_at >= since
         )
-        flags = Counter(
-            (await s.execute(select(Flag.tier).where(Flag.status == FlagStatus.OPEN))).scalars()
+        alerts_q = select(func.count()).select_from(Alert).where(Alert.status == AlertStatus.OPEN)
+        if therapist_id is not None:
+            prompts_q = prompts_q.where(ScheduledPrompt.participant_id.in_(mine))
+            flags_q = flags_q.where(Flag.participant_id.in_(mine))
+            acked_q = acked_q.where(Flag.participant_id.in_(mine))
+            alerts_q = alerts_q.where(Alert.participant_id.in_(mine))
+        prompts = tuple(
+            PromptFact(protocol, step, PromptStatus(status), expires)
+            for protocol, step, status, expires in (await s.execute(prompts_q)).all()
         )
-        acked = (
-            await s.execute(
-                select(Alert.created_at, Alert.acknowledged_at).where(
-                    Alert.acknowledged_at.is_not(None)
+        flags = Counter((await s.execute(flags_q)).scalars())
+        acked = (await s.execute(acked_q)).all()
+        unacked = await s.scalar(alerts_q)
+        box: Counter[str] = Counter()
+        if therapist_id is None:
+            box = Counter(
+                dict(
+                    (status, n)
+                    for status, n in (
+                        await s.execute(
+                            select(OutboxMessage.status, func.count()).group_by(
+                                OutboxMessage.status
+                            )
+                        )
+                    ).all()
                 )
             )
-        ).all()
-        unacked = await s.scalar(
-            select(func.count()).select_from(Alert).where(Alert.status == AlertStatus.OPEN)
-        )
-        box = Counter((await s.execute(select(OutboxMessage.status))).scalars())
         return ClinicCounts(
-            roles=roles,
-            participant_statuses=statuses,
-            recent_prompts=prompts,
+            now=now,
+            therapist_id=therapist_id,
+            people=people,
+            prompts=prompts,
             open_flags=flags,
             ack_minutes=tuple((b - a).total_seconds() / 60 for a, b in acked if a and b),
             open_alerts=int(unacked or 0),

@@ -2,15 +2,23 @@
 
 ``common`` holds the typer app and shared helpers; the commands live in ``core`` (run,
 db, invite), ``ops`` (doctor), ``schedules`` (protocols, sessions, prompts), ``safety``
-(screen, therapist settings, on-call), ``upkeep`` (encryption keys, the queues' status) and
-``erasure`` (erase).
+(screen, therapist settings, on-call), ``upkeep`` (encryption keys, the queues' status),
+``erasure`` (erase) and ``clinic`` (stats, audit, the research export).
 """
 
 from __future__ import annotations
 
 import sys
 
-from bot.cli import core, erasure, ops, safety, schedules, upkeep  # noqa: F401  (registers)
+from bot.cli import (  # noqa: F401  (registers)
+    clinic,
+    core,
+    erasure,
+    ops,
+    safety,
+    schedules,
+    upkeep,
+)
 from bot.cli.common import app
 
 

@@ -7,12 +7,11 @@ here knows how they are stored. People live in ``bot/domain/people.py``.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.outgoing import OutboxStatus, Outgoing
-from bot.domain.people import Person, PersonStatus, Role
+from bot.domain.people import Person, PersonStatus
 from bot.domain.safety import AlertStatus, FlagStatus, Tier
 from bot.domain.schedule import PromptStatus
 
@@ -181,19 +180,6 @@ class JournalMessageView:
     written_at: datetime
     edited_at: datetime | None
     text: str | None
-
-
-@dataclass(frozen=True)
-class ClinicCounts:
-    """What ``/stats`` reports, counted in one transaction."""
-
-    roles: Counter[Role]
-    participant_statuses: Counter[PersonStatus]
-    recent_prompts: Counter[PromptStatus]  # prompts due in the last 30 days, by status
-    open_flags: Counter[Tier]
-    ack_minutes: tuple[float, ...]  # minutes from alert to acknowledgement
-    open_alerts: int
-    outbox: Counter[str]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from bot.domain.outgoing import Outgoing
 from bot.domain.people import Invitation, Person, Role
 from bot.domain.records import (
     Alert,
-    ClinicCounts,
     EntryView,
     Flag,
     FlagDetails,
@@ -31,6 +30,7 @@ from bot.domain.records import (
     TreatmentSession,
 )
 from bot.domain.schedule import PromptStatus
+from bot.domain.stats import ClinicCounts
 
 
 class PeopleRepository(Protocol):
@@ -297,7 +297,12 @@ class ClinicRepository(Protocol):
         self, *, participant_id: int, author_id: int, text: str, now: datetime
     ) -> None: ...
 
-    async def counts(self, now: datetime) -> ClinicCounts: ...
+    async def counts(
+        self, now: datetime, *, since: datetime, therapist_id: int | None = None
+    ) -> ClinicCounts:
+        """The figures' makings: everyone in scope, prompts sent and flags raised since
+        ``since``; ``therapist_id`` limits them to that therapist's participants."""
+        ...
 
 
 class ErasuresRepository(Protocol):

@@ -64,6 +64,19 @@ class TestMenus:
 
 
 class TestCare:
+    async def test_stats_show_a_therapist_their_own_and_a_coordinator_the_clinic(
+            self, ember: Ember, tg: FakeTelegram) -> None:
+        await with_coordinator(ember, tg)
+        therapist, coordinator = tg.user(THERAPIST_ID), tg.user(COORDINATOR_ID)
+        therapist.send_command("/stats")
+        mine = (await therapist.wait_for_message(
+            lambda m: "Figures for your participants" in (m.text or ""))).text or ""
+        assert "Participants: 1 enrolled" in mine and "Therapists:" not in mine
+        coordinator.send_command("/stats")
+        clinic = (await coordinator.wait_for_message(
+            lambda m: "The clinic's figures" in (m.text or ""))).text or ""
+        assert "Therapists: 1 enrolled, 0 invited; coordinators: 1 enrolled" in clinic
+
     async def test_export_is_a_file_of_their_own_data(self, ember: Ember,
                                                       tg: FakeTelegram) -> None:
         await enroll_pair(ember, tg)

@@ -27,7 +27,6 @@ from bot.domain.outgoing import OutboxStatus, Outgoing
 from bot.domain.people import Invitation, Person, PersonStatus, Role
 from bot.domain.records import (
     Alert,
-    ClinicCounts,
     EntryView,
     Flag,
     FlagDetails,
@@ -40,6 +39,7 @@ from bot.domain.records import (
 )
 from bot.domain.safety import AlertStatus, FlagStatus
 from bot.domain.schedule import PromptStatus
+from bot.domain.stats import ClinicCounts, PromptFact
 from bot.errors import StorageMisuse
 from bot.services.unit_of_work import StorageProtocol, UnitOfWorkProtocol
 
@@ -519,20 +519,31 @@ class FakeClinic(_Repository):
                        now: datetime) -> None:
         self.t.notes.append((participant_id, author_id, text, now))
 
-    async def counts(self, now: datetime) -> ClinicCounts:
-        people = list(self.t.people.values())
-        acked = [a for a in self.t.alerts.values() if a.acknowledged_at is not None]
+    async def counts(self, now: datetime, *, since: datetime,
+                     therapist_id: int | None = None) -> ClinicCounts:
+        def mine(person_id: int) -> bool:
+            person = self.t.people.get(person_id)
+            return therapist_id is None or (person is not None
+                                            and person.therapist_id == therapist_id)
+
+        people = [p for p in self.t.people.values()
+                  if (therapist_id is None or p.role == Role.PARTICIPANT) and mine(p.id)]
+        flags = [f for f in self.t.flags.values() if mine(f.participant_id)]
+        alerts = [a for a in self.t.alerts.values() if mine(a.participant_id)]
         return ClinicCounts(
-            roles=Counter(p.role for p in people),
-            participant_statuses=Counter(p.status for p in people if p.role == Role.PARTICIPANT),
-            recent_prompts=Counter(p.status for p in self.t.prompts.values()
-                                   if p.due_at >= now - timedelta(days=30)),
-            open_flags=Counter(f.tier for f in self.t.flags.values()
-                               if f.status == FlagStatus.OPEN),
-            ack_minutes=tuple((a.acknowledged_at - a.created_at).total_seconds() / 60
-                              for a in acked if a.acknowledged_at),
-            open_alerts=sum(a.status == AlertStatus.OPEN for a in self.t.alerts.values()),
-            outbox=Counter(row.status for row in self.t.outbox.values()),
+            now=now,
+            therapist_id=therapist_id,
+            people=Counter((p.role, p.status) for p in people),
+            prompts=tuple(PromptFact(p.protocol_id, p.step_id, p.status, p.expires_at)
+                          for p in self.t.prompts.values()
+                          if mine(p.participant_id) and p.sent_at is not None
+                          and p.sent_at >= since),
+            open_flags=Counter(f.tier for f in flags if f.status == FlagStatus.OPEN),
+            ack_minutes=tuple((f.acknowledged_at - f.created_at).total_seconds() / 60
+                              for f in flags if f.acknowledged_at and f.created_at >= since),
+            open_alerts=sum(a.status == AlertStatus.OPEN for a in alerts),
+            outbox=Counter(row.status for row in self.t.outbox.values())
+            if therapist_id is None else Counter(),
         )
 
 

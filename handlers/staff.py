@@ -65,20 +65,17 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
             person=person,
         )
         return
-    await reply(
-        context,
-        sender,
-        text(
-            context,
-            "staff.session_added",
-            lang,
-            kind=added.kind,
-            id=added.id,
-            code=added.code,
-            when=added.local_time,
-        ),
-        person=person,
+    said = context.catalogue.text(
+        "staff.session_added",
+        lang,
+        kind=added.kind,
+        id=added.id,
+        code=added.code,
+        when=added.local_time,
     )
+    if added.without_protocol:
+        said += "\n" + context.catalogue.text("staff.session_no_protocol", lang, code=added.code)
+    await reply(context, sender, said, person=person)
 
 
 @for_roles(Role.THERAPIST, Role.COORDINATOR)

@@ -156,7 +156,11 @@ def session_add(
     kind: Annotated[str, typer.Argument(help="dosing, integration or preparation")],
     when: Annotated[str, typer.Argument(help="Local date and time: '2026-12-01 09:00'")],
 ) -> None:
-    """Record a session (time in the participant's zone); its prompts are planned."""
+    """Record a session (time in the participant's zone); its prompts are planned.
+
+    The same participant, kind and time as an existing session is refused (move that one
+    with `ember session move` instead); a participant without a protocol gets a warning.
+    """
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
@@ -168,6 +172,13 @@ def session_add(
         fail(str(exc))
         raise
     typer.echo(f"session #{view.id} {view.kind} at {view.local_time}")
+    if view.without_protocol:
+        typer.echo(
+            f"ember: warning: {view.code} has no protocol assigned, so no prompts will be "
+            f"sent around this session; assign one with `ember protocol assign {view.code} "
+            "<protocol>`",
+            err=True,
+        )
 
 
 @session_app.command("move")

@@ -10,7 +10,7 @@ from bot.domain.people import Person, Role
 from bot.domain.protocol import SessionKind
 from bot.domain.records import CANCELLED, TreatmentSession
 from bot.domain.schedule import local_wall_time
-from bot.errors import InvalidValue, NotFound
+from bot.errors import AlreadyExists, InvalidValue, NotFound
 from bot.services import render
 from bot.services.access import visible_participant
 from bot.services.context import Bound
@@ -49,6 +49,21 @@ async def add_session(
             key="problem.session_kind",
             kind=kind,
         ) from None
+    for existing in await uow.schedules.sessions_of(participant.id):
+        if existing.status != CANCELLED and existing.kind == kind and (
+            existing.starts_at == starts_at
+        ):
+            when = local(existing.starts_at, participant)
+            raise AlreadyExists(
+                f"{participant.code} already has a {kind} session at {when} (#{existing.id}); "
+                f"to change its time: ember session move {participant.code} {existing.id} "
+                '"<new date and time>"',
+                key="problem.duplicate_session",
+                code=participant.code,
+                kind=kind,
+                when=when,
+                id=existing.id,
+            )
     session = await uow.schedules.add_session(
         TreatmentSession(
             id=0,
@@ -109,6 +124,8 @@ class SessionView:
     kind: str
     local_time: str
     code: str = ""  # the participant's
+    # no protocol is assigned to the participant, so nothing will be sent around the session
+    without_protocol: bool = False
 
 
 def local(when: datetime, person: Person) -> str:
@@ -135,7 +152,11 @@ class Sessions(Bound):
             )
             await uow.commit()
         return SessionView(
-            session.id, session.kind, local(session.starts_at, participant), participant.code
+            session.id,
+            session.kind,
+            local(session.starts_at, participant),
+            participant.code,
+            without_protocol=participant.protocol_id is None,
         )
 
     async def change(

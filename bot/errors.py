@@ -24,8 +24,10 @@
     │   ├── ProtocolFileError    a protocol
     │   ├── QuestionnaireFileError  a questionnaire instrument
     │   ├── CatalogueError       the message catalogue or the crisis resources
-    │   └── ScreeningRuleError   the screener's rule files, lexicons, table or learned layer
-    │                            (bot/domain/screening/model.py)
+    │   ├── ScreeningRuleError   the screener's rule files, lexicons, table or learned layer
+    │   │                        (bot/domain/screening/model.py)
+    │   └── CohortFileError      a cohort or session CSV file (`ember invite participant
+    │                            --csv`, `ember session import`); nothing was created
     ├── DeliveryError            Telegram refused or failed a send (bot/delivery/retry.py)
     └── InvitationError          /start with a code that cannot be used
         ├── InvitationUnknown    no invitation has this code
@@ -166,6 +168,11 @@ class ContentFileError(EmberError, ValueError):
     def at(cls, file: object, line: int | None, reason: str) -> Self:
         """The error of a single problem."""
         return cls([Problem(str(file), line, reason)])
+
+
+class CohortFileError(ContentFileError):
+    """A cohort or session CSV file is wrong somewhere (every problem listed, each with its
+    line); nothing in it was created."""
 
 
 class ProtocolFileError(ContentFileError):

@@ -3,7 +3,8 @@
 ``common`` holds the typer app and shared helpers; the commands live in ``core`` (run,
 db, invite), ``ops`` (doctor), ``schedules`` (protocols, sessions, prompts), ``safety``
 (screen, therapist settings, on-call), ``upkeep`` (encryption keys, the queues' status),
-``erasure`` (erase) and ``clinic`` (stats, audit, the research export).
+``erasure`` (erase), ``clinic`` (stats, audit, the research export) and ``bulk``
+(a cohort's invitations and sessions from CSV files).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import sys
 
 from bot.cli import (  # noqa: F401  (registers)
+    bulk,
     clinic,
     core,
     erasure,

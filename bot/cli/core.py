@@ -127,7 +127,9 @@ async def bot_username(settings: Settings) -> str:
 @app.command()
 def invite(
     role: Annotated[str, typer.Argument(help="participant, therapist or coordinator")],
-    code: Annotated[str, typer.Argument(help="Their code: P-0142, T-01, C-01")],
+    code: Annotated[
+        str | None, typer.Argument(help="Their code: P-0142, T-01, C-01 (not with --csv)")
+    ] = None,
     therapist: Annotated[
         str | None, typer.Option(help="Assigned therapist's code (participants)")
     ] = None,
@@ -138,8 +140,25 @@ def invite(
         str | None, typer.Option(help="Crisis-resource region: US, GB, DE, ES, FR, EU")
     ] = None,
     days: Annotated[int, typer.Option(help="Days until the link expires")] = 7,
+    csv_file: Annotated[
+        str | None,
+        typer.Option(
+            "--csv",
+            help="Enrol a cohort of participants from a CSV file (code, therapist, timezone, "
+            "language, protocol, sessions); see docs/clinic-admin.md",
+        ),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(help="With --csv: write the deep links to this CSV file (else stdout)"),
+    ] = None,
 ) -> None:
-    """Create a single-use invitation and print its deep link."""
+    """Create a single-use invitation and print its deep link; with --csv, a whole cohort.
+
+    A cohort file is checked whole first: every problem is printed as file:line: reason and
+    nobody is created. Otherwise everyone is invited (and their sessions recorded) in one
+    transaction, and the deep links are written as CSV (code, therapist, link, expires_at).
+    """
     from datetime import timedelta
 
     from bot.domain.people import Role
@@ -151,6 +170,16 @@ def invite(
     except ValueError:
         fail("ROLE must be participant, therapist or coordinator")
         raise
+    if csv_file is not None:
+        if role_value is not Role.PARTICIPANT or code is not None:
+            fail("--csv enrols participants: ember invite participant --csv cohort.csv")
+        from bot.cli.bulk import enrol_cohort
+
+        enrol_cohort(settings, csv_file, out, timedelta(days=days))
+        return
+    if code is None:
+        fail("give the person's code (or --csv FILE for a cohort of participants)")
+        raise typer.Exit(1)
 
     async def use(services: Any) -> Any:
         return await services.enrollment.invite(

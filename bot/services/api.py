@@ -9,6 +9,7 @@ line call the same groups, e.g. ``services.escalation.acknowledge(...)`` or
 from __future__ import annotations
 
 from bot.services.access import Access
+from bot.services.cohorts import Cohorts
 from bot.services.context import ServiceContext
 from bot.services.digests import Digests
 from bot.services.enrollment import Enrollment
@@ -48,6 +49,7 @@ class Services:
         self.escalation = Escalation(ctx)
         self.planning = Planning(ctx)
         self.sessions = Sessions(ctx)
+        self.cohorts = Cohorts(ctx)
         self.staffing = Staffing(ctx)
         self.notes = Notes(ctx)
         self.exports = Exports(ctx)

@@ -3,9 +3,13 @@ changed what, and the pseudonymised research export."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
-from bot.cli.common import app, services_call, settings_or_exit
+import typer
+
+from bot.cli.common import app, fail, services_call, settings_or_exit
 
 
 @app.command()
@@ -13,11 +17,58 @@ def stats() -> None:
     """The clinic's figures: enrolment by status, response rates per protocol step (answered
     of the prompts whose window has closed), missed prompts, open flags by tier, and the
     median and worst time to acknowledge, over the last 30 days."""
-    import typer
-
     settings = settings_or_exit()
 
     async def use(services: Any) -> str:
         return str(await services.stats.text(None))
 
     typer.echo(services_call(settings, use))
+
+
+@app.command("export")
+def export_research(
+    out: Annotated[str, typer.Option("--out", help="Directory to write the files into")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+    since: Annotated[
+        str | None, typer.Option(help="Only what happened from this date (UTC), e.g. 2026-12-01")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only what happened before this date (UTC)")
+    ] = None,
+    include_text: Annotated[
+        bool,
+        typer.Option("--include-text", help="Include journal text in entries (audited)"),
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, help="Rows read per transaction")] = 500,
+) -> None:
+    """The pseudonymised research export: participants, sessions, prompts and their
+    outcomes, journal entries (text only with --include-text), questionnaire scores per item
+    and total, flags and time to acknowledge, and data_dictionary.csv describing every
+    column. People appear by their codes only; the export is written to the audit log."""
+    from bot.cli.research import write_export
+
+    if fmt not in ("csv", "jsonl"):
+        fail("--format must be csv or jsonl")
+    settings = settings_or_exit()
+    written = write_export(
+        settings,
+        out=Path(out),
+        fmt=fmt,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        include_text=include_text,
+        batch=batch,
+    )
+    for name, rows in written.items():
+        typer.echo(f"{Path(out) / name}: {rows} rows")
+
+
+def _date(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date like 2026-12-01 (or 2026-12-01T09:00)")
+        raise
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

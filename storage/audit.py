@@ -7,10 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from bot.domain.audit import AuditLine
 from bot.domain.people import Person
 from storage.crypto import Cipher
 from storage.models import AuditEvent
+from storage.models import Person as PersonRow
 
 
 class AuditLog:
@@ -68,3 +71,42 @@ class AuditLog:
                 select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
             )
         ).all()
+
+    async def lines(
+        self,
+        *,
+        since: datetime | None = None,
+        who: str | None = None,
+        whom: str | None = None,
+        actions: Sequence[str] | None = None,
+        limit: int = 1000,
+    ) -> list[AuditLine]:
+        """Events oldest first, people by code (staff with their name), never by Telegram
+        id; ``who`` is the actor's code ("cli", "participant", "system" too), ``whom`` the
+        code of the person it concerns, ``actions`` None for every action."""
+        actor = aliased(PersonRow)
+        subject = aliased(PersonRow)
+        stmt = (
+            select(AuditEvent, actor.display_name, subject.code, subject.role)
+            .outerjoin(actor, actor.id == AuditEvent.actor_id)
+            .outerjoin(subject, subject.id == AuditEvent.subject_id)
+        )
+        if since is not None:
+            stmt = stmt.where(AuditEvent.at >= since)
+        if who is not None:
+            stmt = stmt.where(AuditEvent.actor == who)
+        if whom is not None:
+            stmt = stmt.where(subject.code == whom)
+        if actions is not None:
+            stmt = stmt.where(AuditEvent.action.in_(actions))
+        rows = (await self._session.execute(stmt.order_by(AuditEvent.id).limit(limit))).all()
+        return [
+            AuditLine(
+                at=event.at,
+                who=f"{event.actor} ({name})" if name else event.actor,
+                action=event.action,
+                whom=code,
+                detail=event.detail,
+            )
+            for event, name, code, _ in rows
+        ]

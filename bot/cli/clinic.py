@@ -25,6 +25,47 @@ def stats() -> None:
     typer.echo(services_call(settings, use))
 
 
+@app.command()
+def audit(
+    since: Annotated[str | None, typer.Option(help="From this date (UTC), e.g. 2026-12-01")] = None,
+    who: Annotated[
+        str | None, typer.Option(help="Who did it: a staff code, cli, participant or system")
+    ] = None,
+    whom: Annotated[str | None, typer.Option(help="Whose data: a participant's code")] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help="read, export, erasure, change, or all (repeatable)"),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many lines")] = 1000,
+) -> None:
+    """Who read or changed what: staff reads of journals, exports, erasures and changes of
+    settings, sessions and protocols, oldest first. People appear by code (staff with their
+    name), never by Telegram id; what was read or written is never shown."""
+    from bot.domain.audit import KINDS
+
+    for chosen in kind or []:
+        if chosen != "all" and chosen not in KINDS:
+            fail(f"--kind must be one of {', '.join(KINDS)} or all")
+    settings = settings_or_exit()
+    start = _date(since, "--since")
+
+    async def use(services: Any) -> Any:
+        return await services.audit.lines(
+            None, since=start, who=who, whom=whom, kinds=kind or None, limit=limit
+        )
+
+    lines = services_call(settings, use)
+    if not lines:
+        typer.echo("no audit events match")
+    for line in lines:
+        whose = f" {line.whom}" if line.whom else ""
+        detail = f" ({line.detail})" if line.detail else ""
+        typer.echo(
+            f"{line.at:%Y-%m-%d %H:%M:%S} UTC  {line.kind:<7} {line.who}: {line.action}"
+            f"{whose}{detail}"
+        )
+
+
 @app.command("export")
 def export_research(
     out: Annotated[str, typer.Option("--out", help="Directory to write the files into")],

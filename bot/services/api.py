@@ -9,6 +9,7 @@ line call the same groups, e.g. ``services.escalation.acknowledge(...)`` or
 from __future__ import annotations
 
 from bot.services.access import Access
+from bot.services.audit import AuditTrail
 from bot.services.cohorts import Cohorts
 from bot.services.context import ServiceContext
 from bot.services.digests import Digests
@@ -55,4 +56,5 @@ class Services:
         self.exports = Exports(ctx)
         self.digests = Digests(ctx)
         self.stats = Stats(ctx)
+        self.audit = AuditTrail(ctx)
         self.triage = Triage(ctx)

@@ -60,7 +60,19 @@ async def set_therapist(
     if tz is not None:
         person = replace(person, timezone=tz)
     await uow.people.save(person)
-    await uow.audit.record(at=now, actor=actor, action="therapist.set", subject_id=person.id)
+    changed = {
+        "backup": backup_person.code if backup_person else None,
+        "digest_at": digest_at,
+        "quiet": quiet,
+        "tz": tz,
+    }
+    await uow.audit.record(
+        at=now,
+        actor=actor,
+        action="therapist.set",
+        subject_id=person.id,
+        detail="; ".join(f"{k}={v}" for k, v in changed.items() if v is not None) or None,
+    )
     return person
 
 

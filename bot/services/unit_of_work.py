@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.audit import AuditLine
 from bot.domain.digest import WrittenMessage
 from bot.domain.erasure import ErasureCounts, ErasureRequest
 from bot.domain.outgoing import Outgoing
@@ -278,6 +279,16 @@ class AuditRepository(Protocol):
         subject_id: int | None,
         detail: str | None = None,
     ) -> None: ...
+
+    async def lines(
+        self,
+        *,
+        since: datetime | None = None,
+        who: str | None = None,
+        whom: str | None = None,
+        actions: Sequence[str] | None = None,
+        limit: int = 1000,
+    ) -> list[AuditLine]: ...
 
 
 class ClinicRepository(Protocol):

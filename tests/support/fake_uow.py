@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
+from bot.domain.audit import AuditLine
 from bot.domain.digest import WrittenMessage
 from bot.domain.erasure import ErasureCounts, ErasureRequest, ErasureStatus
 from bot.domain.outgoing import OutboxStatus, Outgoing
@@ -494,6 +495,23 @@ class FakeAuditLog(_Repository):
         await self.record(at=now, actor=staff.code if staff else "cli",
                           actor_id=staff.id if staff else None, action=action,
                           subject_id=subject_id, detail=detail)
+
+    async def lines(self, *, since: datetime | None = None, who: str | None = None,
+                    whom: str | None = None, actions: Sequence[str] | None = None,
+                    limit: int = 1000) -> list[AuditLine]:
+        found: list[AuditLine] = []
+        for a in self.t.audit:
+            actor = self.t.people.get(a["actor_id"]) if a["actor_id"] else None
+            subject = self.t.people.get(a["subject_id"]) if a["subject_id"] else None
+            if ((since is not None and a["at"] < since) or (who is not None and a["actor"] != who)
+                    or (whom is not None and (subject is None or subject.code != whom))
+                    or (actions is not None and a["action"] not in actions)):
+                continue
+            name = actor.display_name if actor else None
+            found.append(AuditLine(at=a["at"], who=f"{a['actor']} ({name})" if name else a["actor"],
+                                   action=a["action"], whom=subject.code if subject else None,
+                                   detail=a["detail"]))
+        return found[:limit]
 
 
 class FakeClinic(_Repository):

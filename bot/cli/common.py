@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +21,7 @@ T = TypeVar("T")
 EX_CONFIG = 78
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich would double the start-up time
     name="ember",
     help="Ember: integration prompts, journals and safety alerts between therapy sessions.",
     no_args_is_help=True,
@@ -46,6 +46,8 @@ def settings_or_exit(code: int = 1) -> Settings:
 
 
 def run_async(make: Callable[[], Awaitable[T]]) -> T:
+    import asyncio
+
     try:
         return asyncio.run(make())  # type: ignore[arg-type]
     except EmberError as exc:

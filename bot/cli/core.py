@@ -21,7 +21,11 @@ from bot.errors import ConfigError, EmberError
 if TYPE_CHECKING:
     from bot.config import Settings
 
-db_app = typer.Typer(help="Database schema (migrations).", no_args_is_help=True)
+db_app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich would double the start-up time
+    help="Database schema (migrations).",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 
 

@@ -11,7 +11,11 @@ from bot.cli.common import app, fail, services_call, settings_or_exit
 
 # -- safety ---------------------------------------------------------------------------
 
-therapist_app = typer.Typer(help="Therapists' settings.", no_args_is_help=True)
+therapist_app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich would double the start-up time
+    help="Therapists' settings.",
+    no_args_is_help=True,
+)
 app.add_typer(therapist_app, name="therapist")
 
 

@@ -11,9 +11,15 @@ from bot.cli.common import app, fail, services_call, settings_or_exit
 
 # -- protocols, sessions, schedules ---------------------------------------------------
 
-protocol_app = typer.Typer(help="Prompt protocols (YAML files in prompts/).", no_args_is_help=True)
+protocol_app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich would double the start-up time
+    help="Prompt protocols (YAML files in prompts/).",
+    no_args_is_help=True,
+)
 session_app = typer.Typer(
-    help="Treatment sessions that prompts are timed from.", no_args_is_help=True
+    rich_markup_mode=None,  # plain help: rich would double the start-up time
+    help="Treatment sessions that prompts are timed from.",
+    no_args_is_help=True,
 )
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(session_app, name="session")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 UNREADABLE_EXIT = 3
 
 keys_app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich would double the start-up time
     help="Encryption keys: make one, re-seal everything under the newest, see what each holds.",
     no_args_is_help=True,
 )

@@ -129,7 +129,7 @@ async def enrol_cohort(
             ttl=ttl,
             protocol_id=row.protocol,
         )
-        participant = await uow.people.by_code(row.code)
+        participant = await uow.people.by_id(created.person_id)  # in the session already
         assert participant is not None
         for planned in row.sessions:
             await sessions.add_session(

@@ -54,6 +54,7 @@ class NewInvitation:
     role: Role
     raw_code: str
     expires_at: datetime
+    person_id: int = 0
 
 
 async def invite(
@@ -151,7 +152,7 @@ async def invite(
         subject_id=person.id,
         detail=f"role={role}",
     )
-    return NewInvitation(code, role, raw, invitation.expires_at)
+    return NewInvitation(code, role, raw, invitation.expires_at, person.id)
 
 
 async def redeem(

@@ -46,6 +46,29 @@ class AuditLog:
         )
         await self._session.flush()
 
+    async def record_many(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        events: Sequence[tuple[int | None, str | None]],
+        actor_id: int | None = None,
+    ) -> None:
+        """Several events of one kind at once: (subject id, detail) each (bulk work)."""
+        self._session.add_all(
+            AuditEvent(
+                at=at,
+                actor=actor,
+                actor_id=actor_id,
+                action=action,
+                subject_id=subject_id,
+                detail=detail,
+            )
+            for subject_id, detail in events
+        )
+        await self._session.flush()
+
     async def by_staff(
         self,
         *,

@@ -84,6 +84,13 @@ class People:
         await self._session.flush()
         return dataclasses.replace(person, id=row.id)
 
+    async def add_many(self, people: Sequence[Person]) -> list[Person]:
+        """Store new people in one go (bulk enrolment); returns them with their ids."""
+        rows = [PersonRow(**{name: getattr(p, name) for name in _FIELDS}) for p in people]
+        self._session.add_all(rows)
+        await self._session.flush()
+        return [dataclasses.replace(p, id=row.id) for p, row in zip(people, rows, strict=True)]
+
     async def save(self, person: Person) -> None:
         """Write a changed person back (every field but the id)."""
         row = await self._session.get(PersonRow, person.id)
@@ -167,6 +174,29 @@ class People:
         self._session.add(row)
         await self._session.flush()
         return _invitation_value(row)
+
+    async def add_invitations(
+        self,
+        *,
+        code_hashes: Sequence[tuple[str, int]],
+        now: datetime,
+        expires_at: datetime,
+        created_by_id: int | None,
+    ) -> list[Invitation]:
+        """Several invitations in one go: (code hash, person id) each."""
+        rows = [
+            InvitationRow(
+                code_hash=code_hash,
+                person_id=person_id,
+                created_at=now,
+                expires_at=expires_at,
+                created_by_id=created_by_id,
+            )
+            for code_hash, person_id in code_hashes
+        ]
+        self._session.add_all(rows)
+        await self._session.flush()
+        return [_invitation_value(row) for row in rows]
 
     async def use_invitation(self, invitation_id: int, now: datetime) -> None:
         await self._session.execute(

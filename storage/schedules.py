@@ -125,6 +125,15 @@ class Schedules:
         await self._session.flush()
         return _session_value(row)
 
+    async def add_sessions(
+        self, sessions: Sequence[TreatmentSession]
+    ) -> list[TreatmentSession]:
+        """Several sessions in one go (bulk imports); returns them with their ids."""
+        rows = [SessionRow(**{n: getattr(s, n) for n in _SESSION}) for s in sessions]
+        self._session.add_all(rows)
+        await self._session.flush()
+        return [_session_value(row) for row in rows]
+
     async def save_session(self, session: TreatmentSession) -> None:
         await write_back(
             self._session, SessionRow, session.id, {n: getattr(session, n) for n in _SESSION}

@@ -3,9 +3,9 @@
 The whole file is checked first (the file itself in `bot/domain/cohort.py`, then against
 what is stored: therapists, protocols, codes already taken, sessions already recorded),
 every problem as ``file:line: reason``; if there is any, nothing is created. Otherwise
-everything is created in one transaction, with the same use cases as one invitation or
-one session (`enrollment.invite`, `sessions.add_session`), so the audit log and the
-schedules are exactly what the one-by-one commands would have made.
+everything is created in one transaction with a few statements whatever the file's size:
+the same people, invitations, sessions, audit entries and planned prompts as the
+one-by-one commands (`ember invite participant`, `ember session add`) would have made.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.cohort import CohortRow, PlannedSession, SessionRow, by_line
 from bot.domain.people import Person, PersonStatus, Role
-from bot.domain.records import CANCELLED
+from bot.domain.records import CANCELLED, TreatmentSession
 from bot.errors import CohortFileError, Problem
-from bot.services import sessions
 from bot.services.context import Bound
-from bot.services.enrollment import NewInvitation, invite
+from bot.services.enrollment import NewInvitation, hash_code, new_code
 from bot.services.planning import replan_many
 from bot.services.unit_of_work import UnitOfWorkProtocol
 
@@ -59,17 +58,17 @@ class ImportedSessions:
 
 async def check_cohort(
     uow: UnitOfWorkProtocol, rows: Sequence[CohortRow], file: str
-) -> list[Problem]:
-    """What the stored clinic says against the file: unknown therapists and protocols,
-    codes already taken."""
+) -> tuple[list[Problem], dict[str, Person]]:
+    """What the stored clinic says against the file (unknown therapists and protocols,
+    codes already taken), and the therapists found, by code."""
     problems: list[Problem] = []
-    therapists: dict[str, bool] = {}
+    therapists: dict[str, Person | None] = {}
     protocols: dict[str, bool] = {}
     for row in rows:
         if row.therapist not in therapists:
             found = await uow.people.by_code(row.therapist)
-            therapists[row.therapist] = found is not None and found.role == Role.THERAPIST
-        if not therapists[row.therapist]:
+            therapists[row.therapist] = found if found and found.role == Role.THERAPIST else None
+        if therapists[row.therapist] is None:
             problems.append(Problem(file, row.line, f"no therapist with code {row.therapist}"))
         if row.protocol is not None:
             if row.protocol not in protocols:
@@ -95,7 +94,36 @@ async def check_cohort(
                     f"{row.therapist}",
                 )
             )
-    return problems
+    return problems, {code: t for code, t in therapists.items() if t is not None}
+
+
+async def record_sessions(
+    uow: UnitOfWorkProtocol, *, now: datetime, planned: Sequence[tuple[Person, PlannedSession]]
+) -> int:
+    """Record checked sessions in one go, audited as `ember session add` audits each, and
+    plan the prompts of everyone concerned; returns how many were recorded."""
+    added = await uow.schedules.add_sessions(
+        [
+            TreatmentSession(
+                id=0,
+                participant_id=participant.id,
+                kind=session.kind,
+                starts_at=starts_at(session, participant.timezone),
+                created_at=now,
+            )
+            for participant, session in planned
+        ]
+    )
+    await uow.audit.record_many(
+        at=now,
+        actor="cli",
+        action="session.add",
+        events=[(s.participant_id, f"{s.kind} #{s.id}") for s in added],
+    )
+    ids = sorted({participant.id for participant, _ in planned})
+    for start in range(0, len(ids), REPLAN_BATCH):
+        await replan_many(uow, now=now, participant_ids=ids[start : start + REPLAN_BATCH])
+    return len(added)
 
 
 async def enrol_cohort(
@@ -110,51 +138,59 @@ async def enrol_cohort(
 ) -> EnrolledCohort:
     """Check every row, then invite everyone and record their sessions; CohortFileError
     with every problem (``problems`` found in the file itself first), and nothing
-    created, if any row is wrong."""
-    problems = [*problems, *await check_cohort(uow, rows, file)]
+    created, if any row is wrong.
+
+    Everyone is written with a few statements, whatever the size of the cohort: the same
+    people, invitations, sessions, audit entries and planned prompts as `ember invite
+    participant` and `ember session add` make one at a time.
+    """
+    found, therapists = await check_cohort(uow, rows, file)
+    problems = [*problems, *found]
     if problems:
         raise CohortFileError(by_line(problems))
-    enrolled: list[EnrolledParticipant] = []
-    planned_ids: list[int] = []
-    recorded = 0
-    for done, row in enumerate(rows, 1):
-        created = await invite(
-            uow,
-            now=now,
-            role=Role.PARTICIPANT,
-            code=row.code,
-            timezone=row.timezone,
-            language=row.language,
-            therapist_code=row.therapist,
-            ttl=ttl,
-            protocol_id=row.protocol,
-        )
-        participant = await uow.people.by_id(created.person_id)  # in the session already
-        assert participant is not None
-        for planned in row.sessions:
-            await sessions.add_session(
-                uow,
-                now=now,
-                participant=participant,
-                kind=planned.kind,
-                starts_at=starts_at(planned, row.timezone),
-                batch=True,
+    total = len(rows)
+    people = await uow.people.add_many(
+        [
+            Person(
+                id=0,
+                role=Role.PARTICIPANT,
+                code=row.code,
+                timezone=row.timezone,
+                language=row.language,
+                status=PersonStatus.INVITED,
+                therapist_id=therapists[row.therapist].id,
+                protocol_id=row.protocol,
+                created_at=now,
             )
-            recorded += 1
-        if row.sessions:
-            planned_ids.append(participant.id)
-        enrolled.append(EnrolledParticipant(row, created))
-        progress(done, len(rows))
-    await _replan(uow, now, planned_ids)
-    return EnrolledCohort(tuple(enrolled), recorded)
-
-
-async def _replan(uow: UnitOfWorkProtocol, now: datetime, participant_ids: list[int]) -> None:
-    """Plan the prompts of everyone who got sessions, a batch of participants at a time."""
-    for start in range(0, len(participant_ids), REPLAN_BATCH):
-        await replan_many(
-            uow, now=now, participant_ids=participant_ids[start : start + REPLAN_BATCH]
-        )
+            for row in rows
+        ]
+    )
+    progress(total // 3, total)
+    raw_codes = [new_code() for _ in rows]
+    invitations = await uow.people.add_invitations(
+        code_hashes=[(hash_code(raw), p.id) for raw, p in zip(raw_codes, people, strict=True)],
+        now=now,
+        expires_at=now + ttl,
+        created_by_id=None,
+    )
+    await uow.audit.record_many(
+        at=now,
+        actor="cli",
+        action="invite",
+        events=[(p.id, f"role={Role.PARTICIPANT}") for p in people],
+    )
+    progress(2 * total // 3, total)
+    recorded = await record_sessions(
+        uow,
+        now=now,
+        planned=[(p, s) for p, row in zip(people, rows, strict=True) for s in row.sessions],
+    )
+    progress(total, total)
+    enrolled = tuple(
+        EnrolledParticipant(row, NewInvitation(p.code, Role.PARTICIPANT, raw, inv.expires_at, p.id))
+        for row, p, raw, inv in zip(rows, people, raw_codes, invitations, strict=True)
+    )
+    return EnrolledCohort(enrolled, recorded)
 
 
 async def import_sessions(
@@ -171,7 +207,7 @@ async def import_sessions(
     any line is wrong."""
     people: dict[str, Person | None] = {}
     problems = list(problems)
-    for row in rows:
+    for done, row in enumerate(rows, 1):
         if row.code not in people:
             found = await uow.people.by_code(row.code)
             usable = (
@@ -181,6 +217,7 @@ async def import_sessions(
             )
             people[row.code] = found if usable else None
         participant = people[row.code]
+        progress(done, len(rows))
         if participant is None:
             problems.append(Problem(file, row.line, f"no participant {row.code}"))
             continue
@@ -202,23 +239,16 @@ async def import_sessions(
                 )
     if problems:
         raise CohortFileError(by_line(problems))
-    for done, row in enumerate(rows, 1):
+    planned: list[tuple[Person, PlannedSession]] = []
+    for row in rows:
         participant = people[row.code]
         assert participant is not None
-        await sessions.add_session(
-            uow,
-            now=now,
-            participant=participant,
-            kind=row.session.kind,
-            starts_at=starts_at(row.session, participant.timezone),
-            batch=True,
-        )
-        progress(done, len(rows))
-    await _replan(uow, now, sorted({p.id for p in people.values() if p is not None}))
+        planned.append((participant, row.session))
+    recorded = await record_sessions(uow, now=now, planned=planned)
     unplanned = sorted(
         code for code, person in people.items() if person and person.protocol_id is None
     )
-    return ImportedSessions(len(rows), len(people), tuple(unplanned))
+    return ImportedSessions(recorded, len(people), tuple(unplanned))
 
 
 class Cohorts(Bound):

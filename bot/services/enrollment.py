@@ -44,6 +44,11 @@ def normalise_person_code(code: str) -> str:
     return norm
 
 
+def new_code() -> str:
+    """A fresh invitation code (for the deep link; only its hash is stored)."""
+    return secrets.token_urlsafe(18)
+
+
 def deep_link(bot_username: str, raw_code: str) -> str:
     return f"https://t.me/{bot_username}?start={raw_code}"
 
@@ -136,7 +141,7 @@ async def invite(
     if protocol_id is not None and role is Role.PARTICIPANT:
         person = replace(person, protocol_id=protocol_id)
     await uow.people.save(person)
-    raw = secrets.token_urlsafe(18)
+    raw = new_code()
     invitation = await uow.people.add_invitation(
         code_hash=hash_code(raw),
         person_id=person.id,

@@ -40,11 +40,9 @@ async def add_session(
     kind: str,
     starts_at: datetime,
     actor: Person | None = None,
-    batch: bool = False,
 ) -> TreatmentSession:
     """Record a session and replan the participant; a session with the same kind and time
-    as one recorded already is refused. ``batch``: the caller has checked for duplicates
-    already and replans everyone it recorded sessions for at the end (bulk imports)."""
+    as one recorded already is refused (to be moved instead)."""
     try:
         SessionKind(kind)
     except ValueError:
@@ -53,7 +51,7 @@ async def add_session(
             key="problem.session_kind",
             kind=kind,
         ) from None
-    for existing in [] if batch else await uow.schedules.sessions_of(participant.id):
+    for existing in await uow.schedules.sessions_of(participant.id):
         if existing.status != CANCELLED and existing.kind == kind and (
             existing.starts_at == starts_at
         ):
@@ -78,8 +76,7 @@ async def add_session(
             created_by_id=actor.id if actor else None,
         )
     )
-    if not batch:
-        await replan(uow, now=now, participant=participant)
+    await replan(uow, now=now, participant=participant)
     await uow.audit.by_staff(
         now=now,
         action="session.add",

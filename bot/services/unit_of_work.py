@@ -49,6 +49,8 @@ class PeopleRepository(Protocol):
 
     async def add(self, person: Person) -> Person: ...
 
+    async def add_many(self, people: Sequence[Person]) -> list[Person]: ...
+
     async def save(self, person: Person) -> None: ...
 
     async def participants_of(self, therapist_id: int) -> list[Person]: ...
@@ -74,6 +76,15 @@ class PeopleRepository(Protocol):
         expires_at: datetime,
         created_by_id: int | None,
     ) -> Invitation: ...
+
+    async def add_invitations(
+        self,
+        *,
+        code_hashes: Sequence[tuple[str, int]],
+        now: datetime,
+        expires_at: datetime,
+        created_by_id: int | None,
+    ) -> list[Invitation]: ...
 
     async def use_invitation(self, invitation_id: int, now: datetime) -> None: ...
 
@@ -102,6 +113,10 @@ class SchedulesRepository(Protocol):
     async def session_by_id(self, session_id: int) -> TreatmentSession | None: ...
 
     async def add_session(self, session: TreatmentSession) -> TreatmentSession: ...
+
+    async def add_sessions(
+        self, sessions: Sequence[TreatmentSession]
+    ) -> list[TreatmentSession]: ...
 
     async def save_session(self, session: TreatmentSession) -> None: ...
 
@@ -268,6 +283,16 @@ class AuditRepository(Protocol):
         actor_id: int | None = None,
         subject_id: int | None = None,
         detail: str | None = None,
+    ) -> None: ...
+
+    async def record_many(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        events: Sequence[tuple[int | None, str | None]],
+        actor_id: int | None = None,
     ) -> None: ...
 
     async def by_staff(

@@ -27,17 +27,21 @@ def ember(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedPro
                           timeout=120)
 
 
-@pytest.fixture
-def clinic(tmp_path: Path) -> dict[str, str]:
+def clinic_on(url: str, tmp_path: Path) -> dict[str, str]:
     """A database with the reference protocol loaded and two therapists invited."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("EMBER_")}
     env = {**clean, "PYTHONPATH": str(ROOT), "EMBER_ENCRYPTION_KEY": generate_key(),
-           "EMBER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'ember.db'}"}
+           "EMBER_DATABASE_URL": url}
     for args in (["db", "upgrade"], ["protocol", "load", str(PROTOCOL)],
                  ["invite", "therapist", "T-01"], ["invite", "therapist", "T-02"]):
         done = ember(env, *args, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
     return env
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> dict[str, str]:
+    return clinic_on(f"sqlite+aiosqlite:///{tmp_path / 'ember.db'}", tmp_path)
 
 
 def count(env: dict[str, str], stmt: object) -> int:
@@ -68,8 +72,9 @@ def cohort(path: Path, rows: int) -> Path:
 
 class TestCohort:
     def test_a_300_row_cohort_enrols_in_one_command_with_its_deep_links(
-        self, clinic: dict[str, str], tmp_path: Path
+        self, db_url: str, tmp_path: Path
     ) -> None:
+        clinic = clinic_on(db_url, tmp_path)
         done = ember(clinic, "invite", "participant", "--csv", str(cohort(tmp_path / "c.csv", 300)),
                      "--out", "links.csv", cwd=tmp_path)
         assert done.returncode == 0, done.stderr

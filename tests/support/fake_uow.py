@@ -142,6 +142,9 @@ class FakePeople(_Repository):
         self.t.people[stored.id] = stored
         return stored
 
+    async def add_many(self, people: Sequence[Person]) -> list[Person]:
+        return [await self.add(person) for person in people]
+
     async def save(self, person: Person) -> None:
         if person.id not in self.t.people:
             raise LookupError(f"person #{person.id} is not stored")
@@ -177,6 +180,13 @@ class FakePeople(_Repository):
         invitation = Invitation(self.t.new_id(), person_id, expires_at)
         self.t.invitations[invitation.id] = (code_hash, invitation)
         return invitation
+
+    async def add_invitations(self, *, code_hashes: Sequence[tuple[str, int]], now: datetime,
+                              expires_at: datetime, created_by_id: int | None
+                              ) -> list[Invitation]:
+        return [await self.add_invitation(code_hash=h, person_id=pid, now=now,
+                                          expires_at=expires_at, created_by_id=created_by_id)
+                for h, pid in code_hashes]
 
     async def use_invitation(self, invitation_id: int, now: datetime) -> None:
         code_hash, invitation = self.t.invitations[invitation_id]
@@ -218,6 +228,10 @@ class FakeSchedules(_Repository):
         stored = replace(session, id=self.t.new_id())
         self.t.sessions[stored.id] = stored
         return stored
+
+    async def add_sessions(self, sessions: Sequence[TreatmentSession]
+                           ) -> list[TreatmentSession]:
+        return [await self.add_session(session) for session in sessions]
 
     async def save_session(self, session: TreatmentSession) -> None:
         self.t.sessions[session.id] = session
@@ -489,6 +503,13 @@ class FakeAuditLog(_Repository):
                      subject_id: int | None = None, detail: str | None = None) -> None:
         self.t.audit.append({"at": at, "actor": actor, "action": action, "actor_id": actor_id,
                              "subject_id": subject_id, "detail": detail})
+
+    async def record_many(self, *, at: datetime, actor: str, action: str,
+                          events: Sequence[tuple[int | None, str | None]],
+                          actor_id: int | None = None) -> None:
+        for subject_id, detail in events:
+            await self.record(at=at, actor=actor, action=action, actor_id=actor_id,
+                              subject_id=subject_id, detail=detail)
 
     async def by_staff(self, *, now: datetime, action: str, staff: Person | None,
                        subject_id: int | None, detail: str | None = None) -> None:

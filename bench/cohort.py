@@ -3,7 +3,7 @@ sessions each, on the reference protocol) as a coordinator runs it, and `ember -
 
     python bench/cohort.py                 # 300 participants on a scratch SQLite file
     python bench/cohort.py -n 1000
-    python bench/cohort.py --postgres postgresql+asyncpg://postgres@127.0.0.1/bench
+    python bench/cohort.py --postgres postgresql+asyncpg://postgres@127.0.0.1/test
 
 Prints the wall time of the whole command (start-up, checking the file, one transaction,
 the deep links written) and the enrolment time it reports. Target: 300 in under 10 s.
@@ -12,12 +12,16 @@ the deep links written) and the enrolment time it reports. Target: 300 in under 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import csv
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,21 +35,58 @@ def ember(env: dict[str, str], *args: str, cwd: str) -> subprocess.CompletedProc
     return done
 
 
+@contextlib.contextmanager
+def scratch_postgres(server: str) -> Iterator[str]:
+    """A fresh database on the server of ``server`` (dropped afterwards), as its URL."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server)
+    name = f"ember_bench_{uuid.uuid4().hex[:10]}"
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            database=url.database,
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=300, help="participants in the cohort")
-    parser.add_argument("--postgres", help="a PostgreSQL URL (an empty database) instead")
+    parser.add_argument(
+        "--postgres",
+        help="a PostgreSQL server's URL: the benchmark makes a scratch database there and "
+        "drops it afterwards",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from storage.crypto import generate_key
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        database = f"sqlite+aiosqlite:///{tmp}/ember.db"
+        if args.postgres:
+            database = stack.enter_context(scratch_postgres(args.postgres))
         clean = {k: v for k, v in os.environ.items() if not k.startswith("EMBER_")}
         env = {
             **clean,
             "PYTHONPATH": str(ROOT),
             "EMBER_ENCRYPTION_KEY": generate_key(),
-            "EMBER_DATABASE_URL": args.postgres or f"sqlite+aiosqlite:///{tmp}/ember.db",
+            "EMBER_DATABASE_URL": database,
         }
         ember(env, "db", "upgrade", cwd=tmp)
         ember(env, "protocol", "load", str(ROOT / "prompts" / "mdma-integration.yaml"), cwd=tmp)
@@ -56,12 +97,20 @@ def main() -> None:
             writer = csv.writer(f)
             writer.writerow(["code", "therapist", "timezone", "language", "protocol", "sessions"])
             for i in range(args.n):
-                writer.writerow([f"P-{i:05d}", f"T-0{i % 2 + 1}", "Europe/Berlin", "en",
-                                 "mdma-integration",
-                                 "dosing=2026-12-10T09:00;integration=2026-12-11T10:00"])
+                writer.writerow(
+                    [
+                        f"P-{i:05d}",
+                        f"T-0{i % 2 + 1}",
+                        "Europe/Berlin",
+                        "en",
+                        "mdma-integration",
+                        "dosing=2026-12-10T09:00;integration=2026-12-11T10:00",
+                    ]
+                )
         started = time.perf_counter()
-        done = ember(env, "invite", "participant", "--csv", str(path), "--out", "links.csv",
-                     cwd=tmp)
+        done = ember(
+            env, "invite", "participant", "--csv", str(path), "--out", "links.csv", cwd=tmp
+        )
         wall = time.perf_counter() - started
         links = len((Path(tmp) / "links.csv").read_text(encoding="utf-8").splitlines()) - 1
         started = time.perf_counter()

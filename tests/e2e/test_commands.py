@@ -63,6 +63,22 @@ class TestMenus:
             assert "isn't available to you" in (reply.text or "")
 
 
+class TestSessions:
+    async def test_session_warns_without_a_protocol_and_refuses_a_duplicate(
+            self, ember: Ember, tg: FakeTelegram) -> None:
+        await enroll_pair(ember, tg)
+        dana = tg.user(THERAPIST_ID)
+        dana.send_command("/session", "P-0142", "dosing", "2026-12-10", "09:00")
+        added = (await dana.wait_for_message(
+            lambda m: "Recorded dosing session" in (m.text or ""))).text or ""
+        assert "P-0142 has no protocol assigned" in added
+        dana.send_command("/session", "P-0142", "dosing", "2026-12-10", "09:00")
+        refused = (await dana.wait_for_message(
+            lambda m: "Could not record the session" in (m.text or ""))).text or ""
+        assert "already has a dosing session" in refused
+        assert "/session P-0142 move" in refused
+
+
 class TestCare:
     async def test_stats_show_a_therapist_their_own_and_a_coordinator_the_clinic(
             self, ember: Ember, tg: FakeTelegram) -> None:

@@ -102,9 +102,10 @@ async def clinic(url: str, key: str) -> None:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def env(db_url: str) -> dict[str, str]:
+    """The clinic on SQLite and on PostgreSQL."""
     key = generate_key()
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ember.db'}"
+    url = db_url
     asyncio.run(clinic(url, key))
     clean = {k: v for k, v in os.environ.items() if not k.startswith("EMBER_")}
     return {**clean, "PYTHONPATH": str(ROOT), "EMBER_DATABASE_URL": url,

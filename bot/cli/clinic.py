@@ -90,13 +90,16 @@ def export_research(
 
     if fmt not in ("csv", "jsonl"):
         fail("--format must be csv or jsonl")
+    start, end = _date(since, "--since"), _date(until, "--until")
+    if start is not None and end is not None and start >= end:
+        fail("--since must be before --until")
     settings = settings_or_exit()
     written = write_export(
         settings,
         out=Path(out),
         fmt=fmt,
-        since=_date(since, "--since"),
-        until=_date(until, "--until"),
+        since=start,
+        until=end,
         include_text=include_text,
         batch=batch,
     )

@@ -97,6 +97,13 @@ class TestCohort:
             Person.timezone == "Europe/Berlin", Person.protocol_id == "mdma-integration")) == 1
         assert count(clinic, select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "session.add")) == 600
+        assert count(clinic, select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "invite")) == 302
+        stats = ember(clinic, "stats", cwd=tmp_path)
+        assert stats.returncode == 0, stats.stderr
+        assert "Participants: 0 enrolled" in stats.stdout  # invited is not enrolled
+        assert "invitations not yet used: 300" in stats.stdout
+        assert "Therapists: 0 enrolled, 2 invited" in stats.stdout
 
     def test_any_bad_line_creates_nothing_and_every_problem_is_named(
         self, clinic: dict[str, str], tmp_path: Path

@@ -98,9 +98,13 @@ class ResearchExport:
             stmt = where(select(func.count()).select_from(model))
             return int(await session.scalar(stmt) or 0)
 
-    async def tables(self, progress: Progress) -> AsyncIterator[tuple[str, list[Row]]]:
-        """(file, a batch of its rows), file by file, in the order of the dictionary."""
-        await self._load_codes()
+    async def tables(
+        self, *, now: datetime, progress: Progress
+    ) -> AsyncIterator[tuple[str, list[Row]]]:
+        """(file, a batch of its rows), file by file, in the order of the dictionary;
+        ``now`` is when outcomes are judged (a sent prompt past its window has expired).
+        ``progress`` hears (file, stored rows read, stored rows to read)."""
+        await self._prepare(now)
         w = self._window
         readers: list[tuple[str, Any, Callable[[Select[Any]], Select[Any]], Any]] = [
             (
@@ -247,10 +251,11 @@ class ResearchExport:
             "minutes_to_acknowledge": _minutes(f.created_at, f.acknowledged_at),
         }
 
-    async def prepare(self, now: datetime) -> None:
-        """What the rows need besides themselves: the time outcomes are judged at, and
-        which prompt each journal entry answers."""
+    async def _prepare(self, now: datetime) -> None:
+        """What the rows need besides themselves: people's codes, the time outcomes are
+        judged at, and which prompt each journal entry answers."""
         self._now = now
+        await self._load_codes()
         async with self._storage.sessions() as session:
             self._entry_prompts = dict(
                 (await session.execute(select(JournalEntry.id, JournalEntry.prompt_id))).all()

@@ -81,7 +81,6 @@ def write_export(
             reader = ResearchExport(
                 storage, window=Window(since, until), include_text=include_text, batch=batch
             )
-            await reader.prepare(now)
             handles: dict[str, tuple[IO[str], Any]] = {}
             try:
                 for name, columns in FILES.items():
@@ -93,7 +92,7 @@ def write_export(
                         writer.writerow([c.name for c in columns])
                     handles[name] = (handle, writer)
                     written[path.name] = 0
-                async for name, rows in reader.tables(bars):
+                async for name, rows in reader.tables(now=now, progress=bars):
                     target, writer = handles[name]
                     names = [c.name for c in FILES[name]]
                     for row in rows:

@@ -9,7 +9,8 @@ participant per line::
     P-0142,T-01,Europe/Berlin,de,mdma-integration,dosing=2026-12-10T09:00;integration=2026-12-11T10:00
 
 ``code`` and ``therapist`` are required; ``timezone`` (also ``time zone`` or ``tz``)
-defaults to the clinic's, ``language`` to en; ``protocol`` and ``sessions`` may be empty.
+defaults to the clinic's, ``language`` to en; ``region`` (the crisis lines shown: US, GB,
+DE, …; by default those of the zone), ``protocol`` and ``sessions`` may be empty.
 ``sessions`` is ``kind=local date and time`` pairs separated by ``;``, times in the
 participant's zone. A session file (``ember session import``) has ``code,kind,when``.
 """
@@ -28,9 +29,18 @@ from bot.errors import Problem
 
 CODE = re.compile(r"^[A-Z][A-Z0-9]{0,5}-[A-Z0-9]{1,12}$")
 LANGUAGES = ("en", "de", "es", "fr")
+REGION = re.compile(r"^[A-Z]{2}$")
 KINDS = ", ".join(k.value for k in SessionKind)
 
-COHORT_COLUMNS = ("code", "therapist", "timezone", "language", "protocol", "sessions")
+COHORT_COLUMNS = (
+    "code",
+    "therapist",
+    "timezone",
+    "language",
+    "region",
+    "protocol",
+    "sessions",
+)
 SESSION_COLUMNS = ("code", "kind", "when")
 _ALIASES = {"time zone": "timezone", "time_zone": "timezone", "tz": "timezone", "lang": "language"}
 
@@ -54,6 +64,7 @@ class CohortRow:
     language: str
     protocol: str | None
     sessions: tuple[PlannedSession, ...]
+    region: str | None = None  # crisis-resource region (US, GB, DE, ...); None: by zone
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,9 @@ def read_cohort(
         language = (cells.get("language") or "en").lower()
         if language not in LANGUAGES:
             reasons.append(f"language {language!r} is not one of {', '.join(LANGUAGES)}")
+        region = (cells.get("region") or "").upper() or None
+        if region is not None and not REGION.match(region):
+            reasons.append(f"region {cells['region']!r} is not a region code like US or DE")
         sessions, bad = parse_sessions(cells.get("sessions", ""))
         reasons += bad
         problems += [Problem(file, line, reason) for reason in reasons]
@@ -194,6 +208,7 @@ def read_cohort(
                     language=language,
                     protocol=cells.get("protocol") or None,
                     sessions=sessions,
+                    region=region,
                 )
             )
     if not raw and not problems:

@@ -23,6 +23,7 @@ from bot.services.context import Bound
 from bot.services.enrollment import NewInvitation, hash_code, new_code
 from bot.services.planning import replan_many
 from bot.services.unit_of_work import UnitOfWorkProtocol
+from prompts.catalogue import crisis_resources
 
 ProgressCallback = Callable[[int, int], None]
 REPLAN_BATCH = 200  # participants replanned with one set of queries
@@ -62,6 +63,7 @@ async def check_cohort(
     """What the stored clinic says against the file (unknown therapists and protocols,
     codes already taken), and the therapists found, by code."""
     problems: list[Problem] = []
+    regions = crisis_resources().regions
     therapists: dict[str, Person | None] = {}
     protocols: dict[str, bool] = {}
     for row in rows:
@@ -83,6 +85,15 @@ async def check_cohort(
                         f"no protocol {row.protocol!r} is loaded (ember protocol load FILE)",
                     )
                 )
+        if row.region is not None and row.region not in regions:
+            problems.append(
+                Problem(
+                    file,
+                    row.line,
+                    f"no crisis lines are configured for region {row.region} "
+                    f"(regions: {', '.join(sorted(regions))})",
+                )
+            )
         existing = await uow.people.by_code(row.code)
         if existing is not None:
             problems.append(
@@ -160,6 +171,7 @@ async def enrol_cohort(
                 status=PersonStatus.INVITED,
                 therapist_id=therapists[row.therapist].id,
                 protocol_id=row.protocol,
+                locale=row.region,
                 created_at=now,
             )
             for row in rows

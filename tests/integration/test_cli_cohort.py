@@ -112,24 +112,25 @@ class TestCohort:
                      cwd=tmp_path).returncode == 0
         bad = tmp_path / "bad.csv"
         bad.write_text(
-            "code,therapist,timezone,language,protocol,sessions\n"
-            "P-0001,T-01,Europe/Berlin,de,mdma-integration,dosing=2026-12-10T09:00\n"
-            "P-0002,T-09,Europe/Berlin,en,,\n"
-            "P-0003,T-01,Mars/Olympus,en,,\n"
-            "P-0004,T-01,UTC,xx,,\n"
-            "P-0005,T-01,UTC,en,no-such-protocol,\n"
-            "P-0006,T-01,UTC,en,,lunch=2026-12-10T09:00;dosing=tomorrow\n"
-            "P-0007,T-02,UTC,en,,\n"
-            "P-0001,T-01,UTC,en,,\n",
+            "code,therapist,timezone,language,region,protocol,sessions\n"
+            "P-0001,T-01,Europe/Berlin,de,,mdma-integration,dosing=2026-12-10T09:00\n"
+            "P-0002,T-09,Europe/Berlin,en,,,\n"
+            "P-0003,T-01,Mars/Olympus,en,,,\n"
+            "P-0004,T-01,UTC,xx,,,\n"
+            "P-0005,T-01,UTC,en,,no-such-protocol,\n"
+            "P-0006,T-01,UTC,en,,,lunch=2026-12-10T09:00;dosing=tomorrow\n"
+            "P-0007,T-02,UTC,en,,,\n"
+            "P-0001,T-01,UTC,en,,,\n"
+            "P-0008,T-01,UTC,en,XX,,\n",
             encoding="utf-8")
         done = ember(clinic, "invite", "participant", "--csv", str(bad), "--out", "l.csv",
                      cwd=tmp_path)
         assert done.returncode == 1
         lines = done.stderr.strip().splitlines()
-        assert lines[-1] == f"ember: {bad}: 8 problem(s); nobody was enrolled"
+        assert lines[-1] == f"ember: {bad}: 9 problem(s); nobody was enrolled"
         expected = [(3, "T-09"), (4, "Mars/Olympus"), (5, "'xx'"), (6, "no-such-protocol"),
                     (7, "'lunch'"), (7, "'tomorrow'"), (8, "P-0007 already exists"),
-                    (9, "already on line 2")]
+                    (9, "already on line 2"), (10, "region XX")]
         for (line, words), said in zip(expected, lines[:-1], strict=True):
             assert said.startswith(f"{bad}:{line}: ") and words in said, said
         assert participants(clinic) == 1  # only P-0007, from before

@@ -28,7 +28,7 @@ def test_a_header_without_a_required_column_or_with_an_unknown_one_is_refused() 
     _, problems = read_cohort("code,therapy\nP-1,T-1\n", "c.csv", default_timezone="UTC")
     assert [str(p) for p in problems] == [
         "c.csv:1: unknown column 'therapy' (columns: code, therapist, timezone, language, "
-        "protocol, sessions)",
+        "region, protocol, sessions)",
         "c.csv:1: the column 'therapist' is missing",
     ]
 
@@ -62,3 +62,11 @@ def test_a_session_file_reports_bad_and_repeated_lines() -> None:
         "s.csv:3: the same session as on line 2",
         "s.csv:4: 'nap' is not a session kind (dosing, integration, preparation)",
     ]
+
+
+def test_a_region_chooses_the_crisis_lines_and_must_look_like_one() -> None:
+    rows, problems = read_cohort("code,therapist,region\nP-1,T-1,gb\nP-2,T-1,Britain\n",
+                                 "c.csv", default_timezone="UTC")
+    assert [(r.code, r.region) for r in rows] == [("P-1", "GB")]
+    assert [str(p) for p in problems] == [
+        "c.csv:3: region 'Britain' is not a region code like US or DE"]

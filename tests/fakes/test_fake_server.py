@@ -32,7 +32,7 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from tests.fakes.telegram_server import FakeTelegram, RateLimiter, parse_text
+from bot.simulator import FakeTelegram, RateLimiter, parse_text
 
 USER_ID = 1001
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -640,7 +640,7 @@ def test_entity_offsets_count_utf16_code_units() -> None:
 
 
 def test_strict_window_never_admits_more_than_the_rate_in_any_second() -> None:
-    from tests.fakes.telegram._ratelimit import StrictWindowLimiter
+    from bot.simulator._ratelimit import StrictWindowLimiter
 
     now = [0.0]
     limiter = StrictWindowLimiter(global_rate=30, per_chat_rate=1, clock=lambda: now[0])

@@ -122,7 +122,10 @@ class Inspection:
 
     # ------------------------------------------------------------------ waiting
     async def wait_until(
-        self, condition: Callable[[], bool], timeout: float = 5.0, message: str | None = None
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
+        message: str | None = None,
     ) -> None:
         """Wait until ``condition()`` holds (re-checked on every change and every 10 ms)."""
         loop = asyncio.get_running_loop()
@@ -137,7 +140,7 @@ class Inspection:
         self,
         chat_id: int | None = None,
         predicate: Callable[[SentMessage], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
     ) -> SentMessage:
         """The next matching message the bot sends to ``chat_id`` (None: any chat).
 
@@ -175,7 +178,7 @@ class Inspection:
         self,
         method: str,
         predicate: Callable[[RecordedCall], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
     ) -> RecordedCall:
         """The first finished call of ``method`` matching ``predicate``."""
         found: list[RecordedCall] = []

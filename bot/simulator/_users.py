@@ -335,7 +335,9 @@ class FakeUser:
         return [c["command"] for c in menu]
 
     async def wait_for_message(
-        self, predicate: Callable[[SentMessage], bool] | None = None, timeout: float = 5.0
+        self,
+        predicate: Callable[[SentMessage], bool] | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
     ) -> SentMessage:
         """The bot's next not-yet-awaited message to this chat (see FakeTelegram)."""
         return await self._telegram.wait_for_message(self.id, predicate, timeout=timeout)

@@ -120,7 +120,19 @@ class Inspection:
                 return message.sent_at - entry.fetched_at
         return None
 
+    def file(self, file_id: str) -> tuple[bytes, str, str | None] | None:
+        """A file the bot uploaded or a user sent: ``(content, mime type, file name)``."""
+        stored = self._world.files.get(file_id)
+        if stored is None:
+            return None
+        return stored.content, stored.mime_type, stored.file_name
+
     # ------------------------------------------------------------------ waiting
+    async def next_change(self, within: float) -> None:
+        """Return at the next change in the simulator (a message, an edit, a call answered,
+        an update queued) or after ``within`` seconds, whichever comes first."""
+        await self._world.wait_change(within)
+
     async def wait_until(
         self,
         condition: Callable[[], bool],

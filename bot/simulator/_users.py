@@ -334,6 +334,19 @@ class FakeUser:
         menu = self._world.effective_commands(self.id, self.language_code or "")
         return [c["command"] for c in menu]
 
+    @property
+    def command_menu_entries(self) -> list[tuple[str, str]]:
+        """``(command, description)`` pairs of this user's menu, as the client lists them."""
+        menu = self._world.effective_commands(self.id, self.language_code or "")
+        return [(c["command"], c["description"]) for c in menu]
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The chat as the user's client shows it now: every message still there, both
+        directions, in order, as Bot API ``Message`` JSON (bot messages after their edits)."""
+        messages = self._chat.messages
+        return [copy.deepcopy(messages[key]) for key in sorted(messages)]
+
     async def wait_for_message(
         self,
         predicate: Callable[[SentMessage], bool] | None = None,

@@ -51,8 +51,27 @@ function entityElement(entity, text, paneKey) {
   return el;
 }
 
+// Telegram's clients make /commands in any message tappable; so does the page.
+const COMMAND = /(^|\s)(\/[A-Za-z0-9_]{1,32})(?=$|[\s.,;:!?)])/g;
+
+function plain(text, paneKey, parent) {
+  if (parent.nodeName === "CODE" || parent.nodeName === "PRE" || parent.className === "command") {
+    parent.append(text);
+    return;
+  }
+  let pos = 0;
+  for (const match of text.matchAll(COMMAND)) {
+    const start = match.index + match[1].length;
+    parent.append(text.slice(pos, start));
+    parent.append(entityElement({type: "bot_command"}, match[2], paneKey));
+    parent.lastChild.textContent = match[2];
+    pos = start + match[2].length;
+  }
+  parent.append(text.slice(pos));
+}
+
 function formatted(text, entities, paneKey) {
-  const root = document.createDocumentFragment();
+  const root = document.createElement("span");
   const sorted = [...(entities || [])].sort((a, b) => a.offset - b.offset || b.length - a.length);
   function build(start, end, list, parent) {
     let pos = start;
@@ -64,7 +83,7 @@ function formatted(text, entities, paneKey) {
       const inner = [];
       let j = i + 1;
       while (j < list.length && list[j].offset < e.offset + e.length) inner.push(list[j++]);
-      if (eStart > pos) parent.append(text.slice(pos, eStart));
+      if (eStart > pos) plain(text.slice(pos, eStart), paneKey, parent);
       if (eEnd > eStart) {
         const el = entityElement(e, text.slice(eStart, eEnd), paneKey);
         build(eStart, eEnd, inner, el);
@@ -73,7 +92,7 @@ function formatted(text, entities, paneKey) {
       }
       i = j;
     }
-    if (pos < end) parent.append(text.slice(pos, end));
+    if (pos < end) plain(text.slice(pos, end), paneKey, parent);
   }
   build(0, text.length, sorted, root);
   return root;

@@ -137,3 +137,28 @@ class TestTimeTravel:
         assert pressed.status_code == 200
         copy = next(m for m in pane(state, "therapist")["messages"] if m["id"] == alert["id"])
         assert copy["edited"] and "Acknowledged by" in copy["text"] and copy["buttons"] == []
+
+
+class TestMedia:
+    async def test_documents_and_photos_the_bot_sends_are_shown_and_served(
+        self, demo: RunningDemo
+    ) -> None:
+        chart = b"\x89PNG\r\n\x1a\n" + bytes(64)  # what a digest's chart is sent as
+        async with httpx.AsyncClient(base_url=demo.url) as client:
+            await client.post("/api/panes/participant/send", json={"text": "/export"})
+            state = await state_when(
+                client, lambda s: "file" in pane(s, "participant")["messages"][-1]
+            )
+            document = pane(state, "participant")["messages"][-1]["file"]
+            export = await client.get(document["url"])
+            await demo.ember.application.bot.send_photo(7001, chart, caption="Mood, 14 days")
+            state = await state_when(
+                client, lambda s: "photo" in pane(s, "therapist")["messages"][-1]
+            )
+            photo = pane(state, "therapist")["messages"][-1]
+            image = await client.get(photo["photo"])
+            missing = await client.get("/api/files/no-such-file")
+        assert document["kind"] == "document" and document["name"].endswith(".json")
+        assert export.status_code == 200 and export.json()["participant"]["code"] == "P-0142"
+        assert photo["text"] == "Mood, 14 days"
+        assert image.content == chart and missing.status_code == 404

@@ -65,4 +65,5 @@ def demo(
     try:
         asyncio.run(go())
     except OSError as exc:
-        fail(f"the demo could not start: {exc}")
+        hint = "; leave out --port for a free one" if port else ""
+        fail(f"the demo could not start: {exc}{hint}")

@@ -1,4 +1,4 @@
-"""What tests read from the fake: sent messages, calls, button presses, commands, updates."""
+"""What tests and the demo read: sent messages, calls, button presses, commands, updates."""
 
 from __future__ import annotations
 

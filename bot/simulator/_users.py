@@ -1,4 +1,4 @@
-"""Fake Telegram users: they write to the bot, press its buttons, send media, block it."""
+"""Simulated Telegram users: they write to the bot, press its buttons, send media, block it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The state behind the fake: chats, messages, files, callback queries, commands, updates."""
+"""The state behind the simulator: chats, messages, files, callback queries, commands, updates."""
 
 from __future__ import annotations
 

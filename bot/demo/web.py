@@ -101,7 +101,10 @@ class DemoWorld:
             "time": f"{local:%H:%M}",
             "edited": "edit_date" in message,
             "buttons": [
-                [{"text": b.get("text", ""), "data": b.get("callback_data")} for b in row]
+                [
+                    {"text": b.get("text", ""), "data": b.get("callback_data"), "url": b.get("url")}
+                    for b in row
+                ]
                 for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
             ],
         }

@@ -141,6 +141,9 @@ function messageElement(paneKey, m) {
         button.textContent = b.text;
         if (b.data !== null) {
           button.addEventListener("click", () => press(paneKey, m.id, b.data));
+        } else if (b.url) {
+          button.title = b.url;
+          button.addEventListener("click", () => window.open(b.url, "_blank", "noopener"));
         } else {
           button.disabled = true;
         }

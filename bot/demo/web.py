@@ -200,6 +200,9 @@ def build_app(world: DemoWorld) -> web.Application:
                 "stops": walk.stops,
                 "sent": walk.sent,
                 "note": walk.note,
+                "stopped_at": [
+                    f"{m.astimezone(ZoneInfo(world.zone)):%a %d %b, %H:%M}" for m in walk.moments
+                ],
             }
         )
 

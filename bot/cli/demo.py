@@ -16,6 +16,9 @@ def demo(
         bool, typer.Option("--no-browser", help="Only print the address; open no browser.")
     ] = False,
     tz: Annotated[str, typer.Option(help="The clinic's IANA time zone.")] = "Europe/Berlin",
+    lang: Annotated[
+        str, typer.Option(help="The participant's language (en, de, es, fr).")
+    ] = "en",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ember's log too.")] = False,
 ) -> None:
     """Try Ember in a browser: a participant, their therapist and a coordinator side by
@@ -32,6 +35,11 @@ def demo(
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         fail(f"--tz {tz!r} is not an IANA time zone (e.g. Europe/Berlin)")
+    from prompts.catalogue import default_catalogue
+
+    languages = default_catalogue().languages
+    if lang not in languages:
+        fail(f"--lang {lang!r}: the message catalogue has {', '.join(languages)}")
     logs.configure(verbose)
     if not verbose:  # the page is the show; the console keeps to warnings
         for handler in logging.getLogger().handlers:
@@ -59,7 +67,7 @@ def demo(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         typer.echo("Starting Ember with a simulated Telegram…")
-        await run_demo(port=port, zone=tz, on_ready=ready, stop=stop)
+        await run_demo(port=port, zone=tz, language=lang, on_ready=ready, stop=stop)
         typer.echo("Demo stopped.")
 
     try:

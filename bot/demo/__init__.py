@@ -63,7 +63,11 @@ def demo_settings(tg: FakeTelegram, database_url: str, zone: str) -> Settings:
 
 @contextlib.asynccontextmanager
 async def running_demo(
-    *, port: int = 0, zone: str = DEFAULT_ZONE, workdir: Path | None = None
+    *,
+    port: int = 0,
+    zone: str = DEFAULT_ZONE,
+    language: str = "en",
+    workdir: Path | None = None,
 ) -> AsyncIterator[RunningDemo]:
     """Start everything; on exit, stop it and remove the scratch database."""
     with contextlib.ExitStack() as cleanup:
@@ -75,7 +79,7 @@ async def running_demo(
         async with FakeTelegram(bot_username="ember_demo_bot", wall_clock=clock.timestamp) as tg:
             settings = demo_settings(tg, database_url, zone)
             async with ember_app(settings, clock=clock, tick_seconds=TICK_SECONDS) as ember:
-                await enroll(ember, tg, zone)
+                await enroll(ember, tg, zone, language=language)
                 travel = TimeTravel(ember, clock, lambda: len(tg.sent))
                 world = DemoWorld(tg, clock, travel, PANES, zone)
                 async with serve(world, port=port) as url:
@@ -86,12 +90,13 @@ async def run_demo(
     *,
     port: int = 0,
     zone: str = DEFAULT_ZONE,
+    language: str = "en",
     on_ready: Callable[[str], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
     """``ember demo``: run until ``stop`` is set (or the task is cancelled)."""
     stop = stop or asyncio.Event()
-    async with running_demo(port=port, zone=zone) as demo:
+    async with running_demo(port=port, zone=zone, language=language) as demo:
         if on_ready is not None:
             on_ready(demo.url)
         await stop.wait()

@@ -40,8 +40,9 @@ class Pane:
     name: str  # their first name in Telegram
     title: str  # shown above the pane
 
-    def user(self, tg: FakeTelegram) -> FakeUser:
-        return tg.user(self.user_id, self.name)
+    def user(self, tg: FakeTelegram, language: str = "en") -> FakeUser:
+        """Their Telegram user (created, with ``language`` as the client's, on first use)."""
+        return tg.user(self.user_id, self.name, language)
 
 
 PARTICIPANT = Pane("participant", Role.PARTICIPANT, "P-0142", 8001, "Alex", "Participant")
@@ -57,7 +58,9 @@ def demo_start(today: datetime, zone: str) -> datetime:
     return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
-async def _join(ember: Ember, tg: FakeTelegram, pane: Pane, zone: str) -> FakeUser:
+async def _join(
+    ember: Ember, tg: FakeTelegram, pane: Pane, zone: str, language: str = "en"
+) -> FakeUser:
     """Invite one person and redeem the invitation from their chat."""
     created = await ember.services.enrollment.invite(
         None,
@@ -66,28 +69,30 @@ async def _join(ember: Ember, tg: FakeTelegram, pane: Pane, zone: str) -> FakeUs
         therapist_code=THERAPIST.code if pane.role is Role.PARTICIPANT else None,
         name=f"{pane.name} Weber" if pane.role is not Role.PARTICIPANT else None,
         timezone=zone,
-        language="en",
+        language=language,
     )
-    user = pane.user(tg)
+    user = pane.user(tg, language)
     user.send_command("/start", created.raw_code)
     return user
 
 
-async def enroll(ember: Ember, tg: FakeTelegram, zone: str, *, patience: float = 30.0) -> None:
-    """Enrol the therapist, the coordinator and the participant (with consent), and give the
-    participant the default protocol and their sessions."""
+async def enroll(
+    ember: Ember, tg: FakeTelegram, zone: str, *, language: str = "en", patience: float = 30.0
+) -> None:
+    """Enrol the therapist, the coordinator and the participant (with consent, in
+    ``language``), and give the participant the default protocol and their sessions."""
     therapist = await _join(ember, tg, THERAPIST, zone)
     await therapist.wait_for_message(timeout=patience)
     await ember.services.staffing.set_therapist(THERAPIST.code, digest_at=DIGEST_AT)
     coordinator = await _join(ember, tg, COORDINATOR, zone)
     await coordinator.wait_for_message(timeout=patience)
-    participant = await _join(ember, tg, PARTICIPANT, zone)
-    agree = ember.catalogue.text("consent.agree", "en")
+    participant = await _join(ember, tg, PARTICIPANT, zone, language)
+    agree = ember.catalogue.text("consent.agree", language)
     consent = await participant.wait_for_message(
         lambda m: any(label == agree for label, _ in m.buttons), timeout=patience
     )
     participant.press(consent, text=agree)
-    agreed = ember.catalogue.text("consent.agreed", "en")
+    agreed = ember.catalogue.text("consent.agreed", language)
     await participant.wait_for_message(lambda m: m.text == agreed, timeout=patience)
 
     await ember.services.planning.assign_protocol(PARTICIPANT.code, PROTOCOL)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bot.demo import RunningDemo
+from bot.demo import RunningDemo, running_demo
 
 State = dict[str, Any]
 
@@ -163,3 +164,17 @@ class TestMedia:
         assert export.status_code == 200 and export.json()["participant"]["code"] == "P-0142"
         assert photo["text"] == "Mood, 14 days"
         assert image.content == chart and missing.status_code == 404
+
+
+class TestLanguages:
+    async def test_the_participant_can_be_enrolled_in_german(self, tmp_path: Path) -> None:
+        async with (
+            running_demo(workdir=tmp_path, language="de") as demo,
+            httpx.AsyncClient(base_url=demo.url) as client,
+        ):
+            state = (await client.get("/api/state")).json()
+        menu = {c["command"]: c["description"] for c in pane(state, "participant")["menu"]}
+        assert texts(state, "participant")[-1].startswith("Vielen Dank")
+        german = demo.ember.catalogue.text("help.participant.crisis", "de")
+        assert menu["crisis"] == german != demo.ember.catalogue.text("help.participant.crisis")
+        assert texts(state, "therapist")[-1].startswith("Welcome")  # staff keep English

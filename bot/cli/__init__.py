@@ -3,8 +3,9 @@
 ``common`` holds the typer app and shared helpers; the commands live in ``core`` (run,
 db, invite), ``ops`` (doctor), ``schedules`` (protocols, sessions, prompts), ``safety``
 (screen, therapist settings, on-call), ``upkeep`` (encryption keys, the queues' status),
-``erasure`` (erase), ``clinic`` (stats, audit, the research export) and ``bulk``
-(a cohort's invitations and sessions from CSV files).
+``erasure`` (erase), ``clinic`` (stats, audit, the research export), ``bulk``
+(a cohort's invitations and sessions from CSV files) and ``demo`` (Ember in a browser,
+against the Telegram simulator).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.cli import (  # noqa: F401  (registers)
     bulk,
     clinic,
     core,
+    demo,
     erasure,
     ops,
     safety,

@@ -272,6 +272,24 @@ class Schedules:
             )
         return found
 
+    async def answered_questionnaires(
+        self, participant_ids: Sequence[int]
+    ) -> list[ScheduledPrompt]:
+        """Every questionnaire these participants completed, oldest first (one query per
+        ``CHUNK`` participants): their scores, for baselines and trends."""
+        found: list[ScheduledPrompt] = []
+        for ids in chunks(participant_ids):
+            found += await self._prompts(
+                select(PromptRow)
+                .where(
+                    PromptRow.participant_id.in_(ids),
+                    PromptRow.kind == "questionnaire",
+                    PromptRow.status == PromptStatus.ANSWERED,
+                )
+                .order_by(PromptRow.answered_at, PromptRow.id)
+            )
+        return found
+
     async def prompt_by_id(self, prompt_id: int, *, lock: bool = False) -> ScheduledPrompt | None:
         """One prompt; ``lock`` holds its row until the transaction ends (PostgreSQL), so two
         answers to the same prompt handled at once by two instances are taken in turn."""

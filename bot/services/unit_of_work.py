@@ -31,6 +31,7 @@ from bot.domain.records import (
     TreatmentSession,
 )
 from bot.domain.schedule import PromptStatus
+from bot.domain.trends import MoodPoint
 
 
 class PeopleRepository(Protocol):
@@ -127,6 +128,10 @@ class SchedulesRepository(Protocol):
         self, participant_ids: Sequence[int], since: datetime, until: datetime
     ) -> list[ScheduledPrompt]: ...
 
+    async def answered_questionnaires(
+        self, participant_ids: Sequence[int]
+    ) -> list[ScheduledPrompt]: ...
+
     async def prompt_by_id(
         self, prompt_id: int, *, lock: bool = False
     ) -> ScheduledPrompt | None: ...
@@ -184,6 +189,10 @@ class JournalRepository(Protocol):
     async def scale_history(
         self, participant_id: int, *, before_id: int, limit: int = 14
     ) -> list[int]: ...
+
+    async def mood_points(
+        self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[MoodPoint]: ...
 
     async def messages_of(self, participant_id: int) -> list[JournalMessageView]: ...
 

@@ -3,6 +3,7 @@ and what became of it in the outbox."""
 
 from __future__ import annotations
 
+import base64
 import enum
 import json
 from collections.abc import Sequence
@@ -178,3 +179,9 @@ def pack(blocks: Sequence[str], first_limit: int, limit: int) -> list[str]:
                     word = word[cut:]
     close()
     return pieces
+
+
+def photo(png: bytes, name: str) -> dict[str, str]:
+    """An image as an outgoing message's ``meta["photo"]``: sent with sendPhoto, the
+    message's text as its caption (at most 1,024 UTF-16 units)."""
+    return {"name": name, "content": base64.b64encode(png).decode("ascii")}

@@ -20,7 +20,6 @@ only the queueing is written, in one short transaction.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from bot.domain.digest import (
     digest_window,
     excerpt,
 )
-from bot.domain.outgoing import Outgoing, pack
+from bot.domain.outgoing import Outgoing, pack, photo
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.questionnaires import Instrument
 from bot.domain.records import Flag
@@ -329,8 +328,7 @@ def with_chart(texts: Sequence[str], png: bytes | None, name: str) -> list[Outgo
     ``pieces`` kept within a caption), then the other texts."""
     out = [Outgoing(t) for t in texts]
     if png is not None and out:
-        photo = {"name": name, "content": base64.b64encode(png).decode("ascii")}
-        out[0] = Outgoing(texts[0], meta={"photo": photo})
+        out[0] = Outgoing(texts[0], meta={"photo": photo(png, name)})
     return out
 
 

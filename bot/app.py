@@ -196,6 +196,7 @@ async def ember_app(
             default_timezone=settings.timezone,
             policy=policy or EscalationPolicy(),
             retention=settings.retention,
+            briefs=settings.brief_timing,
         )
         services = Services(ctx)
         worker_id = make_worker_id()  # what this instance's claims and lease bid carry

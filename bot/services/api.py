@@ -9,6 +9,7 @@ line call the same groups, e.g. ``services.escalation.acknowledge(...)`` or
 from __future__ import annotations
 
 from bot.services.access import Access
+from bot.services.briefs import Briefs
 from bot.services.context import ServiceContext
 from bot.services.digests import Digests
 from bot.services.enrollment import Enrollment
@@ -52,5 +53,6 @@ class Services:
         self.notes = Notes(ctx)
         self.exports = Exports(ctx)
         self.digests = Digests(ctx)
+        self.briefs = Briefs(ctx)
         self.stats = Stats(ctx)
         self.triage = Triage(ctx)

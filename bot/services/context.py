@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.domain.brief import BriefTiming
 from bot.domain.erasure import RetentionPolicy
 from bot.domain.safety import EscalationPolicy
 from bot.domain.screening import Screener, Tier, Verdict
@@ -28,6 +29,7 @@ class ServiceContext:
     screener: Screener | None = None  # None: the shipped rules (prompts/screening)
     policy: EscalationPolicy = field(default_factory=EscalationPolicy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)  # what /delete leads to
+    briefs: BriefTiming = field(default_factory=BriefTiming)  # the pre-integration brief
 
     def screen(self, text: str, lang: str | None) -> Verdict:
         """The screener's verdict on ``text``.

@@ -211,6 +211,12 @@ class FakeSchedules(_Repository):
         found = {pid: await self.sessions_of(pid) for pid in participant_ids}
         return {pid: rows for pid, rows in found.items() if rows}
 
+    async def sessions_starting_between(self, kind: str, start: datetime,
+                                        end: datetime) -> list[TreatmentSession]:
+        return sorted((s for s in self.t.sessions.values() if s.kind == kind
+                       and not s.cancelled and start < s.starts_at <= end),
+                      key=lambda s: (s.starts_at, s.id))
+
     async def session_by_id(self, session_id: int) -> TreatmentSession | None:
         return self.t.sessions.get(session_id)
 

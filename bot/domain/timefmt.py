@@ -49,6 +49,13 @@ def when(at: datetime, tz: str | ZoneInfo, lang: str | None) -> str:
     return _date_and_time(_local(at, tz), "yMMMd", _locale(lang))
 
 
+def when_zoned(at: datetime, tz: str | ZoneInfo, lang: str | None) -> str:
+    """Date and time with the zone's abbreviation, for staff who work across zones (alerts,
+    acknowledgements): "Dec 4, 2026, 6:55 PM CET" (en), "4. Dez. 2026, 18:55 CET" (de)."""
+    local = _local(at, tz)
+    return f"{_date_and_time(local, 'yMMMd', _locale(lang))} {local:%Z}"
+
+
 def when_short(at: datetime, tz: str | ZoneInfo, lang: str | None) -> str:
     """Weekday, day and time, for lists within a few weeks: "Fri, Dec 4, 6:55 PM"."""
     return _date_and_time(_local(at, tz), "MMMEd", _locale(lang))

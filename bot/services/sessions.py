@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain import timefmt
 from bot.domain.people import Person, Role
 from bot.domain.protocol import SessionKind
 from bot.domain.records import CANCELLED, TreatmentSession
@@ -107,8 +108,16 @@ async def change_session(
 class SessionView:
     id: int
     kind: str
-    local_time: str
+    local_time: str  # "2026-12-01 14:05 CET" (the command line)
     code: str = ""  # the participant's
+    starts_at: datetime | None = None
+    timezone: str = "UTC"  # the participant's
+
+    def shown(self, lang: str) -> str:
+        """When it starts, in the participant's zone, formatted for a reader of ``lang``."""
+        if self.starts_at is None:
+            return self.local_time
+        return f"{timefmt.when(self.starts_at, self.timezone, lang)} ({self.timezone})"
 
 
 def local(when: datetime, person: Person) -> str:
@@ -135,7 +144,12 @@ class Sessions(Bound):
             )
             await uow.commit()
         return SessionView(
-            session.id, session.kind, local(session.starts_at, participant), participant.code
+            session.id,
+            session.kind,
+            local(session.starts_at, participant),
+            participant.code,
+            session.starts_at,
+            participant.timezone,
         )
 
     async def change(
@@ -165,7 +179,12 @@ class Sessions(Bound):
             )
             await uow.commit()
         return SessionView(
-            session.id, session.kind, local(session.starts_at, participant), participant.code
+            session.id,
+            session.kind,
+            local(session.starts_at, participant),
+            participant.code,
+            session.starts_at,
+            participant.timezone,
         )
 
     async def schedule(self, actor: Person | None, code: str) -> str:
@@ -174,4 +193,5 @@ class Sessions(Bound):
             participant = await visible_participant(uow, actor, code)
             sessions = await uow.schedules.sessions_of(participant.id)
             prompts = await uow.schedules.prompts_of(participant.id)
-        return render.schedule_text(self.ctx.catalogue, participant, sessions, prompts)
+        lang = actor.lang if actor is not None else "en"
+        return render.schedule_text(self.ctx.catalogue, participant, sessions, prompts, lang)

@@ -188,6 +188,10 @@ class TestTimes:
     ) -> None:
         assert timefmt.when(self.AT, "Europe/Berlin", lang) == shown
 
+    def test_staff_across_zones_see_the_zones_abbreviation(self) -> None:
+        assert timefmt.when_zoned(self.AT, "Asia/Tokyo", "en") == "Dec 5, 2026, 2:55 AM JST"
+        assert timefmt.when_zoned(self.AT, "Europe/Berlin", "de") == "4. Dez. 2026, 18:55 CET"
+
     def test_other_zones_and_a_naive_time_is_refused(self) -> None:
         assert timefmt.time_of_day(self.AT, "America/New_York", "de") == "12:55"
         assert timefmt.long_day(self.AT, "Asia/Tokyo", "en") == "Saturday, December 5, 2026"

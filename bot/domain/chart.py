@@ -84,7 +84,7 @@ def _render(
 ) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
     width, height = size_of(len(trends))
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
@@ -93,7 +93,9 @@ def _render(
     top = 1 - TITLE_IN / (height / DPI)
     figure.subplots_adjust(left=0.08, right=0.86, bottom=0.35 / (height / DPI), top=top,
                            hspace=0.55)
-    axes = figure.subplots(max(len(trends), 1), 1, squeeze=False)[:, 0]
+    # one shared time axis, its dates under the last panel only: tick labels are most of
+    # the drawing time, and a digest draws a chart for every therapist
+    axes = figure.subplots(max(len(trends), 1), 1, squeeze=False, sharex=True)[:, 0]
 
     def local(at: datetime) -> datetime:
         return at.astimezone(zone).replace(tzinfo=None)
@@ -101,16 +103,18 @@ def _render(
     # matplotlib counts days since 1970-01-01 (its default epoch) on a date axis
     dates = FuncFormatter(lambda x, _pos: tick(EPOCH + timedelta(days=float(x)), lang))
     for ax, trend in zip(axes, trends, strict=False):
-        ax.set_title(trend.code, fontsize=9, loc="left")
+        ax.set_title(trend.code, fontsize=9, loc="left", y=1.0)  # placed, not measured
         ax.set_xlim(local(trend.since), local(trend.until))
         ax.set_ylim(-0.5, MOOD_MAX + 1.2)
         ax.set_ylabel(labels.mood, fontsize=7)
         ax.tick_params(labelsize=7)
-        ax.xaxis.set_major_locator(MaxNLocator(8))
+        ax.xaxis.set_major_locator(MaxNLocator(7))
         ax.xaxis.set_major_formatter(dates)
+        ax.yaxis.set_major_locator(FixedLocator([0, 5, 10]))
         ax.grid(axis="y", alpha=0.25)
         scores = ax.twinx()
         scores.set_ylim(-5, 112)
+        scores.yaxis.set_major_locator(FixedLocator([0, 50, 100]))
         scores.set_ylabel(labels.scores, fontsize=7)
         scores.tick_params(labelsize=7)
         if trend.mood:

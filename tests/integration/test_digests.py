@@ -22,6 +22,7 @@ from bot.services.api import Services
 from bot.services.context import ServiceContext
 from bot.services.inbound import InboundMessage, Sender
 from prompts.catalogue import default_catalogue
+from storage.db import READ_ONLY
 from storage.models import JournalMessage, OutboxMessage
 from storage.uow import Storage
 
@@ -159,3 +160,59 @@ class TestOnceADay:
                 select(OutboxMessage.idempotency_key).where(OutboxMessage.kind == "digest")
             )).all()
         assert len(keys) == 1
+
+
+@contextmanager
+def reads_inside_writes(storage: Storage) -> Iterator[list[str]]:
+    """The statements that read journals, prompts or flags inside a writing transaction
+    (on SQLite one write lock covers the whole file, so such reads hold everyone up)."""
+    engine = storage.sessions.kw["bind"].sync_engine
+    writing: set[int] = set()
+    found: list[str] = []
+
+    def begin(conn: Any) -> None:
+        if not conn.get_execution_options().get(READ_ONLY):
+            writing.add(id(conn))
+
+    def end(conn: Any) -> None:
+        writing.discard(id(conn))
+
+    def statement(conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        heavy = ("journal_messages", "scheduled_prompts", "flags", "treatment_sessions")
+        if id(conn) in writing and sql.lstrip().upper().startswith("SELECT") and any(
+            table in sql for table in heavy
+        ):
+            found.append(sql)
+
+    hooks = [("begin", begin), ("commit", end), ("rollback", end),
+             ("before_cursor_execute", statement)]
+    for name, fn in hooks:
+        event.listen(engine, name, fn)
+    try:
+        yield found
+    finally:
+        for name, fn in hooks:
+            event.remove(engine, name, fn)
+
+
+class TestWriteLock:
+    async def test_digests_are_read_and_drawn_outside_any_write_transaction(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        services = services_on(storage, clock)
+        for n in range(3):
+            await caseload(services, clock, f"T-0{n}", 4, 1000 * (n + 1))
+        async with storage.uow() as uow:
+            for n in range(3):
+                await staffing.set_therapist(uow, now=clock.now(), code=f"T-0{n}",
+                                             digest_at="08:00")
+            await uow.commit()
+        clock.advance(timedelta(days=1))
+        with counted(storage) as statements, reads_inside_writes(storage) as held:
+            assert await services.digests.send_due() == 3
+        assert held == []
+        assert len(statements) <= 3 * 20  # a few per therapist, whatever their caseload
+        async with storage.sessions() as session:
+            rows = (await session.scalars(
+                select(OutboxMessage.payload_enc).where(OutboxMessage.kind == "digest"))).all()
+        assert len(rows) >= 3  # each digest: its chart photo and any further pieces

@@ -104,7 +104,8 @@ def _render(
     dates = FuncFormatter(lambda x, _pos: tick(EPOCH + timedelta(days=float(x)), lang))
     for ax, trend in zip(axes, trends, strict=False):
         ax.set_title(trend.code, fontsize=9, loc="left", y=1.0)  # placed, not measured
-        ax.set_xlim(local(trend.since), local(trend.until))
+        margin = (trend.until - trend.since) / 40  # so the newest answer is not cut in half
+        ax.set_xlim(local(trend.since), local(trend.until + margin))
         ax.set_ylim(-0.5, MOOD_MAX + 1.2)
         ax.set_ylabel(labels.mood, fontsize=7)
         ax.tick_params(labelsize=7)

@@ -256,6 +256,8 @@ def item_line(cat: Catalogue, lang: str, zone: ZoneInfo, item: DigestItem) -> st
             )
         else:
             line = cat.text("care.digest_media", lang, when=when, what=what)
+    elif all(m.kind == "scale" for m in item.messages) and item.text.strip().isdigit():
+        line = cat.text("care.digest_mood", lang, when=when, value=item.text.strip())
     else:
         line = cat.text("care.digest_entry", lang, when=when, excerpt=excerpt(item.text))
         if len(item.messages) > 1:

@@ -4,10 +4,13 @@ per therapist, the longest write transaction, and how long a writer arriving mea
 
     python bench/digests.py                          # 200 therapists x 5 participants
     python bench/digests.py --therapists 50 -n 10    # a smaller clinic, more each
+    python bench/digests.py --thread                 # charts drawn in a thread instead
 
 Each participant has two journal entries, two mood answers and two PHQ-9 results, so every
 digest carries scores against baseline and a chart. While the digests are built, a writer
-commits a small transaction every 50 ms and records how long each took. Not run by the tests.
+commits a small transaction every 50 ms and records how long each took. Charts are drawn
+in a child process as the bot draws them, or with ``--thread`` in a thread of this process,
+to compare. Not run by the tests.
 """
 
 from __future__ import annotations
@@ -24,12 +27,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.scale import Watch, database, services_on  # noqa: E402
+from bench.scale import Watch, database  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.domain import PersonStatus, Role  # noqa: E402
 from bot.domain.people import Person  # noqa: E402
 from bot.domain.records import ScheduledPrompt  # noqa: E402
 from bot.domain.schedule import PromptStatus  # noqa: E402
+from bot.services.api import Services  # noqa: E402
+from bot.services.context import ServiceContext  # noqa: E402
+from bot.services.drawing import ChartDrawer  # noqa: E402
+from prompts.catalogue import default_catalogue  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.uow import Storage  # noqa: E402
@@ -87,6 +94,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--therapists", type=int, default=200)
     parser.add_argument("-n", type=int, default=5, help="participants per therapist")
+    parser.add_argument("--thread", action="store_true", help="draw charts in a thread")
     args = parser.parse_args()
     async with database(None) as url:
         engine = create_engine(url)
@@ -96,7 +104,9 @@ async def main() -> None:
         print(f"clinic of {args.therapists} therapists x {args.n} participants built in "
               f"{time.perf_counter() - started:.0f} s", flush=True)
         clock = FakeClock(START + timedelta(hours=2, minutes=30))  # 08:30 in Berlin
-        services = services_on(storage, clock)
+        drawer = ChartDrawer(processes=not args.thread)
+        services = Services(ServiceContext(
+            storage=storage, clock=clock, catalogue=default_catalogue(), drawer=drawer))
         # the writer has its own engine (as another instance would), so the watch sees the
         # digests' statements and transactions only
         other = create_engine(url)
@@ -110,10 +120,12 @@ async def main() -> None:
         seconds = time.perf_counter() - started
         stop.set()
         await task
+        drawer.close()
         await engine.dispose()
         await other.dispose()
     assert sent == args.therapists, (sent, args.therapists)
-    print(f"digests with charts: {sent} in {seconds:.1f} s "
+    where = "a thread" if args.thread else "a child process"
+    print(f"digests with charts drawn in {where}: {sent} in {seconds:.1f} s "
           f"({seconds / sent * 1000:.0f} ms per therapist)")
     print(f"statements per therapist: {watch.statements / sent:.1f}")
     print(f"longest write transaction: {max(watch.writes) * 1000:.0f} ms")

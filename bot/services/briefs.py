@@ -23,7 +23,7 @@ from bot.domain.people import Person, PersonStatus
 from bot.domain.records import TreatmentSession
 from bot.domain.trends import ScoreLine, score_lines, score_points
 from bot.services import digests
-from bot.services.context import Bound
+from bot.services.context import Bound, ServiceContext
 from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
 from prompts.questionnaire_loader import instruments
@@ -178,13 +178,13 @@ def render(cat: Catalogue, brief: Brief) -> tuple[list[str], str]:
     return blocks, title
 
 
-async def build(cat: Catalogue, brief: Brief) -> list[Outgoing]:
+async def build(ctx: ServiceContext, brief: Brief) -> list[Outgoing]:
     """The brief as messages: the chart as a photo with the start of the text, then the rest."""
-    lang = brief.therapist.lang
+    cat, lang = ctx.catalogue, brief.therapist.lang
     blocks, title = render(cat, brief)
     trend = brief.part.trend
     png = (
-        await digests.draw(cat, lang, ZoneInfo(brief.therapist.timezone), [trend], title)
+        await digests.draw(ctx, lang, ZoneInfo(brief.therapist.timezone), [trend], title)
         if trend is not None and not trend.empty
         else None
     )
@@ -230,7 +230,7 @@ class Briefs(Bound):
             if await uow.outbox.exists(key):
                 return 0
             brief = await gather(uow, therapist, participant, session, now)
-        messages = await build(self.ctx.catalogue, brief)
+        messages = await build(self.ctx, brief)
         async with self.ctx.uow() as uow:
             current = await uow.schedules.session_by_id(session.id)
             if current is None or current.cancelled or current.starts_at != session.starts_at:

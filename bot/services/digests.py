@@ -19,9 +19,8 @@ only the queueing is written, in one short transaction.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -38,12 +37,11 @@ from bot.domain.digest import (
 )
 from bot.domain.outgoing import Outgoing, pack, photo
 from bot.domain.people import Person, PersonStatus, Role
-from bot.domain.questionnaires import Instrument
 from bot.domain.records import Flag
 from bot.domain.safety import FlagStatus
 from bot.domain.trends import ScoreLine, ScorePoint, Trend, score_points
 from bot.services.access import current_staff
-from bot.services.context import Bound
+from bot.services.context import Bound, ServiceContext
 from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
 from prompts.questionnaire_loader import instruments
@@ -304,24 +302,20 @@ def labels(cat: Catalogue, lang: str, title: str) -> chart.ChartLabels:
 
 
 async def draw(
-    cat: Catalogue,
+    ctx: ServiceContext,
     lang: str,
     zone: ZoneInfo,
     trends: Sequence[Trend],
     title: str,
-    known: Mapping[str, Instrument] | None = None,
 ) -> bytes | None:
-    """The chart of ``trends`` as PNG bytes (None when there is nothing to draw), drawn in
-    a worker thread so the event loop (and a crisis reply) never waits for it."""
+    """The chart of ``trends`` as PNG bytes (None when there is nothing to draw), drawn
+    away from the event loop (``bot/services/drawing.py``), so a crisis reply never waits
+    for it."""
     if not trends:
         return None
-    return await asyncio.to_thread(
-        chart.render,
-        trends,
-        instruments() if known is None else known,
-        zone=zone,
-        lang=lang,
-        labels=labels(cat, lang, title),
+    cat = ctx.catalogue
+    return await ctx.drawer.draw(
+        trends, instruments(), zone=zone, lang=lang, labels=labels(cat, lang, title)
     )
 
 
@@ -334,12 +328,12 @@ def with_chart(texts: Sequence[str], png: bytes | None, name: str) -> list[Outgo
     return out
 
 
-async def build(cat: Catalogue, digest: Digest) -> list[Outgoing]:
+async def build(ctx: ServiceContext, digest: Digest) -> list[Outgoing]:
     """The digest as messages: a chart photo with the start of the text, then the rest."""
-    lang = digest.therapist.lang
+    cat, lang = ctx.catalogue, digest.therapist.lang
     rendered = render(cat, digest)
     png = await draw(
-        cat, lang, ZoneInfo(digest.therapist.timezone), rendered.trends, rendered.chart_title
+        ctx, lang, ZoneInfo(digest.therapist.timezone), rendered.trends, rendered.chart_title
     )
     texts = pieces(cat, lang, rendered.blocks, caption=png is not None)
     return with_chart(texts, png, "digest.png")
@@ -370,7 +364,7 @@ class Digests(Bound):
                 await uow.clinic.mark(mark_key(therapist)), now, settle=False
             )
             digest = await gather(uow, therapist, since, until)
-        messages = await build(self.ctx.catalogue, digest)
+        messages = await build(self.ctx, digest)
         async with self.ctx.uow() as uow:
             await audit_digest(uow, now, digest)
             await uow.commit()
@@ -408,7 +402,7 @@ class Digests(Bound):
             previous = await uow.clinic.mark(mark_key(therapist))
             since, until = digest_window(previous, now)
             digest = await gather(uow, therapist, since, until)
-        messages = await build(self.ctx.catalogue, digest)
+        messages = await build(self.ctx, digest)
         async with self.ctx.uow() as uow:
             if await uow.clinic.mark(mark_key(therapist)) != previous:
                 return 0  # another instance sent it meanwhile

@@ -304,7 +304,7 @@ class Journal(Bound):
             since=timefmt.day(since, zone, lang),
             until=timefmt.day(now, zone, lang),
         )
-        return await digests.draw(cat, lang, zone, [trend], title)
+        return await digests.draw(self.ctx, lang, zone, [trend], title)
 
     async def read(self, reader: Person, code: str, n: int) -> tuple[Person, list[EntryView]]:
         """A staff read of a journal, checked and written to the audit log in one go."""

@@ -18,6 +18,7 @@ from bot.domain.records import CANCELLED, Flag, ScheduledPrompt, TreatmentSessio
 from bot.domain.safety import FlagStatus, Tier
 from bot.domain.schedule import PromptStatus
 from bot.domain.trends import MoodPoint, ScorePoint, Trend, baseline, score_lines, score_points
+from bot.services.drawing import ChartDrawer
 from prompts.questionnaire_loader import instruments
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -134,6 +135,18 @@ class TestChart:
         empty = Trend("P-9", T0, T0 + timedelta(days=1), (), (), (), ())
         png = render([empty], instruments(), zone=ZoneInfo("UTC"), lang="en", labels=LABELS)
         assert png_size(png) == size_of(1)
+
+
+    async def test_drawn_in_a_child_process_it_is_the_same_image(self) -> None:
+        trends = [self.trend("P-1", 10)]
+        drawer = ChartDrawer()
+        try:
+            png = await drawer.draw(trends, instruments(), zone=ZoneInfo("Europe/Berlin"),
+                                    lang="de", labels=LABELS)
+        finally:
+            drawer.close()
+        assert png == render(trends, instruments(), zone=ZoneInfo("Europe/Berlin"), lang="de",
+                             labels=LABELS)
 
 
 class TestBriefTiming:

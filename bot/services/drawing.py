@@ -12,15 +12,19 @@ a thread instead (``processes=False``).
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.domain import chart
 from bot.domain.questionnaires import Instrument
 from bot.domain.trends import Trend
+
+log = logging.getLogger(__name__)
 
 
 class ChartDrawer:
@@ -49,13 +53,20 @@ class ChartDrawer:
             lang=lang,
             labels=labels,
         )
-        if not self._processes:
-            return await asyncio.to_thread(work)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
-        return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+        if self._processes:
+            try:
+                if self._pool is None:
+                    self._pool = ProcessPoolExecutor(
+                        max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                    )
+                return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+            except (BrokenProcessPool, OSError, RuntimeError):
+                # no child process here (a script without a __main__ guard, a sandbox that
+                # forbids it): a chart drawn in a thread is slower for others, not lost
+                log.warning("charts are drawn in a thread: no child process could be started")
+                self.close()
+                self._processes = False
+        return await asyncio.to_thread(work)
 
     def close(self) -> None:
         """Stop the child process, if one was started (drawings in progress are dropped)."""

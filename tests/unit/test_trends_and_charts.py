@@ -5,6 +5,8 @@ reader's zone and language."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -147,6 +149,22 @@ class TestChart:
             drawer.close()
         assert png == render(trends, instruments(), zone=ZoneInfo("Europe/Berlin"), lang="de",
                              labels=LABELS)
+
+
+    async def test_without_a_child_process_the_chart_is_drawn_in_a_thread(self) -> None:
+        class Broken(Executor):
+            def submit(self, *_: object, **__: object) -> Future[bytes]:
+                raise BrokenProcessPool("the child process died")
+
+        drawer = ChartDrawer()
+        drawer._pool = Broken()  # as if the child could not start or died
+        trends = [self.trend("P-1", 3)]
+        png = await drawer.draw(trends, instruments(), zone=ZoneInfo("UTC"), lang="en",
+                                labels=LABELS)
+        assert png_size(png) == size_of(1)
+        again = await drawer.draw(trends, instruments(), zone=ZoneInfo("UTC"), lang="en",
+                                  labels=LABELS)
+        assert again == png and drawer._pool is None  # and no child is tried again
 
 
 class TestBriefTiming:

@@ -12,6 +12,7 @@ outbox key (session and start) makes it once per session across restarts and ins
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from bot.domain.digest import CHART_SPAN, ParticipantDigest, compose
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus
 from bot.domain.records import TreatmentSession
+from bot.domain.safety import FlagStatus
 from bot.domain.trends import ScoreLine, score_lines, score_points
 from bot.services import digests
 from bot.services.context import Bound, ServiceContext
@@ -33,23 +35,18 @@ log = logging.getLogger(__name__)
 BRIEF_PRIORITY = 2  # ahead of digests, behind replies and prompts
 
 
+@dataclass(frozen=True)
 class Brief:
     """Everything one brief says, gathered in one reader's unit of work."""
 
-    def __init__(
-        self,
-        therapist: Person,
-        participant: Person,
-        session: TreatmentSession,
-        since: datetime,
-        after_previous: bool,
-        part: ParticipantDigest,
-        scores: tuple[ScoreLine, ...],
-        flags: tuple[HandledFlag, ...],
-    ) -> None:
-        self.therapist, self.participant, self.session = therapist, participant, session
-        self.since, self.after_previous, self.part = since, after_previous, part
-        self.scores, self.flags = scores, flags
+    therapist: Person
+    participant: Person
+    session: TreatmentSession
+    since: datetime  # the previous session's start, or when the participant joined
+    after_previous: bool  # False: there was no previous session
+    part: ParticipantDigest  # entries, prompts and trend since then, as a digest has them
+    scores: tuple[ScoreLine, ...]  # the latest score on each instrument against baseline
+    flags: tuple[HandledFlag, ...]  # raised since then, with who acknowledged them
 
 
 async def gather(
@@ -150,15 +147,16 @@ def render(cat: Catalogue, brief: Brief) -> tuple[list[str], str]:
             "categories": flag.categories.replace(",", ", ") or "—",
             "when": timefmt.when(flag.created_at, zone, lang),
         }
-        if handled.minutes_to_acknowledge is None:
+        if flag.status == FlagStatus.OPEN:
             flags.append(cat.text("brief.flag_open", lang, **values))
         else:
+            minutes = handled.minutes_to_acknowledge
             flags.append(
                 cat.text(
                     "brief.flag_done",
                     lang,
                     by=handled.acknowledged_by or "—",
-                    minutes=handled.minutes_to_acknowledge,
+                    minutes="—" if minutes is None else minutes,
                     **values,
                 )
             )

@@ -55,6 +55,7 @@ from bot.intake import Intake
 from bot.leadership import Leadership
 from bot.services.api import Services
 from bot.services.context import ServiceContext
+from bot.services.drawing import ChartDrawer
 from bot.services.flags import SAFETY_PRIORITY
 from bot.startup import FIRST_DELAY, patiently
 from bot.workers import make_worker_id
@@ -185,6 +186,7 @@ async def ember_app(
     warming: asyncio.Future[None] | None = None
     # `ember run` paused the collector for start-up; it runs again after the urgent work
     collector = asyncio.get_running_loop().call_later(COLLECTOR_REST, gc.enable)
+    drawer = ChartDrawer()  # charts in a child process, started on first use
     try:
         await require_up_to_date(engine)
         storage = Storage(session_factory(engine), cipher)
@@ -196,6 +198,8 @@ async def ember_app(
             default_timezone=settings.timezone,
             policy=policy or EscalationPolicy(),
             retention=settings.retention,
+            briefs=settings.brief_timing,
+            drawer=drawer,
         )
         services = Services(ctx)
         worker_id = make_worker_id()  # what this instance's claims and lease bid carry
@@ -282,6 +286,7 @@ async def ember_app(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 if started is not None:
                     await started
+        drawer.close()
         await engine.dispose()
 
 

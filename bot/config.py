@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.brief import BriefTiming, parse_brief_at
 from bot.domain.erasure import RetentionPolicy
 from bot.errors import ConfigError, InvalidValue
 from storage.db import check_url
@@ -67,6 +68,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     retention_policy: str = "confirm"
     cache_dir: str | None = None  # None: $XDG_CACHE_HOME/ember or ~/.cache/ember
+    brief_at: str = "18:00"  # the pre-integration brief, local time of the therapist
+    brief_days_before: int = Field(default=1, ge=0, le=7)
 
     @field_validator("telegram_token")
     @classmethod
@@ -114,6 +117,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidValue(f"{value!r} is not an IANA time zone like Europe/Berlin") from None
         return value
+
+    @field_validator("brief_at")
+    @classmethod
+    def _brief_at(cls, value: str) -> str:
+        try:
+            parse_brief_at(value)
+        except ValueError:
+            raise InvalidValue(f"{value!r} is not a time of day like 18:00") from None
+        return value.strip()
+
+    @property
+    def brief_timing(self) -> BriefTiming:
+        return BriefTiming(parse_brief_at(self.brief_at), self.brief_days_before)
 
     @field_validator("listen")
     @classmethod

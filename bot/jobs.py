@@ -109,6 +109,8 @@ def periodic_jobs(ember: JobHost, *, tick_seconds: float = 2.0) -> list[Job]:
         Job("alerts:escalate", ember.services.escalation.escalate, tick_seconds, leader_only=True),
         # daily digests at each therapist's local time (once a day: the outbox key says so)
         Job("digests:daily", ember.services.digests.send_due, 60, leader_only=True),
+        # the brief the evening before each integration session (once per session and time)
+        Job("briefs:due", ember.services.briefs.send_due, 60, leader_only=True),
         # the outbox: every instance keeps its own claims fresh; the leader takes back the
         # claims of instances that stopped beating, within seconds
         Job("delivery:heartbeat", ember.dispatcher.heartbeat, HEARTBEAT, start_now=False),

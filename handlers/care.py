@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from telegram import Update
 
 from bot.context import EmberContext
-from bot.domain import Person, Role
+from bot.domain import Person, Role, timefmt
 from bot.domain.erasure import ErasureRequest
 from bot.domain.outgoing import Outgoing
 from bot.errors import EmberError, UnknownParticipant
@@ -80,7 +78,7 @@ def erasure_text(
     lang = language(person)
     if request.keep_until is None:
         return text(context, key, lang)
-    until = request.keep_until.astimezone(ZoneInfo(person.timezone)).strftime("%Y-%m-%d")
+    until = timefmt.day(request.keep_until, person.timezone, lang)
     return text(context, f"{key}_kept", lang, until=until)
 
 

@@ -144,10 +144,13 @@ async def no_such_participant(
     context: EmberContext, sender: Sender, caller: Person, code: str
 ) -> None:
     """The answer when a staff command names a participant the caller may not act on: the
-    same whether the code exists or not, so codes cannot be probed."""
+    same whether the code exists or not, so codes cannot be probed. A coordinator sees every
+    participant, so for them it says there is no such participant, not "among yours"."""
+    coordinator = caller.role is Role.COORDINATOR
+    key = "staff.no_participant_at_all" if coordinator else "staff.no_participant"
     await reply(
         context,
         sender,
-        text(context, "staff.no_participant", language(caller), code=code.upper()[:20]),
+        text(context, key, language(caller), code=code.upper()[:20]),
         person=caller,
     )

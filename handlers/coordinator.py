@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import EmberContext
-from bot.domain import Person, Role
+from bot.domain import Person, Role, timefmt
 from bot.errors import EmberError
 from bot.services.enrollment import deep_link
 from handlers.common import explain, for_roles, language, reply, sender_of, text
@@ -46,7 +46,7 @@ async def invite(update: Update, context: EmberContext, person: Person) -> None:
             lang,
             code=created.person_code,
             role=created.role.value,
-            expires=created.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            expires=timefmt.when(created.expires_at, person.timezone, lang),
             link=deep_link(context.bot.username, created.raw_code),
         ),
         person=person,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Message, Update
 
 from bot.context import EmberContext
-from bot.domain import Person, PersonStatus, Role, Tier
-from bot.domain.outgoing import Outgoing
+from bot.domain import Person, PersonStatus, Role, Tier, timefmt
+from bot.domain.outgoing import Outgoing, photo
 from bot.services.inbound import InboundMessage, Sender
 from bot.services.journal import JournalRecorded
 from handlers.care import after_withdrawal
@@ -120,9 +120,14 @@ async def own_journal(update: Update, context: EmberContext, person: Person) -> 
         return
     lines = [context.catalogue.text("journal.header", lang, n=len(entries))]
     for entry in entries:
-        when = entry.opened_at.strftime("%Y-%m-%d %H:%M UTC")
+        when = timefmt.when(entry.opened_at, person.timezone, lang)
         lines.append(f"\n{when}\n{entry.text or '—'}")
-    await reply(context, sender, "\n".join(lines), person=person)
+    messages = [Outgoing("\n".join(lines))]
+    chart = await context.services.journal.own_chart(person)
+    if chart is not None:
+        caption = context.catalogue.text("journal.chart", lang)
+        messages.insert(0, Outgoing(caption, meta={"photo": photo(chart, "mood.png")}))
+    await reply(context, sender, *messages, person=person)
 
 
 async def crisis(update: Update, context: EmberContext) -> None:

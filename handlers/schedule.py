@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import EmberContext
-from bot.domain import Person, PersonStatus, Role
+from bot.domain import Person, PersonStatus, Role, timefmt
 from bot.domain.numbers import parse_number
 from bot.domain.outgoing import Outgoing
 from bot.errors import InvalidValue
@@ -63,7 +63,7 @@ async def pause(update: Update, context: EmberContext, person: Person) -> None:
             return
     paused = await context.services.participation.pause(person, duration)
     if paused.paused_until is not None:
-        until = paused.paused_until.strftime("%Y-%m-%d %H:%M UTC")
+        until = timefmt.when(paused.paused_until, person.timezone, lang)
         await reply(
             context, sender, text(context, "pause.paused_until", lang, until=until), person=person
         )

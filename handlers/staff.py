@@ -49,7 +49,7 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
             await reply(
                 context,
                 sender,
-                text(context, key, lang, id=changed.id, when=changed.local_time),
+                text(context, key, lang, id=changed.id, when=changed.shown(lang)),
                 person=person,
             )
             return
@@ -71,7 +71,7 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
         kind=added.kind,
         id=added.id,
         code=added.code,
-        when=added.local_time,
+        when=added.shown(lang),
     )
     if added.without_protocol:
         said += "\n" + context.catalogue.text("staff.session_no_protocol", lang, code=added.code)

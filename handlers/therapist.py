@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import EmberContext
-from bot.domain import Person, Role
+from bot.domain import Person, Role, timefmt
 from bot.domain.numbers import parse_number
 from bot.errors import NotAllowed, NotFound, UnknownParticipant
 from bot.services.escalation import Acknowledged
@@ -75,7 +75,7 @@ async def journal(update: Update, context: EmberContext, person: Person) -> None
         context.catalogue.text("staff.journal_header", lang, code=participant.code, n=len(entries))
     ]
     for entry in entries:
-        when = entry.opened_at.strftime("%Y-%m-%d %H:%M UTC")
+        when = timefmt.when(entry.opened_at, person.timezone, lang)
         mark = context.catalogue.text("staff.journal_edited", lang) if entry.edited else ""
         body = entry.text or context.catalogue.text("staff.journal_media", lang)
         lines.append(f"\n{when}{mark}\n{body}")
@@ -166,7 +166,7 @@ async def flags(update: Update, context: EmberContext, person: Person) -> None:
                 code=participant.code,
                 tier=flag.tier.label,
                 categories=flag.categories.replace(",", ", "),
-                when=flag.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                when=timefmt.when(flag.created_at, person.timezone, lang),
             )
         )
     await reply(context, sender, "\n".join(lines), person=person)

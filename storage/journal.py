@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.digest import WrittenMessage
 from bot.domain.records import EntryView, JournalMessageView, StoredMessage
+from bot.domain.trends import MoodPoint
 from storage.crypto import Cipher
 from storage.models import JournalEntry, JournalMessage, JournalMessageVersion
 from storage.sql import chunks
@@ -210,6 +211,30 @@ class Journal:
         ).all()
         values = [self._cipher.open(enc) for enc in rows if enc]
         return [int(v) for v in reversed(values) if v.isdigit()]
+
+    async def mood_points(
+        self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[MoodPoint]:
+        """These participants' scale answers in ``(since, until]``, oldest first (one query
+        per ``CHUNK`` participants): the mood line of their charts."""
+        found: list[MoodPoint] = []
+        for ids in chunks(participant_ids):
+            rows = await self._session.execute(
+                select(JournalMessage.participant_id, JournalMessage.created_at,
+                       JournalMessage.body_enc)
+                .where(
+                    JournalMessage.participant_id.in_(ids),
+                    JournalMessage.kind == "scale",
+                    JournalMessage.created_at > since,
+                    JournalMessage.created_at <= until,
+                )
+                .order_by(JournalMessage.created_at, JournalMessage.id)
+            )
+            for participant_id, at, sealed in rows:
+                value = self._cipher.open_optional(sealed)
+                if value is not None and value.strip().isdigit():
+                    found.append(MoodPoint(participant_id, at, int(value.strip())))
+        return found
 
     async def messages_of(self, participant_id: int) -> list[JournalMessageView]:
         """Every message of a participant's journal, opened, oldest first (an export)."""

@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.records import ScheduledPrompt, StoredProtocol, TreatmentSession
+from bot.domain.records import CANCELLED, ScheduledPrompt, StoredProtocol, TreatmentSession
 from bot.domain.schedule import PromptStatus
 from storage.crypto import Cipher
 from storage.models import OutboxMessage
@@ -114,6 +114,22 @@ class Schedules:
             for row in rows:
                 found.setdefault(row.participant_id, []).append(_session_value(row))
         return found
+
+    async def sessions_starting_between(
+        self, kind: str, start: datetime, end: datetime
+    ) -> list[TreatmentSession]:
+        """Sessions of ``kind`` (not cancelled) starting in ``(start, end]``, soonest first."""
+        rows = await self._session.scalars(
+            select(SessionRow)
+            .where(
+                SessionRow.kind == kind,
+                SessionRow.status != CANCELLED,
+                SessionRow.starts_at > start,
+                SessionRow.starts_at <= end,
+            )
+            .order_by(SessionRow.starts_at, SessionRow.id)
+        )
+        return [_session_value(r) for r in rows]
 
     async def session_by_id(self, session_id: int) -> TreatmentSession | None:
         row = await self._session.get(SessionRow, session_id)
@@ -278,6 +294,24 @@ class Schedules:
                     PromptRow.sent_at <= until,
                 )
                 .order_by(PromptRow.sent_at, PromptRow.id)
+            )
+        return found
+
+    async def answered_questionnaires(
+        self, participant_ids: Sequence[int]
+    ) -> list[ScheduledPrompt]:
+        """Every questionnaire these participants completed, oldest first (one query per
+        ``CHUNK`` participants): their scores, for baselines and trends."""
+        found: list[ScheduledPrompt] = []
+        for ids in chunks(participant_ids):
+            found += await self._prompts(
+                select(PromptRow)
+                .where(
+                    PromptRow.participant_id.in_(ids),
+                    PromptRow.kind == "questionnaire",
+                    PromptRow.status == PromptStatus.ANSWERED,
+                )
+                .order_by(PromptRow.answered_at, PromptRow.id)
             )
         return found
 

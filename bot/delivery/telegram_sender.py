@@ -80,7 +80,16 @@ class TelegramSender:
     async def send(self, chat_id: int, message: Outgoing) -> int:
         with delivery_errors():
             document = message.meta.get("document")
-            if document:
+            photo = message.meta.get("photo")
+            if photo:
+                sent = await self._bot.send_photo(
+                    chat_id=chat_id,
+                    photo=InputFile(base64.b64decode(photo["content"]), filename=photo["name"]),
+                    caption=message.text or None,
+                    reply_markup=keyboard(message),
+                    parse_mode=message.parse_mode,
+                )
+            elif document:
                 sent = await self._bot.send_document(
                     chat_id=chat_id,
                     document=InputFile(

@@ -5,25 +5,30 @@ The digest service gathers the values with a few queries per therapist and rende
 from the message catalogue. A digest is defence in depth, since no screener is perfect:
 it lists every journal entry of the window, not only flagged ones, and every message whose
 content could not be screened (photos, voice notes, files) so that someone looks at it.
-Later sections (charts, scores against a baseline) belong on :class:`ParticipantDigest`.
+Each participant's part also carries their questionnaire scores against their own baseline
+(``bot/domain/trends.py``) and the trend a chart draws. A completed questionnaire is shown
+once, as a score line, not again among the entries.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.people import Person, PersonStatus
-from bot.domain.records import Flag, ScheduledPrompt
+from bot.domain.questionnaires import Instrument
+from bot.domain.records import Flag, ScheduledPrompt, TreatmentSession
 from bot.domain.safety import FlagStatus
 from bot.domain.schedule import PromptStatus
+from bot.domain.trends import MoodPoint, ScoreLine, ScorePoint, Trend, score_lines
 
 EXCERPT_CHARS = 160  # an entry's excerpt, cut at a word boundary
 FIRST_WINDOW = timedelta(days=1)  # a therapist's very first digest looks back one day
 LONGEST_WINDOW = timedelta(days=14)  # after a long gap, no further back than this
 SETTLE = timedelta(minutes=1)  # a daily digest ends a minute back: see digest_window()
+CHART_SPAN = timedelta(days=42)  # how far back a chart looks: six weeks of treatment
 
 # Messages whose words Ember reads (and screens); everything else is media it cannot read.
 WORDS = frozenset({"text", "scale", "choice", "questionnaire"})
@@ -82,7 +87,8 @@ class DigestItem:
 
 @dataclass(frozen=True)
 class ParticipantDigest:
-    """One participant's part: prompts of the window, every entry, open flags."""
+    """One participant's part: prompts of the window, every entry, open flags, the scores
+    answered in the window against baseline, and their trend for the chart."""
 
     participant: Person
     prompts_sent: int
@@ -90,6 +96,9 @@ class ParticipantDigest:
     prompts_missed: int
     items: tuple[DigestItem, ...]
     open_flags: tuple[Flag, ...]
+    scores: tuple[ScoreLine, ...] = ()
+    trend: Trend | None = None
+    score_flags: tuple[Flag, ...] = ()  # flags raised by the questionnaires scored
 
     @property
     def entries(self) -> int:
@@ -145,13 +154,29 @@ def compose(
     messages: Iterable[WrittenMessage],
     prompts: Iterable[ScheduledPrompt],
     flags: Iterable[Flag],
+    mood: Iterable[MoodPoint] = (),
+    scores: Iterable[ScorePoint] = (),
+    sessions: Mapping[int, Sequence[TreatmentSession]] | None = None,
+    instruments: Mapping[str, Instrument] | None = None,
+    chart_since: datetime | None = None,
 ) -> Digest:
     """The digest of ``caseload`` for ``(since, until]`` from what was stored.
 
     ``messages`` are those written (or edited) in the window, ``prompts`` those sent in it,
-    ``flags`` the open ones and any raised in it. Withdrawn participants are listed only
-    when they wrote or have an open flag (what they write is still read: duty of care).
+    ``flags`` the open ones and any raised since ``chart_since`` (or the window). ``mood``
+    and ``scores`` go back to ``chart_since`` at least (scores as far back as the baseline),
+    ``sessions`` are each participant's. Withdrawn participants are listed only when they
+    wrote or have an open flag (what they write is still read: duty of care).
     """
+    chart_from = chart_since or since
+    sessions = sessions or {}
+    instruments = instruments or {}
+    moods: dict[int, list[MoodPoint]] = defaultdict(list)
+    for point in sorted(mood, key=lambda p: p.at):
+        moods[point.participant_id].append(point)
+    scored: dict[int, list[ScorePoint]] = defaultdict(list)
+    for result in scores:
+        scored[result.participant_id].append(result)
     by_person: dict[int, list[WrittenMessage]] = defaultdict(list)
     for message in sorted(messages, key=lambda m: (m.written_at, m.id)):
         by_person[message.participant_id].append(message)
@@ -166,9 +191,30 @@ def compose(
         mine = by_person.get(person.id, [])
         raised = flags_of.get(person.id, [])
         open_flags = tuple(f for f in raised if f.status == FlagStatus.OPEN)
-        items = _items(mine, raised)
+        lines = score_lines(
+            scored.get(person.id, []), sessions.get(person.id, ()), instruments, since=since
+        )
+        scored_ids = {line.latest.prompt_id for line in lines}
+        # a questionnaire with its score line is shown there, once
+        items = _items(
+            [m for m in mine if not (m.kind == "questionnaire" and m.prompt_id in scored_ids)],
+            raised,
+        )
         if person.status == PersonStatus.WITHDRAWN and not items and not open_flags:
             continue
+        trend = Trend(
+            code=person.code,
+            since=chart_from,
+            until=until,
+            mood=tuple(p for p in moods.get(person.id, []) if chart_from < p.at <= until),
+            scores=tuple(
+                p for p in scored.get(person.id, []) if chart_from < p.at <= until
+            ),
+            sessions=tuple(
+                s for s in sessions.get(person.id, ()) if chart_from < s.starts_at <= until
+            ),
+            flags=tuple(f for f in raised if chart_from < f.created_at <= until),
+        )
         prompts_sent = sent.get(person.id, [])
         parts.append(
             ParticipantDigest(
@@ -178,6 +224,13 @@ def compose(
                 prompts_missed=sum(p.status == PromptStatus.MISSED for p in prompts_sent),
                 items=items,
                 open_flags=open_flags,
+                scores=lines,
+                trend=trend,
+                score_flags=tuple(
+                    f
+                    for f in raised
+                    if f.source_kind == "questionnaire" and f.source_id in scored_ids
+                ),
             )
         )
     return Digest(therapist, since, until, tuple(parts), len(caseload))

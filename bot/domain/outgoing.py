@@ -3,8 +3,10 @@ and what became of it in the outbox."""
 
 from __future__ import annotations
 
+import base64
 import enum
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,3 +123,65 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     if rest:
         parts.append(rest)
     return [p for p in parts if p]
+
+
+def pack(blocks: Sequence[str], first_limit: int, limit: int) -> list[str]:
+    """``blocks`` (paragraphs, e.g. one per participant) in pieces of at most ``first_limit``
+    UTF-16 units for the first piece (a photo's caption) and ``limit`` for the others.
+
+    Cut between blocks where possible; a block too long for a piece is cut between its
+    lines, a line too long between words; only a single word longer than a whole piece
+    is cut inside it. Blocks in one piece are separated by a blank line.
+    """
+    pieces: list[str] = []
+    current = ""
+
+    def room() -> int:
+        return first_limit if not pieces else limit
+
+    def close() -> None:
+        nonlocal current
+        if current.strip():
+            pieces.append(current.rstrip())
+        current = ""
+
+    def add(unit: str, joiner: str) -> bool:
+        """Append ``unit`` to the current piece if it fits there."""
+        nonlocal current
+        candidate = f"{current}{joiner}{unit}" if current else unit
+        if utf16_length(candidate) <= room():
+            current = candidate
+            return True
+        return False
+
+    for block in blocks:
+        if add(block, "\n\n"):
+            continue
+        if utf16_length(block) <= limit:  # fits a piece of its own: start one
+            close()
+            if add(block, ""):
+                continue
+        # too long for any piece: its lines fill this piece and the next ones
+        for line_no, line in enumerate(block.split("\n")):
+            joiner = "\n" if line_no else "\n\n"
+            if add(line, joiner):
+                continue
+            close()
+            if add(line, ""):
+                continue
+            for word in line.split(" "):
+                if add(word, " "):
+                    continue
+                close()
+                while not add(word, ""):
+                    cut = max(_fitting(word, room()), 1)
+                    pieces.append(word[:cut])
+                    word = word[cut:]
+    close()
+    return pieces
+
+
+def photo(png: bytes, name: str) -> dict[str, str]:
+    """An image as an outgoing message's ``meta["photo"]``: sent with sendPhoto, the
+    message's text as its caption (at most 1,024 UTF-16 units)."""
+    return {"name": name, "content": base64.b64encode(png).decode("ascii")}

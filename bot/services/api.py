@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.services.access import Access
 from bot.services.audit import AuditTrail
+from bot.services.briefs import Briefs
 from bot.services.cohorts import Cohorts
 from bot.services.context import ServiceContext
 from bot.services.digests import Digests
@@ -55,6 +56,7 @@ class Services:
         self.notes = Notes(ctx)
         self.exports = Exports(ctx)
         self.digests = Digests(ctx)
+        self.briefs = Briefs(ctx)
         self.stats = Stats(ctx)
         self.audit = AuditTrail(ctx)
         self.triage = Triage(ctx)

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.domain.brief import BriefTiming
 from bot.domain.erasure import RetentionPolicy
 from bot.domain.safety import EscalationPolicy
 from bot.domain.screening import Screener, Tier, Verdict
+from bot.services.drawing import ChartDrawer
 from bot.services.unit_of_work import StorageProtocol, UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
 
@@ -28,6 +30,9 @@ class ServiceContext:
     screener: Screener | None = None  # None: the shipped rules (prompts/screening)
     policy: EscalationPolicy = field(default_factory=EscalationPolicy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)  # what /delete leads to
+    briefs: BriefTiming = field(default_factory=BriefTiming)  # the pre-integration brief
+    # charts for digests, briefs and /journal; the composition root draws in a child process
+    drawer: ChartDrawer = field(default_factory=lambda: ChartDrawer(processes=False))
 
     def screen(self, text: str, lang: str | None) -> Verdict:
         """The screener's verdict on ``text``.

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from bot.domain import timefmt
 from bot.domain.erasure import (
     ErasureCounts,
     ErasureRequest,
@@ -117,9 +118,10 @@ async def request_erasure(
         detail=f"policy {policy.name}",
     )
     event = "erasure_kept" if request.keep_until else "erasure_requested"
-    until = f"{request.keep_until:%Y-%m-%d}" if request.keep_until else ""
     for staff, role_key in await care_team(uow, participant):
         assert staff.chat_id is not None
+        keep = request.keep_until
+        until = timefmt.day(keep, staff.timezone, staff.lang) if keep else ""
         await uow.outbox.enqueue(
             key=f"notice:erasure:{request.id}:{staff.id}",
             chat_id=staff.chat_id,

@@ -13,11 +13,11 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.domain import timefmt
 from bot.domain.outgoing import OutboxStatus
 from bot.domain.people import Person, Role
 from bot.domain.records import Alert, Flag
 from bot.domain.safety import AlertStatus, EscalationPolicy, FlagStatus
-from bot.domain.schedule import local_wall_time
 from bot.errors import NotAllowed, NotFound
 from bot.services.access import current_staff
 from bot.services.context import Bound
@@ -219,9 +219,8 @@ async def acknowledge(
             detail=f"flag #{flag.id} after {minutes} min",
         )
     log.info("flag #%d acknowledged after %d min; %d copies changed", flag.id, minutes, changed)
-    return Acknowledged(
-        flag.id, participant.code, minutes, staff.code, local_wall_time(now, staff.timezone)
-    )
+    when = timefmt.when_zoned(now, staff.timezone, staff.lang)
+    return Acknowledged(flag.id, participant.code, minutes, staff.code, when)
 
 
 async def _already(
@@ -247,7 +246,7 @@ async def _already(
         participant.code,
         _minutes(flag.created_at, at),
         by.code if by else "—",
-        local_wall_time(at, asker.timezone),
+        timefmt.when_zoned(at, asker.timezone, asker.lang),
         first=False,
     )
 

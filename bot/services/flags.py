@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.domain import timefmt
 from bot.domain.outgoing import Button, Outgoing
 from bot.domain.people import Person, Role
 from bot.domain.protocol import parse_quiet_hours
 from bot.domain.records import Alert, Flag, FlagDetails
 from bot.domain.safety import EscalationPolicy, Signal, Tier, actions_for
-from bot.domain.schedule import local_wall_time, next_allowed_time
+from bot.domain.schedule import next_allowed_time
 from bot.services.access import current_staff
 from bot.services.context import Bound, ServiceContext
 from bot.services.unit_of_work import UnitOfWorkProtocol
@@ -187,8 +188,10 @@ def alert_message(
     excerpt: str,
     explanation: str | None,
     escalation: EscalationNote | None = None,
+    tz: str = "UTC",
 ) -> Outgoing:
-    """One copy of an alert, in its reader's language, with the flag's number and button."""
+    """One copy of an alert, in its reader's language and time zone (``tz``), with the
+    flag's number and button."""
     lines = [
         catalogue.text(
             "alert.header",
@@ -210,7 +213,7 @@ def alert_message(
             "alert.source",
             lang,
             source=flag.source_kind,
-            when=flag.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            when=timefmt.when_zoned(flag.created_at, tz, lang),
         )
     )
     if escalation is not None:
@@ -233,7 +236,8 @@ def acknowledged_copy(
     """A copy of an alert once acknowledged: what it said, who acknowledged it and when (in
     the reader's language and time zone), and no button."""
     lang, tz = (reader.lang, reader.timezone) if reader is not None else ("en", "UTC")
-    line = catalogue.text("alert.acknowledged", lang, by=by.code, when=local_wall_time(at, tz))
+    when = timefmt.when_zoned(at, tz, lang)
+    line = catalogue.text("alert.acknowledged", lang, by=by.code, when=when)
     return Outgoing(f"{original.text}\n\n{line}", parse_mode=original.parse_mode)
 
 
@@ -312,7 +316,8 @@ async def send_alert(
                 now, parse_quiet_hours(person.quiet_hours), person.timezone
             )
         message = alert_message(
-            catalogue, person.lang, participant, flag, excerpt, explanation, escalation
+            catalogue, person.lang, participant, flag, excerpt, explanation, escalation,
+            tz=person.timezone,
         )
         await uow.outbox.enqueue(
             key=f"alert:{alert.id}:{round_}:{person.id}",

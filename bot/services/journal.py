@@ -14,14 +14,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.domain import timefmt
+from bot.domain.digest import CHART_SPAN
 from bot.domain.erasure import ErasureRequest
 from bot.domain.numbers import parse_scale_answer
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus
 from bot.domain.records import EntryView, ScheduledPrompt, button_refusal
 from bot.domain.safety import Tier, scale_signal
-from bot.domain.schedule import PromptStatus
-from bot.services import render
+from bot.domain.schedule import PromptStatus, as_zone
+from bot.domain.trends import Trend
+from bot.services import digests, render
 from bot.services.access import current_participant, visible_participant
 from bot.services.context import Bound, ServiceContext
 from bot.services.flags import FlagRaised, raise_signal, screen_and_flag
@@ -272,6 +275,36 @@ class Journal(Bound):
         async with self.ctx.uow() as uow:
             participant = await current_participant(uow, participant)
             return await uow.journal.recent_entries(participant.id, n)
+
+    async def own_chart(self, participant: Person) -> bytes | None:
+        """The participant's own mood answers of the last six weeks, with their sessions, as
+        a chart (PNG); None when they have answered none. Their own data only: no flags,
+        no staff's view of them."""
+        now = self.ctx.clock.now()
+        since = now - CHART_SPAN
+        async with self.ctx.reader() as uow:
+            participant = await current_participant(uow, participant)
+            mood = await uow.journal.mood_points([participant.id], since, now)
+            sessions = await uow.schedules.sessions_of(participant.id)
+        if not mood:
+            return None
+        trend = Trend(
+            code=participant.code,
+            since=since,
+            until=now,
+            mood=tuple(mood),
+            scores=(),
+            sessions=tuple(s for s in sessions if since < s.starts_at <= now),
+            flags=(),
+        )
+        cat, lang, zone = self.ctx.catalogue, participant.lang, as_zone(participant.timezone)
+        title = cat.text(
+            "chart.own_title",
+            lang,
+            since=timefmt.day(since, zone, lang),
+            until=timefmt.day(now, zone, lang),
+        )
+        return await digests.draw(self.ctx, lang, zone, [trend], title)
 
     async def read(self, reader: Person, code: str, n: int) -> tuple[Person, list[EntryView]]:
         """A staff read of a journal, checked and written to the audit log in one go."""

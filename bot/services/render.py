@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
+from bot.domain import timefmt
 from bot.domain.outgoing import Button, Outgoing
 from bot.domain.people import Person
 from bot.domain.protocol import Protocol, ProtocolStep, StepKind
@@ -231,7 +232,7 @@ def schedule_text(
     prompts: Sequence[ScheduledPrompt],
     lang: str = "en",
 ) -> str:
-    """A participant's sessions and prompts, in their local time, for staff."""
+    """A participant's sessions and prompts, in their local time, for staff (in ``lang``)."""
     zone = ZoneInfo(participant.timezone)
     lines = [
         catalogue.text(
@@ -243,12 +244,12 @@ def schedule_text(
         )
     ]
     for s in sessions:
-        when = s.starts_at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
+        when = timefmt.when(s.starts_at, zone, lang)
         lines.append(f"session #{s.id} {s.kind}: {when} ({s.status})")
     if not prompts:
         lines.append(catalogue.text("staff.schedule_empty", lang, code=participant.code))
     for p in prompts:
-        when = p.due_at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
+        when = timefmt.when(p.due_at, zone, lang)
         step = p.step_key if p.step_id else p.key
         lines.append(
             catalogue.text("staff.schedule_line", lang, when=when, step=step, status=p.status)

@@ -6,12 +6,13 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.domain.outgoing import Outgoing, split_text
+from bot.domain.outgoing import TELEGRAM_TEXT_LIMIT, Outgoing, split_text
 from bot.services.context import Bound
 from bot.services.inbound import Sender
 from bot.services.unit_of_work import UnitOfWorkProtocol
 
 STRANGER_QUIET = timedelta(minutes=10)
+CAPTION_LIMIT = 1024  # UTF-16 units in a photo's or a file's caption
 REPLY_PRIORITY = 5  # answers to a person waiting in the chat go before scheduled prompts
 
 
@@ -30,14 +31,20 @@ async def enqueue_replies(
     added = 0
     n = 0
     for message in messages:
-        pieces = split_text(message.text)
+        # a photo or a file carries its text as a caption, which has a smaller limit; any
+        # text beyond it follows as messages
+        attached = "photo" in message.meta or "document" in message.meta
+        limit = CAPTION_LIMIT if attached else TELEGRAM_TEXT_LIMIT
+        pieces = split_text(message.text, limit) if message.text else [""]
+        if attached and len(pieces) > 1:
+            pieces = pieces[:1] + split_text("\n\n".join(pieces[1:]))
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             part = Outgoing(
                 piece,
                 buttons=message.buttons if last else (),
                 parse_mode=message.parse_mode,
-                meta=message.meta,
+                meta=message.meta if i == 0 else {},
             )
             added += await uow.outbox.enqueue(
                 key=f"{kind}:{update_id}:{n}",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain import timefmt
 from bot.domain.people import Person, Role
 from bot.domain.protocol import SessionKind
 from bot.domain.records import CANCELLED, TreatmentSession
@@ -124,8 +125,16 @@ async def change_session(
 class SessionView:
     id: int
     kind: str
-    local_time: str
+    local_time: str  # "2026-12-01 14:05 CET" (the command line)
     code: str = ""  # the participant's
+    starts_at: datetime | None = None
+    timezone: str = "UTC"  # the participant's
+
+    def shown(self, lang: str) -> str:
+        """When it starts, in the participant's zone, formatted for a reader of ``lang``."""
+        if self.starts_at is None:
+            return self.local_time
+        return f"{timefmt.when(self.starts_at, self.timezone, lang)} ({self.timezone})"
     # no protocol is assigned to the participant, so nothing will be sent around the session
     without_protocol: bool = False
 
@@ -158,6 +167,8 @@ class Sessions(Bound):
             session.kind,
             local(session.starts_at, participant),
             participant.code,
+            session.starts_at,
+            participant.timezone,
             without_protocol=participant.protocol_id is None,
         )
 
@@ -188,7 +199,12 @@ class Sessions(Bound):
             )
             await uow.commit()
         return SessionView(
-            session.id, session.kind, local(session.starts_at, participant), participant.code
+            session.id,
+            session.kind,
+            local(session.starts_at, participant),
+            participant.code,
+            session.starts_at,
+            participant.timezone,
         )
 
     async def schedule(self, actor: Person | None, code: str) -> str:
@@ -197,4 +213,5 @@ class Sessions(Bound):
             participant = await visible_participant(uow, actor, code)
             sessions = await uow.schedules.sessions_of(participant.id)
             prompts = await uow.schedules.prompts_of(participant.id)
-        return render.schedule_text(self.ctx.catalogue, participant, sessions, prompts)
+        lang = actor.lang if actor is not None else "en"
+        return render.schedule_text(self.ctx.catalogue, participant, sessions, prompts, lang)

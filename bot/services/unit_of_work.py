@@ -32,6 +32,7 @@ from bot.domain.records import (
 )
 from bot.domain.schedule import PromptStatus
 from bot.domain.stats import ClinicCounts
+from bot.domain.trends import MoodPoint
 
 
 class PeopleRepository(Protocol):
@@ -110,6 +111,10 @@ class SchedulesRepository(Protocol):
         self, participant_ids: Sequence[int]
     ) -> dict[int, list[TreatmentSession]]: ...
 
+    async def sessions_starting_between(
+        self, kind: str, start: datetime, end: datetime
+    ) -> list[TreatmentSession]: ...
+
     async def session_by_id(self, session_id: int) -> TreatmentSession | None: ...
 
     async def add_session(self, session: TreatmentSession) -> TreatmentSession: ...
@@ -141,6 +146,10 @@ class SchedulesRepository(Protocol):
 
     async def prompts_sent_between(
         self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[ScheduledPrompt]: ...
+
+    async def answered_questionnaires(
+        self, participant_ids: Sequence[int]
     ) -> list[ScheduledPrompt]: ...
 
     async def prompt_by_id(
@@ -200,6 +209,10 @@ class JournalRepository(Protocol):
     async def scale_history(
         self, participant_id: int, *, before_id: int, limit: int = 14
     ) -> list[int]: ...
+
+    async def mood_points(
+        self, participant_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[MoodPoint]: ...
 
     async def messages_of(self, participant_id: int) -> list[JournalMessageView]: ...
 

@@ -10,7 +10,7 @@ from telegram import Bot
 
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.delivery.telegram_sender import TelegramSender
-from bot.domain.outgoing import Button, Outgoing
+from bot.domain.outgoing import Button, Outgoing, photo
 from tests.fakes.telegram_server import FakeTelegram
 
 CHAT = 7001
@@ -99,3 +99,27 @@ class TestSend:
             with pytest.raises(DeliveryError) as refused:
                 await TelegramSender(bot).send(CHAT, ALERT)
         assert refused.value.kind is DeliveryErrorKind.SERVER_ERROR
+
+
+class TestPhoto:
+    async def test_a_chart_goes_as_a_photo_upload_with_its_caption(
+        self, tg: FakeTelegram, sender: TelegramSender
+    ) -> None:
+        png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+        message = Outgoing("Digest for Dr. T-01", meta={"photo": photo(png, "digest.png")})
+        message_id = await sender.send(CHAT, message)
+        [sent] = tg.sent_to(CHAT)
+        assert sent.message_id == message_id and sent.kind == "photo"
+        assert sent.caption == "Digest for Dr. T-01"
+        assert sent.file is not None and sent.file.content == png
+
+    async def test_a_refused_photo_is_retried_like_any_message(
+        self, tg: FakeTelegram, sender: TelegramSender
+    ) -> None:
+        message = Outgoing("chart", meta={"photo": photo(b"\x89PNG\r\n\x1a\n", "c.png")})
+        tg.fail_next("sendPhoto", status=502)
+        with pytest.raises(DeliveryError) as refused:
+            await sender.send(CHAT, message)
+        assert refused.value.kind is DeliveryErrorKind.SERVER_ERROR
+        await sender.send(CHAT, message)
+        assert [m.kind for m in tg.sent_to(CHAT)] == ["photo"]

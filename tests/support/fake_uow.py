@@ -41,6 +41,7 @@ from bot.domain.records import (
 from bot.domain.safety import AlertStatus, FlagStatus
 from bot.domain.schedule import PromptStatus
 from bot.domain.stats import ClinicCounts, PromptFact
+from bot.domain.trends import MoodPoint
 from bot.errors import StorageMisuse
 from bot.services.unit_of_work import StorageProtocol, UnitOfWorkProtocol
 
@@ -221,6 +222,12 @@ class FakeSchedules(_Repository):
         found = {pid: await self.sessions_of(pid) for pid in participant_ids}
         return {pid: rows for pid, rows in found.items() if rows}
 
+    async def sessions_starting_between(self, kind: str, start: datetime,
+                                        end: datetime) -> list[TreatmentSession]:
+        return sorted((s for s in self.t.sessions.values() if s.kind == kind
+                       and not s.cancelled and start < s.starts_at <= end),
+                      key=lambda s: (s.starts_at, s.id))
+
     async def session_by_id(self, session_id: int) -> TreatmentSession | None:
         return self.t.sessions.get(session_id)
 
@@ -276,6 +283,13 @@ class FakeSchedules(_Repository):
         sent = [p for p in self.t.prompts.values() if p.participant_id in ids
                 and p.sent_at is not None and since < p.sent_at <= until]
         return sorted(sent, key=lambda p: (p.sent_at or since, p.id))
+
+    async def answered_questionnaires(self, participant_ids: Sequence[int]
+                                      ) -> list[ScheduledPrompt]:
+        ids = set(participant_ids)
+        done = [p for p in self.t.prompts.values() if p.participant_id in ids
+                and p.kind == "questionnaire" and p.status == PromptStatus.ANSWERED]
+        return sorted(done, key=lambda p: (p.answered_at or p.due_at, p.id))
 
     async def prompt_by_id(self, prompt_id: int, *,
                            lock: bool = False) -> ScheduledPrompt | None:
@@ -395,6 +409,13 @@ class FakeJournal(_Repository):
         rows = sorted((m for m in self.t.messages.values() if m.participant_id == participant_id
                        and m.kind == "scale" and m.id < before_id), key=lambda m: m.id)[-limit:]
         return [int(m.text) for m in rows if m.text and m.text.isdigit()]
+
+    async def mood_points(self, participant_ids: Sequence[int], since: datetime,
+                          until: datetime) -> list[MoodPoint]:
+        return [MoodPoint(m.participant_id, m.created_at, int(m.text.strip()))
+                for m in sorted(self.t.messages.values(), key=lambda m: (m.created_at, m.id))
+                if m.participant_id in participant_ids and m.kind == "scale"
+                and since < m.created_at <= until and m.text and m.text.strip().isdigit()]
 
     async def messages_of(self, participant_id: int) -> list[JournalMessageView]:
         return [JournalMessageView(m.entry_id, m.kind, m.created_at, m.edited_at, m.text)

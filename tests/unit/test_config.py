@@ -202,3 +202,14 @@ def test_every_setting_is_explained_in_env_example_and_the_contract() -> None:
         variable = f"EMBER_{field.upper()}"
         assert f"\n{variable}=" in example, variable
         assert f"`{variable}`" in contract, variable
+
+
+def test_the_briefs_time_is_a_time_of_day() -> None:
+    from datetime import time
+
+    from bot.config import Settings
+
+    assert Settings(brief_at="07:30", brief_days_before=2).brief_timing.at == time(7, 30)
+    for wrong in ("7pm", "25:00", "18:0"):
+        with pytest.raises(ValueError, match="time of day"):
+            Settings(brief_at=wrong)

@@ -133,3 +133,34 @@ class TestCompose:
         assert ("P-0011" in codes) is listed and "P-0010" in codes
         if listed:
             assert digest.participants[1].withdrawn
+
+
+class TestScores:
+    def test_a_questionnaire_is_shown_once_as_a_score_against_baseline(self) -> None:
+        from bot.domain.trends import ScorePoint
+        from prompts.questionnaire_loader import instruments
+
+        messages = [message(1, 100, text="Walked by the river"),
+                    message(2, 101, kind="questionnaire", text="PHQ-9: 9 (Mild)", minutes=60,
+                            prompt_id=77)]
+        scores = [ScorePoint(10, 70, "phq9", NOW - timedelta(days=9), 17, None,
+                             "Moderately severe"),
+                  ScorePoint(10, 77, "phq9", NOW - timedelta(hours=4), 9, None, "Mild")]
+        flags = [flag(6, "questionnaire", 77, tier=Tier.HIGH)]
+        digest = compose(THERAPIST, [participant(10)], since=NOW - timedelta(days=1), until=NOW,
+                         messages=messages, prompts=[], flags=flags, scores=scores,
+                         instruments=instruments(), chart_since=NOW - timedelta(days=42))
+        [part] = digest.participants
+        assert [item.text for item in part.items] == ["Walked by the river"]
+        [line] = part.scores
+        assert (line.latest.total, line.baseline and line.baseline.total) == (9, 17)
+        assert line.change is not None and line.change.delta == -8
+        assert [f.id for f in part.score_flags] == [6]
+        assert part.trend is not None and [p.prompt_id for p in part.trend.scores] == [70, 77]
+
+    def test_without_its_score_a_questionnaire_stays_an_entry(self) -> None:
+        messages = [message(2, 101, kind="questionnaire", text="PHQ-9: 9 (Mild)", prompt_id=77)]
+        digest = compose(THERAPIST, [participant(10)], since=NOW - timedelta(days=1), until=NOW,
+                         messages=messages, prompts=[], flags=[])
+        [part] = digest.participants
+        assert [item.text for item in part.items] == ["PHQ-9: 9 (Mild)"] and part.scores == ()

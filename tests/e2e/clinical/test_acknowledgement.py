@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from bot.app import Ember, ember_app
 from bot.clock import FakeClock
-from bot.domain.schedule import local_wall_time
+from bot.domain import timefmt
 from storage.models import Alert, AuditEvent, Escalation, Flag, Person, Role, Tier
 from tests.fakes.telegram._models import SentMessage
 from tests.fakes.telegram_server import FakeTelegram, FakeUser
@@ -153,7 +153,7 @@ class TestEveryCopyShowsTheAcknowledgement:
         at = alert.acknowledged_at
         for user, message, zone in copies:
             line = catalogue.text(
-                "alert.acknowledged", "en", by="T-02", when=local_wall_time(at, zone)
+                "alert.acknowledged", "en", by="T-02", when=timefmt.when_zoned(at, zone, "en")
             )
             assert message.text == f"{originals[id(message)]}\n\n{line}", user.id
             assert message.edits[-1].method == "editMessageText"
@@ -176,7 +176,7 @@ class TestEveryCopyShowsTheAcknowledgement:
             id=flag.id,
             code="P-0142",
             by="T-02",
-            when=local_wall_time(at, ZONES[THERAPIST_ID]),
+            when=timefmt.when_zoned(at, ZONES[THERAPIST_ID], "en"),
         )
         told = await therapist.wait_for_message(lambda m: m.text == already)
         assert told.buttons == []
@@ -218,7 +218,7 @@ class TestOneNumber:
             code="P-0142",
             tier="crisis",
             categories=flag.categories.replace(",", ", "),
-            when=flag.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            when=timefmt.when(flag.created_at, ZONES[THERAPIST_ID], "en"),
         )
         assert line in (listed.text or "")
         assert f"Flag #{flag.id}" in (alert.text or "") and f"Flag #{flag.id}" in line

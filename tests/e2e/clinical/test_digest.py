@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import ember_app
 from bot.clock import FakeClock
+from bot.domain import timefmt
 from prompts.catalogue import default_catalogue
 from tests.fakes.telegram_server import FakeTelegram, SentMessage
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
@@ -23,7 +24,7 @@ START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # 07:00 in Berlin; the digest is
 
 
 def local(clock: FakeClock) -> str:
-    return clock.now().astimezone(BERLIN).strftime("%Y-%m-%d %H:%M")
+    return timefmt.when(clock.now(), BERLIN, "en")
 
 
 def is_digest(message: SentMessage) -> bool:
@@ -76,7 +77,7 @@ async def test_the_daily_digest_lists_every_entry_the_voice_note_and_flag_number
     flag = cat.text("care.digest_flag", "en", id=flag_id, tier="crisis")
     assert cat.text("care.digest_entry", "en", when=crisis_at, excerpt=CRISIS) + cat.text(
         "care.digest_flags", "en", flags=flag) in text
-    assert f"4 new entries; open flags: #{flag_id} crisis" in text
+    assert f"4 new entries; open flags: Flag #{flag_id} (crisis)" in text
     assert "Alex" not in text  # participants by their code only
 
     clock.advance(timedelta(minutes=30))  # a restart the same evening sends nothing more

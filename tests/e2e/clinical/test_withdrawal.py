@@ -14,13 +14,13 @@ import shutil
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import Ember, ember_app
 from bot.clock import SystemClock
+from bot.domain import timefmt
 from bot.domain.people import Role
 from bot.services import planning, sessions
 from prompts.catalogue import MESSAGES, Catalogue, crisis_text, load_catalogue
@@ -302,7 +302,7 @@ class TestDelete:
             assert request.policy == "keep:10y" and request.keep_until is not None
             kept = request.keep_until
             assert kept == request.requested_at.replace(year=request.requested_at.year + 10)
-            local = kept.astimezone(ZoneInfo(ZONE)).strftime("%Y-%m-%d")
+            local = timefmt.day(kept, ZONE, "en")
             assert answer.text == cat.text("delete.requested_kept", "en", until=local)
             await tg.user(COORDINATOR_ID).wait_for_message(
                 is_(
@@ -310,7 +310,7 @@ class TestDelete:
                         "notice.erasure_kept_coordinator",
                         "en",
                         code="P-0142",
-                        until=f"{kept:%Y-%m-%d}",
+                        until=timefmt.day(kept, "Europe/Berlin", "en"),
                     )
                 )
             )

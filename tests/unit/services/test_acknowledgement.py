@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain import Role, Tier
+from bot.domain import Role, Tier, timefmt
 from bot.domain.outgoing import OutboxStatus
 from bot.domain.people import Person
-from bot.domain.schedule import local_wall_time
 from bot.errors import NotAllowed, NotFound
 from bot.services.api import Services
 from bot.services.flags import raise_flag
@@ -157,12 +157,13 @@ class TestEveryCopy:
             assert edit.key == f"edit:{original.id}" and edit.chat_id == original.chat_id
             assert edit.message.buttons == ()
             assert edit.message.text == original.message.text + "\n\n" + line(
-                "alert.acknowledged", "en", by="T-02", when=local_wall_time(at, tz)
+                "alert.acknowledged", "en", by="T-02", when=timefmt.when_zoned(at, tz, "en")
             )
         rewritten = copies(storage)[f"alert:{alert_id}:1:{c01}"]
         assert rewritten.status == "pending" and rewritten.message.buttons == ()
-        assert rewritten.message.text.endswith(local_wall_time(at, "Asia/Tokyo") + ".")
-        assert "JST" in rewritten.message.text
+        assert rewritten.message.text.endswith(timefmt.when_zoned(at, "Asia/Tokyo", "en") + ".")
+        tokyo = at.astimezone(ZoneInfo("Asia/Tokyo"))
+        assert f"{tokyo.hour % 12 or 12}:{tokyo:%M}" in rewritten.message.text.splitlines()[-1]
         failed = copies(storage)[f"alert:{alert_id}:1:{c02}"]
         assert failed.message.buttons  # reached nobody: left as it was, and no edit
 
@@ -206,8 +207,8 @@ class TestSecondAcknowledgement:
         by_command = await services.escalation.acknowledge(team["C-01"], flag_id=flag_id)
         assert first.first and not again.first and not by_command.first
         assert (again.flag_id, again.by, again.minutes) == (flag_id, "T-02", 3)
-        assert again.when == local_wall_time(acknowledged_at, "Europe/Berlin")
-        assert by_command.when == local_wall_time(acknowledged_at, "Asia/Tokyo")
+        assert again.when == timefmt.when_zoned(acknowledged_at, "Europe/Berlin", "en")
+        assert by_command.when == timefmt.when_zoned(acknowledged_at, "Asia/Tokyo", "en")
         after = (len(storage.tables.audit), len(edits(storage)), len(storage.tables.outbox))
         assert after == before
         assert storage.tables.flags[flag_id].acknowledged_by_id == team["T-02"].id

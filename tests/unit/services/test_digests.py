@@ -7,7 +7,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import FakeClock
-from bot.domain import Role
+from bot.domain import Role, timefmt
 from bot.domain.outgoing import utf16_length
 from bot.domain.people import Person
 from bot.services.api import Services
@@ -38,7 +38,7 @@ class Chat:
 
 
 def when(services: Services) -> str:
-    return services.ctx.clock.now().astimezone(BERLIN).strftime("%Y-%m-%d %H:%M")
+    return timefmt.when(services.ctx.clock.now(), BERLIN, "en")
 
 
 def cat(services: Services) -> Catalogue:
@@ -46,7 +46,7 @@ def cat(services: Services) -> Catalogue:
 
 
 async def digest_of(services: Services, therapist: Person) -> str:
-    return "\n".join(await services.digests.digest(therapist))
+    return "\n".join(m.text for m in await services.digests.digest(therapist))
 
 
 async def open_flag_ids(services: Services, therapist: Person) -> list[int]:
@@ -72,7 +72,7 @@ class TestEveryEntry:
                       flags=c.text("care.digest_flag", "en", id=flag_id, tier="crisis"))
         assert calm + "\n" in digest and ate in digest
         assert crisis + mark in digest  # the flag by the number /flags and /ack use
-        assert f"3 new entries; open flags: #{flag_id} crisis" in digest
+        assert f"3 new entries; open flags: Flag #{flag_id} (crisis)" in digest
 
     async def test_a_voice_note_says_it_was_not_screened(
         self, services: Services, clock: FakeClock
@@ -153,7 +153,7 @@ class TestPieces:
         for n in range(40):
             clock.advance(timedelta(minutes=31))  # each its own entry
             await alex.text(f"entry {n:02d} 🌧🌧🌧 " + "a heavy day, and the rain 🌧 " * 12)
-        pieces = await services.digests.digest(therapist)
+        pieces = [m.text for m in await services.digests.digest(therapist)]
         assert len(pieces) > 1
         assert all(utf16_length(p) <= 4096 for p in pieces)
         c = cat(services)

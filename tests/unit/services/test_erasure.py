@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain import PersonStatus, Role, Tier
+from bot.domain import PersonStatus, Role, Tier, timefmt
 from bot.domain.erasure import ErasureStatus, RetentionPolicy
 from bot.errors import ErasureRefused, NotAllowed, UnknownParticipant
 from bot.services.api import Services
@@ -133,10 +133,14 @@ class TestRequestErasure:
         asked = await services.erasure.request(participant)
         assert asked.request.policy == "keep:10y"
         assert asked.request.keep_until == clock.now().replace(year=clock.now().year + 10)
-        until = f"{asked.request.keep_until:%Y-%m-%d}"
-        assert all(
-            until in m.message.text and "retention policy" in m.message.text
-            for m in storage.queued("notice")
+        keep = asked.request.keep_until
+        assert keep is not None
+        notices = storage.queued("notice")
+        assert notices and all(  # the date in each reader's zone and language
+            timefmt.day(keep, storage.tables.people[m.person_id].timezone, "en")
+            in m.message.text and "retention policy" in m.message.text
+            for m in notices
+            if m.person_id is not None
         )
 
 

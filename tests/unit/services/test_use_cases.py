@@ -288,7 +288,7 @@ class TestDigestsAndStats:
     ) -> None:
         therapist, participant = await clinic(services)
         await services.journal.record(participant, text(10, "A calm morning."))
-        digest = "\n".join(await services.digests.digest(therapist))
+        digest = "\n".join(m.text for m in await services.digests.digest(therapist))
         assert "P-0142" in digest and "A calm morning." in digest
         assert [e["action"] for e in storage.tables.audit].count("digest") == 1
 

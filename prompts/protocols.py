@@ -22,6 +22,7 @@ from bot.domain.protocol import (
     MAX_REMINDERS,
     QUESTIONNAIRE_IDS,
     Anchor,
+    Audience,
     Choice,
     Occurrence,
     Protocol,
@@ -57,7 +58,7 @@ PROMPTS_DIR = Path(__file__).resolve().parent
 _PROTOCOL_KEYS: tuple[str, ...] = ("id", "name", "version", "description", "default_language")
 _PROTOCOL_KEYS += ("quiet_hours", "response_window", "reminders", "steps")
 _STEP_KEYS: tuple[str, ...] = ("id", "anchor", "after", "before", "at", "kind", "text")
-_STEP_KEYS += ("choices", "scale", "questionnaire", "reminders", "window")
+_STEP_KEYS += ("choices", "scale", "questionnaire", "reminders", "window", "audience")
 _KIND_KEYS = {
     "choices": StepKind.CHOICE,
     "scale": StepKind.SCALE,
@@ -448,6 +449,8 @@ class _Reader(YamlReader):
         )
         reminders = self.read(found, "reminders", self.reminders)
         window = self.read(found, "window", self.window)
+        audiences = [audience.value for audience in Audience]
+        audience = self.read(found, "audience", lambda n, k: self.one_of(n, k, audiences))
         if len(self.problems) > errors_before or not (step_id and anchor and kind and text):
             return None
         return self.build(
@@ -465,6 +468,7 @@ class _Reader(YamlReader):
                 questionnaire=questionnaire,
                 reminders=reminders,
                 window=window,
+                audience=Audience(audience) if audience else Audience.EACH,
             ),
         )
 

@@ -138,6 +138,9 @@ def invite(
         str | None, typer.Option(help="Crisis-resource region: US, GB, DE, ES, FR, EU")
     ] = None,
     days: Annotated[int, typer.Option(help="Days until the link expires")] = 7,
+    partner: Annotated[
+        str | None, typer.Option(help="Their partner's code, to treat them as a couple")
+    ] = None,
 ) -> None:
     """Create a single-use invitation and print its deep link."""
     from datetime import timedelta
@@ -163,6 +166,7 @@ def invite(
             therapist_code=therapist,
             locale=region,
             ttl=timedelta(days=days),
+            partner_code=partner,
         )
 
     try:

@@ -23,6 +23,7 @@ __all__ = [
     "SCALE_MAX",
     "SCALE_MIN",
     "Anchor",
+    "Audience",
     "Choice",
     "Occurrence",
     "Protocol",
@@ -67,6 +68,14 @@ class Occurrence(StrEnum):
     EACH = "each"  # one prompt per session of that kind
     FIRST = "first"  # only the earliest (not cancelled) session of that kind
     LAST = "last"  # only the latest (not cancelled) session of that kind
+
+
+class Audience(StrEnum):
+    """Who a step is for, in a programme that treats couples together."""
+
+    EACH = "each"  # every participant, in a couple or not (the default)
+    COUPLE = "couple"  # only participants in a couple (relationship reflections); each
+    # partner gets their own prompt and their own private reply
 
 
 class StepKind(StrEnum):
@@ -143,6 +152,7 @@ class ProtocolStep:
     questionnaire: str | None = None
     reminders: int | None = None
     window: timedelta | None = None
+    audience: Audience = Audience.EACH
 
     def __post_init__(self) -> None:
         if (self.after is None) == (self.before is None):
@@ -176,6 +186,10 @@ class ProtocolStep:
     def text_for(self, language: str, fallback: str = "en") -> str:
         """The step's text in ``language`` (or its base language, the fallback, English)."""
         return _pick(self.text, language, fallback)
+
+    def is_for(self, *, in_couple: bool) -> bool:
+        """Whether a participant (in a couple or not) gets this step."""
+        return self.audience is Audience.EACH or in_couple
 
 
 @dataclass(frozen=True)

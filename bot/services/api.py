@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.services.access import Access
 from bot.services.context import ServiceContext
+from bot.services.couples import Couples
 from bot.services.digests import Digests
 from bot.services.enrollment import Enrollment
 from bot.services.erasure import Erasure
@@ -48,6 +49,7 @@ class Services:
         self.escalation = Escalation(ctx)
         self.planning = Planning(ctx)
         self.sessions = Sessions(ctx)
+        self.couples = Couples(ctx)
         self.staffing = Staffing(ctx)
         self.notes = Notes(ctx)
         self.exports = Exports(ctx)

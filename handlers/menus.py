@@ -13,7 +13,17 @@ from bot.domain import Person
 log = logging.getLogger(__name__)
 
 COMMANDS: dict[str, tuple[str, ...]] = {
-    "participant": ("help", "crisis", "journal", "pause", "resume", "export", "stop", "delete"),
+    "participant": (
+        "help",
+        "crisis",
+        "journal",
+        "pause",
+        "resume",
+        "export",
+        "stop",
+        "delete",
+        "share",
+    ),
     "therapist": (
         "help",
         "participants",
@@ -24,6 +34,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
         "prompt",
         "session",
         "digest",
+        "relay",
     ),
     "coordinator": ("help", "invite", "assign", "protocols", "schedule", "stats"),
 }

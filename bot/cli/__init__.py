@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from bot.cli import core, couples, erasure, ops, safety, schedules, upkeep  # noqa: F401  (registers)
+from bot.cli import checklists, core, couples, erasure, ops, safety, schedules, upkeep  # noqa: F401  (registers)
 from bot.cli.common import app
 
 

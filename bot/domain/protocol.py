@@ -85,6 +85,7 @@ class StepKind(StrEnum):
     SCALE = "scale"  # one tap on a 0–10 row of buttons
     CHOICE = "choice"  # one tap on a labelled button
     QUESTIONNAIRE = "questionnaire"  # a validated instrument, item by item
+    CHECKLIST = "checklist"  # the pre-session safety check, answered in one reply
 
 
 def localized(texts: Mapping[str, str]) -> Mapping[str, str]:
@@ -153,6 +154,7 @@ class ProtocolStep:
     reminders: int | None = None
     window: timedelta | None = None
     audience: Audience = Audience.EACH
+    checklist: str | None = None  # a checklist step's checklist (prompts/checklists)
 
     def __post_init__(self) -> None:
         if (self.after is None) == (self.before is None):
@@ -167,6 +169,10 @@ class ProtocolStep:
         if (self.kind is StepKind.QUESTIONNAIRE) != (self.questionnaire is not None):
             raise InvalidValue(
                 f"step {self.id!r}: a questionnaire id belongs to (and only to) questionnaire steps"
+            )
+        if (self.kind is StepKind.CHECKLIST) != (self.checklist is not None):
+            raise InvalidValue(
+                f"step {self.id!r}: a checklist id belongs to (and only to) checklist steps"
             )
         if self.questionnaire is not None and self.questionnaire not in QUESTIONNAIRE_IDS:
             raise InvalidValue(f"step {self.id!r}: unknown questionnaire {self.questionnaire!r}")

@@ -21,7 +21,7 @@ from bot.domain.people import Person, PersonStatus
 from bot.domain.records import EntryView, ScheduledPrompt, button_refusal
 from bot.domain.safety import Tier, scale_signal
 from bot.domain.schedule import PromptStatus
-from bot.services import render
+from bot.services import checklists, render
 from bot.services.access import current_participant, visible_participant
 from bot.services.context import Bound, ServiceContext
 from bot.services.flags import FlagRaised, raise_signal, screen_and_flag
@@ -48,6 +48,7 @@ class JournalRecorded:
     still_open: Outgoing | None = None  # the open button question, asked again gently
     scale_answer: str | None = None  # a number typed for the open scale: its answer
     erasure: ErasureRequest | None = None  # their open erasure request, once withdrawn
+    checklist: bool = False  # the reply to a pre-session safety check
 
 
 async def record_message(
@@ -250,6 +251,21 @@ class Journal(Bound):
             )
         if raised is not None:
             result = replace(result, tier=raised.tier)
+        replied = met.replying_to
+        if result.created and replied is not None and replied.kind == checklists.CHECKLIST_KIND:
+            result = replace(result, checklist=True)
+            if message.text:
+                await checklists.weigh_answer(
+                    uow,
+                    now=now,
+                    catalogue=self.ctx.catalogue,
+                    policy=self.ctx.policy,
+                    participant=participant,
+                    prompt=replied,
+                    answer=message.text,
+                    message_id=result.message_id,
+                )
+                self.ctx.wake_delivery()
         fresh = result.created and not result.edited and result.tier < Tier.HIGH
         if fresh and message.kind == "text":
             # several messages in a row get one thank-you; the mark is shared by instances

@@ -323,6 +323,13 @@ class Sessions(Bound):
             participant = await visible_participant(uow, actor, code)
             starts = parse_local(when, participant.timezone) if when else None
             existing = await uow.schedules.session_by_id(session_id)
+            if existing is not None and existing.participant_id != participant.id:
+                # a couple's shared session may be named by either partner's number
+                shared = existing.shared_id
+                rows = await uow.schedules.sessions_shared(shared) if shared else []
+                own = [r for r in rows if r.participant_id == participant.id]
+                existing = own[0] if own else None
+                session_id = existing.id if existing else session_id
             if existing is None or existing.participant_id != participant.id:
                 raise NotFound(
                     f"no session #{session_id} for {participant.code}",

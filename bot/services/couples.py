@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.domain.outgoing import Outgoing
-from bot.domain.people import Person, Role
+from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.screening import Tier
 from bot.errors import AlreadyExists, InvalidValue, NotFound
 from bot.services.access import current_participant, current_staff, visible_participant
@@ -97,6 +97,16 @@ async def unlink(
     return partner
 
 
+def receives(partner: Person) -> bool:
+    """Whether a partner can be written to: enrolled, consented and still taking part (a
+    pause holds back prompts, not what their partner chose to share)."""
+    return (
+        partner.role == Role.PARTICIPANT
+        and partner.chat_id is not None
+        and partner.status in (PersonStatus.ACTIVE, PersonStatus.PAUSED)
+    )
+
+
 def share_data(message_id: int) -> str:
     """The callback data of a share confirmation's Share button."""
     return f"share:yes:{message_id}"
@@ -112,7 +122,7 @@ async def share(
     if message is None or not message.text:
         return ShareOutcome("invalid")
     partner = await uow.people.partner_of(participant)
-    if partner is None or partner.role != Role.PARTICIPANT or partner.chat_id is None:
+    if partner is None or not receives(partner) or partner.chat_id is None:
         return ShareOutcome("no_partner")
     key = f"share:{message.id}:{partner.id}"
     if await uow.outbox.exists(key):
@@ -243,7 +253,7 @@ class Couples(Bound):
                     code=participant.code,
                 )
             partner = await visible_participant(uow, therapist, partner.code)
-            if partner.chat_id is None:
+            if not receives(partner) or partner.chat_id is None:
                 raise NotFound(
                     f"{partner.code} has not joined yet",
                     key="problem.not_joined",

@@ -137,6 +137,12 @@ class Journal:
             row.id, row.participant_id, row.kind, self._cipher.open_optional(row.body_enc)
         )
 
+    async def prompt_of_entry(self, entry_id: int) -> int | None:
+        """The prompt an entry answers (None for a free entry)."""
+        return await self._session.scalar(
+            select(JournalEntry.prompt_id).where(JournalEntry.id == entry_id)
+        )
+
     async def replied_message(self, participant_id: int, bot_message_id: int) -> OwnMessage | None:
         """The participant's message that Ember's reply ``bot_message_id`` (a Telegram
         message id in their chat) acknowledged, or None."""

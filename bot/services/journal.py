@@ -251,9 +251,11 @@ class Journal(Bound):
             )
         if raised is not None:
             result = replace(result, tier=raised.tier)
-        replied = met.replying_to
-        if result.created and replied is not None and replied.kind == checklists.CHECKLIST_KIND:
-            result = replace(result, checklist=True)
+        checklist = await self._checklist_answered(uow, met, result)
+        if checklist is not None:
+            # the reply to a safety check, or a message added to that reply while the check
+            # is still open ("…oh, and I started sertraline"): weighed against the checklist
+            result = replace(result, checklist=checklist is met.replying_to)
             if message.text:
                 await checklists.weigh_answer(
                     uow,
@@ -261,7 +263,7 @@ class Journal(Bound):
                     catalogue=self.ctx.catalogue,
                     policy=self.ctx.policy,
                     participant=participant,
-                    prompt=replied,
+                    prompt=checklist,
                     answer=message.text,
                     message_id=result.message_id,
                 )
@@ -283,6 +285,24 @@ class Journal(Bound):
             )
             result = replace(result, still_open=again)
         return result, raised
+
+    @staticmethod
+    async def _checklist_answered(
+        uow: UnitOfWorkProtocol, met: PromptsMet, result: JournalRecorded
+    ) -> ScheduledPrompt | None:
+        """The safety-check prompt this new message answers or adds to, if any."""
+        if not result.created or result.edited:
+            return None
+        replied = met.replying_to
+        if replied is not None:
+            return replied if replied.kind == checklists.CHECKLIST_KIND else None
+        if not result.continued:
+            return None
+        prompt_id = await uow.journal.prompt_of_entry(result.entry_id)
+        prompt = await uow.schedules.prompt_by_id(prompt_id) if prompt_id else None
+        if prompt is None or prompt.kind != checklists.CHECKLIST_KIND:
+            return None
+        return prompt if prompt.answered_at is not None else None
 
     async def own(self, participant: Person, n: int) -> list[EntryView]:
         async with self.ctx.uow() as uow:

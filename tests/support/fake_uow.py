@@ -372,6 +372,10 @@ class FakeJournal(_Repository):
                 return OwnMessage(m.id, m.participant_id, m.kind, m.text)
         return None
 
+    async def prompt_of_entry(self, entry_id: int) -> int | None:
+        entry = self.t.entries.get(entry_id)
+        return entry.prompt_id if entry else None
+
     async def replied_message(self, participant_id: int,
                               bot_message_id: int) -> OwnMessage | None:
         return None  # the fake outbox keeps no Telegram message ids of sent replies

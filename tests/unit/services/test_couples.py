@@ -3,8 +3,11 @@ sharing and relaying, each refused where it must be."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain import Role
 from bot.errors import AlreadyExists, InvalidValue, NotFound, UnknownParticipant
 from bot.services.api import Services
@@ -176,3 +179,63 @@ class TestRelay:
             await services.couples.relay(therapist, 77, "P-0142", "A note.")
 
 
+
+
+CHECK_PROTOCOL = """
+id: check
+name: Safety check
+version: 1
+steps:
+  - id: check
+    anchor: dosing
+    before: 1d
+    kind: checklist
+    checklist: pre-session
+    window: 12h
+    text: {en: "Before your session, a short safety check."}
+"""
+
+
+class TestSafetyCheck:
+    async def checked(self, services: Services, clock: FakeClock) -> None:
+        await clinic(services)
+        await services.planning.load_protocol(CHECK_PROTOCOL, "check.yaml")
+        await services.planning.assign_protocol("P-0142", "check")
+        await services.sessions.add(None, "P-0142", "dosing", "2026-01-07 09:00")
+        clock.advance(timedelta(days=1))  # 2026-01-06 09:00 UTC: the check is due
+        assert (await services.prompting.tick()).sent == 1
+
+    async def answer(self, services: Services, n: int, body: str) -> None:
+        alex = await services.access.identify(PARTICIPANT_ID)
+        assert alex is not None
+        await services.journal.record(alex, InboundMessage(sender(PARTICIPANT_ID, n), n, "text",
+                                                           body))
+
+    def medical(self, storage: FakeStorage) -> list[str]:
+        return [f"{f.tier.label}:{f.categories}" for f in storage.tables.flags.values()
+                if "medical" in f.categories]
+
+    async def test_a_clean_answer_raises_nothing(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        await self.checked(services, clock)
+        await self.answer(services, 11, "1. nothing 2. no changes 3. no alcohol, no drugs")
+        assert self.medical(storage) == []
+
+    async def test_an_ssri_added_after_the_answer_still_counts(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        await self.checked(services, clock)
+        await self.answer(services, 11, "1. nothing 2. no 3. no")
+        clock.advance(timedelta(minutes=2))
+        await self.answer(services, 12, "oh wait, I started Zoloft last week")
+        assert self.medical(storage) == ["high:medical,medication"]
+
+    async def test_silence_until_the_window_closes_is_flagged_once(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        await self.checked(services, clock)
+        clock.advance(timedelta(hours=12))
+        await services.prompting.tick()
+        await services.prompting.tick()
+        assert self.medical(storage) == ["moderate:checklist_unanswered,medical"]

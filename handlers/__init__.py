@@ -74,7 +74,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(CallbackQueryHandler(schedule.questionnaire_answer, pattern=r"^q:"))
     add(CallbackQueryHandler(schedule.stop_answer, pattern=r"^stop:(yes|no)$"))
     add(CallbackQueryHandler(care.delete_answer, pattern=r"^delete:(yes|no)$"))
-    add(CallbackQueryHandler(couples.share_answer, pattern=r"^share:(yes:\d+|no)$"))
+    add(CallbackQueryHandler(couples.share_answer, pattern=r"^share:(yes:\d+:[0-9a-f]+|no)$"))
     add(CallbackQueryHandler(unknown_button))
 
     # 2. Commands anyone may use, then each role's own (each checks role itself).

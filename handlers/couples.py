@@ -25,6 +25,7 @@ from handlers.common import (
 _SHARE_OUTCOMES = {
     "shared": "couple.shared",
     "already": "couple.share_already",
+    "changed": "couple.share_changed",
     "no_partner": "couple.no_partner",
     # whatever kept it back (screening, a forged or stale button), it only "could not be shared"
     "not_shared": "couple.not_shared",
@@ -56,7 +57,7 @@ async def share(update: Update, context: EmberContext, person: Person) -> None:
         cat.text("couple.share_confirm", lang, text=preview.text),
         buttons=buttons(
             [
-                (cat.text("couple.share_yes", lang), share_data(preview.message_id)),
+                (cat.text("couple.share_yes", lang), share_data(preview)),
                 (cat.text("couple.share_no", lang), "share:no"),
             ]
         ),
@@ -74,8 +75,8 @@ async def share_answer(update: Update, context: EmberContext, person: Person) ->
     await answer_press(query)
     lang = language(person)
     data = (query.data or "").split(":")
-    if len(data) == 3 and data[1] == "yes" and data[2].isdigit():
-        outcome = await context.services.couples.share(person, int(data[2]))
+    if len(data) == 4 and data[1] == "yes" and data[2].isdigit():
+        outcome = await context.services.couples.share(person, int(data[2]), data[3])
         key = _SHARE_OUTCOMES[outcome.outcome]
     else:
         key = "couple.share_cancelled"

@@ -9,6 +9,7 @@ could not be shared). A therapist of both partners may relay a note to one of th
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -39,7 +40,7 @@ class SharePreview:
 
 @dataclass(frozen=True)
 class ShareOutcome:
-    outcome: str  # shared | already | not_shared | no_partner | invalid
+    outcome: str  # shared | already | changed | not_shared | no_partner | invalid
 
 
 async def link(
@@ -107,20 +108,34 @@ def receives(partner: Person) -> bool:
     )
 
 
-def share_data(message_id: int) -> str:
-    """The callback data of a share confirmation's Share button."""
-    return f"share:yes:{message_id}"
+def fingerprint(text: str) -> str:
+    """A short mark of exactly what a confirmation showed (callback data is 64 bytes)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def share_data(preview: SharePreview) -> str:
+    """The callback data of a share confirmation's Share button: the message, and a mark of
+    the words shown, so that what is sent is exactly what was confirmed."""
+    return f"share:yes:{preview.message_id}:{fingerprint(preview.text)}"
 
 
 async def share(
-    uow: UnitOfWorkProtocol, ctx: ServiceContext, *, participant: Person, message_id: int
+    uow: UnitOfWorkProtocol,
+    ctx: ServiceContext,
+    *,
+    participant: Person,
+    message_id: int,
+    shown: str,
 ) -> ShareOutcome:
     """Send one of ``participant``'s own messages to their partner, unless it must never be
-    shared; the message id comes from callback data, so whose it is is checked here."""
+    shared; the message id comes from callback data, so whose it is is checked here, and
+    ``shown`` (the confirmation's mark) must still match its words."""
     now = ctx.clock.now()
     message = await uow.journal.own_message(participant.id, message_id=message_id)
     if message is None or not message.text:
         return ShareOutcome("invalid")
+    if fingerprint(message.text[:MAX_SHARED]) != shown:
+        return ShareOutcome("changed")  # edited since the confirmation: not what was shown
     partner = await uow.people.partner_of(participant)
     if partner is None or not receives(partner) or partner.chat_id is None:
         return ShareOutcome("no_partner")
@@ -229,11 +244,13 @@ class Couples(Bound):
             return None
         return SharePreview(message.id, message.text[:MAX_SHARED])
 
-    async def share(self, participant: Person, message_id: int) -> ShareOutcome:
+    async def share(self, participant: Person, message_id: int, shown: str) -> ShareOutcome:
         """The Share button: checked again, screened, and sent through the outbox."""
         async with self.ctx.uow() as uow:
             participant = await current_participant(uow, participant)
-            outcome = await share(uow, self.ctx, participant=participant, message_id=message_id)
+            outcome = await share(
+                uow, self.ctx, participant=participant, message_id=message_id, shown=shown
+            )
             await uow.commit()
         self.ctx.wake_delivery()
         return outcome

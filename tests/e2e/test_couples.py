@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.app import Ember, ember_app
 from bot.services import planning
+from bot.services.couples import fingerprint
 from storage.models import AuditEvent, Flag, Role, ScheduledPrompt
 from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import (
@@ -220,9 +221,10 @@ class TestSharing:
                 JournalMessage.id.desc()).limit(1))
         last = blake.messages[-1]
         # Blake (the partner) forges a Share of Alex's entry; so does someone outside the couple
-        blake.press(last, f"share:yes:{message_id}", forge=True)
+        forged = f"share:yes:{message_id}:{fingerprint('My private thoughts about the session.')}"
+        blake.press(last, forged, forge=True)
         await blake.wait_for_message(lambda m: "could not be shared" in (m.text or ""))
-        outsider.press(outsider.messages[-1], f"share:yes:{message_id}", forge=True)
+        outsider.press(outsider.messages[-1], forged, forge=True)
         answer = await outsider.wait_for_message(lambda m: "could not" in (m.text or "")
                                                  or "partner" in (m.text or ""))
         assert "private thoughts" not in (answer.text or "")

@@ -11,6 +11,7 @@ from bot.clock import FakeClock
 from bot.domain import Role
 from bot.errors import AlreadyExists, InvalidValue, NotFound, UnknownParticipant
 from bot.services.api import Services
+from bot.services.couples import fingerprint
 from bot.services.inbound import InboundMessage
 from tests.support.builders import PARTICIPANT_ID, THERAPIST_ID, clinic, enroll, sender
 from tests.support.fake_uow import FakeStorage
@@ -136,8 +137,9 @@ class TestSharing:
         message_id = await self.write(services, PARTICIPANT_ID, 11, "I am grateful for us.")
         alex = await services.access.identify(PARTICIPANT_ID)
         assert alex is not None
-        assert (await services.couples.share(alex, message_id)).outcome == "shared"
-        assert (await services.couples.share(alex, message_id)).outcome == "already"
+        shown = fingerprint("I am grateful for us.")
+        assert (await services.couples.share(alex, message_id, shown)).outcome == "shared"
+        assert (await services.couples.share(alex, message_id, shown)).outcome == "already"
         to_partner = [m for m in storage.tables.outbox.values() if m.chat_id == PARTNER_ID
                       and "grateful" in m.message.text]
         assert len(to_partner) == 1
@@ -147,7 +149,19 @@ class TestSharing:
         message_id = await self.write(services, PARTICIPANT_ID, 11, "Mine alone.")
         blake = await services.access.identify(PARTNER_ID)
         assert blake is not None
-        assert (await services.couples.share(blake, message_id)).outcome == "invalid"
+        shown = fingerprint("Mine alone.")
+        assert (await services.couples.share(blake, message_id, shown)).outcome == "invalid"
+
+    async def test_an_entry_edited_since_the_confirmation_is_not_sent(
+        self, services: Services, storage: FakeStorage
+    ) -> None:
+        await couple(services)
+        message_id = await self.write(services, PARTICIPANT_ID, 11, "First words.")
+        alex = await services.access.identify(PARTICIPANT_ID)
+        assert alex is not None
+        stale = fingerprint("Words from another version.")
+        assert (await services.couples.share(alex, message_id, stale)).outcome == "changed"
+        assert not any(m.chat_id == PARTNER_ID for m in storage.tables.outbox.values())
 
     async def test_fear_of_the_partner_is_never_shared_and_is_flagged(
         self, services: Services, storage: FakeStorage
@@ -156,7 +170,8 @@ class TestSharing:
         message_id = await self.write(services, PARTICIPANT_ID, 11, "I'm afraid of my husband.")
         alex = await services.access.identify(PARTICIPANT_ID)
         assert alex is not None
-        assert (await services.couples.share(alex, message_id)).outcome == "not_shared"
+        shown = fingerprint("I'm afraid of my husband.")
+        assert (await services.couples.share(alex, message_id, shown)).outcome == "not_shared"
         assert not any(m.chat_id == PARTNER_ID and "afraid" in m.message.text
                        for m in storage.tables.outbox.values())
         flags = [f for f in storage.tables.flags.values() if f.source_kind == "share"]

@@ -249,7 +249,9 @@ def schedule_text(
     ]
     for s in sessions:
         when = s.starts_at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
-        lines.append(f"session #{s.id} {s.kind}: {when} ({s.status})")
+        extra = " · shared with partner" if s.shared_id is not None else ""
+        extra += f" · doses: {s.doses}" if s.doses else ""
+        lines.append(f"session #{s.id} {s.kind}: {when} ({s.status}){extra}")
     if not prompts:
         lines.append(catalogue.text("staff.schedule_empty", lang, code=participant.code))
     for p in prompts:

@@ -285,6 +285,26 @@ class TestRelay:
         assert "P-0142: active  ⇄  P-0143: active (couple)" in (listing.text or "")
 
 
+class TestSessionCommand:
+    async def test_a_therapist_records_one_session_for_both_partners_in_the_chat(
+        self, fast_ember: Ember, tg: FakeTelegram
+    ) -> None:
+        ember = fast_ember
+        await couple(ember, tg)
+        await join(ember, tg, OUTSIDER_ID, "P-0200")
+        therapist = tg.user(THERAPIST_ID)
+        therapist.send_command("/session", "P-0143", "couple", "dosing", "2026-12-01", "09:00")
+        done = await therapist.wait_for_message(lambda m: "Recorded one" in (m.text or ""))
+        assert "for P-0143 and P-0142" in (done.text or "")
+        assert "2026-12-01 09:00" in (done.text or "")
+        therapist.send_command("/session", "P-0200", "couple", "dosing", "2026-12-01", "09:00")
+        refused = await therapist.wait_for_message(lambda m: "Could not" in (m.text or ""))
+        assert "P-0200 is not in a couple" in (refused.text or "")
+        therapist.send_command("/schedule", "P-0142")
+        schedule = await therapist.wait_for_message(lambda m: "session #" in (m.text or ""))
+        assert "shared with partner" in (schedule.text or "")
+
+
 class TestSafetyCheck:
     async def test_a_checklist_answer_naming_an_ssri_alerts_the_therapist_before_the_session(
         self, fast_ember: Ember, tg: FakeTelegram

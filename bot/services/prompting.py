@@ -78,8 +78,9 @@ async def _missed(
     participant: Person,
     prompt: ScheduledPrompt,
 ) -> None:
-    """A prompt just marked missed: a pre-session safety check left unanswered is flagged
-    to the therapist, in the same transaction (so a crash cannot lose it)."""
+    """A prompt just marked missed (or skipped: prompts paused, the bot blocked): a
+    pre-session safety check left unanswered is flagged to the therapist, in the same
+    transaction (so a crash cannot lose it)."""
     if prompt.kind == checklists.CHECKLIST_KIND and not participant.withdrawn:
         await checklists.flag_unanswered(
             uow,
@@ -122,6 +123,8 @@ async def send_due(
         elif is_paused(participant, now) or participant.status == PersonStatus.UNREACHABLE:
             changed.append((prompt, replace(prompt, status=PromptStatus.SKIPPED)))
             result.skipped += 1
+            # a safety check that cannot be asked is one the therapist must follow up
+            await _missed(uow, now, catalogue, policy, participant, prompt)
         elif now >= prompt.expires_at:
             changed.append((prompt, replace(prompt, status=PromptStatus.MISSED)))
             result.missed += 1

@@ -254,3 +254,17 @@ class TestSafetyCheck:
         await services.prompting.tick()
         await services.prompting.tick()
         assert self.medical(storage) == ["moderate:checklist_unanswered,medical"]
+
+    async def test_a_check_skipped_while_prompts_are_paused_is_flagged(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        await clinic(services)
+        await services.planning.load_protocol(CHECK_PROTOCOL, "check.yaml")
+        await services.planning.assign_protocol("P-0142", "check")
+        await services.sessions.add(None, "P-0142", "dosing", "2026-01-07 09:00")
+        alex = await services.access.identify(PARTICIPANT_ID)
+        assert alex is not None
+        await services.participation.pause(alex, timedelta(days=3))
+        clock.advance(timedelta(days=1))
+        assert (await services.prompting.tick()).skipped == 1
+        assert self.medical(storage) == ["moderate:checklist_unanswered,medical"]

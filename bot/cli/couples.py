@@ -32,7 +32,7 @@ def couple_link(
     except EmberError as exc:
         fail(str(exc))
         raise
-    typer.echo(f"couple C-{couple_id}: {first.upper()} and {second.upper()}")
+    typer.echo(f"couple #{couple_id}: {first.upper()} and {second.upper()}")
 
 
 @couple_app.command("unlink")
@@ -49,3 +49,18 @@ def couple_unlink(code: Annotated[str, typer.Argument(help="Either partner's cod
         fail(str(exc))
         raise
     typer.echo(f"{code.upper()} and {partner} are no longer a couple")
+
+
+@couple_app.command("list")
+def couple_list() -> None:
+    """Every couple: its number and the two partners, with their status."""
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> list[tuple[int, str, str, str, str]]:
+        return list(await services.couples.listing(None))
+
+    couples = services_call(settings, use)
+    if not couples:
+        typer.echo("no couples")
+    for couple_id, first, first_status, second, second_status in couples:
+        typer.echo(f"couple #{couple_id}: {first} ({first_status})  {second} ({second_status})")

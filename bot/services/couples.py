@@ -218,6 +218,27 @@ class Couples(Bound):
             await uow.commit()
         return partner.code
 
+    async def listing(self, actor: Person | None) -> list[tuple[int, str, str, str, str]]:
+        """Every couple the caller may see (a therapist: where both are theirs), by number:
+        (number, first code, status, second code, status)."""
+        async with self.ctx.reader() as uow:
+            if actor is not None:
+                actor = await current_staff(uow, actor)
+            if actor is not None and actor.role == Role.THERAPIST:
+                people = await uow.people.participants_of(actor.id)
+            else:
+                people = await uow.people.with_role(Role.PARTICIPANT)
+        together: dict[int, list[Person]] = {}
+        for person in people:
+            if person.couple_id is not None and person.status != PersonStatus.ERASED:
+                together.setdefault(person.couple_id, []).append(person)
+        return [
+            (couple_id, a.code, str(a.status), b.code, str(b.status))
+            for couple_id, (a, b) in sorted(
+                (k, tuple(v)) for k, v in together.items() if len(v) == 2
+            )
+        ]
+
     async def partner_code(self, actor: Person | None, code: str) -> str | None:
         async with self.ctx.reader() as uow:
             participant = await visible_participant(uow, actor, code)

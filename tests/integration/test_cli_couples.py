@@ -49,7 +49,9 @@ def test_a_couple_is_linked_shares_a_session_and_its_doses_are_listed(tmp_path: 
     assert "cancelled  shared with P-0143" in run("session", "list", "P-0142")
 
     assert "P-0143 and P-0142 are no longer a couple" in run("couple", "unlink", "P-0143")
-    assert "couple C-" in run("couple", "link", "P-0150", "P-0142")
+    assert "couple #" in run("couple", "link", "P-0150", "P-0142")
+    listed = run("couple", "list")
+    assert "P-0142 (invited)  P-0150 (invited)" in listed and "P-0143" not in listed
 
 
 def test_checklist_validate_and_check(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@
     │   │                        file and line (also a ValueError)
     │   ├── ProtocolFileError    a protocol
     │   ├── QuestionnaireFileError  a questionnaire instrument
+    │   ├── ChecklistFileError   a pre-session safety checklist
     │   ├── CatalogueError       the message catalogue or the crisis resources
     │   ├── ScreeningRuleError   the screener's rule files, lexicons, table or learned layer
     │   │                        (bot/domain/screening/model.py)
@@ -181,6 +182,10 @@ class ProtocolFileError(ContentFileError):
 
 class QuestionnaireFileError(ContentFileError):
     """A questionnaire instrument file is invalid (every problem listed)."""
+
+
+class ChecklistFileError(ContentFileError):
+    """A pre-session safety checklist file is invalid (every problem listed)."""
 
 
 class CatalogueError(ContentFileError):

@@ -20,6 +20,7 @@ from telegram.ext import (
 from handlers import (
     care,
     coordinator,
+    couples,
     enrollment,
     errors,
     participant,
@@ -73,6 +74,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(CallbackQueryHandler(schedule.questionnaire_answer, pattern=r"^q:"))
     add(CallbackQueryHandler(schedule.stop_answer, pattern=r"^stop:(yes|no)$"))
     add(CallbackQueryHandler(care.delete_answer, pattern=r"^delete:(yes|no)$"))
+    add(CallbackQueryHandler(couples.share_answer, pattern=r"^share:(yes:\d+:[0-9a-f]+|no)$"))
     add(CallbackQueryHandler(unknown_button))
 
     # 2. Commands anyone may use, then each role's own (each checks role itself).
@@ -96,6 +98,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(CommandHandler("digest", care.digest, filters=private))
     add(CommandHandler("assign", care.assign, filters=private))
     add(CommandHandler("stats", care.stats, filters=private))
+    add(CommandHandler("share", couples.share, filters=private))
+    add(CommandHandler("relay", couples.relay, filters=private))
 
     # 3. Anything else that looks like a command gets a pointer to /help.
     add(MessageHandler(filters.COMMAND & private, unknown_command))

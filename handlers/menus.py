@@ -13,7 +13,17 @@ from bot.domain import Person
 log = logging.getLogger(__name__)
 
 COMMANDS: dict[str, tuple[str, ...]] = {
-    "participant": ("help", "crisis", "journal", "pause", "resume", "export", "stop", "delete"),
+    "participant": (
+        "help",
+        "crisis",
+        "journal",
+        "pause",
+        "resume",
+        "export",
+        "stop",
+        "delete",
+        "share",
+    ),
     "therapist": (
         "help",
         "participants",
@@ -25,6 +35,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
         "session",
         "digest",
         "stats",
+        "relay",
     ),
     "coordinator": ("help", "invite", "assign", "protocols", "schedule", "stats"),
 }

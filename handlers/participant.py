@@ -91,6 +91,9 @@ def journal_answer(
             else context.catalogue.text("journal.media.other", lang)
         )
         return [text(context, "journal.media_saved", lang, what=what), *still_open]
+    if recorded.checklist:
+        # the pre-session safety check: whatever it says, the therapist goes over it with them
+        return [text(context, "checklist.thanks", lang)]
     if recorded.quiet:
         return []
     if person.status == PersonStatus.WITHDRAWN:

@@ -53,9 +53,33 @@ async def session(update: Update, context: EmberContext, person: Person) -> None
                 person=person,
             )
             return
+        if action == "couple" and len(args) >= 4:  # one session for both partners
+            first, second = await context.services.sessions.add_for_couple(
+                person, code, args[2], " ".join(args[3:])
+            )
+            added_both = text(
+                context,
+                "staff.session_added_couple",
+                lang,
+                kind=first.kind,
+                id=first.id,
+                code=first.code,
+                partner=second.code,
+                when=first.local_time,
+            )
+            await reply(context, sender, added_both, person=person)
+            return
         added = await context.services.sessions.add(person, code, action, " ".join(args[2:]))
-    except NotFound:  # no such participant for the caller, or no such session of theirs
-        await no_such_participant(context, sender, person, code)
+    except NotFound as exc:  # no such participant for the caller, or session of theirs
+        if exc.key != "problem.no_couple":
+            await no_such_participant(context, sender, person, code)
+            return
+        await reply(
+            context,
+            sender,
+            text(context, "staff.session_failed", lang, reason=explain(context, exc, lang)),
+            person=person,
+        )
         return
     except EmberError as exc:
         await reply(

@@ -33,11 +33,29 @@ async def participants(update: Update, context: EmberContext, person: Person) ->
     if not caseload:
         await reply(context, sender, text(context, "staff.participants_none", lang), person=person)
         return
-    lines = [context.catalogue.text("staff.participants_header", lang)]
-    lines += [
-        context.catalogue.text("staff.participant_line", lang, code=p.code, status=p.status)
-        for p in caseload
-    ]
+    cat = context.catalogue
+    lines = [cat.text("staff.participants_header", lang)]
+    couples: dict[int, list[Person]] = {}
+    for p in caseload:
+        if p.couple_id is not None:
+            couples.setdefault(p.couple_id, []).append(p)
+    for p in caseload:
+        together = couples.get(p.couple_id, []) if p.couple_id is not None else []
+        if len(together) == 2:  # partners side by side, on the first partner's line
+            if p is together[0]:
+                first, second = together
+                lines.append(
+                    cat.text(
+                        "staff.couple_line",
+                        lang,
+                        first=first.code,
+                        first_status=first.status,
+                        second=second.code,
+                        second_status=second.status,
+                    )
+                )
+            continue
+        lines.append(cat.text("staff.participant_line", lang, code=p.code, status=p.status))
     await reply(context, sender, "\n".join(lines), person=person)
 
 

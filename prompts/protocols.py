@@ -22,6 +22,7 @@ from bot.domain.protocol import (
     MAX_REMINDERS,
     QUESTIONNAIRE_IDS,
     Anchor,
+    Audience,
     Choice,
     Occurrence,
     Protocol,
@@ -37,6 +38,7 @@ from bot.domain.protocol import (
     parse_time_of_day,
 )
 from bot.errors import Problem, ProtocolFileError
+from prompts.checklist_loader import checklists
 from prompts.yaml_reader import YamlReader, compose, read_text
 
 __all__ = [
@@ -57,11 +59,12 @@ PROMPTS_DIR = Path(__file__).resolve().parent
 _PROTOCOL_KEYS: tuple[str, ...] = ("id", "name", "version", "description", "default_language")
 _PROTOCOL_KEYS += ("quiet_hours", "response_window", "reminders", "steps")
 _STEP_KEYS: tuple[str, ...] = ("id", "anchor", "after", "before", "at", "kind", "text")
-_STEP_KEYS += ("choices", "scale", "questionnaire", "reminders", "window")
+_STEP_KEYS += ("choices", "scale", "questionnaire", "reminders", "window", "audience", "checklist")
 _KIND_KEYS = {
     "choices": StepKind.CHOICE,
     "scale": StepKind.SCALE,
     "questionnaire": StepKind.QUESTIONNAIRE,
+    "checklist": StepKind.CHECKLIST,
 }
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
@@ -448,6 +451,11 @@ class _Reader(YamlReader):
         )
         reminders = self.read(found, "reminders", self.reminders)
         window = self.read(found, "window", self.window)
+        checklist = self.read(
+            found, "checklist", lambda n, k: self.one_of(n, k, sorted(checklists()))
+        )
+        audiences = [audience.value for audience in Audience]
+        audience = self.read(found, "audience", lambda n, k: self.one_of(n, k, audiences))
         if len(self.problems) > errors_before or not (step_id and anchor and kind and text):
             return None
         return self.build(
@@ -465,6 +473,8 @@ class _Reader(YamlReader):
                 questionnaire=questionnaire,
                 reminders=reminders,
                 window=window,
+                audience=Audience(audience) if audience else Audience.EACH,
+                checklist=checklist if kind is StepKind.CHECKLIST else None,
             ),
         )
 
@@ -480,6 +490,12 @@ class _Reader(YamlReader):
                 )
         if kind is StepKind.CHOICE and "choices" not in found:
             self.error(found["kind"][1], "a choice step needs 'choices'")
+        if kind is StepKind.CHECKLIST and "checklist" not in found:
+            self.error(
+                found["kind"][1],
+                "a checklist step needs 'checklist' (one of "
+                f"{', '.join(sorted(checklists()))})",
+            )
         if kind is StepKind.QUESTIONNAIRE and "questionnaire" not in found:
             self.error(
                 found["kind"][1],

@@ -9,10 +9,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.digest import WrittenMessage
-from bot.domain.records import EntryView, JournalMessageView, StoredMessage
+from bot.domain.records import EntryView, JournalMessageView, OwnMessage, StoredMessage
 from bot.domain.trends import MoodPoint
 from storage.crypto import Cipher
-from storage.models import JournalEntry, JournalMessage, JournalMessageVersion
+from storage.models import JournalEntry, JournalMessage, JournalMessageVersion, OutboxMessage
 from storage.sql import chunks
 
 
@@ -114,6 +114,63 @@ class Journal:
         message.edited_at = now
         await self._session.flush()
         return StoredMessage(message.id, message.entry_id)
+
+    async def own_message(
+        self,
+        participant_id: int,
+        *,
+        message_id: int | None = None,
+        telegram_message_id: int | None = None,
+    ) -> OwnMessage | None:
+        """One of the participant's messages, by its id or its Telegram message id; None if
+        it is not theirs."""
+        stmt = select(JournalMessage).where(JournalMessage.participant_id == participant_id)
+        if message_id is not None:
+            stmt = stmt.where(JournalMessage.id == message_id)
+        elif telegram_message_id is not None:
+            stmt = stmt.where(JournalMessage.telegram_message_id == telegram_message_id)
+        else:
+            return None
+        row = await self._session.scalar(stmt.limit(1))
+        if row is None:
+            return None
+        return OwnMessage(
+            row.id, row.participant_id, row.kind, self._cipher.open_optional(row.body_enc)
+        )
+
+    async def prompt_of_entry(self, entry_id: int) -> int | None:
+        """The prompt an entry answers (None for a free entry)."""
+        return await self._session.scalar(
+            select(JournalEntry.prompt_id).where(JournalEntry.id == entry_id)
+        )
+
+    async def replied_message(self, participant_id: int, bot_message_id: int) -> OwnMessage | None:
+        """The participant's message that Ember's reply ``bot_message_id`` (a Telegram
+        message id in their chat) acknowledged, or None."""
+        key = await self._session.scalar(
+            select(OutboxMessage.idempotency_key).where(
+                OutboxMessage.person_id == participant_id,
+                OutboxMessage.telegram_message_id == bot_message_id,
+                OutboxMessage.kind == "reply",
+            )
+        )
+        parts = key.split(":") if key else []
+        if len(parts) != 3 or not parts[1].lstrip("-").isdigit():
+            return None
+        row = await self._session.scalar(
+            select(JournalMessage)
+            .where(
+                JournalMessage.participant_id == participant_id,
+                JournalMessage.update_id == int(parts[1]),
+            )
+            .order_by(JournalMessage.id)
+            .limit(1)
+        )
+        if row is None:
+            return None
+        return OwnMessage(
+            row.id, row.participant_id, row.kind, self._cipher.open_optional(row.body_enc)
+        )
 
     async def recent_entries(self, participant_id: int, limit: int) -> list[EntryView]:
         entries = (

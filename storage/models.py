@@ -72,6 +72,17 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # participants treated together with a partner share a couple (both rows carry it)
+    couple_id: Mapped[int | None] = mapped_column(ForeignKey("couples.id"), index=True)
+
+
+class Couple(Base):
+    """Two participants treated together; each keeps their own journal, consent and language."""
+
+    __tablename__ = "couples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Invitation(Base):
@@ -113,6 +124,10 @@ class TreatmentSession(Base):
     status: Mapped[str] = mapped_column(String(12), default="scheduled")  # or cancelled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # a session shared by a couple is one row per partner, both carrying the first row's id
+    shared_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # a dosing session's doses and times (clinical record, sealed like notes)
+    doses_enc: Mapped[str | None] = mapped_column(SealedText())
 
 
 class JournalEntry(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.people import Invitation, Person, PersonStatus, Role
 from storage.crypto import Cipher
-from storage.models import Consent
+from storage.models import Consent, Couple
 from storage.models import Invitation as InvitationRow
 from storage.models import Person as PersonRow
 from storage.sql import chunks
@@ -107,6 +107,24 @@ class People:
             .where(PersonRow.role == Role.PARTICIPANT, PersonRow.therapist_id == therapist_id)
             .order_by(PersonRow.code)
         )
+
+    async def new_couple(self, now: datetime) -> int:
+        """A new couple's id (its partners are saved with it)."""
+        row = Couple(created_at=now)
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def partner_of(self, person: Person) -> Person | None:
+        """The other partner of ``person``'s couple, or None outside a couple."""
+        if person.couple_id is None:
+            return None
+        row = await self._session.scalar(
+            select(PersonRow).where(
+                PersonRow.couple_id == person.couple_id, PersonRow.id != person.id
+            )
+        )
+        return person_value(row) if row else None
 
     async def participants_on(self, protocol_id: str) -> list[Person]:
         return await self._all(

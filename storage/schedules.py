@@ -26,13 +26,9 @@ from storage.models import TreatmentSession as SessionRow
 from storage.sql import chunks, dialect_insert
 from storage.values import names, to_value, write_back
 
-_SESSION = names(TreatmentSession, skip=("id",))
+_SESSION = names(TreatmentSession, skip=("id", "doses"))
 _PROTOCOL = names(StoredProtocol)
 _PROMPT = names(ScheduledPrompt, skip=("id", "text", "reminder_times", "status"))
-
-
-def _session_value(row: SessionRow) -> TreatmentSession:
-    return to_value(row, TreatmentSession, _SESSION, id=row.id)
 
 
 def _protocol_value(row: ProtocolRow) -> StoredProtocol:
@@ -91,13 +87,31 @@ class Schedules:
 
     # -- sessions ------------------------------------------------------------------
 
+    def _session_value(self, row: SessionRow) -> TreatmentSession:
+        doses = self._cipher.open(row.doses_enc) if row.doses_enc else None
+        return to_value(row, TreatmentSession, _SESSION, id=row.id, doses=doses)
+
+    def _session_columns(self, session: TreatmentSession, row: SessionRow | None) -> dict[str, Any]:
+        values: dict[str, Any] = {n: getattr(session, n) for n in _SESSION}
+        before = self._cipher.open(row.doses_enc) if row is not None and row.doses_enc else None
+        if row is None or before != session.doses:  # sealed again only when it changed
+            values["doses_enc"] = self._cipher.seal_optional(session.doses)
+        return values
+
+    async def sessions_shared(self, shared_id: int) -> list[TreatmentSession]:
+        """Every partner's row of one shared session (a couple's), by id."""
+        rows = await self._session.scalars(
+            select(SessionRow).where(SessionRow.shared_id == shared_id).order_by(SessionRow.id)
+        )
+        return [self._session_value(r) for r in rows]
+
     async def sessions_of(self, participant_id: int) -> list[TreatmentSession]:
         rows = await self._session.scalars(
             select(SessionRow)
             .where(SessionRow.participant_id == participant_id)
             .order_by(SessionRow.starts_at, SessionRow.id)
         )
-        return [_session_value(r) for r in rows]
+        return [self._session_value(r) for r in rows]
 
     async def sessions_of_many(
         self, participant_ids: Sequence[int]
@@ -112,7 +126,7 @@ class Schedules:
                 .order_by(SessionRow.starts_at, SessionRow.id)
             )
             for row in rows:
-                found.setdefault(row.participant_id, []).append(_session_value(row))
+                found.setdefault(row.participant_id, []).append(self._session_value(row))
         return found
 
     async def sessions_starting_between(
@@ -129,17 +143,17 @@ class Schedules:
             )
             .order_by(SessionRow.starts_at, SessionRow.id)
         )
-        return [_session_value(r) for r in rows]
+        return [self._session_value(r) for r in rows]
 
     async def session_by_id(self, session_id: int) -> TreatmentSession | None:
         row = await self._session.get(SessionRow, session_id)
-        return _session_value(row) if row else None
+        return self._session_value(row) if row else None
 
     async def add_session(self, session: TreatmentSession) -> TreatmentSession:
-        row = SessionRow(**{n: getattr(session, n) for n in _SESSION})
+        row = SessionRow(**self._session_columns(session, None))
         self._session.add(row)
         await self._session.flush()
-        return _session_value(row)
+        return self._session_value(row)
 
     async def add_sessions(
         self, sessions: Sequence[TreatmentSession]
@@ -148,12 +162,11 @@ class Schedules:
         rows = [SessionRow(**{n: getattr(s, n) for n in _SESSION}) for s in sessions]
         self._session.add_all(rows)
         await self._session.flush()
-        return [_session_value(row) for row in rows]
+        return [self._session_value(row) for row in rows]
 
     async def save_session(self, session: TreatmentSession) -> None:
-        await write_back(
-            self._session, SessionRow, session.id, {n: getattr(session, n) for n in _SESSION}
-        )
+        row = await self._session.get(SessionRow, session.id)
+        await write_back(self._session, SessionRow, session.id, self._session_columns(session, row))
 
     # -- prompts -------------------------------------------------------------------
 

@@ -14,8 +14,10 @@ import sys
 
 from bot.cli import (  # noqa: F401  (registers)
     bulk,
+    checklists,
     clinic,
     core,
+    couples,
     demo,
     erasure,
     ops,

@@ -156,6 +156,9 @@ def invite(
         str | None,
         typer.Option(help="With --csv: write the deep links to this CSV file (else stdout)"),
     ] = None,
+    partner: Annotated[
+        str | None, typer.Option(help="Their partner's code, to treat them as a couple")
+    ] = None,
 ) -> None:
     """Create a single-use invitation and print its deep link; with --csv, a whole cohort.
 
@@ -196,6 +199,7 @@ def invite(
             therapist_code=therapist,
             locale=region,
             ttl=timedelta(days=days),
+            partner_code=partner,
         )
 
     try:

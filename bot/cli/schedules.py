@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.common import app, fail, services_call, settings_or_exit
+from bot.errors import EmberError
 
 # -- protocols, sessions, schedules ---------------------------------------------------
 
@@ -161,30 +162,86 @@ def session_add(
     code: Annotated[str, typer.Argument(help="Participant code")],
     kind: Annotated[str, typer.Argument(help="dosing, integration or preparation")],
     when: Annotated[str, typer.Argument(help="Local date and time: '2026-12-01 09:00'")],
+    couple: Annotated[
+        bool, typer.Option("--couple", help="One session for the participant and their partner")
+    ] = False,
 ) -> None:
     """Record a session (time in the participant's zone); its prompts are planned.
 
     The same participant, kind and time as an existing session is refused (move that one
     with `ember session move` instead); a participant without a protocol gets a warning.
+
+    With --couple, one shared session for both partners: moving or cancelling it changes both.
     """
     settings = settings_or_exit()
 
     async def use(services: Any) -> Any:
-        return await services.sessions.add(None, code, kind, when)
+        if couple:
+            return await services.sessions.add_for_couple(None, code, kind, when)
+        return (await services.sessions.add(None, code, kind, when),)
+
+    try:
+        views = services_call(settings, use)
+    except EmberError as exc:
+        fail(str(exc))
+        raise
+    for view in views:
+        shared = f" (shared with {view.partner})" if view.partner else ""
+        typer.echo(f"session #{view.id} {view.kind} for {view.code} at {view.local_time}{shared}")
+        if view.without_protocol:
+            typer.echo(
+                f"ember: warning: {view.code} has no protocol assigned, so no prompts will be "
+                f"sent around this session; assign one with `ember protocol assign {view.code} "
+                "<protocol>`",
+                err=True,
+            )
+
+
+@session_app.command("dose")
+def session_dose(
+    code: Annotated[str, typer.Argument(help="Participant code")],
+    session_id: Annotated[int, typer.Argument(help="Dosing session number")],
+    initial: Annotated[str, typer.Option(help="Initial dose and local time: 80mg@09:00")],
+    supplemental: Annotated[
+        list[str] | None,
+        typer.Option(help="A supplemental dose: 40mg@10:30 (repeat for more)"),
+    ] = None,
+) -> None:
+    """Record the doses given at a dosing session (times local to the participant)."""
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> Any:
+        return await services.sessions.record_doses(
+            None, code, session_id, initial, supplemental or []
+        )
 
     try:
         view = services_call(settings, use)
-    except ValueError as exc:
+    except EmberError as exc:
         fail(str(exc))
         raise
-    typer.echo(f"session #{view.id} {view.kind} at {view.local_time}")
-    if view.without_protocol:
-        typer.echo(
-            f"ember: warning: {view.code} has no protocol assigned, so no prompts will be "
-            f"sent around this session; assign one with `ember protocol assign {view.code} "
-            "<protocol>`",
-            err=True,
-        )
+    typer.echo(f"session #{view.id} {view.code}: {view.doses}")
+
+
+@session_app.command("list")
+def session_list(code: Annotated[str, typer.Argument(help="Participant code")]) -> None:
+    """A participant's sessions: time, status, the partner of a shared one, doses given."""
+    settings = settings_or_exit()
+
+    async def use(services: Any) -> Any:
+        return await services.sessions.listing(None, code)
+
+    try:
+        views = services_call(settings, use)
+    except EmberError as exc:
+        fail(str(exc))
+        raise
+    if not views:
+        typer.echo(f"{code.upper()} has no sessions")
+    for view in views:
+        shared = f"  shared with {view.partner}" if view.partner else ""
+        doses = f"  doses: {view.doses}" if view.doses else ""
+        typer.echo(f"#{view.id}  {view.local_time}  {view.kind}  {view.status}{shared}{doses}")
 
 
 @session_app.command("move")

@@ -54,6 +54,7 @@ class Person:
     consented_at: datetime | None = None
     enrolled_at: datetime | None = None
     withdrawn_at: datetime | None = None
+    couple_id: int | None = None  # participants treated together with a partner
 
     @property
     def lang(self) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "SCALE_MAX",
     "SCALE_MIN",
     "Anchor",
+    "Audience",
     "Choice",
     "Occurrence",
     "Protocol",
@@ -69,6 +70,14 @@ class Occurrence(StrEnum):
     LAST = "last"  # only the latest (not cancelled) session of that kind
 
 
+class Audience(StrEnum):
+    """Who a step is for, in a programme that treats couples together."""
+
+    EACH = "each"  # every participant, in a couple or not (the default)
+    COUPLE = "couple"  # only participants in a couple (relationship reflections); each
+    # partner gets their own prompt and their own private reply
+
+
 class StepKind(StrEnum):
     """How a participant answers a step."""
 
@@ -76,6 +85,7 @@ class StepKind(StrEnum):
     SCALE = "scale"  # one tap on a 0–10 row of buttons
     CHOICE = "choice"  # one tap on a labelled button
     QUESTIONNAIRE = "questionnaire"  # a validated instrument, item by item
+    CHECKLIST = "checklist"  # the pre-session safety check, answered in one reply
 
 
 def localized(texts: Mapping[str, str]) -> Mapping[str, str]:
@@ -143,6 +153,8 @@ class ProtocolStep:
     questionnaire: str | None = None
     reminders: int | None = None
     window: timedelta | None = None
+    audience: Audience = Audience.EACH
+    checklist: str | None = None  # a checklist step's checklist (prompts/checklists)
 
     def __post_init__(self) -> None:
         if (self.after is None) == (self.before is None):
@@ -157,6 +169,10 @@ class ProtocolStep:
         if (self.kind is StepKind.QUESTIONNAIRE) != (self.questionnaire is not None):
             raise InvalidValue(
                 f"step {self.id!r}: a questionnaire id belongs to (and only to) questionnaire steps"
+            )
+        if (self.kind is StepKind.CHECKLIST) != (self.checklist is not None):
+            raise InvalidValue(
+                f"step {self.id!r}: a checklist id belongs to (and only to) checklist steps"
             )
         if self.questionnaire is not None and self.questionnaire not in QUESTIONNAIRE_IDS:
             raise InvalidValue(f"step {self.id!r}: unknown questionnaire {self.questionnaire!r}")
@@ -176,6 +192,10 @@ class ProtocolStep:
     def text_for(self, language: str, fallback: str = "en") -> str:
         """The step's text in ``language`` (or its base language, the fallback, English)."""
         return _pick(self.text, language, fallback)
+
+    def is_for(self, *, in_couple: bool) -> bool:
+        """Whether a participant (in a couple or not) gets this step."""
+        return self.audience is Audience.EACH or in_couple
 
 
 @dataclass(frozen=True)

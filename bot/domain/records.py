@@ -32,10 +32,22 @@ class TreatmentSession:
     created_at: datetime
     status: str = SCHEDULED  # or CANCELLED
     created_by_id: int | None = None
+    shared_id: int | None = None  # a couple's shared session: the same on both partners' rows
+    doses: str | None = None  # a dosing session's record ("initial 80mg@09:00; ..."), sealed
 
     @property
     def cancelled(self) -> bool:
         return self.status == CANCELLED
+
+
+@dataclass(frozen=True)
+class OwnMessage:
+    """One of a participant's journal messages, opened for them (e.g. to share it)."""
+
+    id: int
+    participant_id: int
+    kind: str
+    text: str | None
 
 
 @dataclass(frozen=True)

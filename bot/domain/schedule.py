@@ -270,9 +270,14 @@ def plan_step(
 
 
 def plan_prompts(
-    protocol: Protocol, sessions: Sequence[SessionInfo], tz: TimeZoneLike
+    protocol: Protocol,
+    sessions: Sequence[SessionInfo],
+    tz: TimeZoneLike,
+    *,
+    in_couple: bool = False,
 ) -> list[PlannedPrompt]:
-    """Every prompt ``protocol`` asks for around ``sessions``, sorted by due time.
+    """Every prompt ``protocol`` asks for around ``sessions``, sorted by due time; steps
+    for couples (``audience: couple``) only for a participant ``in_couple``.
 
     Deterministic: ties are broken by session id, then by step order. Raises ValueError
     for naive session times, repeated session ids or an unknown zone.
@@ -286,6 +291,8 @@ def plan_prompts(
         seen.add(session.id)
     ranked: list[tuple[datetime, int, int, PlannedPrompt]] = []
     for index, step in enumerate(protocol.steps):
+        if not step.is_for(in_couple=in_couple):
+            continue
         for session in anchoring_sessions(step.anchor, sessions):
             prompt = plan_step(protocol, step, session, zone)
             ranked.append((prompt.due_at, session.id, index, prompt))

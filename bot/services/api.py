@@ -13,6 +13,7 @@ from bot.services.audit import AuditTrail
 from bot.services.briefs import Briefs
 from bot.services.cohorts import Cohorts
 from bot.services.context import ServiceContext
+from bot.services.couples import Couples
 from bot.services.digests import Digests
 from bot.services.enrollment import Enrollment
 from bot.services.erasure import Erasure
@@ -52,6 +53,7 @@ class Services:
         self.planning = Planning(ctx)
         self.sessions = Sessions(ctx)
         self.cohorts = Cohorts(ctx)
+        self.couples = Couples(ctx)
         self.staffing = Staffing(ctx)
         self.notes = Notes(ctx)
         self.exports = Exports(ctx)

@@ -21,8 +21,8 @@ from bot.errors import (
     InvitationUsed,
     NotFound,
 )
-from bot.services import planning
-from bot.services.access import current_staff
+from bot.services import couples, planning
+from bot.services.access import current_staff, visible_participant
 from bot.services.context import Bound
 from bot.services.inbound import Sender
 from bot.services.unit_of_work import UnitOfWorkProtocol
@@ -312,9 +312,11 @@ class Enrollment(Bound):
         language: str = "en",
         locale: str | None = None,
         ttl: timedelta | None = None,
+        partner_code: str | None = None,
     ) -> NewInvitation:
         """A coordinator (or, with ``None``, the command line) invites someone; the clinic's
-        zone and invitation lifetime unless given."""
+        zone and invitation lifetime unless given. A participant invited with a
+        ``partner_code`` is linked with that participant as a couple."""
         async with self.ctx.uow() as uow:
             if coordinator is not None:
                 coordinator = await current_staff(uow, coordinator, Role.COORDINATOR)
@@ -332,5 +334,20 @@ class Enrollment(Bound):
                 actor=coordinator.code if coordinator else "cli",
                 actor_id=coordinator.id if coordinator else None,
             )
+            if partner_code is not None:
+                if role is not Role.PARTICIPANT:
+                    raise InvalidValue(
+                        "only participants have partners", key="problem.partner_role"
+                    )
+                person = await visible_participant(uow, coordinator, created.person_code)
+                partner = await visible_participant(uow, coordinator, partner_code)
+                if person.couple_id is None or person.couple_id != partner.couple_id:
+                    await couples.link(
+                        uow,
+                        now=self.ctx.clock.now(),
+                        first=partner,
+                        second=person,
+                        actor=coordinator,
+                    )
             await uow.commit()
             return created

@@ -80,8 +80,11 @@ async def raise_flag(
     source_id: int | None,
     text: str | None = None,
     explanation: str | None = None,
+    safety_message: bool = True,
 ) -> FlagRaised | None:
-    """Record a flag and act on its tier; None for tier "none" or a source already flagged."""
+    """Record a flag and act on its tier; None for tier "none" or a source already flagged.
+    ``safety_message=False`` alerts the care team without writing to the participant (when
+    a message now would tell them what was screened)."""
     if tier is Tier.NONE:
         return None
     earlier = await uow.flags.existing_flag(participant.id, source_kind, source_id)
@@ -110,7 +113,7 @@ async def raise_flag(
     )
     actions = actions_for(tier)
     sent_safety = False
-    if actions.safety_message and participant.chat_id is not None:
+    if safety_message and actions.safety_message and participant.chat_id is not None:
         sent_safety = await _safety_message(uow, now, catalogue, participant, flag)
     alert_id = None
     if actions.alert_therapist:

@@ -24,7 +24,7 @@ from bot.domain.records import EntryView, ScheduledPrompt, button_refusal
 from bot.domain.safety import Tier, scale_signal
 from bot.domain.schedule import PromptStatus, as_zone
 from bot.domain.trends import Trend
-from bot.services import digests, render
+from bot.services import checklists, digests, render
 from bot.services.access import current_participant, visible_participant
 from bot.services.context import Bound, ServiceContext
 from bot.services.flags import FlagRaised, raise_signal, screen_and_flag
@@ -51,6 +51,7 @@ class JournalRecorded:
     still_open: Outgoing | None = None  # the open button question, asked again gently
     scale_answer: str | None = None  # a number typed for the open scale: its answer
     erasure: ErasureRequest | None = None  # their open erasure request, once withdrawn
+    checklist: bool = False  # the reply to a pre-session safety check
 
 
 async def record_message(
@@ -253,6 +254,23 @@ class Journal(Bound):
             )
         if raised is not None:
             result = replace(result, tier=raised.tier)
+        checklist = await self._checklist_answered(uow, met, result)
+        if checklist is not None:
+            # the reply to a safety check, or a message added to that reply while the check
+            # is still open ("…oh, and I started sertraline"): weighed against the checklist
+            result = replace(result, checklist=checklist is met.replying_to)
+            if message.text:
+                await checklists.weigh_answer(
+                    uow,
+                    now=now,
+                    catalogue=self.ctx.catalogue,
+                    policy=self.ctx.policy,
+                    participant=participant,
+                    prompt=checklist,
+                    answer=message.text,
+                    message_id=result.message_id,
+                )
+                self.ctx.wake_delivery()
         fresh = result.created and not result.edited and result.tier < Tier.HIGH
         if fresh and message.kind == "text":
             # several messages in a row get one thank-you; the mark is shared by instances
@@ -270,6 +288,24 @@ class Journal(Bound):
             )
             result = replace(result, still_open=again)
         return result, raised
+
+    @staticmethod
+    async def _checklist_answered(
+        uow: UnitOfWorkProtocol, met: PromptsMet, result: JournalRecorded
+    ) -> ScheduledPrompt | None:
+        """The safety-check prompt this new message answers or adds to, if any."""
+        if not result.created or result.edited:
+            return None
+        replied = met.replying_to
+        if replied is not None:
+            return replied if replied.kind == checklists.CHECKLIST_KIND else None
+        if not result.continued:
+            return None
+        prompt_id = await uow.journal.prompt_of_entry(result.entry_id)
+        prompt = await uow.schedules.prompt_by_id(prompt_id) if prompt_id else None
+        if prompt is None or prompt.kind != checklists.CHECKLIST_KIND:
+            return None
+        return prompt if prompt.answered_at is not None else None
 
     async def own(self, participant: Person, n: int) -> list[EntryView]:
         async with self.ctx.uow() as uow:

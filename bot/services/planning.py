@@ -243,7 +243,9 @@ def _replanned(
     if protocol is None:
         return added, list(changed.values())
     infos = [SessionInfo(s.id, s.kind, s.starts_at, cancelled=s.cancelled) for s in sessions]
-    plan = plan_prompts(protocol, infos, participant.timezone)
+    plan = plan_prompts(
+        protocol, infos, participant.timezone, in_couple=participant.couple_id is not None
+    )
     change = diff_schedule(
         {k: r.due_at for k, r in ours.items() if r.status == PromptStatus.PENDING},
         plan,

@@ -17,12 +17,12 @@ from bot.domain.numbers import parse_number
 from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import ScheduledPrompt, button_refusal
-from bot.domain.safety import silence_signal
+from bot.domain.safety import EscalationPolicy, silence_signal
 from bot.domain.schedule import (
     PromptStatus,
 )
 from bot.errors import NotAllowed
-from bot.services import journal, render
+from bot.services import checklists, journal, render
 from bot.services.access import current_participant, visible_participant
 from bot.services.context import Bound
 from bot.services.flags import raise_signal
@@ -70,8 +70,35 @@ class TickResult:
             )
 
 
+async def _missed(
+    uow: UnitOfWorkProtocol,
+    now: datetime,
+    catalogue: Catalogue,
+    policy: EscalationPolicy | None,
+    participant: Person,
+    prompt: ScheduledPrompt,
+) -> None:
+    """A prompt just marked missed (or skipped: prompts paused, the bot blocked): a
+    pre-session safety check left unanswered is flagged to the therapist, in the same
+    transaction (so a crash cannot lose it)."""
+    if prompt.kind == checklists.CHECKLIST_KIND and not participant.withdrawn:
+        await checklists.flag_unanswered(
+            uow,
+            now=now,
+            catalogue=catalogue,
+            policy=policy or EscalationPolicy(),
+            participant=participant,
+            prompt=prompt,
+        )
+
+
 async def send_due(
-    uow: UnitOfWorkProtocol, *, now: datetime, catalogue: Catalogue, limit: int | None = None
+    uow: UnitOfWorkProtocol,
+    *,
+    now: datetime,
+    catalogue: Catalogue,
+    limit: int | None = None,
+    policy: EscalationPolicy | None = None,
 ) -> TickResult:
     """Hand up to ``limit`` (``TICK_BATCH``) due prompts to the outbox once; stale ones
     become missed, not a burst. Every prompt looked at leaves the pending state, so calling
@@ -96,11 +123,14 @@ async def send_due(
         elif is_paused(participant, now) or participant.status == PersonStatus.UNREACHABLE:
             changed.append((prompt, replace(prompt, status=PromptStatus.SKIPPED)))
             result.skipped += 1
+            # a safety check that cannot be asked is one the therapist must follow up
+            await _missed(uow, now, catalogue, policy, participant, prompt)
         elif now >= prompt.expires_at:
             changed.append((prompt, replace(prompt, status=PromptStatus.MISSED)))
             result.missed += 1
             assert result.missed_participants is not None
             result.missed_participants.append(participant.id)
+            await _missed(uow, now, catalogue, policy, participant, prompt)
         else:
             message, asked = await render.prompt_message(uow, catalogue, participant, prompt)
             await uow.outbox.enqueue(
@@ -125,6 +155,7 @@ async def remind_and_expire(
     catalogue: Catalogue,
     after_id: int = 0,
     limit: int | None = None,
+    policy: EscalationPolicy | None = None,
 ) -> TickResult:
     """Gentle reminders inside the window; at its end an unanswered prompt is missed.
 
@@ -144,6 +175,7 @@ async def remind_and_expire(
             result.missed += 1
             assert result.missed_participants is not None
             result.missed_participants.append(prompt.participant_id)
+            await _missed(uow, now, catalogue, policy, people[prompt.participant_id], prompt)
             continue
         times = prompt.reminder_times
         if prompt.reminders_sent >= len(times) or times[prompt.reminders_sent] > now:
@@ -242,7 +274,9 @@ class Prompting(Bound):
         total = TickResult(missed_participants=[])
         while True:
             async with self.ctx.uow() as uow:
-                batch = await send_due(uow, now=now, catalogue=self.ctx.catalogue)
+                batch = await send_due(
+                    uow, now=now, catalogue=self.ctx.catalogue, policy=self.ctx.policy
+                )
                 await uow.commit()
             total.add(batch)
             if batch.sent:
@@ -254,7 +288,11 @@ class Prompting(Bound):
         while True:
             async with self.ctx.uow() as uow:
                 batch = await remind_and_expire(
-                    uow, now=now, catalogue=self.ctx.catalogue, after_id=after
+                    uow,
+                    now=now,
+                    catalogue=self.ctx.catalogue,
+                    after_id=after,
+                    policy=self.ctx.policy,
                 )
                 await uow.commit()
             total.add(batch)

@@ -25,6 +25,7 @@ from bot.errors import NotFound
 from bot.services.protocols import protocol_by_id
 from bot.services.unit_of_work import UnitOfWorkProtocol
 from prompts.catalogue import Catalogue
+from prompts.checklist_loader import checklist_by_id
 from prompts.questionnaire_loader import instruments
 
 
@@ -172,6 +173,10 @@ async def prompt_message(
         return first_item_message(catalogue, participant, prompt, intro, step.questionnaire)
     if step.kind in (StepKind.SCALE, StepKind.CHOICE):
         message = _scale_or_choice(catalogue, lang, protocol, step, prompt)
+    elif step.kind is StepKind.CHECKLIST and step.checklist is not None:
+        intro = step.text_for(lang, protocol.default_language)
+        questions = checklist_by_id(step.checklist).questions_for(lang)
+        message = Outgoing(f"{intro}\n\n{questions}")
     else:
         message = Outgoing(step.text_for(lang, protocol.default_language))
     return with_crisis_line(message, catalogue, lang), prompt
@@ -245,7 +250,9 @@ def schedule_text(
     ]
     for s in sessions:
         when = timefmt.when(s.starts_at, zone, lang)
-        lines.append(f"session #{s.id} {s.kind}: {when} ({s.status})")
+        extra = " · shared with partner" if s.shared_id is not None else ""
+        extra += f" · doses: {s.doses}" if s.doses else ""
+        lines.append(f"session #{s.id} {s.kind}: {when} ({s.status}){extra}")
     if not prompts:
         lines.append(catalogue.text("staff.schedule_empty", lang, code=participant.code))
     for p in prompts:

@@ -25,6 +25,7 @@ from bot.domain.records import (
     FlagDetails,
     JournalMessageView,
     OutboxCopy,
+    OwnMessage,
     ScheduledPrompt,
     StoredMessage,
     StoredProtocol,
@@ -55,6 +56,10 @@ class PeopleRepository(Protocol):
     async def save(self, person: Person) -> None: ...
 
     async def participants_of(self, therapist_id: int) -> list[Person]: ...
+
+    async def new_couple(self, now: datetime) -> int: ...
+
+    async def partner_of(self, person: Person) -> Person | None: ...
 
     async def participants_on(self, protocol_id: str) -> list[Person]: ...
 
@@ -116,6 +121,8 @@ class SchedulesRepository(Protocol):
     ) -> list[TreatmentSession]: ...
 
     async def session_by_id(self, session_id: int) -> TreatmentSession | None: ...
+
+    async def sessions_shared(self, shared_id: int) -> list[TreatmentSession]: ...
 
     async def add_session(self, session: TreatmentSession) -> TreatmentSession: ...
 
@@ -198,6 +205,20 @@ class JournalRepository(Protocol):
     async def edit_message(
         self, *, participant_id: int, telegram_message_id: int, text: str | None, now: datetime
     ) -> StoredMessage | None: ...
+
+    async def own_message(
+        self,
+        participant_id: int,
+        *,
+        message_id: int | None = None,
+        telegram_message_id: int | None = None,
+    ) -> OwnMessage | None: ...
+
+    async def replied_message(
+        self, participant_id: int, bot_message_id: int
+    ) -> OwnMessage | None: ...
+
+    async def prompt_of_entry(self, entry_id: int) -> int | None: ...
 
     async def recent_entries(self, participant_id: int, limit: int) -> list[EntryView]: ...
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import StatementError
 from bot.clock import FakeClock
 from bot.domain import Tier
 from bot.domain.outgoing import Outgoing
-from bot.domain.records import Flag, FlagDetails, ScheduledPrompt
+from bot.domain.records import Flag, FlagDetails, ScheduledPrompt, TreatmentSession
 from bot.errors import StorageMisuse
 from bot.services import enrollment, exports
 from storage import key_rotation
@@ -102,6 +102,9 @@ async def fill(storage: Storage, clock: FakeClock, *, messages: int = 1) -> int:
         await uow.outbox.enqueue(
             key="reply:1", chat_id=5001, message=Outgoing(PAYLOAD), kind="reply", now=now
         )
+        await uow.schedules.add_session(
+            TreatmentSession(0, pid, "dosing", now, now, doses="initial 80mg@09:00")
+        )
         await uow.inbox.store(update_id=900, payload=UPDATE, now=now)
         await uow.commit()
     return pid
@@ -143,6 +146,7 @@ class TestSealedColumns:
             ("outbox", "payload_enc"),
             ("inbound_updates", "payload_enc"),
             ("scheduled_prompts", "text_enc"),
+            ("sessions", "doses_enc"),
         }
 
     async def test_no_sealed_value_is_stored_outside_the_columns_rotation_covers(
@@ -174,14 +178,14 @@ class TestRotation:
         old = with_keys(storage, a)
         pid = await fill(old, clock, messages=3)
         before = await key_rotation.check(old.sessions, old.cipher)
-        assert before.by_key == [12] and before.unreadable == 0  # 2 a message, 6 elsewhere
+        assert before.by_key == [13] and before.unreadable == 0  # 2 a message, 7 elsewhere
 
         both = with_keys(storage, b, a)
         report = await key_rotation.rotate(both.sessions, both.cipher, batch=2)
-        assert report.rotated == 12 and report.unreadable == 0 and report.changed == 0
+        assert report.rotated == 13 and report.unreadable == 0 and report.changed == 0
         assert [t.total for t in report.tables if t.table == "journal_messages"] == [3]
         after = await key_rotation.check(both.sessions, both.cipher)
-        assert after.by_key == [12, 0]
+        assert after.by_key == [13, 0]
         assert after.fingerprints == (fingerprint(b), fingerprint(a))
 
         new = with_keys(storage, b)  # A removed
@@ -213,7 +217,7 @@ class TestRotation:
     ) -> None:
         a, b = two_keys()
         await fill(with_keys(storage, a), clock, messages=9)
-        total = 9 * 2 + 6
+        total = 9 * 2 + 7
         both = with_keys(storage, b, a)
 
         class Interrupted(Exception):
@@ -275,7 +279,7 @@ class TestRotation:
             ("notes", "body_enc", 2),
             ("outbox", "payload_enc", 2),
         }
-        assert report.rotated == 8 + 2 - 3  # everything else
+        assert report.rotated == 9 + 2 - 3  # everything else
         async with storage.sessions() as session:
             after = {(r.id, r.body_enc) for r in (await session.execute(select(Note))).scalars()}
         assert after == before
@@ -322,7 +326,7 @@ class TestRotation:
         after = await key_rotation.check(both.sessions, both.cipher)
         # what Ember wrote meanwhile is under the new key, earlier versions of edits too
         assert after.by_key[1] == 0 and after.unreadable == 0
-        assert after.by_key[0] == 40 * 2 + 6 + 30 + 10
+        assert after.by_key[0] == 40 * 2 + 7 + 30 + 10
 
 
 class TestUnreadableRows:
@@ -471,22 +475,22 @@ async def test_rotate_then_check_then_remove_the_old_key(tmp_path: Path, cli_db:
 
     code, out = run("keys", "check", keys=(a,))
     assert code == 0
-    assert f"key 1 ({fingerprint(a)}): 8 values; seals new text" in out
+    assert f"key 1 ({fingerprint(a)}): 9 values; seals new text" in out
     assert "Values no configured key opens: 0" in out
 
     code, out = run("keys", "rotate", "--batch", "1", keys=(b, a))
     assert code == 0, out
     assert "journal_messages: 1/1 rows" in out and "outbox: 1/1 rows" in out
     assert re.search(r"journal_messages\s+1\s+2\s+0\s+0", out), out
-    assert f"Done: 8 values re-sealed under key 1 ({fingerprint(b)}); 0 already were." in out
+    assert f"Done: 9 values re-sealed under key 1 ({fingerprint(b)}); 0 already were." in out
 
     code, out = run("keys", "check", keys=(b, a))
     assert code == 0
-    assert f"key 1 ({fingerprint(b)}): 8 values; seals new text" in out
+    assert f"key 1 ({fingerprint(b)}): 9 values; seals new text" in out
     assert f"key 2 ({fingerprint(a)}): 0 values; no longer needed: it can be removed" in out
 
     code, out = run("keys", "rotate", keys=(b, a))
-    assert code == 0 and "Done: 0 values re-sealed" in out and "8 already were" in out
+    assert code == 0 and "Done: 0 values re-sealed" in out and "9 already were" in out
 
     code, out = run("keys", "check", keys=(b,))
     assert code == 0 and "Values no configured key opens: 0" in out
@@ -501,13 +505,13 @@ async def test_values_no_key_opens_are_listed_and_the_exit_code_says_so(
 
     check = ember("keys", "check", cwd=tmp_path, **env)
     assert check.returncode == 3
-    assert "key 1" in check.stdout and "Values no configured key opens: 8" in check.stdout
+    assert "key 1" in check.stdout and "Values no configured key opens: 9" in check.stdout
     assert "notes row 1 (body_enc)" in check.stdout
     assert "journal_messages row 1 (media_enc)" in check.stdout
 
     rotate = ember("keys", "rotate", cwd=tmp_path, **env)
     assert rotate.returncode == 3
-    assert "8 stored values cannot be opened with any configured key" in rotate.stdout
+    assert "9 stored values cannot be opened with any configured key" in rotate.stdout
     assert "outbox row 1 (payload_enc)" in rotate.stdout
     for secret in (SECRET, NOTE, EVIDENCE, PAYLOAD, "stored before processing"):
         assert secret not in rotate.stdout + check.stdout

@@ -33,6 +33,7 @@ from bot.domain.records import (
     FlagDetails,
     JournalMessageView,
     OutboxCopy,
+    OwnMessage,
     ScheduledPrompt,
     StoredMessage,
     StoredProtocol,
@@ -156,6 +157,15 @@ class FakePeople(_Repository):
                        if p.role == Role.PARTICIPANT and p.therapist_id == therapist_id),
                       key=lambda p: p.code)
 
+    async def new_couple(self, now: datetime) -> int:
+        return self.t.new_id()
+
+    async def partner_of(self, person: Person) -> Person | None:
+        if person.couple_id is None:
+            return None
+        return next((p for p in self.t.people.values()
+                     if p.couple_id == person.couple_id and p.id != person.id), None)
+
     async def participants_on(self, protocol_id: str) -> list[Person]:
         return [p for p in self.t.people.values()
                 if p.role == Role.PARTICIPANT and p.protocol_id == protocol_id]
@@ -230,6 +240,10 @@ class FakeSchedules(_Repository):
 
     async def session_by_id(self, session_id: int) -> TreatmentSession | None:
         return self.t.sessions.get(session_id)
+
+    async def sessions_shared(self, shared_id: int) -> list[TreatmentSession]:
+        return sorted((s for s in self.t.sessions.values() if s.shared_id == shared_id),
+                      key=lambda s: s.id)
 
     async def add_session(self, session: TreatmentSession) -> TreatmentSession:
         stored = replace(session, id=self.t.new_id())
@@ -375,6 +389,25 @@ class FakeJournal(_Repository):
                                                 versions=(*m.versions, m.text))
                 return StoredMessage(m.id, m.entry_id)
         return None
+
+    async def own_message(self, participant_id: int, *, message_id: int | None = None,
+                          telegram_message_id: int | None = None) -> OwnMessage | None:
+        for m in self.t.messages.values():
+            if m.participant_id != participant_id:
+                continue
+            if (message_id is not None and m.id == message_id) or (
+                    message_id is None and telegram_message_id is not None
+                    and m.telegram_message_id == telegram_message_id):
+                return OwnMessage(m.id, m.participant_id, m.kind, m.text)
+        return None
+
+    async def prompt_of_entry(self, entry_id: int) -> int | None:
+        entry = self.t.entries.get(entry_id)
+        return entry.prompt_id if entry else None
+
+    async def replied_message(self, participant_id: int,
+                              bot_message_id: int) -> OwnMessage | None:
+        return None  # the fake outbox keeps no Telegram message ids of sent replies
 
     async def recent_entries(self, participant_id: int, limit: int) -> list[EntryView]:
         entries = sorted((e for e in self.t.entries.values()

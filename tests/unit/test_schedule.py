@@ -4,6 +4,7 @@ replanning and start-up decisions — concrete cases first, then properties."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from bot.domain.protocol import (
     Anchor,
+    Audience,
     Occurrence,
     Protocol,
     ProtocolStep,
@@ -415,7 +417,12 @@ class TestPlanPrompts:
             "day1-evening@1", "day2-sleep@1", "day2-evening@1", "day3-evening@1",
             "day7-mood@1", "day7-reflection@1", "day14-wellbeing@1", "day30-wellbeing@1",
             "day30-reflection@1", "before-integration@2", "before-integration@3",
+            "safety-check@1", "safety-check-morning@1",
         }  # fmt: skip
+        # the safety check: three days before at 10:00, open until 20:00 the evening before
+        assert plan["safety-check@1"].due_at == local(BERLIN, 2026, 3, 24, 10)
+        assert plan["safety-check@1"].expires_at == local(BERLIN, 2026, 3, 26, 20)
+        assert plan["safety-check-morning@1"].due_at == local(BERLIN, 2026, 3, 27, 8, 30)
         assert plan["day1-evening@1"].due_at == local(BERLIN, 2026, 3, 28, 19)
         assert plan["day2-evening@1"].due_at == local(BERLIN, 2026, 3, 29, 19)  # now CEST
         assert plan["day3-evening@1"].due_at == utc(2026, 3, 30, 17)
@@ -423,6 +430,17 @@ class TestPlanPrompts:
         for prompt in plan.values():
             for moment in (prompt.due_at, *prompt.reminder_times):
                 assert not is_quiet(moment, protocol.quiet_hours, BERLIN)
+
+    def test_steps_for_couples_go_only_to_participants_in_a_couple(self) -> None:
+        protocol = make_protocol(
+            make_step("each", after="1d"),
+            replace(make_step("together", after="2d"), audience=Audience.COUPLE),
+        )
+        sessions = [dosing(1, utc(2026, 1, 5, 9))]
+        alone = plan_prompts(protocol, sessions, "UTC")
+        paired = plan_prompts(protocol, sessions, "UTC", in_couple=True)
+        assert [p.step_id for p in alone] == ["each"]
+        assert [p.step_id for p in paired] == ["each", "together"]
 
 
 class TestOnStart:

@@ -131,3 +131,33 @@ def test_a_first_person_word_inside_the_words_keeps_them_the_writers(
 ) -> None:
     verdict = screener.screen("des que mon coloc part au boulot j'en finis", "fr")
     assert verdict.tier >= Tier.HIGH
+
+
+# -- someone else's words in quotation marks, and the writer's own -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("my nephew yelled 'i want to die' when the wifi went down", "en"),
+        ("mi hija grito 'me quiero morir' porque perdio su equipo", "es"),
+        ("ma petite m'a dit 'je veux mourir' parce qu'on rentrait du parc", "fr"),
+        ("mein kleiner sagte 'ich will sterben' wegen der hausaufgaben", "de"),
+    ],
+)
+def test_someone_elses_quoted_words_are_theirs(screener: Screener, text: str, lang: str) -> None:
+    assert screener.screen(text, lang).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("i finally told my therapist 'i want to kill myself' and she listened", "en"),
+        ("j'ai dit 'je veux mourir' a ma psy hier", "fr"),
+        ("ich sagte zu ihr 'ich will mich umbringen'", "de"),
+    ],
+)
+def test_the_writers_own_quoted_words_still_count(
+    screener: Screener, text: str, lang: str
+) -> None:
+    assert screener.screen(text, lang).tier >= Tier.HIGH

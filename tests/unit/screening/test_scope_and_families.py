@@ -147,6 +147,7 @@ def test_a_first_person_word_inside_the_words_keeps_them_the_writers(
 )
 def test_someone_elses_quoted_words_are_theirs(screener: Screener, text: str, lang: str) -> None:
     assert screener.screen(text, lang).tier < Tier.MODERATE
+    assert screener.screen(text, None).tier < Tier.MODERATE  # the language guessed
 
 
 @pytest.mark.parametrize(

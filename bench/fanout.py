@@ -127,11 +127,16 @@ async def run(n: int, db_url: str, instances: int, strict: bool, log_dir: Path) 
         processes = await start_instances(instances, tg, db_url, key, log_dir)
         try:
             print(f"  starting {instances} instance(s)…", flush=True)
-            await tg.wait_until(
-                lambda: sum(1 for c in tg.calls if c.method.lower() == "setwebhook") >= instances,
-                timeout=120,
-                message="instances did not start (see their logs)",
-            )
+            try:
+                await tg.wait_until(
+                    lambda: sum(1 for c in tg.calls if c.method.lower() == "setwebhook")
+                    >= instances,
+                    timeout=120,
+                )
+            except TimeoutError:
+                for log in sorted(log_dir.glob("instance-*.log")):
+                    print(f"  {log.name}:\n" + log.read_text(errors="replace")[-3000:])
+                raise SystemExit("instances did not start") from None
             await asyncio.sleep(3.0)  # the last one's scheduler and dispatcher are running
             async with engine.begin() as conn:
                 await conn.execute(
@@ -292,7 +297,7 @@ async def fresh_postgres(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     base = make_url(url)
-    name = "ember_bench_fanout"
+    name = f"ember_bench_fanout_{os.getpid()}"  # several runs at once stay apart
     conn = await asyncpg.connect(
         host=base.host, port=base.port or 5432, user=base.username, database=base.database
     )

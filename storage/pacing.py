@@ -100,6 +100,22 @@ class SendBudget:
             return Reservation(None, max(0.001, (free_at or at) - now), chat_busy=True)
         return Reservation(at)
 
+    async def retake(self, *, chat_id: int, now: float, gap: float, chat_interval: float) -> float:
+        """A new slot for a message whose slot went by before it could leave (the process
+        was busy): the next free one, whatever is reserved; its chat, taken already, is
+        held until ``chat_interval`` after the new slot."""
+        start = self._greatest(SendLane.next_at, SendLane.paused_until, now)
+        returned = await self._session.scalar(
+            update(SendLane)
+            .where(SendLane.lane == LANE)
+            .values(next_at=start + gap)
+            .returning(SendLane.next_at)
+            .execution_options(synchronize_session=False)
+        )
+        at = now if returned is None else float(returned) - gap
+        await self.hold_chat(chat_id, at + chat_interval)
+        return at
+
     async def _take_chat(self, chat_id: int, at: float, interval: float) -> float | None:
         values = {"chat_id": chat_id, "free_at": at + interval}
         insert: Any = dialect_insert(self._postgres)(ChatPace).values(values)

@@ -17,12 +17,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import LATE_RETRIES, LATE_SLOT, Pacer
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
 from bot.delivery.telegram_sender import MessageSender
 from bot.domain.records import ClaimedMessage
 from bot.transient import is_transient
 from bot.workers import STALE_CLAIM, gone_from_this_host, make_worker_id, this_host
+from storage.gate import urgent_writes
 from storage.uow import Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,9 @@ class Dispatcher:
         self.on_failure = on_failure
         self.batch = batch
         self.idle_poll = idle_poll
-        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency  # ordinary sends under way at once, at most
+        self._busy = 0  # ordinary sends under way (urgent ones are never held back)
+        self._room = asyncio.Event()  # "an ordinary send finished"
         self._wake = asyncio.Event()  # "look at the outbox now"
         self._queued = asyncio.Event()  # "the in-memory queue has something new"
         self._queue: list[ClaimedMessage] = []
@@ -215,26 +218,40 @@ class Dispatcher:
                     await self._queued.wait()
             return
 
+        urgent = item.priority >= URGENT
+        if not urgent and self._busy >= self.concurrency:
+            # no slot is taken that could not be used at once; an urgent message queued
+            # meanwhile is looked at as soon as it is claimed
+            self._requeue(item)
+            self._room.clear()
+            self._queued.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.idle_poll):
+                    await _first(self._room.wait(), self._queued.wait())
+            return
+
         async def sending(uow: UnitOfWork) -> None:
             # from here on a crash makes the outcome ambiguous (the slot is moments away)
             await uow.outbox.mark_sending(item.id, now=self._wall.now())
 
-        try:
-            slot = await self.pacer.reserve(
-                item.chat_id, urgent=item.priority >= URGENT, also=sending
-            )
-        except BaseException:
-            self._requeue(item)  # never orphaned in memory: it is tried again
-            raise
-        if slot.at is None:
-            self._requeue(item)
-            if not slot.chat_busy:  # the shared schedule is full just now
-                await asyncio.sleep(min(slot.retry_in, 0.2))
-            return
-        if len(self._queue) < self.batch // 2:
-            self._wake.set()  # top up before we run dry
-        await self._slots.acquire()
-        task = asyncio.create_task(self._send(item, slot.at))
+        with contextlib.ExitStack() as scope:
+            if urgent:  # on SQLite its writes go ahead of bulk work (so does its send task)
+                scope.enter_context(urgent_writes())
+            try:
+                slot = await self.pacer.reserve(item.chat_id, urgent=urgent, also=sending)
+            except BaseException:
+                self._requeue(item)  # never orphaned in memory: it is tried again
+                raise
+            if slot.at is None:
+                self._requeue(item)
+                if not slot.chat_busy:  # the shared schedule is full just now
+                    await asyncio.sleep(min(slot.retry_in, 0.2))
+                return
+            if len(self._queue) < self.batch // 2:
+                self._wake.set()  # top up before we run dry
+            if not urgent:
+                self._busy += 1
+            task = asyncio.create_task(self._send(item, slot.at))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
@@ -247,19 +264,21 @@ class Dispatcher:
         min_priority = None
         if room <= 0:  # full of ordinary work: still take what must not wait
             room, min_priority = URGENT_CLAIM, URGENT
-        async with self.storage.uow() as uow:
-            claimed = await uow.outbox.claim(
-                worker=self.worker_id,
-                now=self.clock.now(),
-                limit=room,
-                min_priority=min_priority,
-                stamp=self._wall.now(),
-            )
-            # an edit of a message that was never sent (it failed, or was withdrawn) has
-            # nothing to change: it is done here, without a request
-            moot = [m.id for m in claimed if m.is_edit and m.edit_message_id is None]
-            await uow.outbox.cancel(moot, reason="nothing to edit: the original was not sent")
-            await uow.commit()
+        # a claim hands out alerts first: on SQLite it goes ahead of bulk writes
+        with urgent_writes():
+            async with self.storage.uow() as uow:
+                claimed = await uow.outbox.claim(
+                    worker=self.worker_id,
+                    now=self.clock.now(),
+                    limit=room,
+                    min_priority=min_priority,
+                    stamp=self._wall.now(),
+                )
+                # an edit of a message that was never sent (it failed, or was withdrawn)
+                # has nothing to change: it is done here, without a request
+                moot = [m.id for m in claimed if m.is_edit and m.edit_message_id is None]
+                await uow.outbox.cancel(moot, reason="nothing to edit: the original was not sent")
+                await uow.commit()
         sendable = [m for m in claimed if m.id not in moot]
         if sendable:
             self._held.update(m.id for m in sendable)
@@ -279,6 +298,11 @@ class Dispatcher:
     async def _send(self, item: ClaimedMessage, at: float) -> None:
         try:
             await self.pacer.wait_until(at)
+            for _ in range(LATE_RETRIES):
+                if self.pacer.late(at) <= LATE_SLOT:
+                    break
+                at = await self.pacer.retake(item.chat_id)
+                await self.pacer.wait_until(at)
             try:
                 if item.edit_message_id is not None:
                     await self.sender.edit(item.chat_id, item.edit_message_id, item.message)
@@ -313,7 +337,9 @@ class Dispatcher:
             )
             self._held.discard(item.id)
         finally:
-            self._slots.release()
+            if item.priority < URGENT:
+                self._busy -= 1
+                self._room.set()
 
     async def _record(
         self, item: ClaimedMessage, write: Callable[[UnitOfWork], Awaitable[None]]
@@ -383,3 +409,13 @@ def _failed_for_now(error: Exception, what: str) -> None:
         log.warning("%s (%s)", what, type(error).__name__)
     else:
         log.exception(what)
+
+
+async def _first(*waits: Awaitable[object]) -> None:
+    """Return as soon as any of ``waits`` is done; the others are cancelled."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

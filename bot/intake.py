@@ -45,7 +45,6 @@ from bot.services.inbound import WaitingMessage
 from bot.transient import is_transient
 from bot.updates import chat_of, is_original_of, waiting_message
 from bot.workers import STALE_CLAIM, gone_from_this_host, make_worker_id, this_host
-from storage.gate import urgent_writes
 from storage.inbox import PendingUpdate
 from storage.uow import Storage, UnitOfWork
 
@@ -100,12 +99,6 @@ class Intake:
 
     async def accept(self, raw_updates: Iterable[dict[str, Any]]) -> int:
         """Store updates in one transaction; returns how many were new. Then wake processing."""
-        with urgent_writes():  # what people send is stored ahead of bulk work
-            new = await self._store(raw_updates)
-        self._ready.set()
-        return new
-
-    async def _store(self, raw_updates: Iterable[dict[str, Any]]) -> int:
         new = 0
         async with self.storage.uow() as uow:
             for raw in raw_updates:
@@ -120,6 +113,7 @@ class Intake:
                 else:
                     self.duplicates += 1
             await uow.commit()
+        self._ready.set()
         return new
 
     # -- processing ----------------------------------------------------------------
@@ -327,8 +321,7 @@ class Intake:
         while not self._stopping:
             self._ready.clear()
             try:
-                with urgent_writes():  # handling what people send goes ahead of bulk work
-                    await self.process_pending()
+                await self.process_pending()
                 self._drained.set()
             except asyncio.CancelledError:
                 raise

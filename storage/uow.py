@@ -22,9 +22,8 @@ from bot.errors import StorageMisuse
 from storage.audit import AuditLog
 from storage.clinic import Clinic
 from storage.crypto import Cipher
-from storage.db import BATCH_PAUSE, BUSY_TIMEOUT, READ_ONLY
+from storage.db import BATCH_PAUSE, READ_ONLY
 from storage.erasure import Erasures
-from storage.gate import WriteGate
 from storage.inbox import Inbox
 from storage.journal import Journal
 from storage.outbox import Outbox
@@ -56,14 +55,11 @@ class UnitOfWork:
         *,
         read_only: bool = False,
         on_commit: Callable[[], None] | None = None,
-        gate: WriteGate | None = None,
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
         self._read_only = read_only
         self._on_commit = on_commit
-        self._gate = None if read_only else gate
-        self._gated = False
         self._session: AsyncSession | None = None
 
     def _require(self) -> AsyncSession:
@@ -74,8 +70,6 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         if self._session is not None:
             raise StorageMisuse("UnitOfWork is not reentrant")
-        if self._gate is not None:  # SQLite: wait for this writer's turn in the process
-            self._gated = await self._gate.acquire(patience=BUSY_TIMEOUT)
         session = self._session = self._sessions()
         if self._read_only:  # begin now, as a reader (see storage/db.py)
             await session.connection(
@@ -108,9 +102,6 @@ class UnitOfWork:
             await self._session.close()
         finally:
             self._session = None
-            if self._gated and self._gate is not None:
-                self._gated = False
-                self._gate.release()
 
     async def commit(self) -> None:
         if self._read_only:
@@ -133,11 +124,10 @@ class Storage:
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         # only SQLite has one lock for every writer; PostgreSQL locks rows
         self.batch_pause = BATCH_PAUSE if sqlite else 0.0
-        self.gate = WriteGate() if sqlite else None  # writers take turns (storage/gate.py)
         self._last_commit = 0.0
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.cipher, on_commit=self._committed, gate=self.gate)
+        return UnitOfWork(self.sessions, self.cipher, on_commit=self._committed)
 
     def _committed(self) -> None:
         self._last_commit = time.monotonic()

@@ -23,7 +23,7 @@ from bot.delivery.telegram_sender import MessageSender
 from bot.domain.records import ClaimedMessage
 from bot.transient import is_transient
 from bot.workers import STALE_CLAIM, gone_from_this_host, make_worker_id, this_host
-from storage.gate import urgent_writes
+from storage.pacing import Reservation
 from storage.uow import Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ class Dispatcher:
         self._busy = 0  # ordinary sends under way (urgent ones are never held back)
         self._room = asyncio.Event()  # "an ordinary send finished"
         self._wake = asyncio.Event()  # "look at the outbox now"
+        self._urgent_wake = asyncio.Event()  # the same, for the risk lane
+        self._urgent: list[ClaimedMessage] = []  # claimed by the risk lane, not yet sent
         self._queued = asyncio.Event()  # "the in-memory queue has something new"
         self._queue: list[ClaimedMessage] = []
         self._held: set[int] = set()  # claimed rows whose outcome is not yet written
@@ -81,6 +83,7 @@ class Dispatcher:
     def wake(self) -> None:
         """Something was queued: look at the outbox now rather than at the next poll."""
         self._wake.set()
+        self._urgent_wake.set()
 
     async def start(self) -> None:
         await self.recover_dead_workers()
@@ -105,6 +108,7 @@ class Dispatcher:
         # every claim of ours not attempted goes back, also one taken by a claim the
         # cancellation interrupted before it reached the in-memory queue
         self._queue.clear()
+        self._urgent.clear()
         self._held.clear()
         try:
             async with self.storage.uow() as uow:
@@ -169,11 +173,14 @@ class Dispatcher:
         return n
 
     # -- the loops -----------------------------------------------------------------
-    # Two tasks: one keeps a small in-memory queue filled from the outbox (database work),
-    # the other hands out send slots from it, so pacing never waits on the database.
+    # Three tasks: one keeps a small in-memory queue filled from the outbox (database work),
+    # another hands out send slots from it, so pacing never waits on the database; the
+    # risk lane claims and sends alerts and safety messages the moment they are queued,
+    # whatever the other two are busy with (a claim of 60 prompts, a full schedule).
 
     async def _run(self) -> None:
         refill = asyncio.create_task(self._refill_forever(), name="ember-dispatcher-claims")
+        risk = asyncio.create_task(self._urgent_forever(), name="ember-dispatcher-risk")
         try:
             while not self._stopping:
                 try:
@@ -184,9 +191,39 @@ class Dispatcher:
                     _failed_for_now(exc, "dispatcher step failed; retrying shortly")
                     await asyncio.sleep(1.0)
         finally:
-            refill.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refill
+            for task in (refill, risk):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _urgent_forever(self) -> None:
+        while not self._stopping:
+            self._urgent_wake.clear()  # before claiming: a wake() meanwhile is not lost
+            wait = self.idle_poll
+            try:
+                await self._claim(urgent_only=True)
+                wait = await self._send_urgent()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                _failed_for_now(exc, "sending urgent messages failed; retrying shortly")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._urgent_wake.wait()
+
+    async def _send_urgent(self) -> float:
+        """Start every urgent message whose chat is free; seconds until the next one may be."""
+        soonest = self.idle_poll
+        for item in list(self._urgent):
+            wait = self.pacer.chat_ready_in(item.chat_id)
+            if wait <= 0:
+                self._urgent.remove(item)
+                slot = await self._start(item, into=self._urgent)
+                if slot.at is None:
+                    wait = slot.retry_in
+            if wait > 0:
+                soonest = min(soonest, wait)
+        return max(soonest, 0.001)
 
     async def _refill_forever(self) -> None:
         while not self._stopping:
@@ -230,60 +267,65 @@ class Dispatcher:
                     await _first(self._room.wait(), self._queued.wait())
             return
 
+        slot = await self._start(item, into=self._queue)
+        if slot.at is None and not slot.chat_busy:  # the shared schedule is full just now
+            await asyncio.sleep(min(slot.retry_in, 0.2))
+        elif slot.at is not None and len(self._queue) < self.batch // 2:
+            self._wake.set()  # top up before we run dry
+
+    async def _start(self, item: ClaimedMessage, *, into: list[ClaimedMessage]) -> Reservation:
+        """Take a slot for ``item`` and start sending it there; without a slot it goes back
+        ``into`` its queue."""
+        urgent = item.priority >= URGENT
+
         async def sending(uow: UnitOfWork) -> None:
             # from here on a crash makes the outcome ambiguous (the slot is moments away)
             await uow.outbox.mark_sending(item.id, now=self._wall.now())
 
-        with contextlib.ExitStack() as scope:
-            if urgent:  # on SQLite its writes go ahead of bulk work (so does its send task)
-                scope.enter_context(urgent_writes())
-            try:
-                slot = await self.pacer.reserve(item.chat_id, urgent=urgent, also=sending)
-            except BaseException:
-                self._requeue(item)  # never orphaned in memory: it is tried again
-                raise
-            if slot.at is None:
-                self._requeue(item)
-                if not slot.chat_busy:  # the shared schedule is full just now
-                    await asyncio.sleep(min(slot.retry_in, 0.2))
-                return
-            if len(self._queue) < self.batch // 2:
-                self._wake.set()  # top up before we run dry
-            if not urgent:
-                self._busy += 1
-            task = asyncio.create_task(self._send(item, slot.at))
+        try:
+            slot = await self.pacer.reserve(item.chat_id, urgent=urgent, also=sending)
+        except BaseException:
+            _requeue(into, item)  # never orphaned in memory: it is tried again
+            raise
+        if slot.at is None:
+            _requeue(into, item)
+            return slot
+        if not urgent:
+            self._busy += 1
+        task = asyncio.create_task(self._send(item, slot.at))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
+        return slot
 
     def _requeue(self, item: ClaimedMessage) -> None:
-        self._queue.append(item)
-        self._queue.sort(key=lambda m: (-m.priority, m.id))
+        _requeue(self._queue, item)
 
-    async def _claim(self) -> int:
+    async def _claim(self, *, urgent_only: bool = False) -> int:
+        """Claim what is due into the queue, or (``urgent_only``, for the risk lane) only
+        alerts and safety messages, into the risk lane's own."""
         room = self.batch - len(self._queue)
         min_priority = None
-        if room <= 0:  # full of ordinary work: still take what must not wait
+        if urgent_only or room <= 0:  # full of ordinary work: still take what must not wait
             room, min_priority = URGENT_CLAIM, URGENT
-        # a claim hands out alerts first: on SQLite it goes ahead of bulk writes
-        with urgent_writes():
-            async with self.storage.uow() as uow:
-                claimed = await uow.outbox.claim(
-                    worker=self.worker_id,
-                    now=self.clock.now(),
-                    limit=room,
-                    min_priority=min_priority,
-                    stamp=self._wall.now(),
-                )
-                # an edit of a message that was never sent (it failed, or was withdrawn)
-                # has nothing to change: it is done here, without a request
-                moot = [m.id for m in claimed if m.is_edit and m.edit_message_id is None]
-                await uow.outbox.cancel(moot, reason="nothing to edit: the original was not sent")
-                await uow.commit()
+        async with self.storage.uow() as uow:
+            claimed = await uow.outbox.claim(
+                worker=self.worker_id,
+                now=self.clock.now(),
+                limit=room,
+                min_priority=min_priority,
+                stamp=self._wall.now(),
+            )
+            # an edit of a message that was never sent (it failed, or was withdrawn) has
+            # nothing to change: it is done here, without a request
+            moot = [m.id for m in claimed if m.is_edit and m.edit_message_id is None]
+            await uow.outbox.cancel(moot, reason="nothing to edit: the original was not sent")
+            await uow.commit()
         sendable = [m for m in claimed if m.id not in moot]
         if sendable:
             self._held.update(m.id for m in sendable)
-            self._queue.extend(sendable)
-            self._queue.sort(key=lambda m: (-m.priority, m.id))
+            queue = self._urgent if urgent_only else self._queue
+            queue.extend(sendable)
+            queue.sort(key=lambda m: (-m.priority, m.id))
         return len(claimed)
 
     def _next_ready(self) -> tuple[ClaimedMessage | None, float | None]:
@@ -409,6 +451,11 @@ def _failed_for_now(error: Exception, what: str) -> None:
         log.warning("%s (%s)", what, type(error).__name__)
     else:
         log.exception(what)
+
+
+def _requeue(queue: list[ClaimedMessage], item: ClaimedMessage) -> None:
+    queue.append(item)
+    queue.sort(key=lambda m: (-m.priority, m.id))
 
 
 async def _first(*waits: Awaitable[object]) -> None:

@@ -103,3 +103,19 @@ async def test_a_lone_429_holds_its_chat_only_several_chats_pause_everyone(
     assert not pacer.bot_wide_429(2)  # another, long after: still one chat's
     wall.t += 0.5
     assert pacer.bot_wide_429(3)  # two chats within two seconds: the bot-wide limit
+
+
+async def test_a_message_whose_slot_went_by_takes_the_next_free_one(storage: Storage) -> None:
+    wall = Wall()
+    a, b = pacers(storage, wall, 2)
+    first = await a.reserve(61, urgent=False)
+    assert first.at is not None
+    wall.t += 0.5  # the process was busy: the slot went by unused
+    assert a.late(first.at) == pytest.approx(0.5)
+    again = await a.retake(61)
+    assert again == pytest.approx(wall.t)  # the next free slot, not a burst to catch up
+    after = await b.reserve(62, urgent=True)
+    assert after.at == pytest.approx(again + GAP)  # the schedule goes on from it
+    busy = await b.reserve(61, urgent=True)  # its chat is held from the new slot on
+    assert busy.at is None and busy.chat_busy
+    assert busy.retry_in == pytest.approx(again + PER_CHAT_INTERVAL - wall.t)

@@ -90,6 +90,35 @@ class Pacer:
             self._note_chat(chat_id, now + reservation.retry_in)
         return reservation
 
+    async def reserve_many(
+        self,
+        chat_ids: list[int],
+        *,
+        also: Callable[[UnitOfWork, list[int]], Awaitable[None]] | None = None,
+    ) -> tuple[dict[int, float], float]:
+        """Slots for ordinary messages to several chats in one transaction (as many as the
+        horizon holds); returns the chats served with their slot times, and, when none
+        was, seconds to wait before trying again. ``also`` runs in the same transaction
+        with the chats served."""
+        now = self._wall()
+        async with self._storage.uow() as uow:
+            slots, busy, retry_in = await uow.budget.reserve_many(
+                chat_ids=chat_ids,
+                now=now,
+                gap=self.gap,
+                chat_interval=self._chat_interval,
+                horizon=self._horizon,
+            )
+            if slots:
+                if also is not None:
+                    await also(uow, list(slots))
+                await uow.commit()
+        for chat_id, at in slots.items():
+            self._note_chat(chat_id, at + self._chat_interval)
+        for chat_id in busy:  # another instance sent there just now: look again later
+            self._note_chat(chat_id, now + self._chat_interval / 2)
+        return slots, retry_in
+
     def late(self, at: float) -> float:
         """How long ago the slot at ``at`` went by (negative: still ahead)."""
         return self._wall() - at

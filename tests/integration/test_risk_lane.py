@@ -67,11 +67,12 @@ async def test_an_alert_goes_before_the_prompts_not_yet_under_way(
             await tg.wait_until(lambda: len(tg.sent) == PROMPTS + 1, timeout=20)
         finally:
             await dispatcher.stop()
-    # only prompts whose slots were already taken (the reservation horizon) go first
+    # only prompts whose slots were taken already (the reservation horizon) or while the
+    # alert was being claimed go first, not the dozens claimed and waiting in memory
     ahead = [
         m for m in tg.sent if m.chat_id != THERAPIST and queued_at <= m.sent_at < alert.sent_at
     ]
-    assert len(ahead) <= int(HORIZON * GLOBAL_RATE) + 2
+    assert len(ahead) <= int(HORIZON * GLOBAL_RATE) + 5
     assert alert.sent_at - queued_at < 0.5
     assert tg.rate_limited_429s == 0
     assert most_in_any_second([m.sent_at for m in tg.sent]) <= 30

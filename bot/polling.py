@@ -5,7 +5,9 @@ Telegram confirms an update to a poller only when it asks for the next ones with
 not stored (Ember stopped) is handed over again. Neither Telegram nor the database failing
 stops the loop: a batch that cannot be stored (the database busy with a long write, or
 away) is stored again and again before the next one is asked for; a Telegram that fails
-is asked again after a pause, longer each time up to 30 s.
+is asked again after a pause, longer each time up to 30 s, with one line each time naming
+the Bot API URL (never the token) and what to check. A token Telegram refuses while Ember
+runs (revoked in @BotFather) is one line a minute: no restart can mend it but a new token.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from telegram import Bot
-from telegram.error import InvalidToken, RetryAfter
+from telegram.error import Conflict, InvalidToken, RetryAfter
+
+from bot.logs import Redact
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 CATCH_UP_BATCHES = 20  # at start-up, at most this many batches of 100 fetched at once
 MAX_BACKOFF = 30.0
+REFUSED_AGAIN = 60.0  # seconds between asking again with a token Telegram refused
 STORE_FIRST = 0.25  # seconds before storing a fetched batch again, doubling …
 STORE_MAX = 5.0  # … up to this
 
@@ -88,14 +93,45 @@ class Polling:
                     retry if isinstance(retry, int | float) else retry.total_seconds()
                 )
             except InvalidToken:
-                log.error("Telegram refused the bot token; check EMBER_TELEGRAM_TOKEN")
-                raise
-            except Exception as exc:  # Telegram away (timeouts, 5xx, 409)
+                log.error(
+                    "Telegram refused the bot token (getUpdates at %s answered 401/404); "
+                    "asking again in %.0f s. Put the token @BotFather gives you in "
+                    "EMBER_TELEGRAM_TOKEN and restart Ember",
+                    self.url_shown,
+                    REFUSED_AGAIN,
+                )
+                await asyncio.sleep(REFUSED_AGAIN)
+            except Conflict:
                 log.warning(
-                    "getUpdates failed (%s); retrying in %.0fs", type(exc).__name__, backoff
+                    "Telegram says another process is polling with this bot token (409 "
+                    "Conflict at %s); retrying in %.0f s. Stop the other one (or use "
+                    "webhook mode for several instances)",
+                    self.url_shown,
+                    backoff,
                 )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
+            except Exception as exc:  # Telegram away (timeouts, 5xx, refused connections)
+                log.warning(
+                    "cannot reach Telegram at %s (getUpdates: %s); retrying in %.0f s. Check "
+                    "the network (firewall, proxy, DNS) and EMBER_TELEGRAM_API_URL",
+                    self.url_shown,
+                    self._describe(exc),
+                    backoff,
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+
+    @property
+    def url_shown(self) -> str:
+        """The Bot API URL as it may be printed: the token left out."""
+        return self.bot.base_url.replace(self.bot.token, "<token>")
+
+    def _describe(self, exc: BaseException) -> str:
+        """An exception as one short line with no token in it."""
+        text = " ".join(str(getattr(exc, "message", None) or exc).split())
+        line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        return Redact([self.bot.token]).scrub(line)
 
     async def _store_patiently(self, raw_updates: list[dict[str, Any]]) -> bool:
         """Store a fetched batch, trying again until it works: nothing is asked of Telegram

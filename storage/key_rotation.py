@@ -22,42 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Row, Table, func, or_, select, update
+from sqlalchemy import Column, Row, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import DecryptionFailed, StorageMisuse
+from bot.errors import DecryptionFailed
 from storage.crypto import Cipher
-from storage.models import Base
-from storage.types import SealedText
+from storage.sealed import SealedTable, sealed_tables
 
 SHOWN = 50  # unreadable values listed by row id per table; the rest are counted
-
-
-@dataclass(frozen=True)
-class SealedTable:
-    """A table holding sealed values: its primary key and its sealed columns."""
-
-    table: Table
-    key: Column[Any]
-    columns: tuple[Column[Any], ...]
-
-    @property
-    def name(self) -> str:
-        return self.table.name
-
-
-def sealed_tables(metadata: MetaData = Base.metadata) -> tuple[SealedTable, ...]:
-    """Every table with a :class:`SealedText` column, from the models themselves."""
-    found = []
-    for table in metadata.sorted_tables:
-        columns = tuple(c for c in table.columns if isinstance(c.type, SealedText))
-        if not columns:
-            continue
-        keys = list(table.primary_key.columns)
-        if len(keys) != 1:
-            raise StorageMisuse(f"{table.name} holds sealed text but has no one-column key")
-        found.append(SealedTable(table, keys[0], columns))
-    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -63,11 +63,20 @@ def postgres_unavailable() -> str | None:
     return _pg_reason
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from tests.demo.browser import chromium_path, why_no_browser
+
     reason = postgres_unavailable()
-    if reason:
-        return f"!!! PostgreSQL tests will be SKIPPED: {reason}"
-    return f"PostgreSQL tests run against {POSTGRES_URL}"
+    lines = [
+        f"!!! PostgreSQL tests will be SKIPPED: {reason}"
+        if reason
+        else f"PostgreSQL tests run against {POSTGRES_URL}"
+    ]
+    no_browser = why_no_browser()
+    lines.append(
+        f"!!! {no_browser}" if no_browser else f"browser tests run in {chromium_path()}"
+    )
+    return lines
 
 
 @pytest.fixture

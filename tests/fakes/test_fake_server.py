@@ -32,7 +32,7 @@ from telegram.error import (
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from tests.fakes.telegram_server import FakeTelegram, RateLimiter, parse_text
+from bot.simulator import FakeTelegram, RateLimiter, parse_text
 
 USER_ID = 1001
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -534,6 +534,37 @@ async def test_commands_are_stored_per_scope_and_resolved_per_user(
     assert alex.command_menu == ["help", "start"]
 
 
+async def test_a_chat_reads_as_the_users_client_shows_it(tg: FakeTelegram, bot: Bot) -> None:
+    alex = tg.user(USER_ID)
+    menu = [BotCommand("help", "What I can do")]
+    await bot.set_my_commands(menu, scope=BotCommandScopeChat(USER_ID))
+    alex.send_text("hi /help")
+    asked = await bot.send_message(USER_ID, "Pick one", reply_markup=keyboard(("A", "a")))
+    await bot.edit_message_text("Picked A", chat_id=USER_ID, message_id=asked.message_id)
+    photo = await bot.send_photo(
+        USER_ID, b"\x89PNG chart", caption="<b>Mood</b>", parse_mode="HTML"
+    )
+    changed = asyncio.ensure_future(tg.next_change(5.0))
+    await asyncio.sleep(0)
+    alex.send_text("thanks")
+    await asyncio.wait_for(changed, 1.0)  # a queued update is a change
+
+    history = alex.history
+    assert [m.get("text") or m.get("caption") for m in history] == [
+        "hi /help",
+        "Picked A",
+        "Mood",
+        "thanks",
+    ]
+    assert history[0]["entities"] == [{"type": "bot_command", "offset": 3, "length": 5}]
+    assert "edit_date" in history[1] and "reply_markup" not in history[1]
+    assert history[2]["caption_entities"] == [{"type": "bold", "offset": 0, "length": 4}]
+    stored = tg.file(photo.photo[-1].file_id)
+    assert stored is not None and stored[0] == b"\x89PNG chart"
+    assert tg.file("no-such-file") is None
+    assert alex.command_menu_entries == [("help", "What I can do")]
+
+
 async def test_chat_action_get_chat_close_and_log_out(tg: FakeTelegram, bot: Bot) -> None:
     alex = tg.user(USER_ID, "Alex")
     assert await bot.send_chat_action(USER_ID, "typing")
@@ -640,7 +671,7 @@ def test_entity_offsets_count_utf16_code_units() -> None:
 
 
 def test_strict_window_never_admits_more_than_the_rate_in_any_second() -> None:
-    from tests.fakes.telegram._ratelimit import StrictWindowLimiter
+    from bot.simulator._ratelimit import StrictWindowLimiter
 
     now = [0.0]
     limiter = StrictWindowLimiter(global_rate=30, per_chat_rate=1, clock=lambda: now[0])

@@ -26,11 +26,11 @@ from storage import key_rotation
 from storage.crypto import Cipher, fingerprint, generate_key
 from storage.db import create_engine, session_factory
 from storage.inbox import UNREADABLE as INBOX_UNREADABLE
-from storage.key_rotation import sealed_tables
 from storage.migrate import upgrade
 from storage.models import Base, Note, OutboxMessage, Role
 from storage.outbox import MALFORMED, UNREADABLE
 from storage.queues import queue_status, requeue_parked
+from storage.sealed import sealed_tables
 from storage.types import SealedText
 from storage.uow import Storage
 

@@ -1,42 +1,44 @@
-"""A fake Telegram Bot API server for end-to-end tests and benchmarks.
+"""The Telegram simulator under its former name: it lives in :mod:`bot.simulator` now.
 
-See docs/fake-telegram.md. The entry point is :class:`FakeTelegram`::
-
-    async with FakeTelegram() as tg:
-        alex = tg.user(1001)
-        app = ApplicationBuilder().token(tg.token).base_url(tg.base_url)...
+Importing ``tests.fakes.telegram`` (or one of its former modules, e.g. ``._models``) gives
+the very same objects, so older imports keep working until they are switched.
 """
 
-from ._formatting import EntityParseError, parse_text, utf16_len
-from ._methods import RATE_LIMITED_METHODS
-from ._models import (
-    ApiError,
-    CallbackRecord,
-    EditRecord,
-    Fault,
-    RecordedCall,
-    SentMessage,
-    UploadedFile,
-    WebhookAttempt,
-)
-from ._ratelimit import RateLimiter
-from ._server import FakeTelegram
-from ._users import FakeUser
+import sys
 
-__all__ = [
-    "RATE_LIMITED_METHODS",
-    "ApiError",
-    "CallbackRecord",
-    "EditRecord",
-    "EntityParseError",
-    "FakeTelegram",
-    "FakeUser",
-    "Fault",
-    "RateLimiter",
-    "RecordedCall",
-    "SentMessage",
-    "UploadedFile",
-    "WebhookAttempt",
-    "parse_text",
-    "utf16_len",
-]
+from bot import simulator
+from bot.simulator import *  # noqa: F403
+from bot.simulator import (
+    _commands,
+    _faults,
+    _formatting,
+    _inspection,
+    _methods,
+    _models,
+    _params,
+    _ratelimit,
+    _server,
+    _updates,
+    _users,
+    _webhook,
+    _world,
+)
+
+__all__ = simulator.__all__
+
+for _module in (
+    _commands,
+    _faults,
+    _formatting,
+    _inspection,
+    _methods,
+    _models,
+    _params,
+    _ratelimit,
+    _server,
+    _updates,
+    _users,
+    _webhook,
+    _world,
+):
+    sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[-1]}"] = _module

@@ -175,20 +175,3 @@ def test_huge_odd_unicode_input_is_screened_quickly(screener: Screener) -> None:
     verdict = screener.screen(text)
     assert time.perf_counter() - started < 5.0
     assert verdict.tier >= Tier.HIGH
-
-
-def test_typical_texts_are_screened_fast(screener: Screener) -> None:
-    texts = [
-        "Today was a hard day but I talked to my sister and felt better.",
-        "I felt a deep sense of peace during the session.",
-        "I keep thinking about ending my life.",
-        "Nothing feels real since the session.",
-    ]
-    for text in texts:
-        screener.screen(text, "en")
-    started = time.perf_counter()
-    for _ in range(250):
-        for text in texts:
-            screener.screen(text, "en")
-    rate = 1000 / (time.perf_counter() - started)
-    assert rate > 1000  # generous: the benchmark holds the real 5,000/s target

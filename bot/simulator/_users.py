@@ -1,4 +1,4 @@
-"""Fake Telegram users: they write to the bot, press its buttons, send media, block it."""
+"""Simulated Telegram users: they write to the bot, press its buttons, send media, block it."""
 
 from __future__ import annotations
 
@@ -334,8 +334,23 @@ class FakeUser:
         menu = self._world.effective_commands(self.id, self.language_code or "")
         return [c["command"] for c in menu]
 
+    @property
+    def command_menu_entries(self) -> list[tuple[str, str]]:
+        """``(command, description)`` pairs of this user's menu, as the client lists them."""
+        menu = self._world.effective_commands(self.id, self.language_code or "")
+        return [(c["command"], c["description"]) for c in menu]
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The chat as the user's client shows it now: every message still there, both
+        directions, in order, as Bot API ``Message`` JSON (bot messages after their edits)."""
+        messages = self._chat.messages
+        return [copy.deepcopy(messages[key]) for key in sorted(messages)]
+
     async def wait_for_message(
-        self, predicate: Callable[[SentMessage], bool] | None = None, timeout: float = 5.0
+        self,
+        predicate: Callable[[SentMessage], bool] | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
     ) -> SentMessage:
         """The bot's next not-yet-awaited message to this chat (see FakeTelegram)."""
         return await self._telegram.wait_for_message(self.id, predicate, timeout=timeout)

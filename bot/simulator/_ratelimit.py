@@ -1,6 +1,6 @@
 """Telegram-like flood control: a global and a per-chat token bucket.
 
-The rule (also in docs/fake-telegram.md). Two token buckets, as ``aiolimiter`` and PTB's
+The rule (also in docs/simulator.md). Two token buckets, as ``aiolimiter`` and PTB's
 ``AIORateLimiter`` model the limits:
 
 * global: capacity ``global_rate`` (30) tokens, refilled at ``global_rate`` tokens/s;

@@ -1,4 +1,4 @@
-"""The state behind the fake: chats, messages, files, callback queries, commands, updates."""
+"""The state behind the simulator: chats, messages, files, callback queries, commands, updates."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ class World:
             self._tick.set()
             self._tick = asyncio.Event()
 
-    async def wait_change(self, timeout: float) -> None:
+    async def wait_change(self, timeout: float) -> None:  # noqa: ASYNC109  (the tests' waiting API)
         """Sleep until the next :meth:`notify` or ``timeout`` seconds."""
         tick = self._tick
         if tick is None or timeout <= 0:

@@ -56,7 +56,7 @@ class WebhookDeliverer:
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=self.request_timeout)
         )
-        self._task = asyncio.create_task(self._run(), name="fake-telegram-webhook")
+        self._task = asyncio.create_task(self._run(), name="telegram-simulator-webhook")
 
     async def stop(self) -> None:
         self._stopping = True

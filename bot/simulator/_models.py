@@ -1,4 +1,4 @@
-"""Plain records the fake keeps: what the bot sent, every API call, button presses, faults."""
+"""Plain records the simulator keeps: what the bot sent, every API call, button presses, faults."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ from ._world import ChatState, World
 
 __all__ = ["FakeTelegram"]
 
-_LOGGER = logging.getLogger("tests.fakes.telegram")
+_LOGGER = logging.getLogger("bot.simulator")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; "

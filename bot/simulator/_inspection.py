@@ -1,4 +1,4 @@
-"""What tests read from the fake: sent messages, calls, button presses, commands, updates."""
+"""What tests and the demo read: sent messages, calls, button presses, commands, updates."""
 
 from __future__ import annotations
 
@@ -120,9 +120,24 @@ class Inspection:
                 return message.sent_at - entry.fetched_at
         return None
 
+    def file(self, file_id: str) -> tuple[bytes, str, str | None] | None:
+        """A file the bot uploaded or a user sent: ``(content, mime type, file name)``."""
+        stored = self._world.files.get(file_id)
+        if stored is None:
+            return None
+        return stored.content, stored.mime_type, stored.file_name
+
     # ------------------------------------------------------------------ waiting
+    async def next_change(self, within: float) -> None:
+        """Return at the next change in the simulator (a message, an edit, a call answered,
+        an update queued) or after ``within`` seconds, whichever comes first."""
+        await self._world.wait_change(within)
+
     async def wait_until(
-        self, condition: Callable[[], bool], timeout: float = 5.0, message: str | None = None
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
+        message: str | None = None,
     ) -> None:
         """Wait until ``condition()`` holds (re-checked on every change and every 10 ms)."""
         loop = asyncio.get_running_loop()
@@ -137,7 +152,7 @@ class Inspection:
         self,
         chat_id: int | None = None,
         predicate: Callable[[SentMessage], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
     ) -> SentMessage:
         """The next matching message the bot sends to ``chat_id`` (None: any chat).
 
@@ -175,7 +190,7 @@ class Inspection:
         self,
         method: str,
         predicate: Callable[[RecordedCall], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
     ) -> RecordedCall:
         """The first finished call of ``method`` matching ``predicate``."""
         found: list[RecordedCall] = []

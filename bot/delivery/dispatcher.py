@@ -35,7 +35,7 @@ EPHEMERAL_KINDS = frozenset({"stranger", "erased"})
 URGENT = 9  # outbox priority from which a message never waits behind bulk work (alerts, safety)
 URGENT_CLAIM = 10  # how many urgent messages a full dispatcher still claims at once
 RESERVE_BATCH = 8  # ordinary messages given slots in one transaction, at most (the horizon
-# bounds it further: at 28.8/s, 0.15 s holds 5 slots)
+# bounds it further: at 28.8/s, 0.1 s holds 3 slots)
 RECORD_ATTEMPTS = 5  # tries to write a send's outcome through a database outage
 RECORD_RETRY = 0.5  # seconds, growing with each try
 

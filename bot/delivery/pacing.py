@@ -27,7 +27,8 @@ GLOBAL_RATE = 28.8  # messages per second for the whole deployment (Telegram: 30
 # the rest is room for the jitter between a slot and the moment its request arrives)
 PER_CHAT_INTERVAL = 1.2  # seconds between two messages to one chat (Telegram: 1/s), with
 # room for the jitter between a slot and the moment its request reaches Telegram
-HORIZON = 0.15  # how far ahead ordinary messages may reserve slots, in seconds
+HORIZON = 0.1  # how far ahead ordinary messages may reserve slots, in seconds: what an alert
+# waits at most behind prompts, and the stall a busy process can ride out without losing slots
 LATE_SLOT = 0.02  # seconds after its slot a message is still sent; later, it takes a new one
 LATE_RETRIES = 3  # new slots a message takes at most before it leaves late anyway
 MAX_PAUSE = 60.0  # a longer retry_after is still honoured per chat, not for everyone

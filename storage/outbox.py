@@ -241,6 +241,18 @@ class Outbox:
             )
         )
 
+    async def mark_sending_many(self, message_ids: list[int], *, now: datetime) -> None:
+        """``mark_sending`` for several messages at once."""
+        if not message_ids:
+            return
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(
+                status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1
+            )
+        )
+
     async def mark_sent(
         self, message_id: int, *, now: datetime, telegram_message_id: int | None
     ) -> None:

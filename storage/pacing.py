@@ -100,6 +100,65 @@ class SendBudget:
             return Reservation(None, max(0.001, (free_at or at) - now), chat_busy=True)
         return Reservation(at)
 
+    async def reserve_many(
+        self, *, chat_ids: list[int], now: float, gap: float, chat_interval: float, horizon: float
+    ) -> tuple[dict[int, float], set[int], float]:
+        """Slots for several messages to different chats in one go: as many consecutive
+        slots as lie within ``horizon`` of ``now`` (at most one per chat), each chat taken
+        for its slot. Returns the chats that got a slot, with its time; the chats found
+        busy; and (when no slot was free) how long to wait before trying again.
+
+        A chat found busy leaves its slot unused: the others keep theirs, so one statement
+        serves a whole batch and the transaction on the shared row stays short."""
+        row = (
+            await self._session.execute(
+                select(SendLane.next_at, SendLane.paused_until)
+                .where(SendLane.lane == LANE)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            return {}, set(), 0.05
+        start = max(row.next_at, row.paused_until, now)
+        fits = int((now + horizon - start) / gap + 1e-9) + 1 if start <= now + horizon else 0
+        count = min(fits, len(chat_ids))
+        if count == 0:
+            return {}, set(), max(0.001, start - horizon - now)
+        await self._session.execute(
+            update(SendLane)
+            .where(SendLane.lane == LANE)
+            .values(next_at=start + count * gap)
+            .execution_options(synchronize_session=False)
+        )
+        slots = {chat: start + i * gap for i, chat in enumerate(chat_ids[:count])}
+        insert: Any = dialect_insert(self._postgres)(ChatPace).values(
+            [{"chat_id": chat, "free_at": at + chat_interval} for chat, at in slots.items()]
+        )
+        stmt = insert.on_conflict_do_update(
+            index_elements=[ChatPace.chat_id],
+            set_={"free_at": insert.excluded.free_at},
+            where=ChatPace.free_at <= insert.excluded.free_at - chat_interval,
+        ).returning(ChatPace.chat_id)
+        taken = set((await self._session.scalars(stmt)).all())
+        served = {chat: at for chat, at in slots.items() if chat in taken}
+        return served, set(slots) - taken, 0.0
+
+    async def retake(self, *, chat_id: int, now: float, gap: float, chat_interval: float) -> float:
+        """A new slot for a message whose slot went by before it could leave (the process
+        was busy): the next free one, whatever is reserved; its chat, taken already, is
+        held until ``chat_interval`` after the new slot."""
+        start = self._greatest(SendLane.next_at, SendLane.paused_until, now)
+        returned = await self._session.scalar(
+            update(SendLane)
+            .where(SendLane.lane == LANE)
+            .values(next_at=start + gap)
+            .returning(SendLane.next_at)
+            .execution_options(synchronize_session=False)
+        )
+        at = now if returned is None else float(returned) - gap
+        await self.hold_chat(chat_id, at + chat_interval)
+        return at
+
     async def _take_chat(self, chat_id: int, at: float, interval: float) -> float | None:
         values = {"chat_id": chat_id, "free_at": at + interval}
         insert: Any = dialect_insert(self._postgres)(ChatPace).values(values)

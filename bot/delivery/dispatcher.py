@@ -17,12 +17,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import LATE_RETRIES, LATE_SLOT, Pacer
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
 from bot.delivery.telegram_sender import MessageSender
 from bot.domain.records import ClaimedMessage
 from bot.transient import is_transient
 from bot.workers import STALE_CLAIM, gone_from_this_host, make_worker_id, this_host
+from storage.pacing import Reservation
 from storage.uow import Storage, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ FailureHook = Callable[[ClaimedMessage, DeliveryError], Awaitable[None]]
 EPHEMERAL_KINDS = frozenset({"stranger", "erased"})
 URGENT = 9  # outbox priority from which a message never waits behind bulk work (alerts, safety)
 URGENT_CLAIM = 10  # how many urgent messages a full dispatcher still claims at once
+RESERVE_BATCH = 8  # ordinary messages given slots in one transaction, at most (the horizon
+# bounds it further: at 28.8/s, 0.1 s holds 3 slots)
 RECORD_ATTEMPTS = 5  # tries to write a send's outcome through a database outage
 RECORD_RETRY = 0.5  # seconds, growing with each try
 
@@ -62,8 +65,12 @@ class Dispatcher:
         self.on_failure = on_failure
         self.batch = batch
         self.idle_poll = idle_poll
-        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency  # ordinary sends under way at once, at most
+        self._busy = 0  # ordinary sends under way (urgent ones are never held back)
+        self._room = asyncio.Event()  # "an ordinary send finished"
         self._wake = asyncio.Event()  # "look at the outbox now"
+        self._urgent_wake = asyncio.Event()  # the same, for the risk lane
+        self._urgent: list[ClaimedMessage] = []  # claimed by the risk lane, not yet sent
         self._queued = asyncio.Event()  # "the in-memory queue has something new"
         self._queue: list[ClaimedMessage] = []
         self._held: set[int] = set()  # claimed rows whose outcome is not yet written
@@ -78,6 +85,7 @@ class Dispatcher:
     def wake(self) -> None:
         """Something was queued: look at the outbox now rather than at the next poll."""
         self._wake.set()
+        self._urgent_wake.set()
 
     async def start(self) -> None:
         await self.recover_dead_workers()
@@ -102,6 +110,7 @@ class Dispatcher:
         # every claim of ours not attempted goes back, also one taken by a claim the
         # cancellation interrupted before it reached the in-memory queue
         self._queue.clear()
+        self._urgent.clear()
         self._held.clear()
         try:
             async with self.storage.uow() as uow:
@@ -166,11 +175,14 @@ class Dispatcher:
         return n
 
     # -- the loops -----------------------------------------------------------------
-    # Two tasks: one keeps a small in-memory queue filled from the outbox (database work),
-    # the other hands out send slots from it, so pacing never waits on the database.
+    # Three tasks: one keeps a small in-memory queue filled from the outbox (database work),
+    # another hands out send slots from it, so pacing never waits on the database; the
+    # risk lane claims and sends alerts and safety messages the moment they are queued,
+    # whatever the other two are busy with (a claim of 60 prompts, a full schedule).
 
     async def _run(self) -> None:
         refill = asyncio.create_task(self._refill_forever(), name="ember-dispatcher-claims")
+        risk = asyncio.create_task(self._urgent_forever(), name="ember-dispatcher-risk")
         try:
             while not self._stopping:
                 try:
@@ -181,9 +193,39 @@ class Dispatcher:
                     _failed_for_now(exc, "dispatcher step failed; retrying shortly")
                     await asyncio.sleep(1.0)
         finally:
-            refill.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refill
+            for task in (refill, risk):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _urgent_forever(self) -> None:
+        while not self._stopping:
+            self._urgent_wake.clear()  # before claiming: a wake() meanwhile is not lost
+            wait = self.idle_poll
+            try:
+                await self._claim(urgent_only=True)
+                wait = await self._send_urgent()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                _failed_for_now(exc, "sending urgent messages failed; retrying shortly")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._urgent_wake.wait()
+
+    async def _send_urgent(self) -> float:
+        """Start every urgent message whose chat is free; seconds until the next one may be."""
+        soonest = self.idle_poll
+        for item in list(self._urgent):
+            wait = self.pacer.chat_ready_in(item.chat_id)
+            if wait <= 0:
+                self._urgent.remove(item)
+                slot = await self._start(item, into=self._urgent)
+                if slot.at is None:
+                    wait = slot.retry_in
+            if wait > 0:
+                soonest = min(soonest, wait)
+        return max(soonest, 0.001)
 
     async def _refill_forever(self) -> None:
         while not self._stopping:
@@ -215,37 +257,106 @@ class Dispatcher:
                     await self._queued.wait()
             return
 
+        urgent = item.priority >= URGENT
+        if not urgent and self._busy >= self.concurrency:
+            # no slot is taken that could not be used at once; an urgent message queued
+            # meanwhile is looked at as soon as it is claimed
+            self._requeue(item)
+            self._room.clear()
+            self._queued.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.idle_poll):
+                    await _first(self._room.wait(), self._queued.wait())
+            return
+
+        if urgent:
+            slot = await self._start(item, into=self._queue)
+            started, retry_in = slot.at is not None, 0.0 if slot.chat_busy else slot.retry_in
+        else:  # slots for several at once: one short transaction on the shared row
+            room = min(RESERVE_BATCH, self.concurrency - self._busy)
+            started, retry_in = await self._start_many([item, *self._more_ready(item, room - 1)])
+        if not started and retry_in > 0:  # the shared schedule is full just now
+            await asyncio.sleep(min(retry_in, 0.2))
+        elif started and len(self._queue) < self.batch // 2:
+            self._wake.set()  # top up before we run dry
+
+    def _more_ready(self, first: ClaimedMessage, count: int) -> list[ClaimedMessage]:
+        """Up to ``count`` more ordinary messages ready to go, each to a chat of its own."""
+        chats = {first.chat_id}
+        more: list[ClaimedMessage] = []
+        for item in list(self._queue):
+            if len(more) >= count:
+                break
+            if item.priority >= URGENT or item.chat_id in chats:
+                continue
+            if self.pacer.chat_ready_in(item.chat_id) <= 0:
+                self._queue.remove(item)
+                chats.add(item.chat_id)
+                more.append(item)
+        return more
+
+    async def _start_many(self, items: list[ClaimedMessage]) -> tuple[bool, float]:
+        """Take slots for ordinary messages (to different chats) and start sending each at
+        its own; those without a slot go back to the queue. Returns whether any started,
+        and how long to wait when the schedule was full."""
+
+        async def sending(uow: UnitOfWork, chats: list[int]) -> None:
+            # from here on a crash makes the outcome ambiguous (the slots are moments away)
+            served = [m.id for m in items if m.chat_id in chats]
+            await uow.outbox.mark_sending_many(served, now=self._wall.now())
+
+        try:
+            slots, retry_in = await self.pacer.reserve_many(
+                [m.chat_id for m in items], also=sending
+            )
+        except BaseException:
+            for item in items:
+                self._requeue(item)  # never orphaned in memory: tried again
+            raise
+        for item in items:
+            at = slots.get(item.chat_id)
+            if at is None:
+                self._requeue(item)
+                continue
+            self._busy += 1
+            task = asyncio.create_task(self._send(item, at))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return bool(slots), retry_in
+
+    async def _start(self, item: ClaimedMessage, *, into: list[ClaimedMessage]) -> Reservation:
+        """Take a slot for ``item`` and start sending it there; without a slot it goes back
+        ``into`` its queue."""
+        urgent = item.priority >= URGENT
+
         async def sending(uow: UnitOfWork) -> None:
             # from here on a crash makes the outcome ambiguous (the slot is moments away)
             await uow.outbox.mark_sending(item.id, now=self._wall.now())
 
         try:
-            slot = await self.pacer.reserve(
-                item.chat_id, urgent=item.priority >= URGENT, also=sending
-            )
+            slot = await self.pacer.reserve(item.chat_id, urgent=urgent, also=sending)
         except BaseException:
-            self._requeue(item)  # never orphaned in memory: it is tried again
+            _requeue(into, item)  # never orphaned in memory: it is tried again
             raise
         if slot.at is None:
-            self._requeue(item)
-            if not slot.chat_busy:  # the shared schedule is full just now
-                await asyncio.sleep(min(slot.retry_in, 0.2))
-            return
-        if len(self._queue) < self.batch // 2:
-            self._wake.set()  # top up before we run dry
-        await self._slots.acquire()
+            _requeue(into, item)
+            return slot
+        if not urgent:
+            self._busy += 1
         task = asyncio.create_task(self._send(item, slot.at))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
+        return slot
 
     def _requeue(self, item: ClaimedMessage) -> None:
-        self._queue.append(item)
-        self._queue.sort(key=lambda m: (-m.priority, m.id))
+        _requeue(self._queue, item)
 
-    async def _claim(self) -> int:
+    async def _claim(self, *, urgent_only: bool = False) -> int:
+        """Claim what is due into the queue, or (``urgent_only``, for the risk lane) only
+        alerts and safety messages, into the risk lane's own."""
         room = self.batch - len(self._queue)
         min_priority = None
-        if room <= 0:  # full of ordinary work: still take what must not wait
+        if urgent_only or room <= 0:  # full of ordinary work: still take what must not wait
             room, min_priority = URGENT_CLAIM, URGENT
         async with self.storage.uow() as uow:
             claimed = await uow.outbox.claim(
@@ -263,8 +374,9 @@ class Dispatcher:
         sendable = [m for m in claimed if m.id not in moot]
         if sendable:
             self._held.update(m.id for m in sendable)
-            self._queue.extend(sendable)
-            self._queue.sort(key=lambda m: (-m.priority, m.id))
+            queue = self._urgent if urgent_only else self._queue
+            queue.extend(sendable)
+            queue.sort(key=lambda m: (-m.priority, m.id))
         return len(claimed)
 
     def _next_ready(self) -> tuple[ClaimedMessage | None, float | None]:
@@ -279,6 +391,11 @@ class Dispatcher:
     async def _send(self, item: ClaimedMessage, at: float) -> None:
         try:
             await self.pacer.wait_until(at)
+            for _ in range(LATE_RETRIES):
+                if self.pacer.late(at) <= LATE_SLOT:
+                    break
+                at = await self.pacer.retake(item.chat_id)
+                await self.pacer.wait_until(at)
             try:
                 if item.edit_message_id is not None:
                     await self.sender.edit(item.chat_id, item.edit_message_id, item.message)
@@ -313,7 +430,9 @@ class Dispatcher:
             )
             self._held.discard(item.id)
         finally:
-            self._slots.release()
+            if item.priority < URGENT:
+                self._busy -= 1
+                self._room.set()
 
     async def _record(
         self, item: ClaimedMessage, write: Callable[[UnitOfWork], Awaitable[None]]
@@ -383,3 +502,18 @@ def _failed_for_now(error: Exception, what: str) -> None:
         log.warning("%s (%s)", what, type(error).__name__)
     else:
         log.exception(what)
+
+
+def _requeue(queue: list[ClaimedMessage], item: ClaimedMessage) -> None:
+    queue.append(item)
+    queue.sort(key=lambda m: (-m.priority, m.id))
+
+
+async def _first(*waits: Awaitable[object]) -> None:
+    """Return as soon as any of ``waits`` is done; the others are cancelled."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

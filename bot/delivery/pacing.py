@@ -27,7 +27,10 @@ GLOBAL_RATE = 28.8  # messages per second for the whole deployment (Telegram: 30
 # the rest is room for the jitter between a slot and the moment its request arrives)
 PER_CHAT_INTERVAL = 1.2  # seconds between two messages to one chat (Telegram: 1/s), with
 # room for the jitter between a slot and the moment its request reaches Telegram
-HORIZON = 0.15  # how far ahead ordinary messages may reserve slots, in seconds
+HORIZON = 0.1  # how far ahead ordinary messages may reserve slots, in seconds: what an alert
+# waits at most behind prompts, and the stall a busy process can ride out without losing slots
+LATE_SLOT = 0.02  # seconds after its slot a message is still sent; later, it takes a new one
+LATE_RETRIES = 3  # new slots a message takes at most before it leaves late anyway
 MAX_PAUSE = 60.0  # a longer retry_after is still honoured per chat, not for everyone
 BOT_WIDE_SPAN = 2.0  # 429s for this many different chats within this many seconds …
 BOT_WIDE_CHATS = 2  # … mean the bot-wide limit, not one chat's: then everyone pauses
@@ -87,6 +90,53 @@ class Pacer:
         elif reservation.chat_busy:
             self._note_chat(chat_id, now + reservation.retry_in)
         return reservation
+
+    async def reserve_many(
+        self,
+        chat_ids: list[int],
+        *,
+        also: Callable[[UnitOfWork, list[int]], Awaitable[None]] | None = None,
+    ) -> tuple[dict[int, float], float]:
+        """Slots for ordinary messages to several chats in one transaction (as many as the
+        horizon holds); returns the chats served with their slot times, and, when none
+        was, seconds to wait before trying again. ``also`` runs in the same transaction
+        with the chats served."""
+        now = self._wall()
+        async with self._storage.uow() as uow:
+            slots, busy, retry_in = await uow.budget.reserve_many(
+                chat_ids=chat_ids,
+                now=now,
+                gap=self.gap,
+                chat_interval=self._chat_interval,
+                horizon=self._horizon,
+            )
+            if slots:
+                if also is not None:
+                    await also(uow, list(slots))
+                await uow.commit()
+        for chat_id, at in slots.items():
+            self._note_chat(chat_id, at + self._chat_interval)
+        for chat_id in busy:  # another instance sent there just now: look again later
+            self._note_chat(chat_id, now + self._chat_interval / 2)
+        return slots, retry_in
+
+    def late(self, at: float) -> float:
+        """How long ago the slot at ``at`` went by (negative: still ahead)."""
+        return self._wall() - at
+
+    async def retake(self, chat_id: int) -> float:
+        """A new slot for a message whose slot went by while this process was busy elsewhere.
+
+        Sent late, it would crowd the messages a second after its slot: Telegram counts
+        when requests arrive, not when they were planned. Its chat was taken already."""
+        now = self._wall()
+        async with self._storage.uow() as uow:
+            at = await uow.budget.retake(
+                chat_id=chat_id, now=now, gap=self.gap, chat_interval=self._chat_interval
+            )
+            await uow.commit()
+        self._note_chat(chat_id, at + self._chat_interval)
+        return at
 
     async def wait_until(self, at: float) -> None:
         delay = at - self._wall()

@@ -409,7 +409,15 @@ class Planning(Bound):
             async with self.ctx.reader() as uow:
                 if await uow.schedules.stored_protocol(protocol.id) is not None:
                     continue
-            await self.load_protocol(source, f"prompts/{path.name}", actor="system")
+            try:
+                await self.load_protocol(source, f"prompts/{path.name}", actor="system")
+            except Exception:
+                # several instances starting at once on a new database: another one may
+                # have loaded it between our look and our write
+                async with self.ctx.reader() as uow:
+                    if await uow.schedules.stored_protocol(protocol.id) is not None:
+                        continue
+                raise
             loaded.append(protocol.id)
         return loaded
 

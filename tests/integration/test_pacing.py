@@ -103,3 +103,41 @@ async def test_a_lone_429_holds_its_chat_only_several_chats_pause_everyone(
     assert not pacer.bot_wide_429(2)  # another, long after: still one chat's
     wall.t += 0.5
     assert pacer.bot_wide_429(3)  # two chats within two seconds: the bot-wide limit
+
+
+async def test_a_message_whose_slot_went_by_takes_the_next_free_one(storage: Storage) -> None:
+    wall = Wall()
+    a, b = pacers(storage, wall, 2)
+    first = await a.reserve(61, urgent=False)
+    assert first.at is not None
+    wall.t += 0.5  # the process was busy: the slot went by unused
+    assert a.late(first.at) == pytest.approx(0.5)
+    again = await a.retake(61)
+    assert again == pytest.approx(wall.t)  # the next free slot, not a burst to catch up
+    after = await b.reserve(62, urgent=True)
+    assert after.at == pytest.approx(again + GAP)  # the schedule goes on from it
+    busy = await b.reserve(61, urgent=True)  # its chat is held from the new slot on
+    assert busy.at is None and busy.chat_busy
+    assert busy.retry_in == pytest.approx(again + PER_CHAT_INTERVAL - wall.t)
+
+
+async def test_several_slots_in_one_go_as_many_as_the_horizon_holds(storage: Storage) -> None:
+    wall = Wall()
+    a, b = pacers(storage, wall, 2)
+    held = await b.reserve(73, urgent=True)  # another instance sent to chat 73 just now
+    assert held.at is not None
+    chats = list(range(70, 80))
+    slots, _ = await a.reserve_many(chats)
+    fits = int((0.15 - GAP) / GAP) + 1  # the horizon bounds the batch (one slot is taken)
+    offered = chats[:fits]
+    assert sorted(slots) == [c for c in offered if c != 73]  # a busy chat's slot stays unused
+    times = [held.at + (i + 1) * GAP for i in range(fits)]
+    assert sorted(slots.values()) == pytest.approx(
+        [t for c, t in zip(offered, times, strict=True) if c != 73]
+    )
+    assert a.chat_ready_in(73) > 0  # and it is looked at again later
+    full, retry_in = await a.reserve_many([90, 91])
+    assert full == {} and 0 < retry_in <= GAP  # the schedule is full up to the horizon
+    wall.t += 1.0
+    later, _ = await b.reserve_many([90, 91])
+    assert list(later) == [90, 91]

@@ -39,32 +39,42 @@ steps:
 @dataclass(frozen=True)
 class Population:
     participant_ids: list[int]  # Telegram user ids == chat ids
-    therapist_chat: int
+    therapist_chat: int  # the first therapist's
     due_at: datetime
+    therapist_of: dict[int, int]  # participant → their therapist's chat (Telegram ids)
 
 
 async def populate(
-    storage: Storage, *, participants: int, now: datetime, due_in: timedelta = timedelta(seconds=3)
+    storage: Storage,
+    *,
+    participants: int,
+    now: datetime,
+    due_in: timedelta = timedelta(seconds=3),
+    therapists: int = 1,
 ) -> Population:
-    """``participants`` consented participants of one therapist, each with one prompt due at
-    ``now + due_in``."""
+    """``participants`` consented participants, spread over ``therapists`` (in turn), each
+    with one prompt due at ``now + due_in``."""
     version = default_catalogue().text("consent.version")
     ids = [FIRST_PARTICIPANT_ID + i for i in range(participants)]
     async with storage.uow() as uow:
-        therapist = Person(
-            id=0,
-            role=Role.THERAPIST,
-            code="T-01",
-            display_name="Dr. Bench",
-            telegram_user_id=THERAPIST_CHAT,
-            chat_id=THERAPIST_CHAT,
-            timezone="UTC",
-            language="en",
-            status=PersonStatus.ACTIVE,
-            created_at=now,
-            enrolled_at=now,
-        )
-        therapist = await uow.people.add(therapist)
+        staff = [
+            await uow.people.add(
+                Person(
+                    id=0,
+                    role=Role.THERAPIST,
+                    code=f"T-{t + 1:02d}",
+                    display_name="Dr. Bench",
+                    telegram_user_id=THERAPIST_CHAT + t,
+                    chat_id=THERAPIST_CHAT + t,
+                    timezone="UTC",
+                    language="en",
+                    status=PersonStatus.ACTIVE,
+                    created_at=now,
+                    enrolled_at=now,
+                )
+            )
+            for t in range(therapists)
+        ]
         after = f"{int(due_in.total_seconds())}s"
         await planning.load_protocol(
             uow, now=now, source=ONE_PROMPT_PROTOCOL.format(after=after), source_name="population"
@@ -80,7 +90,7 @@ async def populate(
                     timezone="UTC",
                     language="en",
                     status=PersonStatus.ACTIVE,
-                    therapist_id=therapist.id,
+                    therapist_id=staff[n % therapists].id,
                     consent_version=version,
                     consented_at=now,
                     created_at=now,
@@ -95,7 +105,8 @@ async def populate(
                 uow, now=now, participant=participant, kind="dosing", starts_at=now
             )
         await uow.commit()
-    return Population(ids, THERAPIST_CHAT, now + due_in)
+    therapist_of = {tid: THERAPIST_CHAT + n % therapists for n, tid in enumerate(ids)}
+    return Population(ids, THERAPIST_CHAT, now + due_in, therapist_of)
 
 
 async def populate_caseloads(storage: Storage, *, therapists: int, participants: int,

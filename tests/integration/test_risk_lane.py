@@ -1,0 +1,102 @@
+"""The risk lane, on SQLite and PostgreSQL, against the fake Bot API server's strict limiter:
+an alert queued behind a backlog of prompts leaves before the prompts not yet under way,
+and no one-second window ever sees more than Telegram's 30 messages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+
+from bot.clock import SystemClock
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.pacing import GLOBAL_RATE, HORIZON
+from bot.delivery.telegram_sender import TelegramSender
+from bot.domain.outgoing import Outgoing
+from storage.uow import Storage
+from tests.fakes.telegram_server import FakeTelegram
+
+PROMPTS = 90
+FIRST_CHAT = 40_000
+THERAPIST = 39_999
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(enforce_limits=True, strict_limits=True) as server:
+        for chat in [THERAPIST, *range(FIRST_CHAT, FIRST_CHAT + PROMPTS)]:
+            server.user(chat)
+        yield server
+
+
+async def queue(storage: Storage, key: str, chat: int, text: str, priority: int) -> None:
+    async with storage.uow() as uow:
+        await uow.outbox.enqueue(
+            key=key,
+            chat_id=chat,
+            message=Outgoing(text),
+            kind="alert" if priority else "prompt",
+            now=SystemClock().now(),
+            priority=priority,
+        )
+        await uow.commit()
+
+
+def most_in_any_second(times: list[float]) -> int:
+    ordered = sorted(times)
+    return max(sum(1 for t in ordered if s <= t < s + 1.0) for s in ordered)
+
+
+async def test_an_alert_goes_before_the_prompts_not_yet_under_way(
+    storage: Storage, tg: FakeTelegram
+) -> None:
+    for n in range(PROMPTS):
+        await queue(storage, f"prompt:{n}", FIRST_CHAT + n, f"check-in {n}", 0)
+    async with Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
+        dispatcher = Dispatcher(storage, TelegramSender(bot), SystemClock(), idle_poll=0.2)
+        await dispatcher.start()
+        try:
+            await tg.wait_until(lambda: len(tg.sent) >= 30, timeout=20)
+            await queue(storage, "alert:1:0:1", THERAPIST, "CRISIS alert", 10)
+            queued_at = time.monotonic()
+            dispatcher.wake()  # what the service that queued it does
+            await tg.wait_until(lambda: bool(tg.user(THERAPIST).messages), timeout=10)
+            alert = tg.user(THERAPIST).messages[0]
+            await tg.wait_until(lambda: len(tg.sent) == PROMPTS + 1, timeout=20)
+        finally:
+            await dispatcher.stop()
+    # only prompts whose slots were taken already (the reservation horizon) or while the
+    # alert was being claimed go first, not the dozens claimed and waiting in memory
+    ahead = [
+        m for m in tg.sent if m.chat_id != THERAPIST and queued_at <= m.sent_at < alert.sent_at
+    ]
+    assert len(ahead) <= int(HORIZON * GLOBAL_RATE) + 5
+    assert alert.sent_at - queued_at < 0.5
+    assert tg.rate_limited_429s == 0
+    assert most_in_any_second([m.sent_at for m in tg.sent]) <= 30
+
+
+async def test_the_risk_lane_sends_while_prompts_fill_the_queue(
+    storage: Storage, tg: FakeTelegram
+) -> None:
+    """A dispatcher whose queue is full of prompts (room for none) still claims and sends an
+    alert at once, without waiting for a prompt batch to finish."""
+    for n in range(PROMPTS):
+        await queue(storage, f"prompt:{n}", FIRST_CHAT + n, f"check-in {n}", 0)
+    async with Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
+        dispatcher = Dispatcher(
+            storage, TelegramSender(bot), SystemClock(), batch=PROMPTS, idle_poll=5.0
+        )
+        await dispatcher.start()
+        try:
+            await tg.wait_until(lambda: len(tg.sent) >= 10, timeout=20)
+            await queue(storage, "alert:2:0:1", THERAPIST, "CRISIS alert", 10)
+            queued_at = time.monotonic()
+            dispatcher.wake()
+            await tg.wait_until(lambda: bool(tg.user(THERAPIST).messages), timeout=10)
+            assert tg.user(THERAPIST).messages[0].sent_at - queued_at < 0.5
+        finally:
+            await dispatcher.stop()
+    assert tg.rate_limited_429s == 0

@@ -32,8 +32,10 @@ CHART_SPAN = timedelta(days=42)  # how far back a chart looks: six weeks of trea
 
 # Messages whose words Ember reads (and screens); everything else is media it cannot read.
 WORDS = frozenset({"text", "scale", "choice", "questionnaire"})
-# Flags whose source is one journal message (source_id is the message's id).
-MESSAGE_SOURCES = frozenset({"journal", "scale", "choice"})
+# Flags whose source is one journal message (source_id is the message's id): the screener's,
+# a share to the partner it refused, a pre-session checklist answer. A checklist left
+# unanswered ("checklist_missed", source_id a prompt's) has no entry and stays on its own.
+MESSAGE_SOURCES = frozenset({"journal", "scale", "choice", "share", "checklist"})
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,38 @@ def compose(
                 ),
             )
         )
-    return Digest(therapist, since, until, tuple(parts), len(caseload))
+    return Digest(therapist, since, until, couples_together(parts), len(caseload))
+
+
+def couples_together(parts: Sequence[ParticipantDigest]) -> tuple[ParticipantDigest, ...]:
+    """``parts`` in their order, except that the partners of a couple follow one another,
+    where the first of them stood."""
+    by_couple: dict[int, list[ParticipantDigest]] = defaultdict(list)
+    for part in parts:
+        if part.participant.couple_id is not None:
+            by_couple[part.participant.couple_id].append(part)
+    ordered: list[ParticipantDigest] = []
+    placed: set[int] = set()
+    for part in parts:
+        couple = part.participant.couple_id
+        if couple is None:
+            ordered.append(part)
+        elif couple not in placed:
+            placed.add(couple)
+            ordered += by_couple[couple]
+    return tuple(ordered)
+
+
+def groups(parts: Sequence[ParticipantDigest]) -> list[tuple[ParticipantDigest, ...]]:
+    """Consecutive parts grouped: the partners of a couple together, everyone else alone."""
+    out: list[tuple[ParticipantDigest, ...]] = []
+    for part in parts:
+        couple = part.participant.couple_id
+        if out and couple is not None and out[-1][0].participant.couple_id == couple:
+            out[-1] = (*out[-1], part)
+        else:
+            out.append((part,))
+    return out
 
 
 def _items(messages: Sequence[WrittenMessage], flags: Sequence[Flag]) -> tuple[DigestItem, ...]:

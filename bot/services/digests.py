@@ -34,6 +34,7 @@ from bot.domain.digest import (
     compose,
     digest_window,
     excerpt,
+    groups,
 )
 from bot.domain.outgoing import Outgoing, pack, photo
 from bot.domain.people import Person, PersonStatus, Role
@@ -143,7 +144,14 @@ def render(cat: Catalogue, digest: Digest) -> Rendered:
     if not digest.participants:  # only withdrawn participants, who wrote nothing
         header.append(cat.text("care.digest_nothing_new", lang).strip())
     blocks = ["\n".join(header)]
-    blocks += ["\n".join(participant_lines(cat, lang, zone, part)) for part in digest.participants]
+    for group in groups(digest.participants):
+        lines = []
+        couple = group[0].participant.couple_id
+        if couple is not None and len(group) > 1:  # partners side by side under one heading
+            lines.append(cat.text("care.digest_couple", lang, id=couple))
+        for part in group:
+            lines += participant_lines(cat, lang, zone, part)
+        blocks.append("\n".join(lines))
     title = ""
     if trends:
         title = cat.text(
@@ -157,15 +165,25 @@ def render(cat: Catalogue, digest: Digest) -> Rendered:
 
 def charted(parts: Sequence[ParticipantDigest]) -> tuple[Trend, ...]:
     """The trends a digest's chart draws: participants with answers to draw, those with
-    open flags first, then those who answered most; at most ``MAX_PANELS``."""
-    drawable = [p for p in parts if p.trend is not None and not p.trend.empty]
-    drawable.sort(
-        key=lambda p: (
-            -len(p.open_flags),
-            -(len(p.trend.mood) + len(p.trend.scores)) if p.trend else 0,
+    open flags first, then those who answered most; at most ``MAX_PANELS``. The partners of
+    a couple are drawn together, side by side, or neither when there is no room for both."""
+    chosen: list[tuple[ParticipantDigest, ...]] = []
+    for group in groups(parts):
+        drawable = tuple(p for p in group if p.trend is not None and not p.trend.empty)
+        if drawable:
+            chosen.append(drawable)
+    chosen.sort(
+        key=lambda g: (
+            -max(len(p.open_flags) for p in g),
+            -max(len(p.trend.mood) + len(p.trend.scores) if p.trend else 0 for p in g),
         )
     )
-    return tuple(p.trend for p in drawable[:MAX_PANELS] if p.trend is not None)
+    trends: list[Trend] = []
+    for group in chosen:
+        if len(trends) + len(group) > MAX_PANELS:
+            continue
+        trends += [p.trend for p in group if p.trend is not None]
+    return tuple(trends)
 
 
 def participant_lines(

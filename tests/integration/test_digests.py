@@ -216,3 +216,23 @@ class TestWriteLock:
             rows = (await session.scalars(
                 select(OutboxMessage.payload_enc).where(OutboxMessage.kind == "digest"))).all()
         assert len(rows) >= 3  # each digest: its chart photo and any further pieces
+
+
+class TestCouples:
+    async def test_partners_come_side_by_side_under_one_heading_in_as_few_queries(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        services = services_on(storage, clock)
+        staff = await caseload(services, clock, "T-01", 4, 1000)
+        with counted(storage) as alone:
+            await services.digests.digest(staff)
+        couple = await services.couples.link(None, "P-1001", "P-1003")
+        with counted(storage) as together:
+            messages = await services.digests.digest(staff)
+        digest = joined(messages)
+        assert len(together) == len(alone)
+        heading = digest.index(f"Couple #{couple}, side by side:")
+        first, second = digest.index("P-1001 ("), digest.index("P-1003 (")
+        assert heading < first < second < digest.index("P-1002 (") < digest.index("P-1004 (")
+        assert digest.count("Couple #") == 1
+        assert "P-1001, P-1003" in digest  # drawn together in the chart

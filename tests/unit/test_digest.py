@@ -15,6 +15,7 @@ from bot.domain.digest import (
     compose,
     digest_window,
     excerpt,
+    groups,
 )
 from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import Flag, ScheduledPrompt
@@ -164,3 +165,27 @@ class TestScores:
                          messages=messages, prompts=[], flags=[])
         [part] = digest.participants
         assert [item.text for item in part.items] == ["PHQ-9: 9 (Mild)"] and part.scores == ()
+
+
+def partner(pid: int, couple: int) -> Person:
+    return Person(id=pid, role=Role.PARTICIPANT, code=f"P-{pid:04d}", timezone="UTC",
+                  created_at=NOW, therapist_id=1, couple_id=couple)
+
+
+class TestCouples:
+    def test_the_partners_of_a_couple_follow_one_another(self) -> None:
+        caseload = [partner(10, 3), participant(11), participant(12), partner(13, 3)]
+        digest = compose(THERAPIST, caseload, since=NOW - timedelta(days=1), until=NOW,
+                         messages=[], prompts=[], flags=[])
+        assert [p.participant.id for p in digest.participants] == [10, 13, 11, 12]
+        assert [[p.participant.id for p in g] for g in groups(digest.participants)] == [
+            [10, 13], [11], [12]]
+
+    def test_a_refused_share_and_a_checklist_answer_attach_to_their_entry(self) -> None:
+        messages = [message(1, 100), message(2, 101, minutes=5)]
+        flags = [flag(7, "share", 1), flag(8, "checklist", 2), flag(9, "checklist_missed", 2)]
+        digest = compose(THERAPIST, [participant(10)], since=NOW - timedelta(days=1), until=NOW,
+                         messages=messages, prompts=[], flags=flags)
+        items = digest.participants[0].items
+        assert [[f.id for f in i.flags] for i in items] == [[7], [8]]
+        assert [f.id for f in digest.participants[0].open_flags] == [7, 8, 9]

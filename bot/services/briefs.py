@@ -23,7 +23,7 @@ from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus
 from bot.domain.records import TreatmentSession
 from bot.domain.safety import FlagStatus
-from bot.domain.trends import ScoreLine, score_lines, score_points
+from bot.domain.trends import DOSING, ScoreLine, score_lines, score_points
 from bot.services import digests
 from bot.services.context import Bound, ServiceContext
 from bot.services.unit_of_work import UnitOfWorkProtocol
@@ -47,6 +47,21 @@ class Brief:
     part: ParticipantDigest  # entries, prompts and trend since then, as a digest has them
     scores: tuple[ScoreLine, ...]  # the latest score on each instrument against baseline
     flags: tuple[HandledFlag, ...]  # raised since then, with who acknowledged them
+    partner: Person | None = None  # the other partner, for a participant in a couple
+    shared: TreatmentSession | None = None  # this session, or its dosing, when shared
+    dosing: TreatmentSession | None = None  # the latest dosing session before this one
+
+
+def latest_dosing(
+    sessions: list[TreatmentSession], session: TreatmentSession
+) -> TreatmentSession | None:
+    """The participant's latest dosing session (not cancelled) before ``session``."""
+    earlier = [
+        s
+        for s in sessions
+        if s.kind == DOSING and not s.cancelled and s.starts_at < session.starts_at
+    ]
+    return max(earlier, key=lambda s: (s.starts_at, s.id), default=None)
 
 
 async def gather(
@@ -98,6 +113,10 @@ async def gather(
         HandledFlag(f, staff.get(f.acknowledged_by_id) if f.acknowledged_by_id else None)
         for f in raised
     )
+    dosing = latest_dosing(sessions, session)
+    shared = next(
+        (s for s in (session, dosing) if s is not None and s.shared_id is not None), None
+    )
     return Brief(
         therapist,
         participant,
@@ -107,6 +126,9 @@ async def gather(
         part,
         score_lines(scored, sessions, known),
         handled,
+        partner=await uow.people.partner_of(participant),
+        shared=shared,
+        dosing=dosing,
     )
 
 
@@ -129,6 +151,27 @@ def render(cat: Catalogue, brief: Brief) -> tuple[list[str], str]:
             tz=therapist.timezone,
         ),
     ]
+    if brief.partner is not None:
+        shared = brief.shared
+        header.append(
+            cat.text(
+                "brief.couple",
+                lang,
+                partner=brief.partner.code,
+                shared=shared.shared_id,
+                kind=shared.kind,
+                when=timefmt.when(shared.starts_at, zone, lang),
+            )
+            if shared is not None
+            else cat.text("brief.couple_no_shared", lang, partner=brief.partner.code)
+        )
+    if brief.dosing is not None:
+        dosing_day = timefmt.when(brief.dosing.starts_at, zone, lang)
+        header.append(
+            cat.text("brief.doses", lang, when=dosing_day, doses=brief.dosing.doses)
+            if brief.dosing.doses
+            else cat.text("brief.no_doses", lang, when=dosing_day)
+        )
     part = brief.part
     written = [digests.item_line(cat, lang, zone, item) for item in part.items]
     if not written:

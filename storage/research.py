@@ -170,6 +170,7 @@ class ResearchExport:
             "consented_at": _iso(p.consented_at),
             "consent_version": p.consent_version,
             "withdrawn_at": _iso(p.withdrawn_at),
+            "couple_id": p.couple_id,
         }
 
     def _session(self, s: TreatmentSession) -> Row:
@@ -180,6 +181,8 @@ class ResearchExport:
             "starts_at": _iso(s.starts_at),
             "status": s.status,
             "recorded_at": _iso(s.created_at),
+            "shared_id": s.shared_id,
+            "doses": self._storage.cipher.open(s.doses_enc) if s.doses_enc else None,
         }
 
     def _prompt(self, p: ScheduledPrompt) -> Row:

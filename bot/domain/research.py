@@ -41,6 +41,11 @@ FILES: dict[str, tuple[Column, ...]] = {
         _c("consented_at", "timestamp", "when they agreed to the current consent text"),
         _c("consent_version", "text", "the version of the consent text they agreed to"),
         _c("withdrawn_at", "timestamp", "when they withdrew (/stop), if they did"),
+        _c(
+            "couple_id",
+            "integer",
+            "the couple they are treated in, the same on both partners' rows (empty: none)",
+        ),
     ),
     "sessions": (
         _c("session_id", "integer", "the session's number (as in `ember schedule`)"),
@@ -49,6 +54,17 @@ FILES: dict[str, tuple[Column, ...]] = {
         _c("starts_at", "timestamp", "when the session starts"),
         _c("status", "text", "scheduled or cancelled"),
         _c("recorded_at", "timestamp", "when the session was recorded"),
+        _c(
+            "shared_id",
+            "integer",
+            "a couple's shared session: the same on both partners' rows (empty: not shared)",
+        ),
+        _c(
+            "doses",
+            "text",
+            "a dosing session's recorded doses, e.g. 'initial 80mg@09:00; supplement "
+            "40mg@11:00' (empty: none recorded)",
+        ),
     ),
     "prompts": (
         _c("prompt_id", "integer", "the prompt's number"),

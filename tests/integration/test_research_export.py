@@ -22,6 +22,7 @@ from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import (
     AuditEvent,
+    Couple,
     Flag,
     JournalEntry,
     JournalMessage,
@@ -34,6 +35,7 @@ EMBER = [sys.executable, "-m", "bot.cli"]
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SECRETS = ("777000111", "555000222", "888000333", "Zebrowski", "Alice", "Okonkwo")
+DOSES = "initial 80mg@09:00; supplement 40mg@11:00"
 WORDS = ("The lake was calm today", "Hard night, better morning")
 
 
@@ -53,11 +55,16 @@ async def clinic(url: str, key: str) -> None:
         Person(id=3, role="participant", code="P-0142", telegram_user_id=555000222,
                chat_id=555000222, timezone="Europe/Berlin", language="de", status="active",
                therapist_id=1, protocol_id="mdma-integration", created_at=T0,
-               enrolled_at=T0, consented_at=T0, consent_version="1"),
+               enrolled_at=T0, consented_at=T0, consent_version="1", couple_id=1),
+        Person(id=4, role="participant", code="P-0143", timezone="Europe/Berlin",
+               language="en", status="active", therapist_id=1, created_at=T0, couple_id=1),
     ]
     nov, dec = T0 + timedelta(days=1), T0 + timedelta(days=12)  # 21 Nov, 2 Dec
-    rows: list[list[object]] = [people, [
-        TreatmentSession(id=1, participant_id=3, kind="dosing", starts_at=T0, created_at=T0),
+    rows: list[list[object]] = [[Couple(id=1, created_at=T0)], people, [
+        TreatmentSession(id=1, participant_id=3, kind="dosing", starts_at=T0, created_at=T0,
+                         shared_id=1, doses_enc=cipher.seal(DOSES)),
+        TreatmentSession(id=3, participant_id=4, kind="dosing", starts_at=T0, created_at=T0,
+                         shared_id=1),
         TreatmentSession(id=2, participant_id=3, kind="integration", starts_at=dec,
                          created_at=T0),
     ], [
@@ -176,8 +183,13 @@ class TestFiles:
     def test_figures_follow_the_rows(self, env: dict[str, str], tmp_path: Path) -> None:
         out = tmp_path / "export"
         export(env, out)
-        [participant] = read_csv(out / "participants.csv")
+        participant, partner = read_csv(out / "participants.csv")
         assert (participant["participant"], participant["therapist"]) == ("P-0142", "T-01")
+        assert participant["couple_id"] == partner["couple_id"] == "1"
+        sessions = {s["session_id"]: s for s in read_csv(out / "sessions.csv")}
+        assert sessions["1"]["shared_id"] == sessions["3"]["shared_id"] == "1"
+        assert sessions["1"]["doses"] == DOSES and sessions["3"]["doses"] == ""
+        assert sessions["2"]["shared_id"] == "" and sessions["2"]["doses"] == ""
         prompts = {p["prompt_id"]: p for p in read_csv(out / "prompts.csv")}
         assert prompts["1"]["outcome"] == "answered"
         assert prompts["1"]["minutes_to_answer"] == "30.0"
@@ -238,4 +250,4 @@ class TestWindow:
         assert [e["entry_id"] for e in read_csv(november / "entries.csv")] == ["1"]
         assert [f["flag_id"] for f in read_csv(november / "flags.csv")] == ["1"]
         assert read_csv(november / "scores.csv") == []
-        assert len(read_csv(november / "participants.csv")) == 1  # everyone, always
+        assert len(read_csv(november / "participants.csv")) == 2  # everyone, always

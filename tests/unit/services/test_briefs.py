@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import FakeClock
+from bot.domain import Role
 from bot.services.api import Services
-from tests.support.builders import clinic
+from tests.support.builders import clinic, enroll
 from tests.support.fake_uow import FakeStorage
 
 # the clock starts Monday 2026-01-05 09:00 UTC (10:00 in Berlin, where everyone lives)
@@ -56,3 +57,39 @@ class TestWhen:
         assert await services.briefs.send_due() == 1
         await services.sessions.add(None, "P-0142", "dosing", "2026-01-06 12:00")
         assert await services.briefs.send_due() == 0  # only integration sessions
+
+
+class TestCouples:
+    async def test_a_partner_s_brief_names_the_partner_the_shared_session_and_the_doses(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        await clinic(services)
+        await enroll(services, Role.PARTICIPANT, "P-0143", 5002, therapist="T-01")
+        await services.couples.link(None, "P-0142", "P-0143")
+        dosing, _ = await services.sessions.add_for_couple(
+            None, "P-0142", "dosing", "2026-01-05 11:00"
+        )
+        await services.sessions.record_doses(None, "P-0142", dosing.id, "80mg@11:00",
+                                             ["40mg@12:30"])
+        await services.sessions.add(None, "P-0142", "integration", "2026-01-07 10:00")
+        await services.sessions.add(None, "P-0143", "integration", "2026-01-07 12:00")
+        clock.advance(timedelta(days=1, hours=8))  # Tuesday 18:00 in Berlin
+        assert await services.briefs.send_due() == 2
+        text = "\n".join(briefs(storage))
+        mine = text[: text.index("Before P-0143's")]
+        assert "In a couple with P-0143; shared session #" in mine
+        assert "(dosing), Jan 5, 2026, 11:00 AM" in mine
+        assert ": initial 80mg@11:00; supplemental 40mg@12:30" in mine
+        theirs = text[text.index("Before P-0143's"):]
+        assert "In a couple with P-0142; shared session #" in theirs
+        assert "No doses recorded for the dosing session of Jan 5, 2026, 11:00 AM." in theirs
+
+    async def test_a_participant_alone_gets_no_couple_line(
+        self, services: Services, storage: FakeStorage, clock: FakeClock
+    ) -> None:
+        await clinic(services)
+        await services.sessions.add(None, "P-0142", "integration", "2026-01-07 10:00")
+        clock.advance(timedelta(days=1, hours=8))
+        assert await services.briefs.send_due() == 1
+        text = "\n".join(briefs(storage))
+        assert "In a couple" not in text and "dosing session" not in text

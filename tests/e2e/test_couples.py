@@ -342,3 +342,30 @@ class TestSafetyCheck:
         assert "P-0142" in (alert.text or "") or "P-0143" in (alert.text or "")
         statuses = await prompts_by_code(ember)
         assert [s for (_, step), s in statuses.items() if step == "check"] == ["missed", "missed"]
+
+
+class TestDigest:
+    async def test_the_therapists_digest_shows_the_couple_side_by_side(
+        self, fast_ember: Ember, tg: FakeTelegram
+    ) -> None:
+        ember = fast_ember
+        await enroll_pair(ember, tg)
+        await join(ember, tg, OUTSIDER_ID, "P-0150")  # joined between the partners
+        await join(ember, tg, PARTNER_ID, "P-0143", partner="P-0142")
+        for user_id, words in ((PARTICIPANT_ID, "We walked by the lake together."),
+                               (OUTSIDER_ID, "A quiet day on my own."),
+                               (PARTNER_ID, "Slept well and had a good breakfast.")):
+            user = tg.user(user_id)
+            user.send_text(words)
+            await user.wait_for_message(lambda m: "journal" in (m.text or ""))
+        therapist = tg.user(THERAPIST_ID)
+        therapist.send_command("/digest")
+        digest = await therapist.wait_for_message(
+            lambda m: "Couple #" in (m.text or ""), timeout=10
+        )
+        text = digest.text or ""
+        heading = text.index("Couple #")
+        assert heading < text.index("P-0142 (active)") < text.index("P-0143 (active)")
+        assert text.index("P-0143 (active)") < text.index("P-0150 (active)")
+        assert text.index("We walked by the lake") < text.index("Slept well and had")
+        assert text.count("Couple #") == 1

@@ -21,6 +21,8 @@ from bot.domain.people import Person, PersonStatus, Role
 from bot.domain.records import Flag, ScheduledPrompt
 from bot.domain.safety import FlagStatus, Tier
 from bot.domain.schedule import PromptStatus
+from bot.domain.trends import MoodPoint
+from bot.services.digests import charted
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 THERAPIST = Person(id=1, role=Role.THERAPIST, code="T-01", timezone="UTC", created_at=NOW)
@@ -189,3 +191,20 @@ class TestCouples:
         items = digest.participants[0].items
         assert [[f.id for f in i.flags] for i in items] == [[7], [8]]
         assert [f.id for f in digest.participants[0].open_flags] == [7, 8, 9]
+
+    def test_the_chart_draws_both_partners_or_neither(self) -> None:
+        # seven who answered the mood scale; the partners answered least, one has a flag
+        caseload = [participant(n) for n in range(10, 15)] + [partner(20, 3), partner(21, 3)]
+        mood = [MoodPoint(p.id, NOW - timedelta(hours=h), 5) for p in caseload[:5]
+                for h in range(1, 4)]
+        mood += [MoodPoint(20, NOW - timedelta(hours=1), 4), MoodPoint(21, NOW - timedelta(
+            hours=1), 6)]
+        digest = compose(THERAPIST, caseload, since=NOW - timedelta(days=1), until=NOW,
+                         messages=[], prompts=[], flags=[], mood=mood)
+        codes = [t.code for t in charted(digest.participants)]
+        assert len(codes) == 5 and "P-0020" not in codes and "P-0021" not in codes
+        flagged = compose(THERAPIST, caseload, since=NOW - timedelta(days=1), until=NOW,
+                          messages=[], prompts=[], flags=[flag(1, "journal", 99, pid=21)],
+                          mood=mood)
+        codes = [t.code for t in charted(flagged.participants)]
+        assert codes[:2] == ["P-0020", "P-0021"] and len(codes) == 6

@@ -41,7 +41,12 @@ async def main(out: Path) -> None:
         therapist = page.locator("[data-pane=therapist]")
         coordinator = page.locator("[data-pane=coordinator]")
 
-        await page.get_by_role("button", name="Integration session").click()
+        status = page.locator("#status")
+        for _ in range(8):  # pressed again while the walk pauses on the way
+            await page.get_by_role("button", name="Integration session").click()
+            await expect(status).to_contain_text("sent on the way", timeout=60_000)
+            if "press again" not in (await status.text_content() or ""):
+                break
         await expect(page.locator("#clock")).to_contain_text("10:00")
         await page.get_by_role("button", name="Next due").click()
         prompt = participant.locator(".msg", has_text="How are you feeling right now?")

@@ -2,13 +2,13 @@
 
 Everyone joins the way a real clinic's people do: a coordinator's invitation (the same
 service `ember invite` calls), ``/start <code>`` from the person's chat in the simulator,
-and, for the participant, the consent message answered with its button. The participant is
-then put on the default protocol with a dosing session today and two integration sessions
-(the morning after, and a week later), so the whole schedule lies ahead.
+and, for each participant, the consent message answered with its button. The participant
+and their partner are linked as a couple (the same service `ember couple link` calls), both
+with the same therapist; each is put on the default protocol with the couple's dosing
+session today and two integration sessions (the morning after, and a week later), so the
+whole schedule lies ahead.
 
-Each pane of the page is one :class:`Pane`. A partner pane (the participant's partner in
-couples therapy) is one more entry in :data:`PANES` and one more enrolment in
-:func:`enroll`, once couples exist; the page shows whatever panes it is given.
+Each pane of the page is one :class:`Pane`; the page shows whatever panes it is given.
 """
 
 from __future__ import annotations
@@ -46,9 +46,11 @@ class Pane:
 
 
 PARTICIPANT = Pane("participant", Role.PARTICIPANT, "P-0142", 8001, "Alex", "Participant")
+PARTNER = Pane("partner", Role.PARTICIPANT, "P-0143", 8002, "Robin", "Partner")
 THERAPIST = Pane("therapist", Role.THERAPIST, "T-01", 7001, "Dana", "Therapist")
 COORDINATOR = Pane("coordinator", Role.COORDINATOR, "C-01", 6001, "Sam", "Coordinator")
-PANES: tuple[Pane, ...] = (PARTICIPANT, THERAPIST, COORDINATOR)
+PANES: tuple[Pane, ...] = (PARTICIPANT, PARTNER, THERAPIST, COORDINATOR)
+COUPLE = (PARTICIPANT, PARTNER)
 
 
 def demo_start(today: datetime, zone: str) -> datetime:
@@ -76,17 +78,11 @@ async def _join(
     return user
 
 
-async def enroll(
-    ember: Ember, tg: FakeTelegram, zone: str, *, language: str = "en", patience: float = 30.0
+async def _consent(
+    ember: Ember, tg: FakeTelegram, pane: Pane, zone: str, language: str, patience: float
 ) -> None:
-    """Enrol the therapist, the coordinator and the participant (with consent, in
-    ``language``), and give the participant the default protocol and their sessions."""
-    therapist = await _join(ember, tg, THERAPIST, zone)
-    await therapist.wait_for_message(timeout=patience)
-    await ember.services.staffing.set_therapist(THERAPIST.code, digest_at=DIGEST_AT)
-    coordinator = await _join(ember, tg, COORDINATOR, zone)
-    await coordinator.wait_for_message(timeout=patience)
-    participant = await _join(ember, tg, PARTICIPANT, zone, language)
+    """Enrol one participant: the invitation redeemed, the consent message agreed to."""
+    participant = await _join(ember, tg, pane, zone, language)
     agree = ember.catalogue.text("consent.agree", language)
     consent = await participant.wait_for_message(
         lambda m: any(label == agree for label, _ in m.buttons), timeout=patience
@@ -95,9 +91,26 @@ async def enroll(
     agreed = ember.catalogue.text("consent.agreed", language)
     await participant.wait_for_message(lambda m: m.text == agreed, timeout=patience)
 
-    await ember.services.planning.assign_protocol(PARTICIPANT.code, PROTOCOL)
+
+async def enroll(
+    ember: Ember, tg: FakeTelegram, zone: str, *, language: str = "en", patience: float = 30.0
+) -> None:
+    """Enrol the therapist, the coordinator, the participant and their partner (each with
+    consent, in ``language``), link the two as a couple, and give both the default protocol
+    and the couple's sessions."""
+    therapist = await _join(ember, tg, THERAPIST, zone)
+    await therapist.wait_for_message(timeout=patience)
+    await ember.services.staffing.set_therapist(THERAPIST.code, digest_at=DIGEST_AT)
+    coordinator = await _join(ember, tg, COORDINATOR, zone)
+    await coordinator.wait_for_message(timeout=patience)
+    for pane in COUPLE:
+        await _consent(ember, tg, pane, zone, language, patience)
+    await ember.services.couples.link(None, PARTICIPANT.code, PARTNER.code)
+
     today = ember.clock.now().astimezone(ZoneInfo(zone)).date()
-    await ember.services.sessions.add(None, PARTICIPANT.code, "dosing", f"{today} {DOSING_AT}")
-    for days, at in INTEGRATION:
-        day = today + timedelta(days=days)
-        await ember.services.sessions.add(None, PARTICIPANT.code, "integration", f"{day} {at}")
+    for pane in COUPLE:
+        await ember.services.planning.assign_protocol(pane.code, PROTOCOL)
+        await ember.services.sessions.add(None, pane.code, "dosing", f"{today} {DOSING_AT}")
+        for days, at in INTEGRATION:
+            day = today + timedelta(days=days)
+            await ember.services.sessions.add(None, pane.code, "integration", f"{day} {at}")

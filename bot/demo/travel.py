@@ -2,9 +2,10 @@
 
 A jump walks: it stops at every moment the periodic work would act on before the target
 (a prompt falling due, a reminder, a response window closing, an escalation round, a daily
-digest, a queued message's time), runs that work there (the same service calls the jobs
-make) and waits until what it queued has been sent, then goes on. So jumping a whole day
-ahead still sends the evening prompt, its reminder the next morning and the digest at
+digest, a pre-integration brief, a queued message's time), runs that work there (the same
+service calls the jobs make) and waits until what it queued has been sent, then goes on.
+So jumping a whole day ahead still sends the therapist's briefs the evening before an
+integration session, the evening prompt, its reminder the next morning and the digest at
 08:00, in that order, and marks what went unanswered as missed, as a day of real time would.
 """
 
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import Ember
 from bot.demo.clock import VirtualClock
+from bot.domain.brief import INTEGRATION
 from bot.domain.people import Role
 from storage.agenda import next_moment, next_session, unsent_due
 
@@ -28,6 +30,8 @@ MAX_STOPS = 500  # a walk never loops for ever, whatever the schedule holds
 # alert escalates every 15 minutes takes minutes to send; the visitor gets the page back
 # sooner, sees where the clock stopped, and presses again to go on (or acknowledges).
 WALK_BUDGET = 8.0
+# How far ahead a walk looks for integration sessions whose brief is still to come.
+BRIEF_HORIZON = timedelta(days=400)
 
 
 @dataclass
@@ -66,7 +70,8 @@ class TimeTravel:
 
     async def next_due(self) -> Walk:
         """To the next moment something is sent (a prompt, a reminder, an escalation, a
-        digest), through the quiet ones on the way (a response window closing unanswered)."""
+        digest, a brief), through the quiet ones on the way (a response window closing
+        unanswered)."""
         async with self._lock:
             moment = await self._next_moment(self.clock.now())
             if moment is None:
@@ -122,6 +127,7 @@ class TimeTravel:
         await services.prompting.tick()
         await services.escalation.escalate()
         await services.digests.send_due()
+        await services.briefs.send_due()
         self.ember.dispatcher.wake()
         await self.settled()
 
@@ -137,7 +143,8 @@ class TimeTravel:
 
     async def _next_moment(self, after: datetime) -> datetime | None:
         agenda = await next_moment(self.ember.storage.sessions, after)
-        found = [t for t in (agenda.earliest, await self._next_digest(after)) if t is not None]
+        moments = (agenda.earliest, await self._next_digest(after), await self._next_brief(after))
+        found = [t for t in moments if t is not None]
         return min(found) if found else None
 
     async def _next_digest(self, after: datetime) -> datetime | None:
@@ -158,3 +165,24 @@ class TimeTravel:
             times.append(at.astimezone(after.tzinfo))
         return min(times) if times else None
 
+
+    async def _next_brief(self, after: datetime) -> datetime | None:
+        """When the next pre-integration brief falls due after ``after``: the evening before
+        each integration session ahead, in its participant's therapist's time zone."""
+        timing = self.ember.services.briefs.ctx.briefs
+        async with self.ember.storage.reader() as uow:
+            ahead = await uow.schedules.sessions_starting_between(
+                INTEGRATION, after, after + BRIEF_HORIZON
+            )
+            times: list[datetime] = []
+            for session in ahead:
+                participant = await uow.people.by_id(session.participant_id)
+                if participant is None or participant.therapist_id is None:
+                    continue
+                therapist = await uow.people.by_id(participant.therapist_id)
+                if therapist is None or therapist.chat_id is None:
+                    continue
+                due = timing.due_at(session.starts_at, therapist.timezone)
+                if due > after:
+                    times.append(due)
+        return min(times) if times else None

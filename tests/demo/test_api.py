@@ -38,7 +38,7 @@ async def state_when(
 
 
 class TestThePage:
-    async def test_three_people_are_enrolled_each_with_their_own_command_menu(
+    async def test_four_people_are_enrolled_each_with_their_own_command_menu(
         self, demo: RunningDemo
     ) -> None:
         async with httpx.AsyncClient(base_url=demo.url) as client:
@@ -47,12 +47,17 @@ class TestThePage:
             script = await client.get("/static/demo.js")
         assert page.status_code == 200 and "/static/demo.js" in page.text
         assert script.status_code == 200 and "WebSocket" in script.text
-        assert [p["key"] for p in state["panes"]] == ["participant", "therapist", "coordinator"]
+        keys = [p["key"] for p in state["panes"]]
+        assert keys == ["participant", "partner", "therapist", "coordinator"]
         menus = {p["key"]: [c["command"] for c in p["menu"]] for p in state["panes"]}
         assert "crisis" in menus["participant"] and "ack" not in menus["participant"]
+        assert menus["partner"] == menus["participant"]
         assert "ack" in menus["therapist"] and "invite" not in menus["therapist"]
         assert "invite" in menus["coordinator"] and "crisis" not in menus["coordinator"]
         assert any("all set" in t for t in texts(state, "participant"))
+        assert any("all set" in t for t in texts(state, "partner"))
+        partner = pane(state, "partner")
+        assert (partner["code"], partner["name"]) == ("P-0143", "Robin")
         assert state["clock"]["zone"] == "Europe/Berlin" and "17:30" in state["clock"]["local"]
 
     async def test_a_message_typed_as_the_participant_gets_the_bots_reply(
@@ -82,15 +87,44 @@ class TestThePage:
 
 
 class TestTimeTravel:
-    async def test_next_due_sends_the_evening_prompt_before_the_integration_session(
+    async def test_the_partners_are_a_couple_with_the_same_therapist_and_dosing_session(
+        self, demo: RunningDemo
+    ) -> None:
+        services = demo.ember.services
+        assert await services.couples.partner_code(None, "P-0142") == "P-0143"
+        assert await services.couples.partner_code(None, "P-0143") == "P-0142"
+        async with demo.ember.storage.reader() as uow:
+            alex = await uow.people.by_code("P-0142")
+            robin = await uow.people.by_code("P-0143")
+            assert alex is not None and robin is not None
+            assert alex.therapist_id == robin.therapist_id is not None
+            theirs = [await uow.schedules.sessions_of(p.id) for p in (alex, robin)]
+        (alex_sessions, robin_sessions) = (
+            sorted((s.kind, s.starts_at) for s in sessions) for sessions in theirs
+        )
+        assert alex_sessions == robin_sessions
+        assert [kind for kind, _ in alex_sessions].count("dosing") == 1
+
+    async def test_next_due_brings_the_brief_then_the_evening_prompt_to_both_partners(
         self, demo: RunningDemo
     ) -> None:
         async with httpx.AsyncClient(base_url=demo.url, timeout=30) as client:
-            walk = (await client.post("/api/time", json={"to": "next"})).json()
+            brief = (await client.post("/api/time", json={"to": "next"})).json()
             state = (await client.get("/api/state")).json()
-        assert walk["local"].endswith(", 19:00")
-        assert walk["sent"] >= 1
-        assert "next therapy session" in texts(state, "participant")[-1]
+            briefs = [t for t in texts(state, "therapist") if t and t.startswith("Before P-")]
+            prompt = (await client.post("/api/time", json={"to": "next"})).json()
+            state = await state_when(
+                client,
+                lambda s: all(
+                    "next therapy session" in texts(s, key)[-1]
+                    for key in ("participant", "partner")
+                ),
+            )
+        # the evening before the integration session at 10:00: each partner's brief
+        assert brief["local"].endswith(", 18:00") and brief["sent"] >= 2
+        assert sorted(t.split("'")[0] for t in briefs) == ["Before P-0142", "Before P-0143"]
+        assert all("integration session" in t for t in briefs)
+        assert prompt["local"].endswith(", 19:00") and prompt["sent"] >= 2
 
     async def test_tomorrow_brings_the_reminder_and_the_therapists_digest_in_order(
         self, demo: RunningDemo
@@ -100,9 +134,12 @@ class TestTimeTravel:
             state = (await client.get("/api/state")).json()
         assert walk["note"] == "" and walk["stops"] == len(walk["stopped_at"]) >= 2
         assert any(m.endswith(", 08:00") for m in walk["stopped_at"])  # the digest's moment
+        assert any(m.endswith(", 18:00") for m in walk["stopped_at"])  # the brief's moment
         participant = texts(state, "participant")
         assert "next therapy session" in participant[-2]
         assert "reminder" in participant[-1]
+        assert "reminder" in texts(state, "partner")[-1]
+        assert any(t and t.startswith("Before P-0143") for t in texts(state, "therapist"))
         assert any(t.startswith("Digest for") for t in texts(state, "therapist"))
         assert "17:30" in state["clock"]["local"]  # the same time, a day later
 

@@ -42,7 +42,8 @@ async def test_ember_demo_prints_its_address_serves_the_page_and_stops_on_ctrl_c
                 url = found[1] if found else None
         async with httpx.AsyncClient(base_url=url) as client:
             state = (await client.get("/api/state")).json()
-        assert [p["key"] for p in state["panes"]] == ["participant", "therapist", "coordinator"]
+        keys = [p["key"] for p in state["panes"]]
+        assert keys == ["participant", "partner", "therapist", "coordinator"]
         scratch = [p for p in tmp_path.iterdir() if p.name.startswith("ember-demo-")]
         assert len(scratch) == 1 and (scratch[0] / "demo.db").is_file()
     finally:

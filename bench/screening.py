@@ -3,7 +3,6 @@
 Run from the repository root::
 
     python bench/screening.py                 # the frozen test set (score it once per change)
-    python bench/screening.py --set test2     # the second frozen test set (score it once)
     python bench/screening.py --set dev       # the development set (the one rules are tuned on)
     python bench/screening.py --set dev --misses
     python bench/screening.py --speed-only    # start-up, latency and throughput only
@@ -39,11 +38,7 @@ from bot.domain.screening.evaluation import Case, evaluate, read_cases, render  
 from prompts.screening_loader import default_screener  # noqa: E402
 
 DATA = ROOT / "tests" / "screening_data"
-SETS = {
-    "test": DATA / "test.jsonl",
-    "test2": DATA / "test2.jsonl",
-    "dev": DATA / "dev.jsonl",
-}
+SETS = {"test": DATA / "test.jsonl", "dev": DATA / "dev.jsonl"}
 ROUNDS = 5
 MIN_SECONDS = 2.5
 

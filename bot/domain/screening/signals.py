@@ -453,9 +453,7 @@ class SignalReader:
                         b < first
                         and toks.clause[a] == clause
                         and first - b <= _OTHERS_WINDOW
-                        # the writer as subject, between the cue and the construct or
-                        # inside it ("j'en finis", "verabschiede mich"), keeps it theirs
-                        and not self._self_between(b + 1, last + 1, toks)
+                        and not self._self_between(b + 1, first, toks)
                     ):
                         return name
                 elif toks.sentence[a] == sentence:

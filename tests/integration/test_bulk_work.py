@@ -275,7 +275,7 @@ class TestDigestQueries:
         counted = {}
         for code, therapist in therapists.items():
             with watching(storage) as seen:
-                text = "\n".join(await services.digests.digest(therapist))
+                text = "\n".join(m.text for m in await services.digests.digest(therapist))
             counted[code] = len(seen.statements)
             for participant in participants:
                 if participant.therapist_id == therapist.id:

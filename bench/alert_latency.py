@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import update  # noqa: E402
 
+from bench.scratch_db import drop_postgres, fresh_postgres  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
@@ -176,38 +177,6 @@ def max_in_any_second(times: list[float]) -> int:
     return best
 
 
-async def fresh_postgres(url: str) -> str:
-    """An empty database next to ``url`` for this run."""
-    import asyncpg  # type: ignore[import-untyped]
-    from sqlalchemy.engine import make_url
-
-    base = make_url(url)
-    name = f"ember_bench_alerts_{os.getpid()}"
-    conn = await asyncpg.connect(
-        host=base.host, port=base.port or 5432, user=base.username, database=base.database
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_postgres(url: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    conn = await asyncpg.connect(
-        host=target.host, port=target.port or 5432, user=target.username, database="postgres"
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--prompts", type=int, default=1000, help="fan-out size")
@@ -224,7 +193,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/latency.db"
         if args.postgres:
-            url = asyncio.run(fresh_postgres(args.postgres))
+            url = asyncio.run(fresh_postgres(args.postgres, "ember_bench_alerts"))
         try:
             latencies, facts = asyncio.run(
                 run(

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import update  # noqa: E402
 
+from bench.scratch_db import drop_postgres, fresh_postgres  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
@@ -294,7 +295,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             url = args.postgres or f"sqlite+aiosqlite:///{tmp}/fanout.db"
             if args.postgres:
-                url = asyncio.run(fresh_postgres(args.postgres))
+                url = asyncio.run(fresh_postgres(args.postgres, "ember_bench_fanout"))
             print(f"\n{limiter} limiter:", flush=True)
             try:
                 r = asyncio.run(
@@ -305,38 +306,6 @@ def main() -> None:
                     asyncio.run(drop_postgres(url))
             results.append(report(r, f"{limiter} limiter"))
     sys.exit(0 if all(results) else 1)
-
-
-async def fresh_postgres(url: str) -> str:
-    """An empty database next to ``url`` for this run (dropped and made anew)."""
-    import asyncpg  # type: ignore[import-untyped]
-    from sqlalchemy.engine import make_url
-
-    base = make_url(url)
-    name = f"ember_bench_fanout_{os.getpid()}"  # several runs at once stay apart
-    conn = await asyncpg.connect(
-        host=base.host, port=base.port or 5432, user=base.username, database=base.database
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_postgres(url: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    conn = await asyncpg.connect(
-        host=target.host, port=target.port or 5432, user=target.username, database="postgres"
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 if __name__ == "__main__":

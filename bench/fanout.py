@@ -42,12 +42,12 @@ from sqlalchemy import update  # noqa: E402
 
 from bench.scratch_db import drop_postgres, fresh_postgres  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
+from bot.simulator import FakeTelegram  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import ScheduledPrompt  # noqa: E402
 from storage.uow import Storage  # noqa: E402
-from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
 from tests.support.population import populate  # noqa: E402
 
 TELEGRAM_LIMIT = 30.0

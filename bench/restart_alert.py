@@ -44,12 +44,12 @@ sys.path.insert(0, str(ROOT))
 from bot.clock import SystemClock  # noqa: E402
 from bot.domain.people import Person, PersonStatus, Role  # noqa: E402
 from bot.services import planning, sessions  # noqa: E402
+from bot.simulator import FakeTelegram  # noqa: E402
 from prompts.catalogue import default_catalogue  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.uow import Storage  # noqa: E402
-from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
 
 THERAPIST, WRITER, FIRST_OTHER, OTHERS = 7001, 8001, 120_000, 29
 CRISIS = "I've saved up my pills and I'm going to take them all tonight when everyone's asleep."

@@ -50,12 +50,12 @@ from bot.clock import FakeClock  # noqa: E402
 from bot.domain import Role  # noqa: E402
 from bot.services.api import Services  # noqa: E402
 from bot.services.context import ServiceContext  # noqa: E402
+from bot.simulator import FakeTelegram  # noqa: E402
 from prompts.catalogue import default_catalogue  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
 from storage.db import READ_ONLY, create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.uow import Storage  # noqa: E402
-from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
 from tests.support.population import (  # noqa: E402
     THERAPIST_CHAT,
     populate_on_protocol,

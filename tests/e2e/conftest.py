@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import Ember, ember_app
+from bot.simulator import FakeTelegram
 from storage.migrate import upgrade
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import settings_for
 
 

@@ -20,10 +20,10 @@ import pytest
 
 from bot.app import Ember, ember_app
 from bot.clock import SystemClock
+from bot.simulator import FakeTelegram
 from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.uow import Storage
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 from tests.support.population import populate_on_protocol, steps_protocol
 

@@ -7,9 +7,9 @@ import json
 from sqlalchemy import select
 
 from bot.app import Ember
+from bot.simulator import FakeTelegram
 from handlers.menus import COMMANDS
 from storage.models import AuditEvent, Note, Role
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, make_invitation
 
 COORDINATOR_ID = 6001

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from bot.app import Ember, ember_app
 from bot.services import planning
 from bot.services.couples import fingerprint
+from bot.simulator import FakeTelegram
 from storage.models import AuditEvent, Flag, Role, ScheduledPrompt
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import (
     PARTICIPANT_ID,
     THERAPIST_ID,

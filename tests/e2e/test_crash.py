@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from bot.app import ember_app
 from bot.clock import SystemClock
+from bot.simulator import FakeTelegram
 from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage, ScheduledPrompt
 from storage.uow import Storage
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import settings_for
 from tests.support.population import populate
 

@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import func, select, text
 
 from bot.app import Ember
+from bot.simulator import FakeTelegram
 from storage.models import Consent, InboundUpdate, JournalMessage, OutboxMessage, Person, Role
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import (
     PARTICIPANT_ID,
     THERAPIST_ID,

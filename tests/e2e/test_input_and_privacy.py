@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Ember
+from bot.simulator import FakeTelegram, utf16_len
 from storage.models import JournalMessage
-from tests.fakes.telegram_server import FakeTelegram, utf16_len
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair
 
 ODD = (

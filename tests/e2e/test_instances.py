@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot.app import Ember, ember_app
 from bot.clock import FakeClock
+from bot.simulator import FakeTelegram
 from storage.models import Escalation
 from tests.e2e.test_safety import BACKUP_ID, CRISIS, care_team
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, settings_for
 
 

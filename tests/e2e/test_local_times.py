@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from bot.app import ember_app
 from bot.clock import FakeClock
 from bot.domain import Role, timefmt
+from bot.simulator import FakeTelegram
 from prompts.catalogue import default_catalogue
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, enroll_pair, make_invitation, settings_for
 
 START = datetime(2026, 12, 4, 16, 55, tzinfo=UTC)  # 17:55 in Berlin

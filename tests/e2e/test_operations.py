@@ -26,13 +26,13 @@ from bot.domain.outgoing import Outgoing
 from bot.domain.people import Role
 from bot.services.api import Services
 from bot.services.context import ServiceContext
+from bot.simulator import FakeTelegram
 from bot.webhook import serve_webhook
 from prompts.catalogue import default_catalogue
 from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.models import InboundUpdate, OutboxMessage
 from storage.uow import Storage
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import settings_for
 from tests.support.population import populate
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.app import Ember, ember_app
 from bot.clock import FakeClock
 from bot.services import staffing
+from bot.simulator import FakeTelegram
 from storage.models import Alert, Escalation, Flag, Role
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import (
     PARTICIPANT_ID,
     THERAPIST_ID,

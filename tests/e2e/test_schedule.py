@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from bot.app import Ember, ember_app
 from bot.services import planning, sessions
+from bot.simulator import FakeTelegram
 from storage.models import InboundUpdate, ScheduledPrompt
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 FAST_PROTOCOL = """

@@ -21,8 +21,8 @@ import pytest
 
 from bot.app import ember_app
 from bot.errors import StartupInterrupted
+from bot.simulator import FakeTelegram
 from prompts.catalogue import crisis_text, default_catalogue
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]

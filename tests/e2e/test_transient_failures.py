@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import Ember, ember_app
 from bot.clock import FakeClock
 from bot.services import planning, sessions
+from bot.simulator import FakeTelegram
 from prompts.catalogue import default_catalogue
 from storage.models import InboundUpdate, JournalMessage
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 CRISIS = "I've saved up my pills and I'm going to take them all tonight when everyone's asleep."

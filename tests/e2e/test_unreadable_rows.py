@@ -14,11 +14,11 @@ from sqlalchemy import func, select, update
 from bot.app import Ember, ember_app
 from bot.clock import FakeClock
 from bot.domain.outgoing import Outgoing
+from bot.simulator import FakeTelegram
 from storage.crypto import Cipher, generate_key
 from storage.models import InboundUpdate, OutboxMessage
 from storage.outbox import UNREADABLE, Outbox
 from storage.queues import queue_status
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 CRISIS = "I've saved up my pills and I'm going to take them all tonight when everyone's asleep."

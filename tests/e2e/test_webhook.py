@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 
 from bot.app import Ember, ember_app
+from bot.simulator import FakeTelegram
 from bot.webhook import serve_webhook
 from storage.models import Role
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import make_invitation, settings_for
 
 

@@ -20,9 +20,9 @@ from bot.app import Ember, ember_app
 from bot.clock import FakeClock
 from bot.errors import ConfigError, TokenRefused
 from bot.services import staffing
+from bot.simulator import FakeTelegram
 from bot.webhook import SECRET_HEADER, serve_webhook
 from storage.models import Alert, Escalation, InboundUpdate, Role
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import (
     PARTICIPANT_ID,
     THERAPIST_ID,

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.app import ember_app
+from bot.simulator import FakeTelegram
 from tests.conftest import POSTGRES_URL
-from tests.fakes.telegram_server import FakeTelegram
 from tests.faults.workload import (
     Figures,
     Stopwatch,

@@ -23,10 +23,10 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from bot.leadership import LEASE
+from bot.simulator import FakeTelegram
 from bot.webhook import SECRET_HEADER
 from storage.models import Lease, ScheduledPrompt
 from storage.uow import Storage
-from tests.fakes.telegram_server import FakeTelegram
 from tests.faults.workload import (
     PROMPT,
     Figures,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.app import ember_app
-from tests.fakes.telegram_server import FakeTelegram
+from bot.simulator import FakeTelegram
 from tests.faults.workload import (
     Figures,
     Stopwatch,

@@ -25,12 +25,12 @@ from sqlalchemy import func, select
 
 from bot.clock import SystemClock
 from bot.domain.outgoing import Outgoing
+from bot.simulator import FakeTelegram
 from prompts.catalogue import Catalogue, default_catalogue
 from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.models import InboundUpdate, JournalMessage, OutboxMessage, Person
 from storage.uow import Storage
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.population import Population, populate
 
 PROMPT = "fan-out check-in"

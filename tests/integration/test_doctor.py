@@ -26,10 +26,10 @@ from bot.domain.outgoing import Outgoing
 from bot.domain.people import Person, PersonStatus, Role
 from bot.services import journal as journal_service
 from bot.services.inbound import InboundMessage, Sender
+from bot.simulator import FakeTelegram
 from storage.crypto import generate_key
 from storage.migrate import head_revision, upgrade
 from storage.uow import Storage
-from tests.fakes.telegram_server import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "what I never told anyone about the night at the lake"

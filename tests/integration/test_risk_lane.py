@@ -15,8 +15,8 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.pacing import GLOBAL_RATE, HORIZON
 from bot.delivery.telegram_sender import TelegramSender
 from bot.domain.outgoing import Outgoing
+from bot.simulator import FakeTelegram
 from storage.uow import Storage
-from tests.fakes.telegram_server import FakeTelegram
 
 PROMPTS = 90
 FIRST_CHAT = 40_000

@@ -11,7 +11,7 @@ from telegram import Bot
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind
 from bot.delivery.telegram_sender import TelegramSender
 from bot.domain.outgoing import Button, Outgoing, photo
-from tests.fakes.telegram_server import FakeTelegram
+from bot.simulator import FakeTelegram
 
 CHAT = 7001
 ALERT = Outgoing("⚠️ CRISIS alert", buttons=((Button("Acknowledge", "ack:flag:3"),),))

@@ -12,7 +12,7 @@ from datetime import timedelta
 from bot.app import Ember
 from bot.config import Settings
 from bot.domain.people import Role
-from tests.fakes.telegram_server import FakeTelegram
+from bot.simulator import FakeTelegram
 
 THERAPIST_ID = 7001
 PARTICIPANT_ID = 8001

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from bot.app import Ember, ember_app
 from bot.clock import FakeClock
 from bot.domain import timefmt
+from bot.simulator import FakeTelegram, FakeUser
+from bot.simulator._models import SentMessage
 from storage.models import Alert, AuditEvent, Escalation, Flag, Person, Role, Tier
-from tests.fakes.telegram._models import SentMessage
-from tests.fakes.telegram_server import FakeTelegram, FakeUser
 from tests.support.e2e import (
     PARTICIPANT_ID,
     THERAPIST_ID,

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import ember_app
 from bot.clock import FakeClock
+from bot.simulator import FakeTelegram, SentMessage
 from tests.e2e.clinical.test_charts import add_rows, participant
-from tests.fakes.telegram_server import FakeTelegram, SentMessage
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # Monday 07:00 in Berlin

@@ -22,10 +22,9 @@ from bot.clock import FakeClock
 from bot.delivery.pacing import Pacer
 from bot.domain import Tier
 from bot.services import planning, sessions
+from bot.simulator import FakeTelegram, SentMessage
 from prompts.catalogue import Catalogue, default_catalogue
 from storage.models import Flag, JournalEntry, JournalMessage, ScheduledPrompt
-from tests.fakes.telegram import SentMessage
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 CRISIS = "I've saved up my pills and I'm going to take them all tonight when everyone's asleep."

@@ -18,7 +18,7 @@ from bot.domain.outgoing import utf16_length
 from bot.domain.people import Person
 from bot.domain.records import ScheduledPrompt
 from bot.domain.schedule import PromptStatus
-from tests.fakes.telegram_server import FakeTelegram, SentMessage
+from bot.simulator import FakeTelegram, SentMessage
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 BERLIN = ZoneInfo("Europe/Berlin")

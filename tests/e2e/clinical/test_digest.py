@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from bot.app import ember_app
 from bot.clock import FakeClock
 from bot.domain import timefmt
+from bot.simulator import FakeTelegram, SentMessage
 from prompts.catalogue import default_catalogue
-from tests.fakes.telegram_server import FakeTelegram, SentMessage
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 CRISIS = "I've saved up my pills and I'm going to take them all tonight when everyone's asleep."

@@ -18,6 +18,7 @@ from bot.app import Ember, ember_app
 from bot.clock import FakeClock
 from bot.domain.people import Person, PersonStatus, Role
 from bot.services import planning, sessions
+from bot.simulator import FakeTelegram, SentMessage
 from prompts.catalogue import crisis_text, default_catalogue
 from storage.models import (
     InboundUpdate,
@@ -25,7 +26,6 @@ from storage.models import (
     JournalMessageVersion,
     ScheduledPrompt,
 )
-from tests.fakes.telegram_server import FakeTelegram, SentMessage
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 CRISIS = "I've saved up my pills and I'm going to take them all tonight when everyone's asleep."

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from bot.app import Ember, ember_app
 from bot.clock import FakeClock
+from bot.simulator import FakeTelegram
+from bot.simulator._models import SentMessage
 from prompts.catalogue import crisis_text
 from storage.models import Flag
-from tests.fakes.telegram._models import SentMessage
-from tests.fakes.telegram_server import FakeTelegram
 from tests.support.e2e import PARTICIPANT_ID, THERAPIST_ID, enroll_pair, settings_for
 
 ZONE = "Europe/Berlin"  # the invitations' time zone: German crisis lines

@@ -23,6 +23,7 @@ from bot.clock import SystemClock
 from bot.domain import timefmt
 from bot.domain.people import Role
 from bot.services import planning, sessions
+from bot.simulator import FakeTelegram, SentMessage
 from prompts.catalogue import MESSAGES, Catalogue, crisis_text, load_catalogue
 from storage.models import (
     ErasureRequest,
@@ -33,7 +34,6 @@ from storage.models import (
     Person,
     ScheduledPrompt,
 )
-from tests.fakes.telegram_server import FakeTelegram, SentMessage
 from tests.support.e2e import (
     PARTICIPANT_ID,
     THERAPIST_ID,

@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python bench/screening.py                 # the frozen test set (score it once per change)
+    python bench/screening.py --set test3     # the second frozen test set, by a newer writer
     python bench/screening.py --set dev       # the development set (the one rules are tuned on)
     python bench/screening.py --set dev --misses
     python bench/screening.py --speed-only    # start-up, latency and throughput only
@@ -38,7 +39,11 @@ from bot.domain.screening.evaluation import Case, evaluate, read_cases, render  
 from prompts.screening_loader import default_screener  # noqa: E402
 
 DATA = ROOT / "tests" / "screening_data"
-SETS = {"test": DATA / "test.jsonl", "dev": DATA / "dev.jsonl"}
+SETS = {
+    "test": DATA / "test.jsonl",
+    "test3": DATA / "test3.jsonl",
+    "dev": DATA / "dev.jsonl",
+}
 ROUNDS = 5
 MIN_SECONDS = 2.5
 

@@ -169,3 +169,37 @@ def test_the_shipped_weights_were_trained_on_the_development_cases_as_they_are()
 )
 def test_everyday_entries_are_left_alone(text: str) -> None:
     assert default_screener().screen(text).tier is Tier.NONE
+
+
+# Ordinary integration reflections share the vocabulary of the hardest entries (the
+# session, the medicine, memories, dreams, the body, the therapist) without any concern in
+# them. Neither the rules nor the layer may make an alert of them: a false alert teaches a
+# therapist to skim, and a participant who is flagged for writing "still thinking about the
+# session" learns to write less.
+EVERYDAY_INTEGRATION = [
+    "Still thinking about the session.",
+    "The lighthouse dream came back.",
+    "Thinking a lot about what came up on Tuesday. Not ready to write it down yet.",
+    "slept 9 hours, first time in ages",
+    "the memory of the accident felt further away today, like watching it through glass but calm",
+    "my therapist asked me to notice my body more. shoulders tense at work, loosened after a walk",
+    "I cried in the car after the integration session, good tears I think",
+    "Called my brother. We talked about dad for the first time in years.",
+    "Noch immer in Gedanken bei der Sitzung.",
+    "Der Traum vom Leuchtturm kam wieder, diesmal ohne Angst.",
+    "Nach der Integrationssitzung lange spazieren gewesen, der Kopf ist ruhiger.",
+    "Habe heute zum ersten Mal über den Einsatz gesprochen, ohne zu zittern.",
+    "sigo pensando en la sesión",
+    "volvió el sueño del faro, pero esta vez no me desperté asustada",
+    "hoy lloré un rato después de la terapia, pero fue un llanto que alivia",
+    "hablé con mi mamá de lo que pasó cuando era niña, me sentí escuchada",
+    "je repense encore à la séance",
+    "le rêve du phare est revenu cette nuit, plus doux",
+    "séance d'intégration aujourd'hui, je me sens fatiguée mais légère",
+    "j'ai parlé de l'accident avec ma thérapeute sans paniquer, c'est nouveau",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY_INTEGRATION)
+def test_integration_reflections_with_therapy_words_raise_no_alert(text: str) -> None:
+    assert default_screener().screen(text).tier < Tier.MODERATE

@@ -193,6 +193,7 @@ class _Tokens:
     clause: list[int]  # clause number of each token
     _words: frozenset[str] | None = None
     _heads: frozenset[str] | None = None
+    _positions: dict[str, list[int]] | None = None
 
     def words(self) -> frozenset[str]:
         """Every token and stem of the text (to rule out terms that cannot match)."""
@@ -206,6 +207,19 @@ class _Tokens:
             self._heads = frozenset(t[:3] for t in self.tokens)
         return self._heads
 
+    def positions(self) -> dict[str, list[int]]:
+        """Where each token, stem and three-letter head (``"3:" + head``) occurs."""
+        found = self._positions
+        if found is None:
+            found = {}
+            for i, (token, stem) in enumerate(zip(self.tokens, self.stems, strict=True)):
+                found.setdefault(token, []).append(i)
+                if stem != token:
+                    found.setdefault(stem, []).append(i)
+                found.setdefault("3:" + token[:3], []).append(i)
+            self._positions = found
+        return found
+
 
 def _tokenise(
     text: str,
@@ -216,27 +230,24 @@ def _tokenise(
 ) -> _Tokens:
     """The text's words, folded and stemmed; ``memo`` remembers each written word's
     (folded word, stem), which depend on the word alone (journals repeat their words)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    tokens: list[str] = []
-    stems: list[str] = []
     known = memo if memo is not None else {}
-    for m in _TOKEN.finditer(text):
-        if len(tokens) >= _MAX_TOKENS:
-            break
-        raw = m.group()
-        pair = known.get(raw)
+    raws = _TOKEN.findall(text)
+    if len(raws) > _MAX_TOKENS:
+        del raws[_MAX_TOKENS:]
+    pairs = list(map(known.get, raws))
+    for i, pair in enumerate(pairs):
         if pair is None:
+            raw = raws[i]
             token = fold_token(raw, language)
-            pair = (token, stem(token) if "'" not in token else token)
+            pair = pairs[i] = (token, stem(token) if "'" not in token else token)
             if len(known) >= _REMEMBERED_WORDS:
                 known.clear()
             known[raw] = pair
-        tokens.append(pair[0])
-        stems.append(pair[1])
-        start, end = m.span()
-        starts.append(start)
-        ends.append(end)
+    tokens = [pair[0] for pair in pairs]  # type: ignore[index]
+    stems = [pair[1] for pair in pairs]  # type: ignore[index]
+    finder = _TOKEN.finditer(text)
+    starts = [m.start() for m, _ in zip(finder, raws, strict=False)]  # the first ``raws``
+    ends = [start + len(raw) for start, raw in zip(starts, raws, strict=True)]
     sentence_marks = [m.start() for m in _SENTENCE.finditer(text)]
     clause_marks = sorted(
         sentence_marks
@@ -325,6 +336,18 @@ class _Index:
             bool(self._heads) and not self._heads.isdisjoint(toks.heads())
         )
 
+    def _candidates(self, toks: _Tokens) -> list[int]:
+        """The positions, in order, of the words some term's first element may accept:
+        a word or stem a first element lists, or a word a prefix's head begins."""
+        positions = toks.positions()
+        found: set[int] = set()
+        for word in self._firsts & toks.words():
+            found.update(positions[word])
+        if self._heads:
+            for head in self._heads & toks.heads():
+                found.update(positions["3:" + head])
+        return sorted(found)
+
     def starting(self, token: str, stem: str) -> list[Term]:
         """The terms whose first element accepts this word (remembered per word)."""
         key = (token, stem)
@@ -356,7 +379,9 @@ class _Index:
         present: frozenset[str] | None = None
         viable: dict[int, bool] = {}  # per term: every later word it needs occurs
         known = self._starting_needs
-        for i, key in enumerate(zip(toks.tokens, toks.stems, strict=True)):
+        tokens, stems = toks.tokens, toks.stems
+        for i in self._candidates(toks):
+            key = (tokens[i], stems[i])
             pairs = known.get(key)
             if pairs is None:
                 pairs = self._starting_with_needs(key)

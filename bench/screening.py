@@ -16,8 +16,9 @@ the participant's language given and with it unknown (as ``ember screen --jsonl`
 Speed: start-up of ``ember screen "hello"`` as a new process (the first run analyses the
 rule patterns and fills the cache; later runs read it), the p50/p99 time to screen one
 journal-length text, and texts per second on one core over the whole set (the best of
-five rounds, as ``timeit`` does, so a busy neighbour does not decide it). Exits 0: it
-reports, it does not gate.
+five rounds, as ``timeit`` does, so a busy neighbour does not decide it; the same
+rounds are also counted by the process's own CPU time, which a neighbour changes less).
+Exits 0: it reports, it does not gate.
 """
 
 from __future__ import annotations
@@ -85,14 +86,16 @@ def latency(cases: list[Case]) -> tuple[float, float, float]:
     return statistics.median(samples), samples[int(len(samples) * 0.99) - 1], samples[-1]
 
 
-def throughput(cases: list[Case], use_language: bool) -> float:
+def throughput(cases: list[Case], use_language: bool) -> tuple[float, float]:
+    """Texts per second, the best round: by the wall clock, and by the process's own CPU
+    time (what a busy neighbour on the machine changes least)."""
     screener = default_screener()
     items = [(c.text, c.lang if use_language else None) for c in cases]
     for text, lang in items:
         screener.screen(text, lang)
-    best = 0.0
+    best = best_cpu = 0.0
     for _ in range(ROUNDS):
-        done, started = 0, time.perf_counter()
+        done, started, cpu = 0, time.perf_counter(), time.process_time()
         while True:
             for text, lang in items:
                 screener.screen(text, lang)
@@ -101,7 +104,8 @@ def throughput(cases: list[Case], use_language: bool) -> float:
             if elapsed >= MIN_SECONDS / ROUNDS:
                 break
         best = max(best, done / elapsed)
-    return best
+        best_cpu = max(best_cpu, done / max(time.process_time() - cpu, 1e-9))
+    return best, best_cpu
 
 
 def mark(ok: bool) -> str:
@@ -124,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             print()
     cold, warm = startup()
     p50, p99, worst = latency(cases)
-    given = throughput(cases, True)
-    unknown = throughput(cases, False)
+    given, given_cpu = throughput(cases, True)
+    unknown, unknown_cpu = throughput(cases, False)
     print("== speed ==")
     print(f"start-up, ember screen 'hello', first run (empty cache)  {cold:6.2f} s")
     print(
@@ -140,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"throughput, language unknown  {unknown:8.0f} texts/s on one core"
         f"   target >= 5000      {mark(unknown >= 5000)}"
+    )
+    print(
+        f"by CPU time: language given {given_cpu:.0f} texts/s, "
+        f"language unknown {unknown_cpu:.0f} texts/s"
     )
     return 0
 

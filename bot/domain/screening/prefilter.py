@@ -331,6 +331,11 @@ class Gate:
             self._finder = automaton
         self._typo_words = frozenset(self._typos)
 
+    @property
+    def typo_words(self) -> frozenset[str]:
+        """The misspellings this gate corrects."""
+        return self._typo_words
+
     def __getstate__(self) -> dict[str, object]:
         # Pickled (the start-up cache) with the automaton as bytes of its own, read back when
         # the gate is first used: a start-up needs one or two of the screener's gates.

@@ -174,6 +174,7 @@ class Screener:
         self._learned = learned
         self._readers = {lex.language: SignalReader(lex) for lex in lexicons}
         self._table = tuple(combinations)
+        self._unconditional = any(not row.when for row in self._table)  # a row needing nothing
         self._marks: list[_Mark] = []
         self._marks_by_literals: dict[frozenset[str], _Mark] = {}
         self._languages: dict[str, _CompiledLanguage] = {}
@@ -193,6 +194,7 @@ class Screener:
         self._gates: dict[tuple[str, ...], _GateFor] = {}
         self._codes: dict[str | None, tuple[str, ...]] = {}
         self._guessable = tuple(code for code in self._languages if code != COMMON)
+        self._last_guess: tuple[str | None, tuple[str, ...]] = (None, ())
         self._ceilings = [
             max([c.rule.tier, *c.rule.escalate.values()]) for c in self._rules
         ]  # the highest tier each rule can give
@@ -203,7 +205,7 @@ class Screener:
         words, characters or texts seen is left out here and in the parts (``_Index``,
         ``SignalReader``, ``_Hasher``, ``_FoldTable``); patterns are kept as text and
         compiled again when first used."""
-        return {**self.__dict__, "_codes": {}}
+        return {**self.__dict__, "_codes": {}, "_last_guess": (None, ())}
 
     # -- construction -------------------------------------------------------------------
 
@@ -395,10 +397,10 @@ class Screener:
         combine ("I want to end it" + "the pills are ready" is a crisis).
         """
         normalised = self._normaliser.normalise(text)
-        verdict = self._screen_rules(normalised, lang)
+        verdict, found = self._screen_rules_found(normalised, lang)
         if self._readers:
             codes = self._signal_languages(normalised.text, lang)  # once for both readings
-            verdict = self._with_constructs(normalised, codes, verdict)
+            verdict = self._with_constructs(normalised, codes, verdict, found)
             verdict = self._as_support(normalised, codes, verdict)
         if self._learned is not None:
             verdict = self._with_learned(normalised, lang, verdict, self._learned)
@@ -486,11 +488,20 @@ class Screener:
         """The text as the rules see it, with a map back to the original."""
         return self._normaliser.normalise(text)
 
-    def _in_idiom(self, folded: str, code: str, found: Found) -> bool:
-        """Whether a construct lies inside one of its language's idioms ("dead tired")."""
+    def _in_idiom(
+        self, folded: str, code: str, found: Found, words: frozenset[str] | None = None
+    ) -> bool:
+        """Whether a construct lies inside one of its language's idioms ("dead tired").
+
+        ``words``: the literals the gate found in the text (of a gate covering ``code``),
+        when known; a language none of whose idioms' literals occurs has no idiom here.
+        """
         for lang_code in (code, COMMON):
             compiled = self._languages.get(lang_code)
             if compiled is None or compiled.idioms is None:
+                continue
+            needed = compiled.idiom_mark.literals
+            if words is not None and needed is not None and needed.isdisjoint(words):
                 continue
             lo, hi = max(0, found.start - 80), min(len(folded), found.end + 80)
             for m in compiled.idioms.finditer(folded, lo, hi):
@@ -503,21 +514,32 @@ class Screener:
         folded = self._normaliser.normalise(text).text
         return self._read(folded, self._signal_languages(folded, lang))
 
-    def _read(self, folded: str, codes: tuple[str, ...]) -> list[Found]:
-        """The constructs of normalised text in ``codes``; idioms block them too."""
+    def _read(
+        self, folded: str, codes: tuple[str, ...], words: frozenset[str] | None = None
+    ) -> list[Found]:
+        """The constructs of normalised text in ``codes``; idioms block them too.
+
+        ``words``: the literals the gate found in the text, when known (``_in_idiom``).
+        """
         found: list[Found] = []
         for code in codes:
             for f in self._readers[code].read(folded):
-                if f.blocked_by is None and self._in_idiom(folded, code, f):
+                if f.blocked_by is None and self._in_idiom(folded, code, f, words):
                     f = replace(f, blocked_by="idiom")
                 found.append(f)
         return found
 
     def _with_constructs(
-        self, normalised: NormalisedText, codes: tuple[str, ...], verdict: Verdict
+        self,
+        normalised: NormalisedText,
+        codes: tuple[str, ...],
+        verdict: Verdict,
+        words: frozenset[str] | None = None,
     ) -> Verdict:
         folded = normalised.text
-        every = self._read(folded, codes)
+        every = self._read(folded, codes, words)
+        if not every and not verdict.findings and not self._unconditional:
+            return verdict  # nothing for the table: no row can be met
         found = [f for f in every if f.blocked_by is None]
         discounted = verdict.discounted or len(found) < len(every)
         present = frozenset(f.construct for f in found) | repeated(found)
@@ -556,6 +578,12 @@ class Screener:
         )
 
     def _screen_rules(self, normalised: NormalisedText, lang: str | None) -> Verdict:
+        """Screen one text with the phrase rules (see :meth:`_screen_rules_found`)."""
+        return self._screen_rules_found(normalised, lang)[0]
+
+    def _screen_rules_found(
+        self, normalised: NormalisedText, lang: str | None
+    ) -> tuple[Verdict, frozenset[str]]:
         """Screen one text with the phrase rules; ``lang`` is the participant's or ``None``.
 
         With the language unknown (``None``, or a code no rule file covers), the text's
@@ -563,35 +591,56 @@ class Screener:
         language had been given. A verdict below crisis is then checked against every
         language, and a high or crisis found that way counts: a crisis written in any
         language is never lost, while lower-tier noise from other languages stays out.
+
+        Also gives the literals the gate found in the text (its gate covers the
+        languages the constructs are read in).
         """
         codes = self.languages_for(lang)
         if codes != self.languages_for(None):
-            return self._screen(normalised, codes, codes[0])
+            gate = self._gates.get(codes) or self._gate(codes)
+            own = gate.gate.scan(normalised.text)
+            return self._screen(normalised, codes, codes[0], own), frozenset(own[2])
         folded = normalised.text
         everywhere = self._gates.get(codes) or self._gate(codes)
         scan = everywhere.gate.scan(folded)
-        if (
-            not scan[0]
-            and not scan[1]
-            and not everywhere.always
-            and not any(variant in folded for variant in everywhere.dropped_typos)
-        ):
-            return _NOTHING  # the fast path: no rule of any language can match
+        words = frozenset(scan[2])
+        dropped = any(variant in folded for variant in everywhere.dropped_typos)
+        if not scan[0] and not scan[1] and not everywhere.always and not dropped:
+            return _NOTHING, words  # the fast path: no rule of any language can match
         guessed = self.guess_languages(folded)
         if len(guessed) == 1:
-            verdict = self._screen(normalised, self.languages_for(guessed[0]), guessed[0])
+            picked, primary = self.languages_for(guessed[0]), guessed[0]
         else:
-            verdict = self._screen(normalised, self._with_fallback(guessed), None)
+            picked, primary = self._with_fallback(guessed), None
+        spans: _Spans = {}  # each rule's matches, found once for the screenings below
+        verdict = self._screen(
+            normalised, picked, primary, self._narrowed(scan, picked, folded, dropped), spans=spans
+        )
         floor = Tier(max(Tier.HIGH, verdict.tier + 1)) if verdict.tier < Tier.CRISIS else None
         # Only the rules that can reach the floor decide whether it is reached (each match
         # is weighed on its own); the full verdict is built only when it is.
         if (
             floor is not None
             and self._may_reach(everywhere, scan, floor)
-            and self._screen(normalised, codes, None, scan, floor).tier >= floor
+            and self._screen(normalised, codes, None, scan, floor, spans).tier >= floor
         ):
-            verdict = self._screen(normalised, codes, None, scan)
-        return verdict
+            verdict = self._screen(normalised, codes, None, scan, spans=spans)
+        return verdict, words
+
+    def _narrowed(self, scan: _Scan, codes: tuple[str, ...], folded: str, dropped: bool) -> _Scan:
+        """The scan of ``codes``' gate, from the scan of every language's gate.
+
+        Every literal of the narrower gate is one of the wider gate's, so its anchors and
+        marks are among the words found. Its misspellings may not be (one that is a
+        misspelling of two words in all languages is left out there, not here): when one
+        may occur, or one of the wider gate's does, the text is scanned again.
+        """
+        gate = self._gates.get(codes) or self._gate(codes)
+        hits, _typos, found = scan
+        if dropped or not gate.gate.typo_words.isdisjoint(found):
+            return gate.gate.scan(folded)
+        rules = self._rules
+        return {i for i in hits if rules[i].rule.language in codes}, [], found
 
     def _may_reach(self, gate: _GateFor, scan: _Scan, tier: int) -> bool:
         """Whether screening with ``gate`` could give ``tier`` or above, from its scan.
@@ -614,12 +663,17 @@ class Screener:
         language's (so also when there is none); a tie between other languages gives
         all of them.
         """
+        last_text, last_guess = self._last_guess
+        if last_text is text:
+            return last_guess  # the text just screened: it is guessed once, read thrice
         counts = function_word_counts(text)
         for code in self._guessable:
             if code not in KNOWN:
                 words = self._languages[code].function_words
                 counts[code] = len(words.findall(text)) if words is not None else 0
-        return best_languages(counts, self._guessable)
+        guess = best_languages(counts, self._guessable)
+        self._last_guess = (text, guess)
+        return guess
 
     def _with_fallback(self, codes: tuple[str, ...]) -> tuple[str, ...]:
         known = self._ruleset.languages
@@ -633,22 +687,24 @@ class Screener:
         primary: str | None,
         scan: _Scan | None = None,
         floor: Tier = Tier.NONE,
+        spans: _Spans | None = None,
     ) -> Verdict:
         """Screen normalised text in ``codes``; ``primary``'s opinion outranks a fallback's.
 
         ``scan`` is the gate's scan of the text for ``codes``, when already done. Only
-        rules that can reach ``floor`` are run.
+        rules that can reach ``floor`` are run. ``spans`` remembers each rule's matches
+        in a text, for a text screened more than once.
         """
         gate = self._gates.get(codes) or self._gate(codes)
         hits, typos, words = scan or gate.gate.scan(normalised.text)
-        verdict = self._verdict(normalised, codes, primary, hits, words, gate, floor)
+        verdict = self._verdict(normalised, codes, primary, hits, words, gate, floor, spans)
         if typos:
             # A misspelling fix can also turn a word of another language into a risk
             # word; screening both spellings and keeping the graver verdict is safe.
             corrected = normalised.rewrite(typos)
             fixed_hits, _, fixed_words = gate.gate.scan(corrected.text)
             alternative = self._verdict(
-                corrected, codes, primary, fixed_hits, fixed_words, gate, floor
+                corrected, codes, primary, fixed_hits, fixed_words, gate, floor, spans
             )
             if alternative.tier > verdict.tier:
                 verdict = alternative
@@ -663,6 +719,7 @@ class Screener:
         words: list[str],
         gate: _GateFor,
         floor: Tier = Tier.NONE,
+        spans: _Spans | None = None,
     ) -> Verdict:
         if not hits and not gate.always:
             return _NOTHING  # the fast path: no rule can match
@@ -676,7 +733,7 @@ class Screener:
         marks = gate.gate.marks(words)
         if gate.always_marks:
             marks |= gate.always_marks
-        context = _Context(normalised, codes, primary, self._languages, marks)
+        context = _Context(normalised, codes, primary, self._languages, marks, spans)
         matches: list[_Match] = []
         for compiled in candidates:
             matches.extend(context.matches(compiled))
@@ -692,6 +749,7 @@ _NOTHING = Verdict(Tier.NONE, (), ())
 _DISCOUNTED = Verdict(Tier.NONE, (), (), discounted=True)
 
 _Scan = tuple[set[int], list[tuple[int, int, str]], list[str]]
+_Spans = dict[tuple[str, int], list[tuple[int, int]]]  # (text, rule index) -> its matches
 _MAX_CACHED_CODES = 256
 _NO_SPANS: list[tuple[int, int]] = []  # shared, never modified
 
@@ -736,8 +794,10 @@ class _Context:
         primary: str | None,
         languages: dict[str, _CompiledLanguage],
         marks: set[int],
+        spans: _Spans | None = None,
     ) -> None:
         self.nt = normalised
+        self.spans = spans  # each rule's matches in texts already screened, when remembered
         self.text = normalised.text
         self.codes = codes
         self.primary = primary  # whose opinion outranks the others' (None: all stand)
@@ -789,6 +849,21 @@ class _Context:
     # matching -----------------------------------------------------------------------
 
     def matches(self, compiled: _CompiledRule) -> list[_Match]:
+        memo = self.spans
+        if memo is None:
+            return self._matches(compiled)
+        key = (self.text, compiled.index)
+        spans = memo.get(key)
+        if spans is None:
+            spans = memo[key] = _rule_spans(compiled, self.text)
+        found: list[_Match] = []
+        for start, end in spans:
+            match = self._weigh(compiled, start, end)
+            if match is not None:
+                found.append(match)
+        return found
+
+    def _matches(self, compiled: _CompiledRule) -> list[_Match]:
         found: list[_Match] = []
         seen: set[tuple[int, int]] = set()
         for regex in compiled.regexes:
@@ -1006,6 +1081,23 @@ class _Context:
         key = (rule, s, e)
         if key not in evidence:
             evidence[key] = Evidence(rule, (s, e), self.nt.original[s:e])
+
+
+def _rule_spans(compiled: _CompiledRule, text: str) -> list[tuple[int, int]]:
+    """A rule's matches in a text, as :meth:`_Context._matches` meets them: distinct,
+    not empty, the first ``_MAX_MATCHES_PER_RULE``."""
+    spans: list[tuple[int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for regex in compiled.regexes:
+        for m in regex.finditer(text):
+            span = m.span()
+            if span in seen or span[0] == span[1]:
+                continue
+            seen.add(span)
+            spans.append(span)
+            if len(seen) >= _MAX_MATCHES_PER_RULE:
+                return spans
+    return spans
 
 
 def _languages_overlap(matches: list[_Match]) -> bool:

@@ -192,6 +192,8 @@ class _Tokens:
     sentence: list[int]  # sentence number of each token
     clause: list[int]  # clause number of each token
     _words: frozenset[str] | None = None
+    _heads: frozenset[str] | None = None
+    _positions: dict[str, list[int]] | None = None
 
     def words(self) -> frozenset[str]:
         """Every token and stem of the text (to rule out terms that cannot match)."""
@@ -199,20 +201,53 @@ class _Tokens:
             self._words = frozenset(self.tokens) | frozenset(self.stems)
         return self._words
 
+    def heads(self) -> frozenset[str]:
+        """The first three letters of every token (what a prefix is indexed by)."""
+        if self._heads is None:
+            self._heads = frozenset(t[:3] for t in self.tokens)
+        return self._heads
+
+    def positions(self) -> dict[str, list[int]]:
+        """Where each token, stem and three-letter head (``"3:" + head``) occurs."""
+        found = self._positions
+        if found is None:
+            found = {}
+            for i, (token, stem) in enumerate(zip(self.tokens, self.stems, strict=True)):
+                found.setdefault(token, []).append(i)
+                if stem != token:
+                    found.setdefault(stem, []).append(i)
+                found.setdefault("3:" + token[:3], []).append(i)
+            self._positions = found
+        return found
+
 
 def _tokenise(
-    text: str, language: str, stem: Callable[[str], str], breaks: frozenset[str] = frozenset()
+    text: str,
+    language: str,
+    stem: Callable[[str], str],
+    breaks: frozenset[str] = frozenset(),
+    memo: dict[str, tuple[str, str]] | None = None,
 ) -> _Tokens:
-    starts: list[int] = []
-    ends: list[int] = []
-    tokens: list[str] = []
-    for m in _TOKEN.finditer(text):
-        if len(tokens) >= _MAX_TOKENS:
-            break
-        tokens.append(fold_token(m.group(), language))
-        starts.append(m.start())
-        ends.append(m.end())
-    stems = [stem(t) if "'" not in t else t for t in tokens]
+    """The text's words, folded and stemmed; ``memo`` remembers each written word's
+    (folded word, stem), which depend on the word alone (journals repeat their words)."""
+    known = memo if memo is not None else {}
+    raws = _TOKEN.findall(text)
+    if len(raws) > _MAX_TOKENS:
+        del raws[_MAX_TOKENS:]
+    pairs = list(map(known.get, raws))
+    for i, pair in enumerate(pairs):
+        if pair is None:
+            raw = raws[i]
+            token = fold_token(raw, language)
+            pair = pairs[i] = (token, stem(token) if "'" not in token else token)
+            if len(known) >= _REMEMBERED_WORDS:
+                known.clear()
+            known[raw] = pair
+    tokens = [pair[0] for pair in pairs]  # type: ignore[index]
+    stems = [pair[1] for pair in pairs]  # type: ignore[index]
+    finder = _TOKEN.finditer(text)
+    starts = [m.start() for m, _ in zip(finder, raws, strict=False)]  # the first ``raws``
+    ends = [start + len(raw) for start, raw in zip(starts, raws, strict=True)]
     sentence_marks = [m.start() for m in _SENTENCE.finditer(text)]
     clause_marks = sorted(
         sentence_marks
@@ -255,10 +290,63 @@ class _Index:
                 self.by_word.setdefault(word, []).append(term)
             for prefix in first.prefixes:
                 self.by_prefix.setdefault(prefix[:3], []).append((prefix, term))
+        self._derive()
+
+    def _derive(self) -> None:
+        """What lets a text that no term can match be passed over at once: the words a
+        first element accepts, the three-letter heads of its prefixes; and, per term, the
+        words each later element (one without prefixes) needs, found when first asked."""
+        self._firsts = frozenset(self.by_word)
+        self._heads = frozenset(self.by_prefix)
+        self._needs: dict[int, tuple[frozenset[str], ...]] = {}  # by id(term)
+        self._starting_needs: dict[
+            tuple[str, str], list[tuple[Term, tuple[frozenset[str], ...]]]
+        ] = {}  # (word, stem) -> the terms it starts, each with what it needs
 
     def __getstate__(self) -> dict[str, object]:
         # pickled without the words it remembers: they come from the texts screened
-        return {**self.__dict__, "_starting": {}}
+        state = {**self.__dict__, "_starting": {}}
+        for derived in ("_firsts", "_heads", "_needs", "_starting_needs"):
+            state.pop(derived, None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._derive()
+
+    def _needed(self, term: Term) -> tuple[frozenset[str], ...]:
+        needs = self._needs.get(id(term))
+        if needs is None:
+            needs = tuple(e.words | e.exact for e in term.elements[1:] if not e.prefixes)
+            self._needs[id(term)] = needs
+        return needs
+
+    def _starting_with_needs(
+        self, key: tuple[str, str]
+    ) -> list[tuple[Term, tuple[frozenset[str], ...]]]:
+        pairs = [(term, self._needed(term)) for term in self.starting(*key)]
+        if len(self._starting_needs) >= _REMEMBERED_WORDS:
+            self._starting_needs.clear()
+        self._starting_needs[key] = pairs
+        return pairs
+
+    def may_match(self, toks: _Tokens) -> bool:
+        """False when no term's first element can accept any word of the text."""
+        return not self._firsts.isdisjoint(toks.words()) or (
+            bool(self._heads) and not self._heads.isdisjoint(toks.heads())
+        )
+
+    def _candidates(self, toks: _Tokens) -> list[int]:
+        """The positions, in order, of the words some term's first element may accept:
+        a word or stem a first element lists, or a word a prefix's head begins."""
+        positions = toks.positions()
+        found: set[int] = set()
+        for word in self._firsts & toks.words():
+            found.update(positions[word])
+        if self._heads:
+            for head in self._heads & toks.heads():
+                found.update(positions["3:" + head])
+        return sorted(found)
 
     def starting(self, token: str, stem: str) -> list[Term]:
         """The terms whose first element accepts this word (remembered per word)."""
@@ -285,25 +373,31 @@ class _Index:
     def find_all(self, toks: _Tokens) -> list[tuple[Term, int, int, bool]]:
         """Like :meth:`find`, with the matches a negator interrupts marked as negated."""
         out: list[tuple[Term, int, int, bool]] = []
+        if not self.may_match(toks):
+            return out
         n = len(toks.tokens)
         present: frozenset[str] | None = None
         viable: dict[int, bool] = {}  # per term: every later word it needs occurs
-        known = self._starting
-        for i, key in enumerate(zip(toks.tokens, toks.stems, strict=True)):
-            terms = known.get(key)
-            if terms is None:
-                terms = self.starting(*key)
-            if not terms:
+        known = self._starting_needs
+        tokens, stems = toks.tokens, toks.stems
+        for i in self._candidates(toks):
+            key = (tokens[i], stems[i])
+            pairs = known.get(key)
+            if pairs is None:
+                pairs = self._starting_with_needs(key)
+            if not pairs:
                 continue
             if present is None:
                 present = toks.words()
-            for term in terms:
+            for term, needs in pairs:
                 ok = viable.get(id(term))
                 if ok is None:
-                    ok = viable[id(term)] = all(
-                        e.prefixes or not present.isdisjoint(e.words | e.exact)
-                        for e in term.elements[1:]
-                    )
+                    ok = True
+                    for words in needs:
+                        if present.isdisjoint(words):
+                            ok = False
+                            break
+                    viable[id(term)] = ok
                 if not ok:
                     continue
                 found = _match_rest(term.elements, 1, i, toks, n, self.stoppers, False)
@@ -369,11 +463,13 @@ class SignalReader:
         self._terms = _Index(lexicon.terms, negators)
         self._cues = {name: _Index(terms) for name, terms in lexicon.cues.items()}
         self._last: _Tokens | None = None
+        self._words: dict[str, tuple[str, str]] = {}  # written word -> (folded, stem)
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         del state["_stem"]  # a C stemmer, made again when loaded
         state["_last"] = None  # the last text's words: never pickled
+        state["_words"] = {}  # nor the words it has seen
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -385,7 +481,9 @@ class SignalReader:
         last = self._last
         if last is not None and last.text is text:
             return last
-        toks = _tokenise(text, self.lexicon.language, self._stem, self.lexicon.clause_breaks)
+        toks = _tokenise(
+            text, self.lexicon.language, self._stem, self.lexicon.clause_breaks, self._words
+        )
         self._last = toks
         return toks
 

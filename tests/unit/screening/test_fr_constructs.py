@@ -91,7 +91,38 @@ def test_active_ideation_recent_self_harm_voices_and_harm_thoughts_are_high(
     assert screen(text).tier >= Tier.HIGH
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon copain m'a donné un coup de poing ce matin",  # violence by a partner, told plainly
+        "il m'a prise par le cou contre le mur samedi",  # strangling, without the word
+        "recoupée. deux fois aujourd'hui",  # self-harm again, in one word
+        "on m'a implanté un truc pendant la séance, on m'écoute",  # a delusion of control
+    ],
+)
+def test_violence_strangling_self_harm_and_delusions_in_few_words_are_high(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier >= Tier.HIGH
+
+
 # -- moderate --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ça me ferait rien de pas me réveiller demain",  # passive ideation, texted
+        "ma fille serait bien mieux avec son père, sans moi",  # burden
+        "je serais pas contre un petit accident en rentrant",  # wishing for an accident
+        "je mélange mes anxios avec de la bière tous les soirs",  # dangerous substance use
+        "jme suis vue de l'extérieur au supermarché pendant dix minutes",  # depersonalisation
+    ],
+)
+def test_passive_wishes_burden_risky_use_and_dissociation_are_moderate(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier >= Tier.MODERATE
 
 
 @pytest.mark.parametrize(
@@ -192,6 +223,13 @@ def test_someone_elses_risk_told_by_the_writer_is_not_the_writers(
 def test_someone_elses_words_do_not_hide_the_writers_own(screen: Screen) -> None:
     """'He says I have dark thoughts' is still about the writer."""
     assert screen("il dit que j'ai des idées noires et il a raison").tier >= Tier.HIGH
+
+
+def test_better_off_without_me_is_burden_though_others_are_its_subject(screen: Screen) -> None:
+    """In "they'd be better off without me" the others are the point, not someone else's risk;
+    someone else calling themself a burden stays theirs."""
+    assert "burden" in screen("ils seraient tous mieux sans moi").constructs
+    assert "burden" not in screen("mon frère dit qu'il est un fardeau").constructs
 
 
 @pytest.mark.parametrize(

@@ -153,10 +153,17 @@ def test_an_ordinary_low_day_is_worth_a_glance(screen: Screen, text: str) -> Non
 # -- figures of speech: hyperbole is not risk --------------------------------------------
 
 
+def test_a_threat_reported_from_a_parent_is_not_hyperbole(screen: Screen) -> None:
+    """'My father said he will kill me' is a threat told, not a figure of speech."""
+    assert screen("mon père a dit qu'il va me tuer si je rentre").tier >= Tier.HIGH
+    assert screen("il va me tuer si je pars").tier >= Tier.HIGH
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "ce contrôle de maths va me tuer",
+        "le prof de sport va nous tuer avec ses tours de piste",
         "ma belle-mère va me faire crever avec ses questions",
         "plutôt mourir que chanter au karaoké samedi",
         "j'ai cru mourir de honte devant toute la classe",

@@ -541,7 +541,9 @@ class Screener:
         if not every and not verdict.findings and not self._unconditional:
             return verdict  # nothing for the table: no row can be met
         found = [f for f in every if f.blocked_by is None]
-        discounted = verdict.discounted or len(found) < len(every)
+        discounted = verdict.discounted or any(
+            f.blocked_by is not None and not _also_counted(f, found) for f in every
+        )
         present = frozenset(f.construct for f in found) | repeated(found)
         row = combine(present | rule_constructs(verdict.findings), self._table)
         constructs = tuple(sorted(present))
@@ -747,6 +749,20 @@ class Screener:
 
 _NOTHING = Verdict(Tier.NONE, (), ())
 _DISCOUNTED = Verdict(Tier.NONE, (), (), discounted=True)
+
+
+def _also_counted(blocked: Found, counted: Sequence[Found]) -> bool:
+    """Whether the same construct counts on overlapping words, read by another term.
+
+    "je ne serai plus là" is read both by a term that includes its negator and by a
+    shorter one that the negator blocks; only the first speaks for the writer, and the
+    second is not a risk word set aside.
+    """
+    return any(
+        c.construct == blocked.construct and c.start < blocked.end and blocked.start < c.end
+        for c in counted
+    )
+
 
 _Scan = tuple[set[int], list[tuple[int, int, str]], list[str]]
 _Spans = dict[tuple[str, int], list[tuple[int, int]]]  # (text, rule index) -> its matches

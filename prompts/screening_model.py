@@ -37,17 +37,25 @@ def write_model(
     buckets: int,
     idf: Mapping[int, float],
     idf_unseen: float,
-    heads: Sequence[tuple[Tier, Mapping[int, float], float, float]],
+    heads: Sequence[tuple[Tier, Mapping[int, float], float, float, float | None]],
     trained_on: str,
 ) -> None:
-    """Write the idf and the heads (tier, weights, bias, threshold) to ``directory``."""
+    """Write the idf and the heads (tier, weights, bias, threshold, threshold when the
+    layer speaks alone or ``None``) to ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     squared = {k: v * v for k, v in idf.items()}
     blob = bytearray(_dense(squared, buckets, idf_unseen * idf_unseen))
     meta = []
-    for tier, weights, bias, threshold in heads:
+    for tier, weights, bias, threshold, alone in heads:
         blob += _dense(weights, buckets)
-        meta.append({"tier": tier.label, "bias": round(bias, 6), "threshold": round(threshold, 6)})
+        entry: dict[str, object] = {
+            "tier": tier.label,
+            "bias": round(bias, 6),
+            "threshold": round(threshold, 6),
+        }
+        if alone is not None:
+            entry["threshold_alone"] = round(alone, 6)
+        meta.append(entry)
     document = {
         "format": FORMAT,
         "buckets": buckets,
@@ -92,6 +100,7 @@ def load_model(directory: Path | None = None) -> LearnedModel | None:
                 _array(blob, 1 + k, buckets),
                 float(entry["bias"]),
                 float(entry["threshold"]),
+                float(entry["threshold_alone"]) if "threshold_alone" in entry else None,
             )
             for k, entry in enumerate(entries)
         )

@@ -41,6 +41,10 @@ BUCKETS = 1 << 18
 C = 3.0
 # Share of benign development cases a head may raise to its tier or above (held-out).
 FALSE_ALARM_BUDGET = {Tier.LOW: 0.10, Tier.MODERATE: 0.03, Tier.HIGH: 0.02}
+# Where the rules and constructs found nothing at all, the layer speaks alone: the share of
+# such benign cases (held out) its high head may raise to high. An alert raised on a word
+# model's say alone ("still thinking about the session") must be rare.
+ALONE_BUDGET = {Tier.HIGH: 0.005}
 
 
 def source(case: dict[str, str]) -> str:
@@ -82,10 +86,12 @@ def fit(x: csr_matrix, y: np.ndarray, c: float = C) -> LogisticRegression:
     return model
 
 
-def threshold_for(scores: np.ndarray, labels: np.ndarray, head: Tier) -> float:
+def threshold_for(
+    scores: np.ndarray, labels: np.ndarray, head: Tier, budget: float | None = None
+) -> float:
     """The lowest threshold that keeps held-out benign cases inside the head's budget."""
     benign = np.sort(scores[labels == Tier.NONE])[::-1]
-    allowed = math.floor(FALSE_ALARM_BUDGET[head] * len(benign))
+    allowed = math.floor((FALSE_ALARM_BUDGET[head] if budget is None else budget) * len(benign))
     if allowed >= len(benign):
         return 0.5
     return float(max(0.5, benign[allowed] + 1e-6))
@@ -117,7 +123,11 @@ def main() -> int:
     parser.add_argument("--cv-only", action="store_true", help="report, write nothing")
     parser.add_argument("--c", type=float, default=C, help="inverse regularisation strength")
     parser.add_argument(
-        "--with", dest="extra", action="append", default=[], metavar="CASES.jsonl",
+        "--with",
+        dest="extra",
+        action="append",
+        default=[],
+        metavar="CASES.jsonl",
         help="with --cv-only: try more cases beside the development set",
     )
     args = parser.parse_args()
@@ -138,6 +148,10 @@ def main() -> int:
     rules = np.array([v.tier for v in verdicts], dtype=int)
     # Where the rules understood and set aside a risk expression, the layer stays quiet.
     muted = np.array([v.discounted for v in verdicts])
+    # Where they found nothing at all (no rule, no construct, no cue), the layer is alone.
+    alone = np.array(
+        [v.tier is Tier.NONE and not v.evidence and not v.constructs for v in verdicts]
+    )
 
     # Held-out scores: each source scored by heads trained on all the others.
     held = np.zeros((len(cases), len(HEADS)))
@@ -150,10 +164,21 @@ def main() -> int:
             model = fit(train_x, y[~test], args.c)
             held[test, k] = model.predict_proba(test_x)[:, 1]
     thresholds = [threshold_for(held[:, k], labels, head) for k, head in enumerate(HEADS)]
+    alone_thresholds: list[float | None] = [
+        max(thresholds[k], threshold_for(held[alone, k], labels[alone], head, ALONE_BUDGET[head]))
+        if head in ALONE_BUDGET
+        else None
+        for k, head in enumerate(HEADS)
+    ]
     learned = np.zeros(len(cases), dtype=int)
     for k, head in enumerate(HEADS):
-        learned = np.where(held[:, k] >= thresholds[k], int(head), learned)
+        bar = np.full(len(cases), thresholds[k])
+        alone_k = alone_thresholds[k]
+        if alone_k is not None:
+            bar = np.where(alone, alone_k, bar)
+        learned = np.where(held[:, k] >= bar, int(head), learned)
     print("thresholds", [round(t, 3) for t in thresholds])
+    print("thresholds where the layer is alone", [t and round(t, 3) for t in alone_thresholds])
     report("rules and constructs (tuned on these cases: optimistic)", labels, rules, langs)
     report("learned layer alone, each source held out", labels, learned, langs)
     both = np.where(muted, rules, np.maximum(rules, learned))
@@ -164,8 +189,10 @@ def main() -> int:
             by_source[g]["risk"] += 1
             by_source[g]["caught"] += int(t >= Tier.HIGH)
     for g, c in sorted(by_source.items()):
-        print(f"  held-out source {g:8s} high/crisis raised to >= high by the model: "
-              f"{c['caught']}/{c['risk']}")
+        print(
+            f"  held-out source {g:8s} high/crisis raised to >= high by the model: "
+            f"{c['caught']}/{c['risk']}"
+        )
     if args.cv_only:
         return 0
 
@@ -177,7 +204,8 @@ def main() -> int:
         model = fit(train_x, y, args.c)
         folded = model.coef_[0] * idf
         weights = {int(i): float(folded[i]) for i in np.flatnonzero(np.abs(folded) >= 1e-5)}
-        heads.append((head, weights, float(model.intercept_[0]), thresholds[k]))
+        bias = float(model.intercept_[0])
+        heads.append((head, weights, bias, thresholds[k], alone_thresholds[k]))
     seen = {int(i): float(idf[i]) for i in np.flatnonzero(x.getnnz(axis=0))}
     digest = hashlib.sha256(DEV.read_bytes()).hexdigest()
     write_model(MODEL_DIR, BUCKETS, seen, unseen, heads, digest)

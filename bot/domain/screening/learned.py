@@ -168,7 +168,13 @@ class _Hasher:
 
 @dataclass(frozen=True)
 class Head:
-    """One logistic head: a weight per slot (dense), bias, and the raising threshold.
+    """One logistic head: a weight per slot (dense), bias, and the raising thresholds.
+
+    ``alone`` is the threshold for a text in which the rules and constructs found nothing
+    at all (no rule, no construct, not even a cue): there the layer is the only voice, and
+    the high head is held to a stricter threshold, set on benign text by writers the
+    layer was not trained on (see ``scripts/train_screening_model.py``). ``None``: the
+    same threshold everywhere.
 
     The weights are already multiplied by each slot's inverse document frequency, so the
     score of a text is the bias plus the sum of its slots' weights divided by the text's
@@ -179,6 +185,13 @@ class Head:
     weights: array[float]
     bias: float
     threshold: float
+    alone: float | None = None
+
+    def threshold_for(self, alone: bool) -> float:
+        """The threshold for a text; ``alone`` when nothing else found anything in it."""
+        if alone and self.alone is not None:
+            return max(self.threshold, self.alone)
+        return self.threshold
 
     def logit(self, features: Collection[int], norm: float) -> float:
         """The head's score before the logistic, for a text's distinct slots."""
@@ -253,7 +266,9 @@ class LearnedModel:
         features, norm = self._read(folded)
         return tuple(h.probability(features, norm) for h in self.heads)
 
-    def tier(self, folded: str, above: Tier = Tier.NONE) -> tuple[Tier, float]:
+    def tier(
+        self, folded: str, above: Tier = Tier.NONE, *, alone: bool = False
+    ) -> tuple[Tier, float]:
         """The highest tier whose head passes its threshold, with that head's probability.
 
         Heads are checked from the highest down, and only those above ``above`` (a tier
@@ -267,7 +282,7 @@ class LearnedModel:
                 p = head.probability(features, norm)
             else:
                 p = _logistic(head.logit_of(pick, norm))
-            if p >= head.threshold:
+            if p >= head.threshold_for(alone):
                 return head.tier, p
         return Tier.NONE, 0.0
 

@@ -457,11 +457,13 @@ class Screener:
         else, a quote), and where a figure of speech occurs: it cannot read those cues.
         The evidence names the head (``model.high``) on each of the words that pushed it
         up most; the categories stay those the rules and constructs found, or the
-        constructs' own when nothing else named one.
+        constructs' own when nothing else named one. Where the rules and constructs found
+        nothing at all, the layer speaks alone and is held to its stricter threshold.
         """
         if verdict.tier >= Tier.HIGH or verdict.discounted:
             return verdict
-        tier, probability = model.tier(normalised.text, above=verdict.tier)
+        alone = verdict.tier is Tier.NONE and not verdict.evidence and not verdict.constructs
+        tier, probability = model.tier(normalised.text, above=verdict.tier, alone=alone)
         if tier <= verdict.tier or self._has_idiom(normalised.text, lang):
             return verdict
         evidence = list(verdict.evidence)

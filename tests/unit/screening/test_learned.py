@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import zlib
 from array import array
 from pathlib import Path
@@ -122,6 +123,27 @@ def test_evidence_quotes_the_participants_own_words() -> None:
     assert all("Ya tengo las PASTÍLLAS"[slice(*e.span)] == e.text for e in quoted)
 
 
+def test_alone_the_layer_needs_its_stricter_threshold_to_raise_to_high() -> None:
+    """A text in which nothing clinical was found ("still thinking about the session")
+    reaches high on the layer's word only when it clears the stricter threshold; where
+    the rules found something worth a glance, the ordinary threshold applies."""
+    p_high = 0.8  # logit ln(4)
+    heads = tuple(
+        Head(
+            t, flat(BUCKETS), math.log(p_high / (1 - p_high)), 0.5, 0.9 if t is Tier.HIGH else None
+        )
+        for t in HEADS
+    )
+    model = LearnedModel(BUCKETS, heads, flat(BUCKETS, 1.0))
+    screener = screener_with(model)
+    assert screener.screen("walked the dog by the lake", "en").tier is Tier.MODERATE
+    assert model.tier("walked the dog", alone=False)[0] is Tier.HIGH
+    assert model.tier("walked the dog", alone=True)[0] is Tier.MODERATE
+    found = build_screener(learned=False).screen("I'm sad today", "en")
+    assert found.tier >= Tier.LOW
+    assert screener.screen("I'm sad today", "en").tier is Tier.HIGH
+
+
 def test_the_same_text_always_gets_the_same_answer() -> None:
     model = load_model()
     assert model is not None
@@ -133,13 +155,13 @@ def test_the_same_text_always_gets_the_same_answer() -> None:
 
 
 def test_weights_round_trip_and_a_damaged_file_is_named(tmp_path: Path) -> None:
-    heads = [(Tier.HIGH, {3: 1.5, 900: -2.0}, -0.5, 0.7)]
+    heads = [(Tier.HIGH, {3: 1.5, 900: -2.0}, -0.5, 0.7, 0.9)]
     write_model(tmp_path, BUCKETS, {3: 2.0, 900: 1.5}, 4.0, heads, "abc")
     model = load_model(tmp_path)
     assert model is not None and model.version == "abc"
     (head,) = model.heads
     assert head.tier is Tier.HIGH and head.weights[3] == 1.5 and head.weights[900] == -2.0
-    assert head.threshold == 0.7
+    assert head.threshold == 0.7 and head.alone == pytest.approx(0.9)
     assert model.idf_squared[3] == 4.0 and model.idf_squared[5] == 16.0  # unseen: 4.0²
     blob = (tmp_path / "weights.bin").read_bytes()
     (tmp_path / "weights.bin").write_bytes(blob[:-4])

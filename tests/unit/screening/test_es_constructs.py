@@ -1,0 +1,119 @@
+"""Spanish as participants write it, from clinical meaning: the pieces of an indirect crisis
+(means at hand, a time, farewells, finality, the calm of a decision) in Latin American and
+Spain Spanish, voseo and texting forms, and the contexts that set risk words aside (negation,
+the past, someone else, idioms, words written to help)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.domain.screening import Screener, Tier, Verdict
+
+
+@pytest.fixture(scope="module")
+def screen(screener: Screener) -> Callable[[str], Verdict]:
+    return lambda text: screener.screen(text, "es")
+
+
+# -- crisis: pieces that are nothing alone and everything together ------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a weapon, where it is kept, and a day: means + a set time
+        "la pistola de mi viejo esta en el ropero y se donde estan las balas. el sabado estoy sola",
+        # medication kept back instead of taken, and "now"
+        "hace un mes que no me tomo la medicacion, la fui juntando. ahora me las tomo todas",
+        # a place scouted, and when
+        "fui a ver la presa otra vez. escogi el lugar. el domingo temprano",
+        # goodbyes said without the other knowing it was a goodbye
+        "me despedi de mi hermana sin q ella supiera q era una despedida",
+        # arranged care and handed-over passwords, then "it's done"
+        "le pase a mi primo las contrasenas del banco y arregle que mi vieja se quede con los"
+        " nenes. ya no voy a estar",
+        # insulin kept, and a time
+        "tengo las plumas de insulina guardadas y se cuanto hace falta. esta noche",
+    ],
+)
+def test_indirect_crisis_pieces_together_are_a_crisis(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier is Tier.CRISIS
+
+
+def test_calm_after_deciding_with_means_is_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    """A loaded gun and "today I'm not afraid": means and the calm of a decision."""
+    assert screen("tengo la escopeta cargada en el galpon. hoy no tengo miedo").tier is Tier.CRISIS
+
+
+def test_a_farewell_stated_as_the_last_time_is_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    """A goodbye to the group ("we won't see each other") is a farewell made final."""
+    verdict = screen("me despedi del grupo sin que se dieran cuenta. no nos vamos a ver mas")
+    assert verdict.tier is Tier.CRISIS
+
+
+# -- high -----------------------------------------------------------------------------------
+
+
+def test_burning_oneself_with_a_lighter_is_self_harm_not_a_kitchen_accident(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "Me quemé con el encendedor" is self-harm; only cooking burns are set aside."""
+    assert screen("me queme con el encendedor en el brazo, ya van dos veces").tier >= Tier.HIGH
+    assert screen("me queme con la sarten haciendo la cena").tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi abuelo muerto me habla por la radio desde la sesion",  # reference, hallucination
+        "soy una enviada, tengo poderes y puedo parar el trafico",  # grandiosity
+        "me graban en casa, encontre una camara oculta en la pared",  # persecution
+    ],
+)
+def test_psychotic_signs_said_plainly_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_texting_forms_of_wanting_to_die_are_read(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "kiero matarme" and "toy" are how the same thought is typed."""
+    assert screen("kiero matarme, nse q hago aca").tier >= Tier.HIGH
+
+
+# -- false alarms: the same words, not the writer's risk now --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "matame camion, otra reunion a las 8",  # a River Plate idiom for boredom
+        "no puedo mas jajaja me meo de la risa con mi sobrino",  # laughing, not despair
+        "quiero desaparecer una semana a la playa sin celular",  # a holiday wish
+        "hoy mostre mis cicatrices de cuando me cortaba de adolescente, sin verguenza",
+        "por fin pague todas mis deudas!! cuentas en cero, a empezar de nuevo",  # a new start
+        # "di cuenta" (I realised) is not an account handed over
+        "me di cuenta de que ya no pido perdon por todo",
+    ],
+)
+def test_idioms_and_good_news_with_risk_words_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_support_group_talking_about_suicidal_ideas_is_not_the_writers_risk(screen) -> None:  # type: ignore[no-untyped-def]
+    """Learning how to accompany someone is discussion, not ideation."""
+    text = "en el grupo de apoyo hablamos de como acompanar a alguien con ideas suicidas"
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_date_remembered_without_means_or_intent_is_not_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    """Knowing when the next session is, and feeling calm, is relief, not a decision."""
+    assert screen("estoy en paz ahora que se cuando es la proxima sesion").tier < Tier.MODERATE
+
+
+def test_passwords_changed_after_a_hack_are_not_a_farewell(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("cambie las contrasenas del banco porque me hackearon el mail").tier < Tier.HIGH
+
+
+def test_someone_elses_name_as_the_object_does_not_hide_the_writers_act(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "le dejé a mi amiga las instrucciones del gato": the friend receives, the writer acts."""
+    text = "le deje a mi amiga instrucciones para el gato. el martes ya no voy a estar"
+    assert screen(text).tier >= Tier.HIGH

@@ -117,3 +117,80 @@ def test_someone_elses_name_as_the_object_does_not_hide_the_writers_act(screen) 
     """ "le dejé a mi amiga las instrucciones del gato": the friend receives, the writer acts."""
     text = "le deje a mi amiga instrucciones para el gato. el martes ya no voy a estar"
     assert screen(text).tier >= Tier.HIGH
+
+
+# -- the other categories -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi pareja me agarro del cuello anoche y me tiro al piso",  # strangulation, told by her
+        "mi padrastro me sigue tocando cuando mi mama no esta",  # sexual abuse ongoing
+    ],
+)
+def test_abuse_told_by_the_one_it_happens_to_is_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    """The abuser is always someone else: naming him must not cap the writer's own report."""
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tengo 40.2 y estoy re confundida desde la sesion",  # hyperthermia with confusion
+        "el corazon se me salta latidos y estoy mareado",  # arrhythmia
+        "me tome una pasti con la sertralina y tengo temblores y sudor y calambres",  # serotonin
+    ],
+)
+def test_mdma_danger_signs_in_everyday_words_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_a_fever_number_that_is_an_age_is_not_a_danger_sign(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("hoy cumplo 40 y tengo 40 anos de historias").tier < Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me meti otra pasti cuando se me estaba pasando el efecto",  # re-dosing
+        "recai con la coca el finde, llevaba meses limpio",  # relapse
+    ],
+)
+def test_redosing_and_relapse_are_moderate(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.MODERATE
+
+
+def test_self_harm_on_purpose_to_feel_something_is_high(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("me clave una aguja en la pierna a proposito para sentir algo").tier >= Tier.HIGH
+
+
+def test_a_place_that_would_be_easy_is_active_ideation(screen) -> None:  # type: ignore[no-untyped-def]
+    """Looking at the balcony and thinking it would be easy is more than a passive wish."""
+    assert screen("me quede mirando el balcon y pense que seria tan facil").tier >= Tier.HIGH
+
+
+# -- someone else's words, and hyperbole ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi hija grito '¡me quiero matar!' cuando le apague la play",  # a child's outburst quoted
+        "me quiero morir, perdimos 4-0 en casa",  # football
+        "me quiero morir, deje el celu en el bondi",  # an everyday mishap
+    ],
+)
+def test_quoted_words_and_everyday_despair_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_note_quoted_on_a_post_it_still_counts_as_a_farewell(screen) -> None:  # type: ignore[no-untyped-def]
+    """Only quotes of risk words are set aside; "para mamá" on the insurance papers is not."""
+    text = "deje los papeles del seguro en la mesa con un post-it q dice 'para mama'"
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_an_attempt_remembered_on_its_anniversary_is_not_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    text = "hoy se cumplen cinco anos desde que intente quitarme la vida y estoy bien"
+    assert screen(text).tier < Tier.HIGH

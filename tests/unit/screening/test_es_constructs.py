@@ -194,3 +194,32 @@ def test_a_note_quoted_on_a_post_it_still_counts_as_a_farewell(screen) -> None: 
 def test_an_attempt_remembered_on_its_anniversary_is_not_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
     text = "hoy se cumplen cinco anos desde que intente quitarme la vida y estoy bien"
     assert screen(text).tier < Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la sesion de ayer me mato, en el buen sentido",  # an intense session, praised
+        "prefiero morirme que dar el discurso en la boda",  # stage fright
+        "tengo ganas de matar a mi hermano por comerse mi flan",  # sibling hyperbole
+    ],
+)
+def test_everyday_hyperbole_with_killing_and_dying_is_not_an_alarm(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_checklist_denial_of_self_harm_thoughts_is_negation(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "No tengo pensamientos de hacerme daño" reaches past the window of a bare "no"."""
+    text = "no tengo pensamientos de hacerme daño, solo estoy cansado despues de la sesion"
+    assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "regalo toda mi ropa de invierno, me mudo a la costa y ya no la voy a necesitar",
+        "pague todas mis deudas, por fin libre de la tarjeta. esta noche pizza",
+    ],
+)
+def test_giving_away_and_paying_off_in_good_news_are_not_farewells(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE

@@ -223,3 +223,28 @@ def test_a_checklist_denial_of_self_harm_thoughts_is_negation(screen) -> None:  
 )
 def test_giving_away_and_paying_off_in_good_news_are_not_farewells(screen, text: str) -> None:  # type: ignore[no-untyped-def]
     assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ideas suicidas? no, para nada",  # a checklist answered no
+        "no estoy pensando en matarme, tranqui, solo necesitaba descargar",  # a denial
+    ],
+)
+def test_denials_in_the_ways_people_write_them_are_negation(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_friends_wish_not_to_live_is_hers_not_the_writers(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "No quiere seguir viviendo" is the third person: held below high for the writer."""
+    text = "una companera me dijo que ya no quiere seguir viviendo. la acompane al medico"
+    assert screen(text).tier < Tier.HIGH
+
+
+def test_means_ready_and_only_the_moment_missing_is_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("ya tengo las pastillas, solo falta el momento").tier is Tier.CRISIS
+
+
+def test_using_at_home_after_the_session_is_at_least_moderate(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("me meti dos rayas y media pasti despues de la sesion").tier >= Tier.MODERATE

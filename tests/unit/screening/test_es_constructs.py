@@ -248,3 +248,18 @@ def test_means_ready_and_only_the_moment_missing_is_a_crisis(screen) -> None:  #
 
 def test_using_at_home_after_the_session_is_at_least_moderate(screen) -> None:  # type: ignore[no-untyped-def]
     assert screen("me meti dos rayas y media pasti despues de la sesion").tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ojala no amanecer",  # not waking, said with "amanecer"
+        "me gustaria irme a dormir y no volver",
+        "a veces deseo que me pase algo en la calle",  # wishing for an accident
+        "no estaria mal que me cayera un rayo",
+        "estoy cansado de todo, de vivir, de respirar",  # tired of living
+        "vivir me pesa",
+    ],
+)
+def test_passive_wishes_to_be_dead_are_moderate(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.MODERATE

@@ -1,0 +1,265 @@
+"""Spanish as participants write it, from clinical meaning: the pieces of an indirect crisis
+(means at hand, a time, farewells, finality, the calm of a decision) in Latin American and
+Spain Spanish, voseo and texting forms, and the contexts that set risk words aside (negation,
+the past, someone else, idioms, words written to help)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.domain.screening import Screener, Tier, Verdict
+
+
+@pytest.fixture(scope="module")
+def screen(screener: Screener) -> Callable[[str], Verdict]:
+    return lambda text: screener.screen(text, "es")
+
+
+# -- crisis: pieces that are nothing alone and everything together ------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a weapon, where it is kept, and a day: means + a set time
+        "la pistola de mi viejo esta en el ropero y se donde estan las balas. el sabado estoy sola",
+        # medication kept back instead of taken, and "now"
+        "hace un mes que no me tomo la medicacion, la fui juntando. ahora me las tomo todas",
+        # a place scouted, and when
+        "fui a ver la presa otra vez. escogi el lugar. el domingo temprano",
+        # goodbyes said without the other knowing it was a goodbye
+        "me despedi de mi hermana sin q ella supiera q era una despedida",
+        # arranged care and handed-over passwords, then "it's done"
+        "le pase a mi primo las contrasenas del banco y arregle que mi vieja se quede con los"
+        " nenes. ya no voy a estar",
+        # insulin kept, and a time
+        "tengo las plumas de insulina guardadas y se cuanto hace falta. esta noche",
+    ],
+)
+def test_indirect_crisis_pieces_together_are_a_crisis(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier is Tier.CRISIS
+
+
+def test_calm_after_deciding_with_means_is_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    """A loaded gun and "today I'm not afraid": means and the calm of a decision."""
+    assert screen("tengo la escopeta cargada en el galpon. hoy no tengo miedo").tier is Tier.CRISIS
+
+
+def test_a_farewell_stated_as_the_last_time_is_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    """A goodbye to the group ("we won't see each other") is a farewell made final."""
+    verdict = screen("me despedi del grupo sin que se dieran cuenta. no nos vamos a ver mas")
+    assert verdict.tier is Tier.CRISIS
+
+
+# -- high -----------------------------------------------------------------------------------
+
+
+def test_burning_oneself_with_a_lighter_is_self_harm_not_a_kitchen_accident(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "Me quemé con el encendedor" is self-harm; only cooking burns are set aside."""
+    assert screen("me queme con el encendedor en el brazo, ya van dos veces").tier >= Tier.HIGH
+    assert screen("me queme con la sarten haciendo la cena").tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi abuelo muerto me habla por la radio desde la sesion",  # reference, hallucination
+        "soy una enviada, tengo poderes y puedo parar el trafico",  # grandiosity
+        "me graban en casa, encontre una camara oculta en la pared",  # persecution
+    ],
+)
+def test_psychotic_signs_said_plainly_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_texting_forms_of_wanting_to_die_are_read(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "kiero matarme" and "toy" are how the same thought is typed."""
+    assert screen("kiero matarme, nse q hago aca").tier >= Tier.HIGH
+
+
+# -- false alarms: the same words, not the writer's risk now --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "matame camion, otra reunion a las 8",  # a River Plate idiom for boredom
+        "no puedo mas jajaja me meo de la risa con mi sobrino",  # laughing, not despair
+        "quiero desaparecer una semana a la playa sin celular",  # a holiday wish
+        "hoy mostre mis cicatrices de cuando me cortaba de adolescente, sin verguenza",
+        "por fin pague todas mis deudas!! cuentas en cero, a empezar de nuevo",  # a new start
+        # "di cuenta" (I realised) is not an account handed over
+        "me di cuenta de que ya no pido perdon por todo",
+    ],
+)
+def test_idioms_and_good_news_with_risk_words_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_support_group_talking_about_suicidal_ideas_is_not_the_writers_risk(screen) -> None:  # type: ignore[no-untyped-def]
+    """Learning how to accompany someone is discussion, not ideation."""
+    text = "en el grupo de apoyo hablamos de como acompanar a alguien con ideas suicidas"
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_date_remembered_without_means_or_intent_is_not_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    """Knowing when the next session is, and feeling calm, is relief, not a decision."""
+    assert screen("estoy en paz ahora que se cuando es la proxima sesion").tier < Tier.MODERATE
+
+
+def test_passwords_changed_after_a_hack_are_not_a_farewell(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("cambie las contrasenas del banco porque me hackearon el mail").tier < Tier.HIGH
+
+
+def test_someone_elses_name_as_the_object_does_not_hide_the_writers_act(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "le dejé a mi amiga las instrucciones del gato": the friend receives, the writer acts."""
+    text = "le deje a mi amiga instrucciones para el gato. el martes ya no voy a estar"
+    assert screen(text).tier >= Tier.HIGH
+
+
+# -- the other categories -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi pareja me agarro del cuello anoche y me tiro al piso",  # strangulation, told by her
+        "mi padrastro me sigue tocando cuando mi mama no esta",  # sexual abuse ongoing
+    ],
+)
+def test_abuse_told_by_the_one_it_happens_to_is_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    """The abuser is always someone else: naming him must not cap the writer's own report."""
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tengo 40.2 y estoy re confundida desde la sesion",  # hyperthermia with confusion
+        "el corazon se me salta latidos y estoy mareado",  # arrhythmia
+        "me tome una pasti con la sertralina y tengo temblores y sudor y calambres",  # serotonin
+    ],
+)
+def test_mdma_danger_signs_in_everyday_words_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_a_fever_number_that_is_an_age_is_not_a_danger_sign(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("hoy cumplo 40 y tengo 40 anos de historias").tier < Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me meti otra pasti cuando se me estaba pasando el efecto",  # re-dosing
+        "recai con la coca el finde, llevaba meses limpio",  # relapse
+    ],
+)
+def test_redosing_and_relapse_are_moderate(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.MODERATE
+
+
+def test_self_harm_on_purpose_to_feel_something_is_high(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("me clave una aguja en la pierna a proposito para sentir algo").tier >= Tier.HIGH
+
+
+def test_a_place_that_would_be_easy_is_active_ideation(screen) -> None:  # type: ignore[no-untyped-def]
+    """Looking at the balcony and thinking it would be easy is more than a passive wish."""
+    assert screen("me quede mirando el balcon y pense que seria tan facil").tier >= Tier.HIGH
+
+
+# -- someone else's words, and hyperbole ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi hija grito '¡me quiero matar!' cuando le apague la play",  # a child's outburst quoted
+        "me quiero morir, perdimos 4-0 en casa",  # football
+        "me quiero morir, deje el celu en el bondi",  # an everyday mishap
+    ],
+)
+def test_quoted_words_and_everyday_despair_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_note_quoted_on_a_post_it_still_counts_as_a_farewell(screen) -> None:  # type: ignore[no-untyped-def]
+    """Only quotes of risk words are set aside; "para mamá" on the insurance papers is not."""
+    text = "deje los papeles del seguro en la mesa con un post-it q dice 'para mama'"
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_an_attempt_remembered_on_its_anniversary_is_not_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    text = "hoy se cumplen cinco anos desde que intente quitarme la vida y estoy bien"
+    assert screen(text).tier < Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la sesion de ayer me mato, en el buen sentido",  # an intense session, praised
+        "prefiero morirme que dar el discurso en la boda",  # stage fright
+        "tengo ganas de matar a mi hermano por comerse mi flan",  # sibling hyperbole
+    ],
+)
+def test_everyday_hyperbole_with_killing_and_dying_is_not_an_alarm(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_checklist_denial_of_self_harm_thoughts_is_negation(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "No tengo pensamientos de hacerme daño" reaches past the window of a bare "no"."""
+    text = "no tengo pensamientos de hacerme daño, solo estoy cansado despues de la sesion"
+    assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "regalo toda mi ropa de invierno, me mudo a la costa y ya no la voy a necesitar",
+        "pague todas mis deudas, por fin libre de la tarjeta. esta noche pizza",
+    ],
+)
+def test_giving_away_and_paying_off_in_good_news_are_not_farewells(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ideas suicidas? no, para nada",  # a checklist answered no
+        "no estoy pensando en matarme, tranqui, solo necesitaba descargar",  # a denial
+    ],
+)
+def test_denials_in_the_ways_people_write_them_are_negation(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_friends_wish_not_to_live_is_hers_not_the_writers(screen) -> None:  # type: ignore[no-untyped-def]
+    """ "No quiere seguir viviendo" is the third person: held below high for the writer."""
+    text = "una companera me dijo que ya no quiere seguir viviendo. la acompane al medico"
+    assert screen(text).tier < Tier.HIGH
+
+
+def test_means_ready_and_only_the_moment_missing_is_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("ya tengo las pastillas, solo falta el momento").tier is Tier.CRISIS
+
+
+def test_using_at_home_after_the_session_is_at_least_moderate(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("me meti dos rayas y media pasti despues de la sesion").tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ojala no amanecer",  # not waking, said with "amanecer"
+        "me gustaria irme a dormir y no volver",
+        "a veces deseo que me pase algo en la calle",  # wishing for an accident
+        "no estaria mal que me cayera un rayo",
+        "estoy cansado de todo, de vivir, de respirar",  # tired of living
+        "vivir me pesa",
+    ],
+)
+def test_passive_wishes_to_be_dead_are_moderate(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.MODERATE

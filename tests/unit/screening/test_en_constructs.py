@@ -222,3 +222,121 @@ def test_ordinary_kindness_is_not_a_farewell(rules: Screener, text: str) -> None
 def test_a_peer_who_says_me_too_speaks_for_themself(rules: Screener) -> None:
     text = "read your post. me too, the pills are saved up and it ends tonight"
     assert tier(rules, text) is Tier.CRISIS
+
+
+# -- the other categories, as people text them ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "punched the wall till my knuckles split last night",
+        "bit ma ain hand till it bled on ma break",
+        "took 6 extra paracetamol last night, not to die, just to feel something",
+    ],
+)
+def test_recent_self_injury_in_everyday_words_is_high(rules: Screener, text: str) -> None:
+    assert tier(rules, text) >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "heart's been at 150 for three hours and won't come down",
+        "keep blacking out when i stand up and my heart does this fluttery thing",
+        "headache worst of my life came on suddenly an hour ago. had the dose yesterday",
+        "drank a ton of water and now kinda confused what day it is",
+    ],
+)
+def test_dangerous_signs_after_mdma_are_high(rules: Screener, text: str) -> None:
+    assert tier(rules, text) >= Tier.HIGH
+
+
+def test_a_fast_pulse_from_exercise_is_not_a_medical_alarm(rules: Screener) -> None:
+    assert tier(rules, "my heart rate hit 150 on the run, new record") <= Tier.LOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no sleep 4 nights mate but heaps of energy, bought a second tractor on the card",
+        "someone's been in my flat moving things. the therapists are part of it",
+        "somebody's poisonin the well water, I know it",
+    ],
+)
+def test_mania_and_persecutory_ideas_are_high(rules: Screener, text: str) -> None:
+    assert tier(rules, text) >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep imagining putting something in my uncle's tea. I hate how real it feels.",
+        "my ex has been outside my house three nights in a row. last night he tried the "
+        "door handle",
+        "he locked me out at 2am and said next time will be worse",
+    ],
+)
+def test_violent_urges_toward_someone_and_threats_are_high(rules: Screener, text: str) -> None:
+    assert tier(rules, text) >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "been mixin my sleepin pills with bourbon again",
+        "back on the xanax I swore I'd stopped",
+        "took a yoke saturday at a rave, on me own, wanted to feel like the session again",
+        "haven't left bed since sunday except to pee. can't face anyone",
+        "looked in the mirror and didn't know the face. the world's been flat and fake for days",
+    ],
+)
+def test_relapse_heavy_distress_and_dissociation_are_moderate(rules: Screener, text: str) -> None:
+    assert tier(rules, text) >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sometimes i pray god will just call me home in my sleep",
+        "if a bus clipped me on the way to work i'd be ok with it",
+        "wouldnae bother me if a lorry took me oot the morra",
+    ],
+)
+def test_a_quiet_wish_to_be_taken_is_passive_ideation(rules: Screener, text: str) -> None:
+    assert tier(rules, text) >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cleaned my rifle for the club shoot this weekend, looking forward to it",
+        "updating the will and the car insurance this weekend, boring adult stuff",
+        "a car hit me on my bike this morning, just bruises",
+    ],
+)
+def test_ordinary_admin_and_accidents_are_not_alarms(rules: Screener, text: str) -> None:
+    assert tier(rules, text) <= Tier.LOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # giving up a habit is not giving up on life
+        "Giving up sugar, I'm DONE with it, this is my last biscuit ever (until Friday probably)",
+        # a child's exaggeration quoted
+        "my 8 yo said 'I literally want to die' over maths homework. we did fractions instead",
+        # a relative's ideation, and the writer got her help
+        "My sister called sobbing that she wanted to end it, so I drove over and we called her GP",
+    ],
+)
+def test_a_habit_given_up_or_someone_elses_words_are_not_the_writers_risk(
+    rules: Screener, text: str
+) -> None:
+    assert tier(rules, text) <= Tier.LOW
+
+
+def test_giving_up_on_everything_is_still_hopelessness(rules: Screener) -> None:
+    verdict = rules.screen("i give up. nothing will ever change and i'm done", "en")
+    assert verdict.tier >= Tier.LOW
+    assert "hopelessness" in verdict.constructs

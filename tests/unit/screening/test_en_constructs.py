@@ -340,3 +340,26 @@ def test_giving_up_on_everything_is_still_hopelessness(rules: Screener) -> None:
     verdict = rules.screen("i give up. nothing will ever change and i'm done", "en")
     assert verdict.tier >= Tier.LOW
     assert "hopelessness" in verdict.constructs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # someone else's medicine at hand, alone until a day, and the decision made
+        "my husbands insulin is in the fridge. hes at his brothers till sunday. "
+        "i've thought it all through",
+        # a last message, an asking not to be seen, and how it will go
+        "our kid if ur reading this, sorry la. mersey's freezin this time of year, "
+        "it'll be quick. dont let mam see me",
+    ],
+)
+def test_anothers_medicine_or_a_last_message_with_its_manner_is_a_crisis(
+    rules: Screener, text: str
+) -> None:
+    assert tier(rules, text) is Tier.CRISIS
+
+
+def test_a_pet_placed_under_a_cover_story_weighs_more_than_a_pet_placed(rules: Screener) -> None:
+    cover = tier(rules, "gave the dog to my neighbour, said it's for a work trip. there's no trip")
+    assert cover >= Tier.HIGH
+    assert tier(rules, "gave the dog to my neighbour for the week, work trip to leeds") <= Tier.LOW

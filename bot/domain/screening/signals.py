@@ -551,7 +551,7 @@ class SignalReader:
                         b < first
                         and toks.clause[a] == clause
                         and first - b <= _OTHERS_WINDOW
-                        and not self._self_between(b + 1, first, toks)
+                        and not self._self_between(b + 1, last + 1, toks)
                     ):
                         return name
                 elif toks.sentence[a] == sentence:
@@ -560,13 +560,18 @@ class SignalReader:
 
     @staticmethod
     def _answered_no(last: int, toks: _Tokens, negators: Sequence[tuple[Term, int, int]]) -> bool:
-        """A checklist answer: the next sentence part is only a negator ("thoughts: none")."""
+        """A checklist answer: the next sentence part is only a negator ("thoughts: none"),
+        up to the next item of the list ("thoughts: none, self-harm: no")."""
         nxt = last + 1
         if nxt >= len(toks.tokens) or toks.sentence[nxt] == toks.sentence[last]:
             return False
-        part = toks.sentence[nxt]
+        part, clause = toks.sentence[nxt], toks.clause[nxt]
         for _cue, a, b in negators:
-            if a == nxt and (b + 1 >= len(toks.tokens) or toks.sentence[b + 1] != part):
+            if a == nxt and (
+                b + 1 >= len(toks.tokens)
+                or toks.sentence[b + 1] != part
+                or toks.clause[b + 1] != clause
+            ):
                 return True
         return False
 

@@ -80,6 +80,8 @@ class Dispatcher:
         self._stopping = False
         self.sent = 0
         self.failed = 0
+        self.displaced = 0  # prompts whose slot an urgent message took (sent later)
+        self.late = 0  # messages whose slot went by before they could leave
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -94,6 +96,16 @@ class Dispatcher:
         self._task = asyncio.create_task(self._run(), name="ember-dispatcher")
 
     async def stop(self, grace: float = 5.0) -> None:
+        if self.sent:
+            log.info(
+                "dispatcher: %d sent, %d failed; %d slots went by (process busy), %d prompts' "
+                "slots taken by urgent messages (%d taken by this instance's)",
+                self.sent,
+                self.failed,
+                self.late,
+                self.displaced,
+                self.pacer.taken_over,
+            )
         self._stopping = True
         self._wake.set()
         if self._task is not None:
@@ -397,6 +409,7 @@ class Dispatcher:
                 try:
                     kept = await self.pacer.lock_in(token)
                     if not kept:  # an urgent message goes in this slot: a new one, later
+                        self.displaced += 1
                         at = await self.pacer.retake(item.chat_id)
                 except Exception as exc:  # the budget is out of reach: nothing is sent
                     await self._unslotted(item, exc)
@@ -405,6 +418,7 @@ class Dispatcher:
             for _ in range(LATE_RETRIES):
                 if self.pacer.late(at) <= LATE_SLOT:
                     break
+                self.late += 1
                 at = await self.pacer.retake(item.chat_id)
                 await self.pacer.wait_until(at)
             try:

@@ -173,14 +173,14 @@ async def test_prompts_whose_slot_an_alert_took_are_still_sent_exactly_once(
     for n in range(PROMPTS):
         await queue(storage, f"prompt:{n}", FIRST_CHAT + n, f"check-in {n}", 0)
     async with Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
-        # prompts reserve further ahead than usual, so that alerts find slots to take
-        # however busy the machine running the test is
+        # prompts reserve much further ahead than usual (2 s), so that alerts find slots to
+        # take however busy the machine running the test is
         instances = [
             Dispatcher(
                 storage,
                 TelegramSender(bot),
                 SystemClock(),
-                pacer=Pacer(storage, horizon=0.6),
+                pacer=Pacer(storage, horizon=2.0),
                 idle_poll=0.2,
             )
             for _ in range(2)

@@ -42,7 +42,7 @@ LATE_RETRIES = 3  # new slots a message takes at most before it leaves late anyw
 MAX_PAUSE = 60.0  # a longer retry_after is still honoured per chat, not for everyone
 BOT_WIDE_SPAN = 2.0  # 429s for this many different chats within this many seconds …
 BOT_WIDE_CHATS = 2  # … mean the bot-wide limit, not one chat's: then everyone pauses
-LOCK_LEAD = 0.03  # seconds before its slot a prompt locks the slot in (no takeover after)
+LOCK_LEAD = 0.06  # seconds before its slot a prompt locks the slot in (no takeover after)
 TAKEOVER_AHEAD = 0.01  # an urgent message takes over slots at least this far ahead
 
 Also = Callable[[UnitOfWork], Awaitable[None]]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -205,24 +204,3 @@ async def test_prompts_whose_slot_an_alert_took_are_still_sent_exactly_once(
     assert sum(d.pacer.taken_over for d in instances) >= 1  # alerts did take prompt slots
     assert tg.rate_limited_429s == 0
     assert most_in_any_second([m.sent_at for m in tg.sent]) <= 30
-
-
-async def test_an_alert_in_a_busy_second_leaves_within_a_quarter_second(
-    storage: Storage, tg: FakeTelegram
-) -> None:
-    for n in range(PROMPTS):
-        await queue(storage, f"prompt:{n}", FIRST_CHAT + n, f"check-in {n}", 0)
-    async with Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
-        dispatcher = Dispatcher(storage, TelegramSender(bot), SystemClock(), idle_poll=0.2)
-        await dispatcher.start()
-        try:
-            await tg.wait_until(lambda: len(tg.sent) >= 20, timeout=30)
-            await queue(storage, "alert:fast", THERAPISTS[0], "CRISIS alert", 10)
-            queued_at = time.monotonic()
-            dispatcher.wake()
-            await tg.wait_until(lambda: bool(tg.user(THERAPISTS[0]).messages), timeout=10)
-            alert = tg.user(THERAPISTS[0]).messages[0]
-        finally:
-            await dispatcher.stop()
-    assert alert.sent_at - queued_at < 0.25 * 4  # generous: a shared, busy test machine
-    assert tg.rate_limited_429s == 0

@@ -12,6 +12,7 @@ reaching Ember to the therapist's alert reaching Telegram is the risk lane's lat
     python bench/fanout.py                                  # 1,000 prompts, 1 instance, SQLite
     python bench/fanout.py -n 300 --instances 3 --postgres postgresql+asyncpg://postgres@127.0.0.1/test
     python bench/fanout.py --limiter strict                 # only the strict limiter
+    python bench/fanout.py --redis redis://127.0.0.1:6379/0 # the send budget in Redis
 
 Prints, per limiter: prompts/s and all messages/s (prompts, alerts and safety messages share
 one budget) as a fraction of Telegram's 30/s, 429s, duplicates, misses, and the alert latency
@@ -40,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import update  # noqa: E402
 
-from bench.scratch_db import drop_postgres, fresh_postgres  # noqa: E402
+from bench.scratch_db import drop_postgres, fresh_postgres, fresh_redis  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.simulator import FakeTelegram  # noqa: E402
 from storage.crypto import Cipher, generate_key  # noqa: E402
@@ -69,7 +70,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def start_instances(
-    count: int, tg: FakeTelegram, db_url: str, key: str, log_dir: Path
+    count: int, tg: FakeTelegram, db_url: str, key: str, log_dir: Path, redis: str | None
 ) -> list[asyncio.subprocess.Process]:
     processes = []
     for i in range(count):
@@ -83,6 +84,7 @@ async def start_instances(
             "EMBER_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
             "EMBER_WEBHOOK_SECRET": SECRET,
             "EMBER_LISTEN": f"127.0.0.1:{port}",
+            "EMBER_REDIS_URL": redis or "",
         }
         log = (log_dir / f"instance-{i}.log").open("wb")
         processes.append(
@@ -113,8 +115,12 @@ async def stop_instances(processes: list[asyncio.subprocess.Process]) -> None:
             await p.wait()
 
 
-async def run(n: int, db_url: str, instances: int, strict: bool, log_dir: Path) -> dict[str, Any]:
+async def run(
+    n: int, db_url: str, instances: int, strict: bool, log_dir: Path, redis: str | None
+) -> dict[str, Any]:
     key = generate_key()
+    if redis:
+        await fresh_redis(redis)
     await asyncio.to_thread(upgrade, db_url)
     engine = create_engine(db_url)
     storage = Storage(session_factory(engine), Cipher([key.encode()]))
@@ -126,13 +132,14 @@ async def run(n: int, db_url: str, instances: int, strict: bool, log_dir: Path) 
         for chat in population.participant_ids:
             tg.user(chat)
         therapist = tg.user(population.therapist_chat)
-        processes = await start_instances(instances, tg, db_url, key, log_dir)
+        processes = await start_instances(instances, tg, db_url, key, log_dir, redis)
         try:
             print(f"  starting {instances} instance(s)…", flush=True)
             try:
                 await tg.wait_until(
-                    lambda: sum(1 for c in tg.calls if c.method.lower() == "setwebhook")
-                    >= instances,
+                    lambda: (
+                        sum(1 for c in tg.calls if c.method.lower() == "setwebhook") >= instances
+                    ),
                     timeout=120,
                 )
             except TimeoutError:
@@ -166,6 +173,10 @@ async def run(n: int, db_url: str, instances: int, strict: bool, log_dir: Path) 
         finally:
             await stop_instances(processes)
             await engine.dispose()
+            for log in sorted(log_dir.glob("instance-*.log")):
+                for line in log.read_text(errors="replace").splitlines():
+                    if "dispatcher: " in line:
+                        print(f"    {log.stem}: {line.split('dispatcher: ', 1)[1]}")
         prompts = [m for m in tg.sent if PROMPT in (m.text or "")]
         per_chat = Counter(m.chat_id for m in prompts)
         times = sorted(m.sent_at for m in prompts)
@@ -266,8 +277,7 @@ def report(r: dict[str, Any], label: str) -> bool:
     )
     print(
         "    target (all messages >= 95% of 30/s, 0 x 429, 0 duplicates, 0 misses, alerts p99"
-        " < 250 ms): "
-        + ("PASS" if ok else "FAIL")
+        " < 250 ms): " + ("PASS" if ok else "FAIL")
     )
     return ok
 
@@ -277,6 +287,7 @@ def main() -> None:
     parser.add_argument("-n", "--participants", type=int, default=1000)
     parser.add_argument("--instances", type=int, default=1, help="Ember processes (default 1)")
     parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL at URL")
+    parser.add_argument("--redis", metavar="URL", help="the send budget in Redis at URL")
     parser.add_argument(
         "--limiter",
         choices=["strict", "lenient", "both"],
@@ -285,6 +296,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     backend = "PostgreSQL" if args.postgres else "SQLite"
+    backend += ", send budget in Redis" if args.redis else ", send budget in the database"
     limiters = ["lenient", "strict"] if args.limiter == "both" else [args.limiter]
     print(
         f"fan-out of {args.participants} prompts, {args.instances} instance(s) on {backend}",
@@ -299,7 +311,14 @@ def main() -> None:
             print(f"\n{limiter} limiter:", flush=True)
             try:
                 r = asyncio.run(
-                    run(args.participants, url, args.instances, limiter == "strict", Path(tmp))
+                    run(
+                        args.participants,
+                        url,
+                        args.instances,
+                        limiter == "strict",
+                        Path(tmp),
+                        args.redis,
+                    )
                 )
             finally:
                 if args.postgres:

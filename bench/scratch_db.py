@@ -36,3 +36,19 @@ async def drop_postgres(url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+async def fresh_redis(url: str) -> None:
+    """Clear what an earlier run left of the send budget in the Redis at ``url`` (a pause,
+    a schedule running ahead), so each run starts from an empty budget."""
+    from redis import asyncio as aioredis
+
+    from bot.delivery.redis_budget import PREFIX
+
+    client = aioredis.from_url(url, socket_connect_timeout=2.0)
+    try:
+        keys = [k async for k in client.scan_iter(match=PREFIX + "*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

@@ -34,7 +34,7 @@ import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -65,6 +65,9 @@ from storage.crypto import Cipher
 from storage.db import create_engine, session_factory
 from storage.migrate import require_up_to_date
 from storage.uow import Storage
+
+if TYPE_CHECKING:  # imported only when EMBER_REDIS_URL is set
+    from bot.delivery.redis_budget import RedisBudget
 
 log = logging.getLogger(__name__)
 
@@ -187,9 +190,19 @@ async def ember_app(
     # `ember run` paused the collector for start-up; it runs again after the urgent work
     collector = asyncio.get_running_loop().call_later(COLLECTOR_REST, gc.enable)
     drawer = ChartDrawer()  # charts in a child process, started on first use
+    redis_budget: RedisBudget | None = None
     try:
         await require_up_to_date(engine)
         storage = Storage(session_factory(engine), cipher)
+        if settings.redis_url and pacing is None:  # the send budget in Redis
+            from bot.delivery.redis_budget import RedisBudget
+
+            redis_budget = RedisBudget(settings.redis_url, storage)
+            await redis_budget.check()  # unreachable: one line naming EMBER_REDIS_URL
+
+            def pacing(storage: Storage) -> Pacer:
+                return Pacer(storage, budget=redis_budget)
+
         application = build_application(settings, read_timeout=read_timeout)
         ctx = ServiceContext(
             storage=storage,
@@ -287,6 +300,8 @@ async def ember_app(
                 if started is not None:
                     await started
         drawer.close()
+        if redis_budget is not None:
+            await redis_budget.close()
         await engine.dispose()
 
 

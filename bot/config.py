@@ -70,6 +70,25 @@ class Settings(BaseSettings):
     cache_dir: str | None = None  # None: $XDG_CACHE_HOME/ember or ~/.cache/ember
     brief_at: str = "18:00"  # the pre-integration brief, local time of the therapist
     brief_days_before: int = Field(default=1, ge=0, le=7)
+    redis_url: str | None = None  # the shared send budget in Redis; None: in the database
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+            raise InvalidValue(
+                "must be a Redis URL like redis://127.0.0.1:6379/0 (rediss:// for TLS), "
+                "or empty to keep the send budget in the database"
+            )
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise InvalidValue("has a port that is not a number") from None
+        return value
 
     @field_validator("telegram_token")
     @classmethod

@@ -428,6 +428,22 @@ class ChatPace(Base):
     free_at: Mapped[float] = mapped_column(Double)
 
 
+class SendSlot(Base):
+    """A slot an ordinary message (a prompt) holds on the send schedule and has not yet used.
+
+    An alert or a safety message may take it over (one atomic DELETE … RETURNING): it goes
+    at the slot's time and the prompt takes a new, later slot. The prompt's sender deletes
+    its own row just before sending ("locks it in"); finding it gone, it knows its slot was
+    taken. Only rows still waiting are here, a few at a time.
+    """
+
+    __tablename__ = "send_slots"
+
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[float] = mapped_column(Double, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+
+
 class Lease(Base):
     """Who runs the deployment's periodic work (escalation, digests, reminders, sweeps).
 

@@ -6,6 +6,11 @@ handed out evenly spaced across all instances, and the bot-wide rate holds howev
 run. ``chat_pacing`` holds when each chat may next receive a message. A reservation takes
 the bot-wide slot and the chat in one transaction: if the chat is not free by the slot's
 time, the caller rolls back and nothing is spent.
+
+The slots ordinary messages take are written to ``send_slots`` until their sender locks
+them in, moments before the slot: an alert or a safety message takes over the earliest of
+them (the prompt takes a new, later slot), so it leaves in the current second without a
+single slot more being handed out.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import insert as insert_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChatPace, Lease, SendLane
+from storage.models import ChatPace, Lease, SendLane, SendSlot
 from storage.sql import dialect_insert, insert_ignore
 
 LANE = "telegram"
@@ -29,6 +35,7 @@ class Reservation:
     at: float | None
     retry_in: float = 0.0
     chat_busy: bool = False
+    taken_over: bool = False  # the slot was a prompt's, taken over by an urgent message
 
 
 class SendBudget:
@@ -49,6 +56,7 @@ class SendBudget:
         gap: float,
         chat_interval: float,
         horizon: float | None,
+        ahead: float = 0.01,
         _again: bool = True,
     ) -> Reservation:
         """Take the next bot-wide slot and the chat for it.
@@ -56,7 +64,15 @@ class SendBudget:
         ``horizon`` bounds how far ahead of ``now`` a slot may be taken (None: any slot,
         for messages that must not wait behind bulk work). When the chat is busy at the
         slot's time the caller must roll back: the slot was only tentatively taken.
+
+        An urgent reservation (``horizon`` None) first takes over the earliest slot a prompt
+        reserved and has not locked in, at least ``ahead`` seconds from now, if the
+        schedule's next free slot lies further ahead than that.
         """
+        if horizon is None:
+            took = await self._take_over(chat_id, now, gap, chat_interval, ahead)
+            if took is not None:
+                return took
         start = self._greatest(SendLane.next_at, SendLane.paused_until, now)
         stmt = update(SendLane).where(SendLane.lane == LANE)
         if horizon is not None:
@@ -85,6 +101,7 @@ class SendBudget:
                     gap=gap,
                     chat_interval=chat_interval,
                     horizon=horizon,
+                    ahead=ahead,
                     _again=False,
                 )
             if row is None:
@@ -100,8 +117,60 @@ class SendBudget:
             return Reservation(None, max(0.001, (free_at or at) - now), chat_busy=True)
         return Reservation(at)
 
+    async def _take_over(
+        self, chat_id: int, now: float, gap: float, chat_interval: float, ahead: float
+    ) -> Reservation | None:
+        """The earliest prompt's slot not yet locked in, for an urgent message to
+        ``chat_id``; None when there is none worth taking (the schedule is free sooner)."""
+        lane = (
+            await self._session.execute(
+                select(SendLane.next_at, SendLane.paused_until).where(SendLane.lane == LANE)
+            )
+        ).first()
+        if lane is None:
+            return None
+        chat_free = await self._session.scalar(
+            select(ChatPace.free_at).where(ChatPace.chat_id == chat_id)
+        )
+        earliest = max(now + ahead, lane.paused_until, chat_free or 0.0)
+        if max(lane.next_at, now) <= earliest:
+            return None  # the next free slot comes as soon: nobody is displaced
+        candidate = (
+            select(SendSlot.token).where(SendSlot.at >= earliest).order_by(SendSlot.at).limit(1)
+        )
+        if self._postgres:
+            candidate = candidate.with_for_update(skip_locked=True)
+        taken = (
+            await self._session.execute(
+                delete(SendSlot)
+                .where(SendSlot.token == candidate.scalar_subquery())
+                .returning(SendSlot.at)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        if taken is None:
+            return None
+        at = float(taken.at)
+        if await self._take_chat(chat_id, at, chat_interval) is None:
+            # another instance took the chat meanwhile: the caller rolls the takeover back
+            return Reservation(None, 0.01, chat_busy=True)
+        return Reservation(at, taken_over=True)
+
+    async def lock_in(self, token: str) -> bool:
+        """The prompt holding ``token`` is about to send: its slot can no longer be taken
+        over. False if it was taken over already (the prompt needs a new slot)."""
+        result = await self._session.execute(delete(SendSlot).where(SendSlot.token == token))
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
     async def reserve_many(
-        self, *, chat_ids: list[int], now: float, gap: float, chat_interval: float, horizon: float
+        self,
+        *,
+        chat_ids: list[int],
+        now: float,
+        gap: float,
+        chat_interval: float,
+        horizon: float,
+        tokens: list[str] | None = None,
     ) -> tuple[dict[int, float], set[int], float]:
         """Slots for several messages to different chats in one go: as many consecutive
         slots as lie within ``horizon`` of ``now`` (at most one per chat), each chat taken
@@ -141,6 +210,12 @@ class SendBudget:
         ).returning(ChatPace.chat_id)
         taken = set((await self._session.scalars(stmt)).all())
         served = {chat: at for chat, at in slots.items() if chat in taken}
+        if tokens is not None and served:
+            token_of = dict(zip(chat_ids, tokens, strict=True))
+            await self._session.execute(
+                insert_rows(SendSlot),
+                [{"token": token_of[c], "at": at, "chat_id": c} for c, at in served.items()],
+            )
         return served, set(slots) - taken, 0.0
 
     async def retake(self, *, chat_id: int, now: float, gap: float, chat_interval: float) -> float:
@@ -192,6 +267,8 @@ class SendBudget:
     async def forget_chats(self, before: float) -> int:
         """Drop per-chat release times long past (they no longer hold anything back)."""
         result = await self._session.execute(delete(ChatPace).where(ChatPace.free_at < before))
+        # and the slots of prompts whose process stopped before locking them in
+        await self._session.execute(delete(SendSlot).where(SendSlot.at < before))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 

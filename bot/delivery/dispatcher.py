@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
-from bot.delivery.pacing import LATE_RETRIES, LATE_SLOT, Pacer
+from bot.delivery.pacing import LATE_RETRIES, LATE_SLOT, LOCK_LEAD, Pacer, slot_token
 from bot.delivery.retry import DeliveryError, DeliveryErrorKind, decide
 from bot.delivery.telegram_sender import MessageSender
 from bot.domain.records import ClaimedMessage
@@ -38,6 +38,7 @@ RESERVE_BATCH = 8  # ordinary messages given slots in one transaction, at most (
 # bounds it further: at 28.8/s, 0.1 s holds 3 slots)
 RECORD_ATTEMPTS = 5  # tries to write a send's outcome through a database outage
 RECORD_RETRY = 0.5  # seconds, growing with each try
+UNSLOTTED_RETRY = timedelta(seconds=1)  # a message whose slot could not be confirmed waits
 
 
 class Dispatcher:
@@ -79,6 +80,8 @@ class Dispatcher:
         self._stopping = False
         self.sent = 0
         self.failed = 0
+        self.displaced = 0  # prompts whose slot an urgent message took (sent later)
+        self.late = 0  # messages whose slot went by before they could leave
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -93,6 +96,16 @@ class Dispatcher:
         self._task = asyncio.create_task(self._run(), name="ember-dispatcher")
 
     async def stop(self, grace: float = 5.0) -> None:
+        if self.sent:
+            log.info(
+                "dispatcher: %d sent, %d failed; %d slots went by (process busy), %d prompts' "
+                "slots taken by urgent messages (%d taken by this instance's)",
+                self.sent,
+                self.failed,
+                self.late,
+                self.displaced,
+                self.pacer.taken_over,
+            )
         self._stopping = True
         self._wake.set()
         if self._task is not None:
@@ -305,21 +318,22 @@ class Dispatcher:
             served = [m.id for m in items if m.chat_id in chats]
             await uow.outbox.mark_sending_many(served, now=self._wall.now())
 
+        tokens = [slot_token(m.id) for m in items]
         try:
             slots, retry_in = await self.pacer.reserve_many(
-                [m.chat_id for m in items], also=sending
+                [m.chat_id for m in items], tokens=tokens, also=sending
             )
         except BaseException:
             for item in items:
                 self._requeue(item)  # never orphaned in memory: tried again
             raise
-        for item in items:
+        for item, token in zip(items, tokens, strict=True):
             at = slots.get(item.chat_id)
             if at is None:
                 self._requeue(item)
                 continue
             self._busy += 1
-            task = asyncio.create_task(self._send(item, at))
+            task = asyncio.create_task(self._send(item, at, token))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
         return bool(slots), retry_in
@@ -388,12 +402,23 @@ class Dispatcher:
             soonest = wait if soonest is None else min(soonest, wait)
         return None, soonest
 
-    async def _send(self, item: ClaimedMessage, at: float) -> None:
+    async def _send(self, item: ClaimedMessage, at: float, token: str | None = None) -> None:
         try:
+            if token is not None:  # a prompt's slot, which an alert may take over until now
+                await self.pacer.wait_until(at - LOCK_LEAD)
+                try:
+                    kept = await self.pacer.lock_in(token)
+                    if not kept:  # an urgent message goes in this slot: a new one, later
+                        self.displaced += 1
+                        at = await self.pacer.retake(item.chat_id)
+                except Exception as exc:  # the budget is out of reach: nothing is sent
+                    await self._unslotted(item, exc)
+                    return
             await self.pacer.wait_until(at)
             for _ in range(LATE_RETRIES):
                 if self.pacer.late(at) <= LATE_SLOT:
                     break
+                self.late += 1
                 at = await self.pacer.retake(item.chat_id)
                 await self.pacer.wait_until(at)
             try:
@@ -433,6 +458,24 @@ class Dispatcher:
             if item.priority < URGENT:
                 self._busy -= 1
                 self._room.set()
+
+    async def _unslotted(self, item: ClaimedMessage, error: Exception) -> None:
+        """The slot could not be confirmed (the send budget is out of reach): the message
+        was not sent and goes back to the queue, a moment later, as it was."""
+        _failed_for_now(error, f"outbox message {item.id}: its slot could not be confirmed")
+        retry_at = self.clock.now() + UNSLOTTED_RETRY
+
+        async def record(uow: UnitOfWork) -> None:
+            await uow.outbox.mark_retry(
+                item.id,
+                not_before=retry_at,
+                error="send budget out of reach",
+                ambiguous=False,
+                count_attempt=False,
+            )
+
+        await self._record(item, record)
+        self.wake()
 
     async def _record(
         self, item: ClaimedMessage, write: Callable[[UnitOfWork], Awaitable[None]]

@@ -10,15 +10,23 @@ database, and every instance honours it.
 
 Ordinary messages take slots at most ``horizon`` seconds ahead; messages that must not
 wait (alerts, safety messages) take the next slot whatever is reserved, so they are never
-behind more than ``horizon`` seconds of bulk work. Pacing uses wall-clock time (physical,
-shared between hosts), not the injectable clinical clock.
+behind more than ``horizon`` seconds of bulk work; and they take over the earliest slot a
+prompt reserved and has not yet used (the prompt's sender locks its slot in ``LOCK_LEAD``
+seconds before it, finds it taken, and takes a new one), so an alert leaves in the current
+second without a slot more being handed out. Pacing uses wall-clock time (physical, shared
+between hosts), not the injectable clinical clock.
+
+The budget lives in the database (:class:`DatabaseBudget`) or, with ``EMBER_REDIS_URL``,
+in Redis (:class:`bot.delivery.redis_budget.RedisBudget`), the same scheme either way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from storage.pacing import Reservation
 from storage.uow import Storage, UnitOfWork
@@ -34,6 +42,148 @@ LATE_RETRIES = 3  # new slots a message takes at most before it leaves late anyw
 MAX_PAUSE = 60.0  # a longer retry_after is still honoured per chat, not for everyone
 BOT_WIDE_SPAN = 2.0  # 429s for this many different chats within this many seconds …
 BOT_WIDE_CHATS = 2  # … mean the bot-wide limit, not one chat's: then everyone pauses
+LOCK_LEAD = 0.06  # seconds before its slot a prompt locks the slot in (no takeover after)
+TAKEOVER_AHEAD = 0.01  # an urgent message takes over slots at least this far ahead
+
+Also = Callable[[UnitOfWork], Awaitable[None]]
+AlsoMany = Callable[[UnitOfWork, list[int]], Awaitable[None]]
+
+
+def slot_token(message_id: int) -> str:
+    """A name for one reservation of a message's slot (a message may be reserved again)."""
+    return f"{message_id}-{secrets.token_hex(6)}"
+
+
+class SendBudget(Protocol):
+    """Where the deployment's send slots are handed out (the database, or Redis)."""
+
+    async def reserve(
+        self,
+        *,
+        chat_id: int,
+        now: float,
+        gap: float,
+        chat_interval: float,
+        horizon: float | None,
+        also: Also | None,
+    ) -> Reservation: ...
+
+    async def reserve_many(
+        self,
+        *,
+        chat_ids: list[int],
+        tokens: list[str] | None,
+        now: float,
+        gap: float,
+        chat_interval: float,
+        horizon: float,
+        also: AlsoMany | None,
+    ) -> tuple[dict[int, float], set[int], float]: ...
+
+    async def lock_in(self, token: str) -> bool: ...
+
+    async def retake(
+        self, *, chat_id: int, now: float, gap: float, chat_interval: float
+    ) -> float: ...
+
+    async def hold_chat(self, chat_id: int, until: float) -> None: ...
+
+    async def pause(self, until: float) -> None: ...
+
+    async def forget(self, before: float) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+class DatabaseBudget:
+    """The send budget in the database every instance shares (``storage/pacing.py``)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    async def reserve(
+        self,
+        *,
+        chat_id: int,
+        now: float,
+        gap: float,
+        chat_interval: float,
+        horizon: float | None,
+        also: Also | None,
+    ) -> Reservation:
+        async with self._storage.uow() as uow:
+            reservation = await uow.budget.reserve(
+                chat_id=chat_id,
+                now=now,
+                gap=gap,
+                chat_interval=chat_interval,
+                horizon=horizon,
+                ahead=TAKEOVER_AHEAD,
+            )
+            if reservation.at is not None:
+                if also is not None:
+                    await also(uow)
+                await uow.commit()
+        return reservation
+
+    async def reserve_many(
+        self,
+        *,
+        chat_ids: list[int],
+        tokens: list[str] | None,
+        now: float,
+        gap: float,
+        chat_interval: float,
+        horizon: float,
+        also: AlsoMany | None,
+    ) -> tuple[dict[int, float], set[int], float]:
+        async with self._storage.uow() as uow:
+            slots, busy, retry_in = await uow.budget.reserve_many(
+                chat_ids=chat_ids,
+                tokens=tokens,
+                now=now,
+                gap=gap,
+                chat_interval=chat_interval,
+                horizon=horizon,
+            )
+            if slots:
+                if also is not None:
+                    await also(uow, list(slots))
+                await uow.commit()
+        return slots, busy, retry_in
+
+    async def lock_in(self, token: str) -> bool:
+        async with self._storage.uow() as uow:
+            kept = await uow.budget.lock_in(token)
+            await uow.commit()
+        return kept
+
+    async def retake(self, *, chat_id: int, now: float, gap: float, chat_interval: float) -> float:
+        async with self._storage.uow() as uow:
+            at = await uow.budget.retake(
+                chat_id=chat_id, now=now, gap=gap, chat_interval=chat_interval
+            )
+            await uow.commit()
+        return at
+
+    async def hold_chat(self, chat_id: int, until: float) -> None:
+        async with self._storage.uow() as uow:
+            await uow.budget.hold_chat(chat_id, until)
+            await uow.commit()
+
+    async def pause(self, until: float) -> None:
+        async with self._storage.uow() as uow:
+            await uow.budget.pause(until)
+            await uow.commit()
+
+    async def forget(self, before: float) -> int:
+        async with self._storage.uow() as uow:
+            n = await uow.budget.forget_chats(before)
+            await uow.commit()
+        return n
+
+    async def close(self) -> None:
+        return None
 
 
 class Pacer:
@@ -47,14 +197,16 @@ class Pacer:
         chat_interval: float = PER_CHAT_INTERVAL,
         horizon: float = HORIZON,
         wall: Callable[[], float] = time.time,
+        budget: SendBudget | None = None,
     ) -> None:
-        self._storage = storage
+        self.budget: SendBudget = budget or DatabaseBudget(storage)
         self.gap = 1.0 / rate
         self._chat_interval = chat_interval
         self._horizon = horizon
         self._wall = wall
         self._chat_free_at: dict[int, float] = {}  # what this instance last learned
         self._recent_429s: list[tuple[float, int]] = []
+        self.taken_over = 0  # prompts' slots this instance's urgent messages took
 
     def chat_ready_in(self, chat_id: int) -> float:
         """This instance's best knowledge of how long a chat must still wait."""
@@ -65,28 +217,27 @@ class Pacer:
         chat_id: int,
         *,
         urgent: bool,
-        also: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+        also: Also | None = None,
     ) -> Reservation:
         """A slot for one message to ``chat_id``; kept only when both slot and chat are free.
 
-        ``also`` runs in the same transaction when a slot is taken (the dispatcher marks the
-        message as being sent there, so nothing else stands between the slot and the send).
+        An urgent one takes over a prompt's slot not yet locked in when the schedule's next
+        free slot is further ahead. ``also`` runs in the same transaction when a slot is
+        taken (the dispatcher marks the message as being sent there, so nothing else stands
+        between the slot and the send).
         """
         now = self._wall()
-        async with self._storage.uow() as uow:
-            reservation = await uow.budget.reserve(
-                chat_id=chat_id,
-                now=now,
-                gap=self.gap,
-                chat_interval=self._chat_interval,
-                horizon=None if urgent else self._horizon,
-            )
-            if reservation.at is not None:
-                if also is not None:
-                    await also(uow)
-                await uow.commit()
+        reservation = await self.budget.reserve(
+            chat_id=chat_id,
+            now=now,
+            gap=self.gap,
+            chat_interval=self._chat_interval,
+            horizon=None if urgent else self._horizon,
+            also=also,
+        )
         if reservation.at is not None:
             self._note_chat(chat_id, reservation.at + self._chat_interval)
+            self.taken_over += reservation.taken_over
         elif reservation.chat_busy:
             self._note_chat(chat_id, now + reservation.retry_in)
         return reservation
@@ -95,46 +246,48 @@ class Pacer:
         self,
         chat_ids: list[int],
         *,
-        also: Callable[[UnitOfWork, list[int]], Awaitable[None]] | None = None,
+        tokens: list[str] | None = None,
+        also: AlsoMany | None = None,
     ) -> tuple[dict[int, float], float]:
         """Slots for ordinary messages to several chats in one transaction (as many as the
         horizon holds); returns the chats served with their slot times, and, when none
         was, seconds to wait before trying again. ``also`` runs in the same transaction
-        with the chats served."""
+        with the chats served. With ``tokens`` (one per chat) the slots may be taken over
+        by urgent messages until locked in (:meth:`lock_in`)."""
         now = self._wall()
-        async with self._storage.uow() as uow:
-            slots, busy, retry_in = await uow.budget.reserve_many(
-                chat_ids=chat_ids,
-                now=now,
-                gap=self.gap,
-                chat_interval=self._chat_interval,
-                horizon=self._horizon,
-            )
-            if slots:
-                if also is not None:
-                    await also(uow, list(slots))
-                await uow.commit()
+        slots, busy, retry_in = await self.budget.reserve_many(
+            chat_ids=chat_ids,
+            tokens=tokens,
+            now=now,
+            gap=self.gap,
+            chat_interval=self._chat_interval,
+            horizon=self._horizon,
+            also=also,
+        )
         for chat_id, at in slots.items():
             self._note_chat(chat_id, at + self._chat_interval)
         for chat_id in busy:  # another instance sent there just now: look again later
             self._note_chat(chat_id, now + self._chat_interval / 2)
         return slots, retry_in
 
+    async def lock_in(self, token: str) -> bool:
+        """Keep the slot ``token`` names for its message, which leaves in a moment; False
+        if an urgent message took it over (then :meth:`retake` a new one)."""
+        return await self.budget.lock_in(token)
+
     def late(self, at: float) -> float:
         """How long ago the slot at ``at`` went by (negative: still ahead)."""
         return self._wall() - at
 
     async def retake(self, chat_id: int) -> float:
-        """A new slot for a message whose slot went by while this process was busy elsewhere.
+        """A new slot for a message whose slot went by while this process was busy elsewhere,
+        or was taken over by an alert.
 
         Sent late, it would crowd the messages a second after its slot: Telegram counts
         when requests arrive, not when they were planned. Its chat was taken already."""
-        now = self._wall()
-        async with self._storage.uow() as uow:
-            at = await uow.budget.retake(
-                chat_id=chat_id, now=now, gap=self.gap, chat_interval=self._chat_interval
-            )
-            await uow.commit()
+        at = await self.budget.retake(
+            chat_id=chat_id, now=self._wall(), gap=self.gap, chat_interval=self._chat_interval
+        )
         self._note_chat(chat_id, at + self._chat_interval)
         return at
 
@@ -147,9 +300,7 @@ class Pacer:
         """Telegram asked for a pause in this chat (a 429): every instance keeps it."""
         until = self._wall() + seconds
         self._note_chat(chat_id, until)
-        async with self._storage.uow() as uow:
-            await uow.budget.hold_chat(chat_id, until)
-            await uow.commit()
+        await self.budget.hold_chat(chat_id, until)
 
     def bot_wide_429(self, chat_id: int) -> bool:
         """Whether a 429 for ``chat_id`` looks bot-wide rather than this chat's own.
@@ -165,16 +316,11 @@ class Pacer:
 
     async def pause_all(self, seconds: float) -> None:
         """After a 429 whose scope we can't tell, no instance sends for ``seconds``."""
-        async with self._storage.uow() as uow:
-            await uow.budget.pause(self._wall() + min(seconds, MAX_PAUSE))
-            await uow.commit()
+        await self.budget.pause(self._wall() + min(seconds, MAX_PAUSE))
 
     async def forget_old_chats(self) -> int:
         """Drop the shared per-chat release times long past (the leader's sweep)."""
-        async with self._storage.uow() as uow:
-            n = await uow.budget.forget_chats(self._wall() - 60.0)
-            await uow.commit()
-        return n
+        return await self.budget.forget(self._wall() - 60.0)
 
     def _note_chat(self, chat_id: int, free_at: float) -> None:
         # pruned here, on every instance: the sweep that forgets the shared times runs on

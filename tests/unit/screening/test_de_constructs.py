@@ -111,6 +111,16 @@ def test_crisis_when_the_pieces_come_together(screener: Screener, text: str) -> 
         # ideas of reference and of being poisoned
         "im radio senden die geheime botschaften nur fuer mich",
         "die nachbarn wollen mich vergiften, die tun was in mein essen",
+        # mania: days awake with grandiosity or money thrown away, also Swiss
+        "sit drei taeg wach und ich schrib es buech, so klar im chopf wie no nie",
+        "hab mein ganzes erspartes an einem tag verzockt und fuehl mich genial",
+        # overheating and rigid muscles after MDMA, said plainly
+        "mir is heiss wie im backofen und meine muskeln sind steinhart",
+        # violence with the object left out, a threat with a weapon
+        "er hat gestern wieder geschlagen, mein auge ist blau",
+        "er hat mir sein gewehr gezeigt und gesagt er weiss wo er mich findet",
+        # thoughts of one step, of pulling the wheel
+        "am bahnsteig denk ich jedes mal, ein schritt und es waer vorbei",
     ],
 )
 def test_high_for_active_ideation_self_harm_and_danger_signs(screener: Screener, text: str) -> None:
@@ -212,6 +222,29 @@ def test_someone_else_collapsing_after_drugs_is_an_emergency_but_a_phone_is_not(
     assert screener.screen("mein handy reagiert nich mehr", "de").tier < Tier.MODERATE
     emergency = "nach der party hat er was genommen, jetzt roechelt er und reagiert nicht"
     assert screener.screen(emergency, "de").tier == Tier.CRISIS
+
+
+def test_earlier_as_a_comparison_is_not_the_past(screener: Screener) -> None:
+    """ "Louder than before" compares; it does not put the thought in the past."""
+    text = "der gedanke mir das leben zu nehmen ist jeden abend da, lauter als frueher"
+    assert screener.screen(text, "de").tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an early morning and a good breakfast are not mania
+        "war schon um 5 wach und hab fantastisch gefruehstueckt",
+        # a hot sauna is not hyperthermia
+        "die sauna war heiss wie ein ofen, herrlich",
+        # money spent on a holiday and feeling great
+        "hab 500 euro fuer den urlaub ausgegeben und fuehl mich fantastisch",
+    ],
+)
+def test_ordinary_energy_heat_and_spending_are_not_danger_signs(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier < Tier.MODERATE
 
 
 def test_a_hard_past_told_in_therapy_is_read_as_past(screener: Screener) -> None:

@@ -260,3 +260,20 @@ def test_a_support_reply_with_a_crisis_number_is_held_low(screener: Screener) ->
         "umzubringen, ruf bitte die telefonseelsorge an 0800 1110111"
     )
     assert screener.screen(text, "de").tier <= Tier.LOW
+
+
+def test_a_forum_post_addressed_to_everyone_who_struggles_is_held_low(
+    screener: Screener,
+) -> None:
+    """A post for others ("an alle, die ...", a crisis chat, the emergency room) helps."""
+    text = (
+        "an alle hier, die gerade suizidgedanken haben: du kannst jederzeit in die "
+        "notaufnahme gehen, und es gibt den krisenchat"
+    )
+    assert screener.screen(text, "de").tier <= Tier.LOW
+
+
+def test_a_peer_who_says_me_too_speaks_for_themself(screener: Screener) -> None:
+    """Solidarity ("ich auch") keeps the writer's own plan from being read as help."""
+    text = "an alle die grad kaempfen: ich auch. die tabletten liegen bereit, morgen ist es soweit"
+    assert screener.screen(text, "de").tier == Tier.CRISIS

@@ -86,6 +86,12 @@ def test_each_construct_is_read_in_everyday_german(
         "sie hat ne pille genommen und atmet ganz flach, reagiert nich mehr",
         # a weapon taken along to wait for someone
         "hab das messer eingesteckt, heut nacht wart ich vor seiner tuer auf ihn",
+        # a place of death named with a time, verb last as German puts it
+        "ich werd am samstag zu den gleisen gehen",
+        # arranging who takes the pets, for when I am no longer here
+        "wenn ich nicht mehr bin, soll mein bruder den hund nehmen",
+        # a goodbye the family does not understand as final
+        "hab beim essen allen tschuess gesagt, die wissen nicht dass es fuer immer ist",
     ],
 )
 def test_crisis_when_the_pieces_come_together(screener: Screener, text: str) -> None:
@@ -121,6 +127,10 @@ def test_crisis_when_the_pieces_come_together(screener: Screener, text: str) -> 
         "er hat mir sein gewehr gezeigt und gesagt er weiss wo er mich findet",
         # thoughts of one step, of pulling the wheel
         "am bahnsteig denk ich jedes mal, ein schritt und es waer vorbei",
+        # wanting to go under a train, said plainly
+        "bin am bahnhof und will vor den naechsten zug",
+        # self-harm that goes on, in texting form
+        "ich ritz mich seit tagen wieder",
     ],
 )
 def test_high_for_active_ideation_self_harm_and_danger_signs(screener: Screener, text: str) -> None:
@@ -137,6 +147,8 @@ def test_high_for_active_ideation_self_harm_and_danger_signs(screener: Screener,
         "alles fuehlt sich an wie in einem traum, als waer ich nich echt",
         # passive wish to be dead
         "haett nix dagegen fuer immer einzuschlafen",
+        # not knowing what or how much was taken
+        "bin voll drauf, kp mehr was ich alles genommen hab",
     ],
 )
 def test_moderate_for_redosing_dissociation_and_passive_wishes(
@@ -161,6 +173,8 @@ def test_moderate_for_redosing_dissociation_and_passive_wishes(
         "ich lass mein altes leben los, nicht im schlimmen sinn",
         # a kitchen accident is not self-harm
         "hab mir beim zwiebeln schneiden in den finger geschnitten",
+        # waiting for a coffee before the train is not wanting to go under it
+        "will vor dem zug noch nen kaffee",
         # a rope for a swing is not a noose
         "hab n seil fuer die schaukel gekauft, morgen bauen wir sie auf",
         # tiredness after work or sport is not finality

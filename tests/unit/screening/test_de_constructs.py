@@ -1,0 +1,293 @@
+"""German as people text it: the clinical constructs and tiers, read in everyday, Swiss and
+Austrian forms, and the contexts that keep words about risk from raising an alarm.
+
+Each group states the clinical reason it exists; the sentences are written the way
+participants write (lower case, "hab", "nich", "grad", "ne", umlauts as ae/oe/ue).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.screening import Screener, Tier
+
+
+def constructs(screener: Screener, text: str) -> set[str]:
+    """The constructs that count for the writer now (not blocked by a context)."""
+    return {f.construct for f in screener.read_constructs(text, "de") if f.blocked_by is None}
+
+
+# ---- constructs: each is a family of ways of saying one thing -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "construct"),
+    [
+        # means at hand, stated flatly (C-SSRS 5 preparatory behaviour)
+        ("die knarre liegt unterm bett bei mir", "means"),
+        ("hab in verschiedenen apotheken tabletten geholt", "means"),
+        ("die benzos hab ich alle in ne tuete gepackt", "means"),
+        ("der strick haengt schon im keller", "means"),
+        # farewell acts: letters, pets placed, passwords, debts, gifts
+        ("hab nen brief an mama geschrieben", "farewell"),
+        ("der kater geht zu meiner nachbarin", "farewell"),
+        ("passwoerter stehen im ordner im regal", "farewell"),
+        ("alle rechnungen sind bezahlt", "farewell"),
+        ("hab ihr die kette von oma geschenkt", "farewell"),
+        ("ha em mami es briefli gschribe", "farewell"),
+        ("sie soll sich um den hund kuemmern", "farewell"),
+        # finality: it is the last, I won't be around
+        ("bald is ruhe", "finality"),
+        ("dann bin ich durch", "finality"),
+        ("des wars fia mi", "finality"),
+        ("i chume nuemme hei", "finality"),
+        ("brauch ich das alles nimmer", "finality"),
+        # the calm after deciding
+        ("jetzt weiss ich wann", "calm_decided"),
+        ("zum ersten mal seit wochen schlaf ich durch", "calm_decided"),
+        # a time that is set
+        ("nach der naechsten sitzung", "timeframe"),
+        ("ich geh nachher hin", "timeframe"),
+        # passive wish to be dead, in its everyday forms
+        ("haett nix dagegen einfach nicht mehr aufzuwachen", "wish_dead"),
+        ("wieso bin ich ueberhaupt noch da", "wish_dead"),
+        ("waer ma eh liaba wenn i nimma do waar", "wish_dead"),
+        ("manchmal wuensch ich mir ne krankheit die mich mitnimmt", "wish_dead"),
+        # active ideation, Swiss and colloquial
+        ("i wott nuemme labe", "ideation"),
+        ("heut nacht mach ich dem ganzen ein ende", "ideation"),
+        # feeling a burden
+        ("ich bin doch nur ne last fuer alle", "burden"),
+        # self-harm after being clean
+        ("3 monate clean und jetzt hab ich mich wieder geritzt", "self_harm"),
+    ],
+)
+def test_each_construct_is_read_in_everyday_german(
+    screener: Screener, text: str, construct: str
+) -> None:
+    assert construct in constructs(screener, text)
+
+
+# ---- tiers: the combinations a clinician hears -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # means with a time, farewell with finality, gifts with "I won't be here"
+        "hab mir nen strick im baumarkt geholt. heute abend",
+        "briefe an mama und papa liegen im schrank. dann bin ich durch",
+        "hab meinem bruder meine uhr gegeben. brauch ich das alles nimmer",
+        "i chume nuemme hei. ha mini sache verschaenkt",
+        # exhaust fumes in the garage, pills from several pharmacies
+        "ich sitz in der garage und der motor laeuft",
+        "war in vier apotheken und hab paracetamol geholt, damit keiner was merkt",
+        # a medical emergency now, someone else after drugs
+        "sie hat ne pille genommen und atmet ganz flach, reagiert nich mehr",
+        # a weapon taken along to wait for someone
+        "hab das messer eingesteckt, heut nacht wart ich vor seiner tuer auf ihn",
+        # a place of death named with a time, verb last as German puts it
+        "ich werd am samstag zu den gleisen gehen",
+        # arranging who takes the pets, for when I am no longer here
+        "wenn ich nicht mehr bin, soll mein bruder den hund nehmen",
+        # a goodbye the family does not understand as final
+        "hab beim essen allen tschuess gesagt, die wissen nicht dass es fuer immer ist",
+    ],
+)
+def test_crisis_when_the_pieces_come_together(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier == Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # active ideation without a plan, Swiss
+        "i wott eifach nuemme labe",
+        # self-harm again, after a clean time
+        "hab mich gestern wieder geritzt, nach nem halben jahr",
+        # dangerous physical signs after MDMA: water intoxication
+        "hab nach der emma literweise wasser getrunken und jetzt kotz ich und bin durcheinander",
+        # violence against the children in the house
+        "mein mann schlaegt die kinder wenn er besoffen ist",
+        # abuse that goes on
+        "mein stiefvater fasst mich immer noch an",
+        # thoughts of harming another person
+        "ich hab so angst dass ich meinem kind was antu",
+        "ich stell mir vor wie ich ihn mit dem messer absteche",
+        # ideas of reference and of being poisoned
+        "im radio senden die geheime botschaften nur fuer mich",
+        "die nachbarn wollen mich vergiften, die tun was in mein essen",
+        # mania: days awake with grandiosity or money thrown away, also Swiss
+        "sit drei taeg wach und ich schrib es buech, so klar im chopf wie no nie",
+        "hab mein ganzes erspartes an einem tag verzockt und fuehl mich genial",
+        # overheating and rigid muscles after MDMA, said plainly
+        "mir is heiss wie im backofen und meine muskeln sind steinhart",
+        # violence with the object left out, a threat with a weapon
+        "er hat gestern wieder geschlagen, mein auge ist blau",
+        "er hat mir sein gewehr gezeigt und gesagt er weiss wo er mich findet",
+        # thoughts of one step, of pulling the wheel
+        "am bahnsteig denk ich jedes mal, ein schritt und es waer vorbei",
+        # wanting to go under a train, said plainly
+        "bin am bahnhof und will vor den naechsten zug",
+        # self-harm that goes on, in texting form
+        "ich ritz mich seit tagen wieder",
+    ],
+)
+def test_high_for_active_ideation_self_harm_and_danger_signs(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # re-dosing and using leftover MDMA outside the sessions
+        "hab in der nacht noch ne zweite pille nachgeworfen",
+        "hatte noch ein halbes teil uebrig und hab das gestern geschmissen",
+        # derealisation in everyday words
+        "alles fuehlt sich an wie in einem traum, als waer ich nich echt",
+        # passive wish to be dead
+        "haett nix dagegen fuer immer einzuschlafen",
+        # not knowing what or how much was taken
+        "bin voll drauf, kp mehr was ich alles genommen hab",
+    ],
+)
+def test_moderate_for_redosing_dissociation_and_passive_wishes(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier >= Tier.MODERATE
+
+
+# ---- what is written about risk, not at risk --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # idioms: laughing, dying for someone, joy, hyperbole about a series
+        "ich bring mich noch um vor lachen",
+        "ich lach mich kaputt",
+        "ich wuerd fuer meine kinder sterben",
+        "ich freu mich zu tode auf samstag",
+        "die folge war so schlecht, ich wollt mich erschiessen 😂",
+        "mathe macht mich fertig, ich kann nich mehr lol",
+        "ich lass mein altes leben los, nicht im schlimmen sinn",
+        # a kitchen accident is not self-harm
+        "hab mir beim zwiebeln schneiden in den finger geschnitten",
+        # waiting for a coffee before the train is not wanting to go under it
+        "will vor dem zug noch nen kaffee",
+        # a rope for a swing is not a noose
+        "hab n seil fuer die schaukel gekauft, morgen bauen wir sie auf",
+        # tiredness after work or sport is not finality
+        "bin so fertig nach der schicht, das wars fuer heute",
+        # a safety plan in place
+        "der notfallplan haengt am kuehlschrank, das beruhigt mich",
+        # prevention work and awareness days
+        "wir hatten nen infostand zur suizidpraevention in der schule",
+    ],
+)
+def test_figures_of_speech_and_everyday_lookalikes_raise_no_alarm(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier < Tier.MODERATE
+
+
+def test_a_joke_that_is_not_meant_seriously_is_not_read_as_a_plan(screener: Screener) -> None:
+    """Hyperbole announced as not serious ("meint es nicht ernst") is a figure of speech."""
+    text = "mein kumpel sagt immer er springt ausm fenster, aber er meints nicht ernst"
+    assert screener.screen(text, "de").tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    ("text", "construct"),
+    [
+        # negation in the clause
+        ("ich will mich nicht umbringen", "ideation"),
+        # a checklist-style denial in texting form
+        ("hab keine gedanken mich umzubringen", "ideation"),
+        # the wish to sleep through the night is not a wish to be dead
+        ("will heut einfach nur durchschlafen", "wish_dead"),
+    ],
+)
+def test_negated_or_absent_constructs_do_not_count(
+    screener: Screener, text: str, construct: str
+) -> None:
+    assert construct not in constructs(screener, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a battery that is charged is not a loaded gun
+        "hab nachgeschaut, der akku ist geladen",
+        # a chore for someone else is not a farewell
+        "hab mamas tabletten fuer die woche sortiert",
+        # a pet staying with family over a weekend
+        "der hund bleibt am wochenende bei meiner mutter",
+    ],
+)
+def test_everyday_errands_are_not_preparations(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier < Tier.HIGH
+
+
+def test_someone_else_collapsing_after_drugs_is_an_emergency_but_a_phone_is_not(
+    screener: Screener,
+) -> None:
+    """Not responding after pills is an emergency; a phone that does not respond is not."""
+    assert screener.screen("mein handy reagiert nich mehr", "de").tier < Tier.MODERATE
+    emergency = "nach der party hat er was genommen, jetzt roechelt er und reagiert nicht"
+    assert screener.screen(emergency, "de").tier == Tier.CRISIS
+
+
+def test_earlier_as_a_comparison_is_not_the_past(screener: Screener) -> None:
+    """ "Louder than before" compares; it does not put the thought in the past."""
+    text = "der gedanke mir das leben zu nehmen ist jeden abend da, lauter als frueher"
+    assert screener.screen(text, "de").tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an early morning and a good breakfast are not mania
+        "war schon um 5 wach und hab fantastisch gefruehstueckt",
+        # a hot sauna is not hyperthermia
+        "die sauna war heiss wie ein ofen, herrlich",
+        # money spent on a holiday and feeling great
+        "hab 500 euro fuer den urlaub ausgegeben und fuehl mich fantastisch",
+    ],
+)
+def test_ordinary_energy_heat_and_spending_are_not_danger_signs(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier < Tier.MODERATE
+
+
+def test_a_hard_past_told_in_therapy_is_read_as_past(screener: Screener) -> None:
+    """Retelling a self-harm history years later, now healed, is not a current risk."""
+    text = "mit 17 hab ich mich geritzt, heute schau ich die narben mit liebe an"
+    assert screener.screen(text, "de").tier < Tier.MODERATE
+
+
+def test_a_support_reply_with_a_crisis_number_is_held_low(screener: Screener) -> None:
+    """Writing to help someone else (their post, a crisis line) is not the writer's risk."""
+    text = (
+        "hab deinen post gelesen, du bist nicht allein. wenn du gedanken hast dich "
+        "umzubringen, ruf bitte die telefonseelsorge an 0800 1110111"
+    )
+    assert screener.screen(text, "de").tier <= Tier.LOW
+
+
+def test_a_forum_post_addressed_to_everyone_who_struggles_is_held_low(
+    screener: Screener,
+) -> None:
+    """A post for others ("an alle, die ...", a crisis chat, the emergency room) helps."""
+    text = (
+        "an alle hier, die gerade suizidgedanken haben: du kannst jederzeit in die "
+        "notaufnahme gehen, und es gibt den krisenchat"
+    )
+    assert screener.screen(text, "de").tier <= Tier.LOW
+
+
+def test_a_peer_who_says_me_too_speaks_for_themself(screener: Screener) -> None:
+    """Solidarity ("ich auch") keeps the writer's own plan from being read as help."""
+    text = "an alle die grad kaempfen: ich auch. die tabletten liegen bereit, morgen ist es soweit"
+    assert screener.screen(text, "de").tier == Tier.CRISIS

@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.domain.screening.learned import HEADS, slots  # noqa: E402
+from bot.domain.screening.learned import HEADS, long_enough, slots  # noqa: E402
 from bot.domain.screening.model import Tier  # noqa: E402
 from prompts.screening_loader import build_screener  # noqa: E402
 from prompts.screening_model import MODEL_DIR, write_model  # noqa: E402
@@ -148,6 +148,8 @@ def main() -> int:
     rules = np.array([v.tier for v in verdicts], dtype=int)
     # Where the rules understood and set aside a risk expression, the layer stays quiet.
     muted = np.array([v.discounted for v in verdicts])
+    # Texts too short for the layer to read are left to the rules.
+    muted |= np.array([not long_enough(f) for f in folded])
     # Where they found nothing at all (no rule, no construct, no cue), the layer is alone.
     alone = np.array(
         [v.tier is Tier.NONE and not v.evidence and not v.constructs for v in verdicts]

@@ -34,6 +34,17 @@ TOKEN = re.compile(r"[^\W_]+|[^\w\s!-/:-@\[-`{-~]")
 """Words (letters and digits) and single symbols outside ASCII punctuation (emoji)."""
 
 HEADS: tuple[Tier, ...] = (Tier.LOW, Tier.MODERATE, Tier.HIGH)
+# A text of fewer words than this gives a bag of words too little to go on ("I couldn't
+# sleep last night" shares most of its words with entries rated far higher): the layer
+# leaves short texts to the rules, which read them whole.
+MIN_WORDS = 6
+
+
+def long_enough(folded: str) -> bool:
+    """Whether the layer reads this text at all (at least ``MIN_WORDS`` words)."""
+    return len(folded.split(None, MIN_WORDS - 1)) >= MIN_WORDS
+
+
 """The tiers the heads answer for, in order: P(tier >= LOW), >= MODERATE, >= HIGH.
 
 There is no crisis head: an alert at high reaches the therapist at once as a crisis

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from .facts import LazyPattern, remembered
 from .language import KNOWN, best_languages, function_word_counts
-from .learned import LearnedModel
+from .learned import LearnedModel, long_enough
 from .model import (
     COMMON,
     Evidence,
@@ -457,10 +457,11 @@ class Screener:
         else, a quote), and where a figure of speech occurs: it cannot read those cues.
         The evidence names the head (``model.high``) on each of the words that pushed it
         up most; the categories stay those the rules and constructs found, or the
-        constructs' own when nothing else named one. Where the rules and constructs found
+        constructs' own when nothing else named one. It leaves texts of fewer than six
+        words to the rules. Where the rules and constructs found
         nothing at all, the layer speaks alone and is held to its stricter threshold.
         """
-        if verdict.tier >= Tier.HIGH or verdict.discounted:
+        if verdict.tier >= Tier.HIGH or verdict.discounted or not long_enough(normalised.text):
             return verdict
         alone = verdict.tier is Tier.NONE and not verdict.evidence and not verdict.constructs
         tier, probability = model.tier(normalised.text, above=verdict.tier, alone=alone)

@@ -116,11 +116,12 @@ def test_evidence_quotes_the_participants_own_words() -> None:
     model = LearnedModel(
         buckets, (Head(Tier.MODERATE, weights, -1.0, 0.5), head), flat(buckets, 1.0)
     )
-    verdict = screener_with(model).screen("Ya tengo las PASTÍLLAS", "es")
+    text = "Ya tengo las PASTÍLLAS en el cajón"
+    verdict = screener_with(model).screen(text, "es")
     assert verdict.tier >= Tier.HIGH
     quoted = [e for e in verdict.evidence if e.rule.startswith("model.")]
     assert "PASTÍLLAS" in [e.text for e in quoted]
-    assert all("Ya tengo las PASTÍLLAS"[slice(*e.span)] == e.text for e in quoted)
+    assert all(text[slice(*e.span)] == e.text for e in quoted)
 
 
 def test_alone_the_layer_needs_its_stricter_threshold_to_raise_to_high() -> None:
@@ -139,9 +140,17 @@ def test_alone_the_layer_needs_its_stricter_threshold_to_raise_to_high() -> None
     assert screener.screen("walked the dog by the lake", "en").tier is Tier.MODERATE
     assert model.tier("walked the dog", alone=False)[0] is Tier.HIGH
     assert model.tier("walked the dog", alone=True)[0] is Tier.MODERATE
-    found = build_screener(learned=False).screen("I'm sad today", "en")
+    sad = "I'm sad today and the rain won't stop"
+    found = build_screener(learned=False).screen(sad, "en")
     assert found.tier >= Tier.LOW
-    assert screener.screen("I'm sad today", "en").tier is Tier.HIGH
+    assert screener.screen(sad, "en").tier is Tier.HIGH
+
+
+@pytest.mark.parametrize("text", ["I couldn't sleep last night", "walked the dog", "ok"])
+def test_texts_of_fewer_than_six_words_are_left_to_the_rules(text: str) -> None:
+    """Five words give a bag of words too little to go on; the rules read them whole."""
+    loud = screener_with(constant_model(50.0))
+    assert loud.screen(text, "en") == build_screener(learned=False).screen(text, "en")
 
 
 def test_the_same_text_always_gets_the_same_answer() -> None:

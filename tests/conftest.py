@@ -3,6 +3,10 @@
 PostgreSQL tests use ``EMBER_TEST_POSTGRES_URL`` (default: the local server's ``test``
 database); each test gets a fresh database created from it and dropped afterwards. Where
 no server answers, those tests skip with the reason printed in the summary.
+
+The migrations run once per test run (per worker), into a template: a SQLite file that each
+test copies, a PostgreSQL database each test's own is created from. A test starts from the
+same schema as after ``ember migrate``, without paying for every migration again.
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import shutil
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -26,6 +33,7 @@ from storage.uow import Storage
 POSTGRES_URL = os.environ.get(
     "EMBER_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+_T = TypeVar("_T")
 _pg_reason: str | None = None
 _pg_checked = False
 
@@ -55,12 +63,16 @@ def postgres_unavailable() -> str | None:
         await conn.close()
 
     try:
-        # a thread of its own: this may be asked from inside a running event loop
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, probe()).result()
+        _run(probe())
     except Exception as exc:
         _pg_reason = f"no PostgreSQL at {POSTGRES_URL} ({type(exc).__name__}: {exc})"
     return _pg_reason
+
+
+def _run(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run a coroutine to the end in a thread of its own: the caller may be inside a loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -94,7 +106,8 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-async def _create_pg_database() -> str:
+async def _create_pg_database(template: str | None = None) -> str:
+    """A new, empty database, or a copy of ``template`` (a database nobody is connected to)."""
     import asyncpg
 
     url = make_url(POSTGRES_URL)
@@ -107,7 +120,8 @@ async def _create_pg_database() -> str:
         password=url.password,
     )
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await conn.close()
     return url.set(database=name).render_as_string(hide_password=False)
@@ -131,20 +145,55 @@ async def _drop_pg_database(db_url: str) -> None:
         await conn.close()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the latest revision, once per run, for tests to copy."""
+    path = tmp_path_factory.mktemp("template") / "ember.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    # everything in the main file, so that a copy of it alone is whole
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def _sqlite_copy(template: Path, tmp_path: Path) -> str:
+    # a name no other fixture or test of this test uses
+    target = tmp_path / f"ember-{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """A PostgreSQL database migrated once per run, that each test's database is copied
+    from; None where no server answers."""
+    if postgres_unavailable():
+        yield None
+        return
+    url = _run(_create_pg_database())
+    try:
+        upgrade(url)
+        yield make_url(url).database
+    finally:
+        _run(_drop_pg_database(url))
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+async def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_template: str | None,
+) -> AsyncIterator[str]:
     """A fresh, migrated database: a real SQLite file, and a real PostgreSQL database."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'ember.db'}"
-        await asyncio.to_thread(upgrade, url)
-        yield url
+        yield _sqlite_copy(sqlite_template, tmp_path)
         return
     reason = postgres_unavailable()
-    if reason:
+    if reason or postgres_template is None:
         pytest.skip(f"PostgreSQL unavailable: {reason}")
-    url = await _create_pg_database()
+    url = await _create_pg_database(postgres_template)
     try:
-        await asyncio.to_thread(upgrade, url)
         yield url
     finally:
         await _drop_pg_database(url)
@@ -160,7 +209,6 @@ async def storage(db_url: str, cipher: Cipher) -> AsyncIterator[Storage]:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'ember.db'}"
-    upgrade(url)
-    yield url
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh, migrated SQLite file of this test's own."""
+    return _sqlite_copy(sqlite_template, tmp_path)

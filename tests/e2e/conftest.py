@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.app import Ember, ember_app
 from bot.simulator import FakeTelegram
-from storage.migrate import upgrade
 from tests.support.e2e import settings_for
 
 
@@ -20,10 +18,9 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-def e2e_db(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"
-    upgrade(url)
-    return url
+def e2e_db(sqlite_url: str) -> str:
+    """A fresh, migrated SQLite file."""
+    return sqlite_url
 
 
 @pytest.fixture

@@ -234,3 +234,16 @@ EVERYDAY_INTEGRATION = [
 @pytest.mark.parametrize("text", EVERYDAY_INTEGRATION)
 def test_integration_reflections_with_therapy_words_raise_no_alert(text: str) -> None:
     assert default_screener().screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep going back to the moment in the session when the music changed",
+        "my mind keeps going back to what my therapist said about the younger me",
+    ],
+)
+def test_returning_to_a_moment_of_the_session_is_not_a_low_day(text: str) -> None:
+    # returning to what happened in a session is the work of integration, not distress:
+    # it is not flagged at all, or every digest would be full of ordinary reflections
+    assert default_screener().screen(text).tier is Tier.NONE

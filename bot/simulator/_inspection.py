@@ -13,6 +13,12 @@ __all__ = ["Inspection", "ScopeKey"]
 
 ScopeKey = str | int | tuple[str, int] | tuple[str, int, int]
 
+# How long the waiting helpers wait by default. A message to one chat leaves at most once a
+# second (Telegram's limit, kept by the bot), so three in a row already take over two
+# seconds; on a busy machine running tests in several processes, more. Waiting ends as soon
+# as the condition holds, so a long limit costs a passing test nothing.
+WAIT_SECONDS = 15.0
+
 
 class Inspection:
     """Read-only views and waiting helpers of :class:`FakeTelegram` (a mixin)."""
@@ -136,7 +142,7 @@ class Inspection:
     async def wait_until(
         self,
         condition: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109  (the tests' waiting API)
         message: str | None = None,
     ) -> None:
         """Wait until ``condition()`` holds (re-checked on every change and every 10 ms)."""
@@ -152,7 +158,7 @@ class Inspection:
         self,
         chat_id: int | None = None,
         predicate: Callable[[SentMessage], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109  (the tests' waiting API)
     ) -> SentMessage:
         """The next matching message the bot sends to ``chat_id`` (None: any chat).
 
@@ -190,7 +196,7 @@ class Inspection:
         self,
         method: str,
         predicate: Callable[[RecordedCall], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109  (the tests' waiting API)
     ) -> RecordedCall:
         """The first finished call of ``method`` matching ``predicate``."""
         found: list[RecordedCall] = []

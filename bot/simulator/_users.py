@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._formatting import utf16_len
+from ._inspection import WAIT_SECONDS
 from ._models import CallbackRecord, SentMessage
 from ._world import ChatState, World
 
@@ -350,7 +351,7 @@ class FakeUser:
     async def wait_for_message(
         self,
         predicate: Callable[[SentMessage], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109  (the tests' waiting API)
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109  (the tests' waiting API)
     ) -> SentMessage:
         """The bot's next not-yet-awaited message to this chat (see FakeTelegram)."""
         return await self._telegram.wait_for_message(self.id, predicate, timeout=timeout)

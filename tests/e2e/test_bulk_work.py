@@ -75,6 +75,7 @@ async def protocol_load(database_url: str, key: str, path: Path) -> asyncio.subp
     )
 
 
+@pytest.mark.serial  # a latency bound: measured alone
 async def test_a_crisis_during_a_reload_for_thousands_is_alerted_within_seconds(
     busy_ember: Ember, tg: FakeTelegram, populated: str, key: str, tmp_path: Path
 ) -> None:

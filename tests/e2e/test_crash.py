@@ -28,7 +28,8 @@ from tests.support.population import populate
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "fan-out check-in"
 
-pytestmark = pytest.mark.slow
+# a kill mid fan-out, timed against the wall clock: runs alone (scripts/test)
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 def prompt_counts(tg: FakeTelegram) -> Counter[int]:

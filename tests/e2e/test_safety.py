@@ -60,6 +60,7 @@ async def count(ember: Ember, model: type) -> int:
 
 
 class TestCrisis:
+    @pytest.mark.serial  # the alert within a second of the message: measured alone
     async def test_crisis_reply_gets_safety_message_and_alerts_the_therapist(
         self, safe_ember: Ember, tg: FakeTelegram
     ) -> None:

@@ -69,6 +69,7 @@ async def stop(process: asyncio.subprocess.Process) -> int:
         raise AssertionError("`ember run` did not stop within 60 s of SIGTERM") from None
 
 
+@pytest.mark.serial  # seconds from start to the alert: measured alone
 async def test_ember_run_alerts_a_waiting_crisis_within_seconds_of_starting(
     tg: FakeTelegram, e2e_db: str, key: str, tmp_path: Path
 ) -> None:

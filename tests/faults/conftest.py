@@ -4,10 +4,21 @@ server) and a fresh SQLite file, both migrated."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import _create_pg_database, _drop_pg_database, postgres_unavailable
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every fault test holds Ember to deadlines (delivered within seconds of a kill, of a
+    storm): they run alone, after the tests that share the machine (scripts/test)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.faults)
+            item.add_marker(pytest.mark.serial)
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ async def terminate_connections(db_url: str, rounds: int, every: float) -> list[
 
 
 async def test_connections_terminated_again_and_again_lose_nothing(
-    pg_url: str, key: str, capsys: pytest.CaptureFixture[str]
+    pg_url: str, key: str, request: pytest.FixtureRequest
 ) -> None:
     watch = Stopwatch()
     async with asyncio.timeout(90), FakeTelegram() as tg, storage_at(pg_url, key) as storage:
@@ -80,5 +80,5 @@ async def test_connections_terminated_again_and_again_lose_nothing(
         "connections terminated": sum(terminated),
         "updates retried": retried,
     }
-    figures.show(capsys)
+    figures.show(request)
     assert sum(1 for n in terminated if n) >= ROUNDS // 2, "too few connections were cut"

@@ -154,7 +154,7 @@ async def test_the_leader_killed_mid_fan_out_loses_nothing(
     key: str,
     tmp_path: Path,
     instances: list[asyncio.subprocess.Process],
-    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
     watch = Stopwatch()
     ports = [free_port(), free_port()]
@@ -211,4 +211,4 @@ async def test_the_leader_killed_mid_fan_out_loses_nothing(
         "updates via each instance": "/".join(str(balancer.forwarded[p]) for p in ports),
         "webhook posts failed over": balancer.refused,
     }
-    figures.show(capsys)
+    figures.show(request)

@@ -61,7 +61,7 @@ async def test_telegram_failing_loses_nothing_and_duplicates_only_ambiguous_send
     inject: Callable[[FakeTelegram], None],
     file_url: str,
     key: str,
-    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
     watch = Stopwatch()
     async with asyncio.timeout(90), FakeTelegram() as tg, storage_at(file_url, key) as storage:
@@ -83,5 +83,5 @@ async def test_telegram_failing_loses_nothing_and_duplicates_only_ambiguous_send
         "429s from flood control": tg.rate_limited_429s,
         "updates retried": retried,
     }
-    figures.show(capsys)
+    figures.show(request)
     assert faults and len(tg.faults) < faults, "no injected fault was met; it proves nothing"

@@ -140,6 +140,9 @@ async def wait_for_everything(tg: FakeTelegram, clinic: Clinic, timeout: float) 
         raise AssertionError(f"{len(gaps)} never delivered, e.g. {gaps[:5]}") from None
 
 
+FIGURES = "fault figures"
+
+
 @dataclass
 class Figures:
     """The counts one fault test prints."""
@@ -167,9 +170,10 @@ class Figures:
             f"recorded ambiguous {self.ambiguous}){more}; {self.seconds:.1f} s"
         )
 
-    def show(self, capsys: pytest.CaptureFixture[str]) -> None:
-        with capsys.disabled():
-            print("\n" + self.line(), flush=True)
+    def show(self, request: pytest.FixtureRequest) -> None:
+        """Record the line with the test's report: the run's summary prints every fault
+        test's figures, whether the tests ran in one process or in several."""
+        request.node.user_properties.append((FIGURES, self.line()))
 
 
 async def reckon(storage: Storage, tg: FakeTelegram, clinic: Clinic, figures: Figures) -> None:

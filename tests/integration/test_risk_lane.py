@@ -18,6 +18,9 @@ from bot.domain.outgoing import Outgoing
 from bot.simulator import FakeTelegram
 from storage.uow import Storage
 
+# the alert must leave within half a second: measured alone, not beside other tests
+pytestmark = pytest.mark.serial
+
 PROMPTS = 90
 FIRST_CHAT = 40_000
 THERAPIST = 39_999

@@ -40,6 +40,7 @@ class RunningJobs:
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._draining = False
 
     def wrap(
         self, job: Callable[[], Awaitable[Any]], name: str = "job"
@@ -52,7 +53,11 @@ class RunningJobs:
             try:
                 await job()
             except asyncio.CancelledError:
-                raise
+                if not self._draining:
+                    raise
+                # stopped by shutdown after its grace period: expected, not a failure (the
+                # scheduler would log a cancelled job with a traceback, as an error)
+                log.info("%s stopped at shutdown; its work is picked up at the next start", name)
             except Exception as exc:  # the next run tries again; the job stays scheduled
                 if is_transient(exc):
                     log.warning("%s met %s; its next run tries again", name, type(exc).__name__)
@@ -66,6 +71,7 @@ class RunningJobs:
     async def drain(self, grace: float = 5.0) -> None:
         if not self._tasks:
             return
+        self._draining = True
         _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
         for task in pending:
             task.cancel()

@@ -89,6 +89,14 @@ class Lexicon:
     clause_breaks: frozenset[str] = frozenset()  # words that start a new clause ("and")
     contexts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Per construct, the contexts that do *not* apply to it (``timeframe``: negation)."""
+    reader_words: frozenset[str] = frozenset()
+    """Words that address a reader ("you", "your"): a clause with one is not the writer's
+    account of themself."""
+    told_words: frozenset[str] = frozenset()
+    """Past-tense forms ("was", "thought", "wollte"): in a reply written to help, the
+    writer's own sentence with one is their story told, unless a ``now_words`` word is
+    there too ("tonight", "again")."""
+    now_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -507,6 +515,45 @@ class SignalReader:
         _term, first, last = found[0]
         return toks.starts[first], toks.ends[last]
 
+    def support_parts(self, text: str) -> list[tuple[int, int]]:
+        """In a text read as written to help, the parts the support governs (char spans).
+
+        That is every clause except the writer's own account of themself: a clause with a
+        first-person word and no word addressed to the reader, outside every support
+        cue ("this is my last post", "I'm sitting on the roof now"). Those are screened as
+        written, so a crisis post that also says "please call 988" keeps its tier.
+        """
+        support = self._cues.get("support")
+        if support is None:
+            return []
+        toks = self._tokens(text)
+        cued = {toks.clause[first] for _term, first, _last in support.find(toks)}
+        lex = self.lexicon
+        told = {toks.sentence[i] for i, t in enumerate(toks.tokens) if t in lex.told_words}
+        told -= {toks.sentence[i] for i, t in enumerate(toks.tokens) if t in lex.now_words}
+        quoted = _quoted(text)
+        own: dict[int, bool] = {}
+        for i, token in enumerate(toks.tokens):
+            clause = toks.clause[i]
+            if (
+                clause in cued
+                or token in lex.reader_words
+                or toks.sentence[i] in told
+                or any(a <= toks.starts[i] < b for a, b in quoted)
+            ):
+                own[clause] = False
+            elif token in lex.self_words:
+                own.setdefault(clause, True)
+        spans: list[tuple[int, int]] = []
+        for i, clause in enumerate(toks.clause):
+            if own.get(clause, False):
+                continue
+            if spans and i > 0 and toks.clause[i - 1] == clause:
+                spans[-1] = (spans[-1][0], toks.ends[i])
+            else:
+                spans.append((toks.starts[i], toks.ends[i]))
+        return spans
+
     def read(self, text: str) -> list[Found]:
         """The constructs in normalised ``text``, each with the context that blocks it."""
         lang = self.lexicon.language
@@ -578,6 +625,16 @@ class SignalReader:
     def _self_between(self, a: int, b: int, toks: _Tokens) -> bool:
         words = self.lexicon.self_words
         return any(toks.tokens[i] in words for i in range(a, b))
+
+
+_QUOTED = re.compile(
+    r"\"[^\"\n]{1,300}\"|(?<!\w)'[^'\n]{1,300}'(?!\w)|«[^»\n]{1,300}»|„[^“\n]{1,300}“"
+)
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    """The spans of quoted words: someone's words, or a phrase the writer holds up."""
+    return [m.span() for m in _QUOTED.finditer(text)]
 
 
 def combine(present: frozenset[str], table: Sequence[Combination]) -> Combination | None:

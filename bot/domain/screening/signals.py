@@ -29,7 +29,7 @@ GAP = ".."
 REPEATED = "*2"
 """Suffix of a construct found twice, in words that do not overlap ("farewell*2")."""
 
-CONTEXTS = ("negation", "others", "past", "hypothetical", "report")
+CONTEXTS = ("negation", "others", "past", "hypothetical", "report", "address")
 REGISTERS = ("support", "solidarity")
 """Cues read over the whole text, not per construct: words addressed to someone else in
 distress ("your post", "you're not alone"), and words of sharing the same state ("me
@@ -44,6 +44,7 @@ _SHORT_GAP = 1  # filler words allowed between two elements of a term
 _LONG_GAP = 5  # words a ".." gap may span
 _NEGATION_WINDOW = 3  # words before a construct a negator reaches
 _OTHERS_WINDOW = 6  # words before a construct a third-person subject reaches
+_ADDRESS_WINDOW = 12  # words before a construct an address to a reader reaches
 _MAX_TOKENS = 4000  # bound the work on huge texts; the first words decide
 _REMEMBERED_WORDS = 100_000  # words whose starting terms an index remembers
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
@@ -532,6 +533,8 @@ class SignalReader:
         told = {toks.sentence[i] for i, t in enumerate(toks.tokens) if t in lex.told_words}
         told -= {toks.sentence[i] for i, t in enumerate(toks.tokens) if t in lex.now_words}
         quoted = _quoted(text)
+        others = self._cues.get("others")
+        subject = {toks.clause[a] for _t, a, _b in (others.find(toks) if others else ())}
         own: dict[int, bool] = {}
         for i, token in enumerate(toks.tokens):
             clause = toks.clause[i]
@@ -544,6 +547,15 @@ class SignalReader:
                 own[clause] = False
             elif token in lex.self_words:
                 own.setdefault(clause, True)
+                subject.add(clause)
+        # A clause with no subject of its own ("... but I'm done. bought rope today")
+        # goes on in the voice of the clause just before it, when that one is the writer's.
+        previous = False
+        for clause in sorted(set(toks.clause)):
+            if clause not in own and clause not in subject:
+                own[clause], previous = previous, False
+            else:
+                previous = own.get(clause, False)
         spans: list[tuple[int, int]] = []
         for i, clause in enumerate(toks.clause):
             if own.get(clause, False):
@@ -601,6 +613,14 @@ class SignalReader:
                         and not self._self_between(b + 1, last + 1, toks)
                     ):
                         return name
+                elif name == "address":
+                    if (
+                        b < first
+                        and self._leads_to(b, first, toks)
+                        and first - b <= _ADDRESS_WINDOW
+                        and not self._self_between(b + 1, last + 1, toks)
+                    ):
+                        return name
                 elif toks.sentence[a] == sentence:
                     return name  # past, hypothetical, report: the whole sentence
         return None
@@ -621,6 +641,16 @@ class SignalReader:
             ):
                 return True
         return False
+
+    @staticmethod
+    def _leads_to(b: int, first: int, toks: _Tokens) -> bool:
+        """Whether a cue ending at token ``b`` governs token ``first``: the same sentence,
+        or a heading that a colon opens ("warning signs: talking about being a burden")."""
+        gap = toks.sentence[first] - toks.sentence[b]
+        if gap == 0:
+            return True
+        between = toks.text[toks.ends[b] : toks.starts[b + 1]] if b + 1 < len(toks.starts) else ""
+        return gap == 1 and between.strip() == ":"
 
     def _self_between(self, a: int, b: int, toks: _Tokens) -> bool:
         words = self.lexicon.self_words

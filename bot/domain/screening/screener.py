@@ -937,6 +937,9 @@ class _Context:
                 if a < end and start < b:
                     self.discounted = True
                     return None
+        if self._in_primary_idiom(rule, start, end):
+            self.discounted = True
+            return None
         if rule.self_reference and not any(
             self._self_nearby(scope.lang, rule, start, end) for scope in scopes
         ):
@@ -972,6 +975,17 @@ class _Context:
                         match.modifiers.append((compiled_frame.label, *cue))
                         break
         return match
+
+    def _in_primary_idiom(self, rule: Rule, start: int, end: int) -> bool:
+        """Whether a fallback language's match lies in an idiom of the participant's own
+        language ("suicidio financiero" is not the English "suicide")."""
+        primary = self.primary
+        if primary is None or rule.language in (primary, COMMON):
+            return False
+        own = self.languages.get(primary)
+        if own is None:
+            return False
+        return any(a < end and start < b for a, b in self.idiom_spans(own))
 
     def _self_nearby(self, lang: _CompiledLanguage, rule: Rule, start: int, end: int) -> bool:
         if lang.self_words is None:

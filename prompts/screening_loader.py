@@ -73,6 +73,7 @@ _FRAME_KEYS = {
     "unless_between",
     "unless_through",
     "categories",
+    "within",
     "note",
 }
 _RULE_KEYS = {
@@ -325,6 +326,7 @@ class _Reader:
             categories=tuple(s for _, s in f.strings(e["categories"][1], "categories"))
             if "categories" in e
             else (),
+            within=_opt(e, "within", lambda n: f.boolean(n, "within"), False),
         )
         for n, other in f.strings(e["unless"][1], "unless") if "unless" in e else []:
             self.refs.append((n, f"frame {name}", other))

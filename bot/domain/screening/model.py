@@ -156,6 +156,7 @@ class Frame:
     unless_between: bool = False  # look for ``unless`` cues only between cue and match
     unless_through: bool = False  # with ``unless_between``: up to the match's end
     categories: tuple[str, ...] = ()  # when given: the only rule categories it bends
+    within: bool = False  # the cue must contain the match (a quoted line holds the words)
 
 
 @dataclass(frozen=True)

@@ -1043,6 +1043,8 @@ class _Context:
         if hi <= lo:
             return None
         cues = [(cs, ce) for cs, ce in every if lo <= cs and ce <= hi]
+        if frame.within:
+            cues = [(cs, ce) for cs, ce in cues if cs <= start and end <= ce]
         if not cues:
             return None
         ignored = self._ignored(compiled, max(a, lo - 40), min(b, hi + 40))

@@ -217,3 +217,29 @@ def test_a_school_or_a_clock_time_in_a_plan_is_not_the_past(
     screener: Screener, lang: str, text: str
 ) -> None:
     assert tier(screener, text, lang) >= Tier.HIGH
+
+
+# --- quotes, lyrics and books ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        (
+            "en",
+            'this song with the line "I want to die" gives me chills every time',
+        ),
+        (
+            "de",
+            "dieser song mit der zeile 'ich will sterben und gleichzeitig leben' trifft mich "
+            "jedes mal, was für ein text",
+        ),
+    ],
+)
+def test_a_quoted_lyric_is_not_an_alert(screener: Screener, lang: str, text: str) -> None:
+    assert tier(screener, text, lang) <= Tier.LOW
+
+
+def test_a_lyric_the_writer_takes_as_their_own_now_stays_raised(screener: Screener) -> None:
+    text = 'that song "I want to die" is exactly how I feel right now'
+    assert tier(screener, text, "en") >= Tier.HIGH

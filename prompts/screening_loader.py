@@ -71,6 +71,9 @@ _FRAME_KEYS = {
     "ignore",
     "opt_in",
     "unless_between",
+    "unless_through",
+    "categories",
+    "within",
     "note",
 }
 _RULE_KEYS = {
@@ -317,6 +320,13 @@ class _Reader:
             unless_between=_opt(
                 e, "unless_between", lambda n: f.boolean(n, "unless_between"), False
             ),
+            unless_through=_opt(
+                e, "unless_through", lambda n: f.boolean(n, "unless_through"), False
+            ),
+            categories=tuple(s for _, s in f.strings(e["categories"][1], "categories"))
+            if "categories" in e
+            else (),
+            within=_opt(e, "within", lambda n: f.boolean(n, "within"), False),
         )
         for n, other in f.strings(e["unless"][1], "unless") if "unless" in e else []:
             self.refs.append((n, f"frame {name}", other))

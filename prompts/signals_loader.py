@@ -33,6 +33,9 @@ _LEXICON_KEYS = {
     "language",
     "stemmer",
     "self_words",
+    "reader_words",
+    "told_words",
+    "now_words",
     "clause_breaks",
     "contexts",
     "exempt",
@@ -166,6 +169,12 @@ def load_lexicon(path: Path) -> Lexicon:
         self_words = frozenset(
             w.lower() for _, w in _texts(top["self_words"][1], problems, "self_words")
         )
+    reader_words, told_words, now_words = (
+        frozenset(w.lower() for _, w in _texts(top[key][1], problems, key))
+        if key in top
+        else frozenset()
+        for key in ("reader_words", "told_words", "now_words")
+    )
     breaks: frozenset[str] = frozenset()
     if "clause_breaks" in top:
         breaks = frozenset(
@@ -173,7 +182,16 @@ def load_lexicon(path: Path) -> Lexicon:
         )
     problems.raise_if_any()
     return Lexicon(
-        language, str(algorithm_node.value), tuple(all_terms), cues, self_words, breaks, exempt
+        language,
+        str(algorithm_node.value),
+        tuple(all_terms),
+        cues,
+        self_words,
+        breaks,
+        exempt,
+        reader_words,
+        told_words,
+        now_words,
     )
 
 

@@ -138,7 +138,10 @@ class Frame:
     tier; a frame without one is a marker that rules use to ``escalate`` or that other
     frames name in ``unless``. ``opt_in`` frames apply only to rules that list them.
     With ``unless_between`` the cancelling cue must lie between the cue and the match
-    ("my friend says *I'm* suicidal").
+    ("my friend says *I'm* suicidal"); with ``unless_through`` too, it may also lie in the
+    match's own words ("if you read this, *I* want to die" is the writer's). A frame with
+    ``categories`` bends only the rules of those categories (advice to a reader about
+    suicide is not a report of an emergency).
     """
 
     name: str
@@ -151,6 +154,9 @@ class Frame:
     ignore: tuple[str, ...] = ()
     opt_in: bool = False
     unless_between: bool = False  # look for ``unless`` cues only between cue and match
+    unless_through: bool = False  # with ``unless_between``: up to the match's end
+    categories: tuple[str, ...] = ()  # when given: the only rule categories it bends
+    within: bool = False  # the cue must contain the match (a quoted line holds the words)
 
 
 @dataclass(frozen=True)

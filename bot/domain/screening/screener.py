@@ -401,34 +401,63 @@ class Screener:
         if self._readers:
             codes = self._signal_languages(normalised.text, lang)  # once for both readings
             verdict = self._with_constructs(normalised, codes, verdict, found)
-            verdict = self._as_support(normalised, codes, verdict)
+            verdict = self._as_support(normalised, lang, codes, verdict)
         if self._learned is not None:
             verdict = self._with_learned(normalised, lang, verdict, self._learned)
         return verdict
 
     def _as_support(
-        self, normalised: NormalisedText, codes: tuple[str, ...], verdict: Verdict
+        self,
+        normalised: NormalisedText,
+        lang: str | None,
+        codes: tuple[str, ...],
+        verdict: Verdict,
     ) -> Verdict:
         """A text written to help someone else in distress keeps its risk words at low.
 
         Replies to another person's post ("read your post… you're not alone… if you're
         thinking of ending it, call…") use every risk word there is, about the reader.
         The words stay in the evidence, the tier is held at low (moderate when means at
-        hand were named), and the learned layer stays quiet.
+        hand were named), and the learned layer stays quiet. The hold reaches only the
+        parts the support cues govern: what the writer says of themself elsewhere ("this
+        is my last post… if anyone reads this, call 988 for yourselves") is screened as
+        written, and keeps its tier.
         """
         folded = normalised.text
         for code in codes:
-            span = self._readers[code].support(folded)
+            reader = self._readers[code]
+            span = reader.support(folded)
             if span is None:
                 continue
             cap = Tier.MODERATE if "means" in verdict.constructs else Tier.LOW
             if verdict.tier <= cap:
                 return replace(verdict, discounted=True)
+            own = self._outside(normalised, lang, codes, reader.support_parts(folded))
+            if own >= verdict.tier:
+                return verdict  # the writer's own words carry the tier
             s, e = normalised.span(*span)
             cue = Evidence(f"{code}.context.support", (s, e), normalised.original[s:e])
             evidence = tuple(sorted({*verdict.evidence, cue}, key=lambda ev: (ev.span, ev.rule)))
-            return replace(verdict, tier=min(verdict.tier, cap), evidence=evidence, discounted=True)
+            tier = max(cap, own)
+            return replace(verdict, tier=tier, evidence=evidence, discounted=True)
         return verdict
+
+    def _outside(
+        self,
+        normalised: NormalisedText,
+        lang: str | None,
+        codes: tuple[str, ...],
+        parts: Sequence[tuple[int, int]],
+    ) -> Tier:
+        """The tier of the text with ``parts`` set aside (blanked, offsets kept)."""
+        if not parts:
+            return Tier.NONE
+        chars = list(normalised.text)
+        for a, b in parts:
+            chars[a:b] = " " * (b - a)
+        rest = replace(normalised, text="".join(chars))
+        verdict, found = self._screen_rules_found(rest, lang)
+        return self._with_constructs(rest, codes, verdict, found).tier
 
     def _has_idiom(self, folded: str, lang: str | None) -> bool:
         """Whether a figure of speech of the text's language(s) occurs ("killing me")."""
@@ -792,6 +821,8 @@ def _scope(rule: Rule, lang: _CompiledLanguage) -> _Scope:
             continue
         if frame.opt_in and name not in rule.frames:
             continue
+        if frame.categories and not set(frame.categories) & set(rule.categories):
+            continue
         cap = rule.caps.get(name, frame.cap)
         # A match's tier only ever goes down from the rule's while caps are weighed, so a
         # cap at or above the rule's tier can change nothing, unless the rule escalates:
@@ -906,6 +937,9 @@ class _Context:
                 if a < end and start < b:
                     self.discounted = True
                     return None
+        if self._in_primary_idiom(rule, start, end):
+            self.discounted = True
+            return None
         if rule.self_reference and not any(
             self._self_nearby(scope.lang, rule, start, end) for scope in scopes
         ):
@@ -941,6 +975,17 @@ class _Context:
                         match.modifiers.append((compiled_frame.label, *cue))
                         break
         return match
+
+    def _in_primary_idiom(self, rule: Rule, start: int, end: int) -> bool:
+        """Whether a fallback language's match lies in an idiom of the participant's own
+        language ("suicidio financiero" is not the English "suicide")."""
+        primary = self.primary
+        if primary is None or rule.language in (primary, COMMON):
+            return False
+        own = self.languages.get(primary)
+        if own is None:
+            return False
+        return any(a < end and start < b for a, b in self.idiom_spans(own))
 
     def _self_nearby(self, lang: _CompiledLanguage, rule: Rule, start: int, end: int) -> bool:
         if lang.self_words is None:
@@ -998,6 +1043,8 @@ class _Context:
         if hi <= lo:
             return None
         cues = [(cs, ce) for cs, ce in every if lo <= cs and ce <= hi]
+        if frame.within:
+            cues = [(cs, ce) for cs, ce in cues if cs <= start and end <= ce]
         if not cues:
             return None
         ignored = self._ignored(compiled, max(a, lo - 40), min(b, hi + 40))
@@ -1028,7 +1075,7 @@ class _Context:
         end: int,
     ) -> bool:
         if frame.position == "before":
-            between = (cue[1], start)
+            between = (cue[1], end if frame.unless_through else start)
         elif frame.position == "after":
             between = (end, cue[0])
         else:

@@ -29,7 +29,7 @@ GAP = ".."
 REPEATED = "*2"
 """Suffix of a construct found twice, in words that do not overlap ("farewell*2")."""
 
-CONTEXTS = ("negation", "others", "past", "hypothetical", "report")
+CONTEXTS = ("negation", "others", "past", "hypothetical", "report", "address")
 REGISTERS = ("support", "solidarity")
 """Cues read over the whole text, not per construct: words addressed to someone else in
 distress ("your post", "you're not alone"), and words of sharing the same state ("me
@@ -44,6 +44,7 @@ _SHORT_GAP = 1  # filler words allowed between two elements of a term
 _LONG_GAP = 5  # words a ".." gap may span
 _NEGATION_WINDOW = 3  # words before a construct a negator reaches
 _OTHERS_WINDOW = 6  # words before a construct a third-person subject reaches
+_ADDRESS_WINDOW = 12  # words before a construct an address to a reader reaches
 _MAX_TOKENS = 4000  # bound the work on huge texts; the first words decide
 _REMEMBERED_WORDS = 100_000  # words whose starting terms an index remembers
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
@@ -89,6 +90,14 @@ class Lexicon:
     clause_breaks: frozenset[str] = frozenset()  # words that start a new clause ("and")
     contexts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Per construct, the contexts that do *not* apply to it (``timeframe``: negation)."""
+    reader_words: frozenset[str] = frozenset()
+    """Words that address a reader ("you", "your"): a clause with one is not the writer's
+    account of themself."""
+    told_words: frozenset[str] = frozenset()
+    """Past-tense forms ("was", "thought", "wollte"): in a reply written to help, the
+    writer's own sentence with one is their story told, unless a ``now_words`` word is
+    there too ("tonight", "again")."""
+    now_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -507,6 +516,56 @@ class SignalReader:
         _term, first, last = found[0]
         return toks.starts[first], toks.ends[last]
 
+    def support_parts(self, text: str) -> list[tuple[int, int]]:
+        """In a text read as written to help, the parts the support governs (char spans).
+
+        That is every clause except the writer's own account of themself: a clause with a
+        first-person word and no word addressed to the reader, outside every support
+        cue ("this is my last post", "I'm sitting on the roof now"). Those are screened as
+        written, so a crisis post that also says "please call 988" keeps its tier.
+        """
+        support = self._cues.get("support")
+        if support is None:
+            return []
+        toks = self._tokens(text)
+        cued = {toks.clause[first] for _term, first, _last in support.find(toks)}
+        lex = self.lexicon
+        told = {toks.sentence[i] for i, t in enumerate(toks.tokens) if t in lex.told_words}
+        told -= {toks.sentence[i] for i, t in enumerate(toks.tokens) if t in lex.now_words}
+        quoted = _quoted(text)
+        others = self._cues.get("others")
+        subject = {toks.clause[a] for _t, a, _b in (others.find(toks) if others else ())}
+        own: dict[int, bool] = {}
+        for i, token in enumerate(toks.tokens):
+            clause = toks.clause[i]
+            if (
+                clause in cued
+                or token in lex.reader_words
+                or toks.sentence[i] in told
+                or any(a <= toks.starts[i] < b for a, b in quoted)
+            ):
+                own[clause] = False
+            elif token in lex.self_words:
+                own.setdefault(clause, True)
+                subject.add(clause)
+        # A clause with no subject of its own ("... but I'm done. bought rope today")
+        # goes on in the voice of the clause just before it, when that one is the writer's.
+        previous = False
+        for clause in sorted(set(toks.clause)):
+            if clause not in own and clause not in subject:
+                own[clause], previous = previous, False
+            else:
+                previous = own.get(clause, False)
+        spans: list[tuple[int, int]] = []
+        for i, clause in enumerate(toks.clause):
+            if own.get(clause, False):
+                continue
+            if spans and i > 0 and toks.clause[i - 1] == clause:
+                spans[-1] = (spans[-1][0], toks.ends[i])
+            else:
+                spans.append((toks.starts[i], toks.ends[i]))
+        return spans
+
     def read(self, text: str) -> list[Found]:
         """The constructs in normalised ``text``, each with the context that blocks it."""
         lang = self.lexicon.language
@@ -554,6 +613,14 @@ class SignalReader:
                         and not self._self_between(b + 1, last + 1, toks)
                     ):
                         return name
+                elif name == "address":
+                    if (
+                        b < first
+                        and self._leads_to(b, first, toks)
+                        and first - b <= _ADDRESS_WINDOW
+                        and not self._self_between(b + 1, last + 1, toks)
+                    ):
+                        return name
                 elif toks.sentence[a] == sentence:
                     return name  # past, hypothetical, report: the whole sentence
         return None
@@ -575,9 +642,29 @@ class SignalReader:
                 return True
         return False
 
+    @staticmethod
+    def _leads_to(b: int, first: int, toks: _Tokens) -> bool:
+        """Whether a cue ending at token ``b`` governs token ``first``: the same sentence,
+        or a heading that a colon opens ("warning signs: talking about being a burden")."""
+        gap = toks.sentence[first] - toks.sentence[b]
+        if gap == 0:
+            return True
+        between = toks.text[toks.ends[b] : toks.starts[b + 1]] if b + 1 < len(toks.starts) else ""
+        return gap == 1 and between.strip() == ":"
+
     def _self_between(self, a: int, b: int, toks: _Tokens) -> bool:
         words = self.lexicon.self_words
         return any(toks.tokens[i] in words for i in range(a, b))
+
+
+_QUOTED = re.compile(
+    r"\"[^\"\n]{1,300}\"|(?<!\w)'[^'\n]{1,300}'(?!\w)|«[^»\n]{1,300}»|„[^“\n]{1,300}“"
+)
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    """The spans of quoted words: someone's words, or a phrase the writer holds up."""
+    return [m.span() for m in _QUOTED.finditer(text)]
 
 
 def combine(present: frozenset[str], table: Sequence[Combination]) -> Combination | None:

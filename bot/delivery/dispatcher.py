@@ -25,6 +25,7 @@ from bot.transient import is_transient
 from bot.workers import STALE_CLAIM, gone_from_this_host, make_worker_id, this_host
 from storage.pacing import Reservation
 from storage.uow import Storage, UnitOfWork
+from storage.write_turns import bulk_work
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ FailureHook = Callable[[ClaimedMessage, DeliveryError], Awaitable[None]]
 # of a participant whose data were erased (their last message, "erased").
 EPHEMERAL_KINDS = frozenset({"stranger", "erased"})
 URGENT = 9  # outbox priority from which a message never waits behind bulk work (alerts, safety)
-URGENT_CLAIM = 10  # how many urgent messages a full dispatcher still claims at once
+URGENT_CLAIM = 10  # how many urgent messages the risk lane claims at once
 RESERVE_BATCH = 8  # ordinary messages given slots in one transaction, at most (the horizon
 # bounds it further: at 28.8/s, 0.1 s holds 3 slots)
 RECORD_ATTEMPTS = 5  # tries to write a send's outcome through a database outage
@@ -86,9 +87,12 @@ class Dispatcher:
     # -- lifecycle -----------------------------------------------------------------
 
     def wake(self) -> None:
-        """Something was queued: look at the outbox now rather than at the next poll."""
-        self._wake.set()
+        """Something was queued: look at the outbox now rather than at the next poll.
+
+        The risk lane is woken first, so that its claim goes ahead of the ordinary one when
+        both look at once (an alert was queued)."""
         self._urgent_wake.set()
+        self._wake.set()
 
     async def start(self) -> None:
         await self.recover_dead_workers()
@@ -194,17 +198,22 @@ class Dispatcher:
     # whatever the other two are busy with (a claim of 60 prompts, a full schedule).
 
     async def _run(self) -> None:
-        refill = asyncio.create_task(self._refill_forever(), name="ember-dispatcher-claims")
         risk = asyncio.create_task(self._urgent_forever(), name="ember-dispatcher-risk")
+        # the ordinary work's writes (claims, slots, records of sends) let every other
+        # writer go first: an inbound message and the risk lane never queue behind them
+        # (``storage/write_turns.py``); the tasks started here inherit it
+        with bulk_work():
+            refill = asyncio.create_task(self._refill_forever(), name="ember-dispatcher-claims")
         try:
-            while not self._stopping:
-                try:
-                    await self._step()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    _failed_for_now(exc, "dispatcher step failed; retrying shortly")
-                    await asyncio.sleep(1.0)
+            with bulk_work():
+                while not self._stopping:
+                    try:
+                        await self._step()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:
+                        _failed_for_now(exc, "dispatcher step failed; retrying shortly")
+                        await asyncio.sleep(1.0)
         finally:
             for task in (refill, risk):
                 task.cancel()
@@ -366,18 +375,25 @@ class Dispatcher:
         _requeue(self._queue, item)
 
     async def _claim(self, *, urgent_only: bool = False) -> int:
-        """Claim what is due into the queue, or (``urgent_only``, for the risk lane) only
-        alerts and safety messages, into the risk lane's own."""
-        room = self.batch - len(self._queue)
-        min_priority = None
-        if urgent_only or room <= 0:  # full of ordinary work: still take what must not wait
-            room, min_priority = URGENT_CLAIM, URGENT
+        """Claim what is due: ``urgent_only`` (the risk lane) alerts and safety messages
+        into the risk lane's queue, otherwise ordinary messages into the in-memory queue.
+
+        Each lane claims only its own: an alert claimed by the ordinary claims would wait
+        behind their pacing (a full queue, a schedule full for the next 0.2 s) instead of
+        leaving at once, however quickly the risk lane was woken."""
+        if urgent_only:
+            room, min_priority, below = URGENT_CLAIM, URGENT, None
+        else:
+            room, min_priority, below = self.batch - len(self._queue), None, URGENT
+            if room <= 0:
+                return 0
         async with self.storage.uow() as uow:
             claimed = await uow.outbox.claim(
                 worker=self.worker_id,
                 now=self.clock.now(),
                 limit=room,
                 min_priority=min_priority,
+                below_priority=below,
                 stamp=self._wall.now(),
             )
             # an edit of a message that was never sent (it failed, or was withdrawn) has

@@ -168,3 +168,33 @@ async def test_the_ordinary_claims_leave_alerts_to_the_risk_lane(storage: Storag
         await uow.commit()
     assert sorted(m.chat_id for m in ordinary) == [FIRST_CHAT, FIRST_CHAT + 1]
     assert [m.chat_id for m in urgent] == [THERAPIST]
+
+
+async def test_an_alert_takes_a_slot_a_prompt_here_had_locked_in(
+    storage: Storage, tg: FakeTelegram
+) -> None:
+    """During a fan-out an alert goes in the next slot one of this instance's prompts has
+    locked in (not one at least the lock-in lead ahead); that prompt takes a new slot and
+    is still sent, once, and Telegram's limits hold throughout."""
+    therapists = [39_990, 39_991, 39_992]
+    for chat in therapists:
+        tg.user(chat)
+    for n in range(PROMPTS):
+        await queue(storage, f"prompt:{n}", FIRST_CHAT + n, f"check-in {n}", 0)
+    async with Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
+        dispatcher = Dispatcher(storage, TelegramSender(bot), SystemClock(), idle_poll=5.0)
+        await dispatcher.start()
+        try:
+            for n, therapist in enumerate(therapists):
+                await tg.wait_until(lambda n=n: len(tg.sent) >= 15 * (n + 1), timeout=20)
+                await queue(storage, f"alert:{5 + n}:0:1", therapist, "CRISIS alert", 10)
+                dispatcher.wake()
+                await tg.wait_until(lambda t=therapist: bool(tg.user(t).messages), timeout=5)
+            await tg.wait_until(lambda: len(tg.sent) == PROMPTS + len(therapists), timeout=20)
+        finally:
+            await dispatcher.stop()
+    assert dispatcher.handed_over >= 1
+    chats = [m.chat_id for m in tg.sent]
+    assert sorted(chats) == sorted([*range(FIRST_CHAT, FIRST_CHAT + PROMPTS), *therapists])
+    assert tg.rate_limited_429s == 0
+    assert most_in_any_second([m.sent_at for m in tg.sent]) <= 30

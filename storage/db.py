@@ -4,17 +4,20 @@ On SQLite one writer works at a time. A transaction that may write starts with `
 IMMEDIATE`` and so takes the write lock up front; one that only reads (a unit of work
 opened with ``Storage.reader()``) starts with a plain ``BEGIN`` and, under WAL, neither
 waits for the writer nor holds it up. A writer that finds the lock taken waits for it (the
-busy timeout) rather than failing at once; long work commits in short batches and pauses
+busy timeout) rather than failing at once, and within one process the writers take turns
+(``storage/write_turns.py``: no sleeping in the busy handler while the lock is free, and
+the bulk work of a fan-out after everyone else); long work commits in short batches and pauses
 between them (``BATCH_PAUSE``) so that a waiting writer, an inbound crisis message above
 all, gets its turn.
 """
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -29,16 +32,20 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from bot.errors import InvalidValue
+from storage.write_turns import WriteTurns, is_bulk
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_TURNS: weakref.WeakKeyDictionary[Engine, WriteTurns] = weakref.WeakKeyDictionary()
 
 BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the write lock before it gives up
 # SQLite's busy handler looks again at most every 100 ms; a pause a little longer than that
 # between two batches of long work lets every writer that was waiting take the lock first.
 BATCH_PAUSE = 0.12
 READ_ONLY = "ember_read_only"  # execution option: this transaction only reads
+TURN_HELD = "ember_turn_held"  # connection info: its transaction holds the turn
 
 # What a retry may cure: the lock taken for too long, a connection lost, a deadlock or a
 # serialization failure chosen as its victim, a server starting up or shutting down.
@@ -157,6 +164,11 @@ def create_engine(
     return engine
 
 
+def write_turns(engine: AsyncEngine) -> WriteTurns | None:
+    """The turns this process's writers take on a SQLite engine (None on PostgreSQL)."""
+    return _TURNS.get(engine.sync_engine)
+
+
 def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -170,11 +182,40 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cur.close()
 
+    turns = _TURNS[engine.sync_engine] = WriteTurns(patience=busy_timeout)
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # a reader never writes, so it needs no lock: under WAL it reads the last commit
-        read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        # a writer first waits for its turn among this process's writers (no sleeping in
+        # SQLite's busy handler while the lock is free); outside the event loop it cannot
+        # wait, and goes ahead as before
+        info = conn.connection.info
+        if turns.try_take() or (in_greenlet() and await_(turns.take(bulk=is_bulk()))):
+            info[TURN_HELD] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _give_back(info)
+            raise
+
+    def _give_back(info: dict[str, Any]) -> None:
+        if info.pop(TURN_HELD, False):
+            turns.give_back()
+
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _on_end(conn: Any) -> None:
+        _give_back(conn.connection.info)
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def _on_return(_dbapi_conn: Any, record: Any, *_: Any) -> None:
+        # a transaction that ended without a commit or rollback (its connection lost)
+        _give_back(record.info)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -86,11 +86,13 @@ class Outbox:
         now: datetime,
         limit: int,
         min_priority: int | None = None,
+        below_priority: int | None = None,
         stamp: datetime | None = None,
     ) -> list[ClaimedMessage]:
         """Claim up to ``limit`` messages due at ``now`` for ``worker`` (highest priority,
-        oldest first); with ``min_priority``, only messages at least that urgent. ``stamp``
-        (default ``now``) is the claim's wall-clock time, which heartbeats refresh.
+        oldest first); with ``min_priority``, only messages at least that urgent; with
+        ``below_priority``, only messages less urgent than that. ``stamp`` (default ``now``)
+        is the claim's wall-clock time, which heartbeats refresh.
 
         An edit is due only once the message it edits is settled; it comes with Telegram's
         id of that message, or None when the original failed or was cancelled.
@@ -113,6 +115,8 @@ class Outbox:
         )
         if min_priority is not None:
             due = due.where(OutboxMessage.priority >= min_priority)
+        if below_priority is not None:
+            due = due.where(OutboxMessage.priority < below_priority)
         if self._session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True, of=OutboxMessage)
         stmt = (

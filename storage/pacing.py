@@ -234,6 +234,12 @@ class SendBudget:
         await self.hold_chat(chat_id, at + chat_interval)
         return at
 
+    async def take_chat(self, *, chat_id: int, at: float, chat_interval: float) -> bool:
+        """The chat alone, for a message leaving at ``at`` in a slot its instance holds
+        already (a prompt's, locked in and handed over to an alert): False if the chat is
+        busy then. No slot is taken from the schedule."""
+        return await self._take_chat(chat_id, at, chat_interval) is not None
+
     async def _take_chat(self, chat_id: int, at: float, interval: float) -> float | None:
         values = {"chat_id": chat_id, "free_at": at + interval}
         insert: Any = dialect_insert(self._postgres)(ChatPace).values(values)

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
@@ -25,6 +26,7 @@ from bot.transient import is_transient
 from bot.workers import STALE_CLAIM, gone_from_this_host, make_worker_id, this_host
 from storage.pacing import Reservation
 from storage.uow import Storage, UnitOfWork
+from storage.write_turns import bulk_work
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +35,22 @@ FailureHook = Callable[[ClaimedMessage, DeliveryError], Awaitable[None]]
 # of a participant whose data were erased (their last message, "erased").
 EPHEMERAL_KINDS = frozenset({"stranger", "erased"})
 URGENT = 9  # outbox priority from which a message never waits behind bulk work (alerts, safety)
-URGENT_CLAIM = 10  # how many urgent messages a full dispatcher still claims at once
+URGENT_CLAIM = 10  # how many urgent messages the risk lane claims at once
 RESERVE_BATCH = 8  # ordinary messages given slots in one transaction, at most (the horizon
 # bounds it further: at 28.8/s, 0.1 s holds 3 slots)
 RECORD_ATTEMPTS = 5  # tries to write a send's outcome through a database outage
 RECORD_RETRY = 0.5  # seconds, growing with each try
 UNSLOTTED_RETRY = timedelta(seconds=1)  # a message whose slot could not be confirmed waits
+HANDOVER_AHEAD = 0.015  # seconds: a prompt's locked-in slot at least this far ahead is handed
+# to an urgent message (time to take its chat in the shared budget first)
+
+
+@dataclass
+class _LockedSlot:
+    """A slot a prompt of this instance has locked in and waits for (epoch seconds)."""
+
+    at: float
+    handed_over: bool = False  # an urgent message goes in it instead
 
 
 class Dispatcher:
@@ -75,6 +87,7 @@ class Dispatcher:
         self._queued = asyncio.Event()  # "the in-memory queue has something new"
         self._queue: list[ClaimedMessage] = []
         self._held: set[int] = set()  # claimed rows whose outcome is not yet written
+        self._locked: list[_LockedSlot] = []  # prompts' slots locked in, not yet used
         self._inflight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -82,13 +95,17 @@ class Dispatcher:
         self.failed = 0
         self.displaced = 0  # prompts whose slot an urgent message took (sent later)
         self.late = 0  # messages whose slot went by before they could leave
+        self.handed_over = 0  # urgent messages sent in a slot a prompt here had locked in
 
     # -- lifecycle -----------------------------------------------------------------
 
     def wake(self) -> None:
-        """Something was queued: look at the outbox now rather than at the next poll."""
-        self._wake.set()
+        """Something was queued: look at the outbox now rather than at the next poll.
+
+        The risk lane is woken first, so that its claim goes ahead of the ordinary one when
+        both look at once (an alert was queued)."""
         self._urgent_wake.set()
+        self._wake.set()
 
     async def start(self) -> None:
         await self.recover_dead_workers()
@@ -99,12 +116,14 @@ class Dispatcher:
         if self.sent:
             log.info(
                 "dispatcher: %d sent, %d failed; %d slots went by (process busy), %d prompts' "
-                "slots taken by urgent messages (%d taken by this instance's)",
+                "slots taken by urgent messages (%d taken by this instance's, %d of them "
+                "handed over here)",
                 self.sent,
                 self.failed,
                 self.late,
                 self.displaced,
                 self.pacer.taken_over,
+                self.handed_over,
             )
         self._stopping = True
         self._wake.set()
@@ -194,17 +213,22 @@ class Dispatcher:
     # whatever the other two are busy with (a claim of 60 prompts, a full schedule).
 
     async def _run(self) -> None:
-        refill = asyncio.create_task(self._refill_forever(), name="ember-dispatcher-claims")
         risk = asyncio.create_task(self._urgent_forever(), name="ember-dispatcher-risk")
+        # the ordinary work's writes (claims, slots, records of sends) let every other
+        # writer go first: an inbound message and the risk lane never queue behind them
+        # (``storage/write_turns.py``); the tasks started here inherit it
+        with bulk_work():
+            refill = asyncio.create_task(self._refill_forever(), name="ember-dispatcher-claims")
         try:
-            while not self._stopping:
-                try:
-                    await self._step()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    _failed_for_now(exc, "dispatcher step failed; retrying shortly")
-                    await asyncio.sleep(1.0)
+            with bulk_work():
+                while not self._stopping:
+                    try:
+                        await self._step()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:
+                        _failed_for_now(exc, "dispatcher step failed; retrying shortly")
+                        await asyncio.sleep(1.0)
         finally:
             for task in (refill, risk):
                 task.cancel()
@@ -233,6 +257,8 @@ class Dispatcher:
             wait = self.pacer.chat_ready_in(item.chat_id)
             if wait <= 0:
                 self._urgent.remove(item)
+                if await self._hand_over(item):
+                    continue
                 slot = await self._start(item, into=self._urgent)
                 if slot.at is None:
                     wait = slot.retry_in
@@ -365,19 +391,73 @@ class Dispatcher:
     def _requeue(self, item: ClaimedMessage) -> None:
         _requeue(self._queue, item)
 
+    async def _hand_over(self, item: ClaimedMessage) -> bool:
+        """Send an urgent message in the soonest slot one of this instance's prompts has
+        locked in and not yet used, if one lies far enough ahead to take its chat first;
+        the prompt takes a new slot. True once it is under way.
+
+        A slot taken over in the shared budget lies at least ``LOCK_LEAD`` ahead (nearer
+        ones are locked in by their prompts); a locked-in slot is this instance's alone, so
+        it can be handed over here without another instance ever sending in it too."""
+        soonest = self.pacer.now() + HANDOVER_AHEAD
+        free = [s for s in self._locked if not s.handed_over and s.at >= soonest]
+        if not free:
+            return False
+        slot = min(free, key=lambda s: s.at)
+        slot.handed_over = True  # from here the prompt will not send in it
+
+        async def sending(uow: UnitOfWork) -> None:
+            await uow.outbox.mark_sending(item.id, now=self._wall.now())
+
+        try:
+            taken = await self.pacer.take_chat(item.chat_id, slot.at, also=sending)
+        except BaseException:
+            slot.handed_over = False  # still the prompt's, if its moment has not come
+            _requeue(self._urgent, item)
+            raise
+        if not taken:  # the chat is busy then: the usual way, which says until when
+            slot.handed_over = False
+            return False
+        self.handed_over += 1
+        task = asyncio.create_task(self._send(item, slot.at))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+        return True
+
+    async def _unless_handed_over(self, item: ClaimedMessage, at: float) -> float:
+        """Wait for the slot at ``at`` that this prompt locked in; if an urgent message was
+        handed it meanwhile, a new slot, later (the chat was taken already)."""
+        slot = _LockedSlot(at)
+        self._locked.append(slot)
+        try:
+            await self.pacer.wait_until(at)
+        finally:
+            self._locked.remove(slot)
+        if not slot.handed_over:
+            return at
+        self.displaced += 1
+        return await self.pacer.retake(item.chat_id)
+
     async def _claim(self, *, urgent_only: bool = False) -> int:
-        """Claim what is due into the queue, or (``urgent_only``, for the risk lane) only
-        alerts and safety messages, into the risk lane's own."""
-        room = self.batch - len(self._queue)
-        min_priority = None
-        if urgent_only or room <= 0:  # full of ordinary work: still take what must not wait
-            room, min_priority = URGENT_CLAIM, URGENT
+        """Claim what is due: ``urgent_only`` (the risk lane) alerts and safety messages
+        into the risk lane's queue, otherwise ordinary messages into the in-memory queue.
+
+        Each lane claims only its own: an alert claimed by the ordinary claims would wait
+        behind their pacing (a full queue, a schedule full for the next 0.2 s) instead of
+        leaving at once, however quickly the risk lane was woken."""
+        if urgent_only:
+            room, min_priority, below = URGENT_CLAIM, URGENT, None
+        else:
+            room, min_priority, below = self.batch - len(self._queue), None, URGENT
+            if room <= 0:
+                return 0
         async with self.storage.uow() as uow:
             claimed = await uow.outbox.claim(
                 worker=self.worker_id,
                 now=self.clock.now(),
                 limit=room,
                 min_priority=min_priority,
+                below_priority=below,
                 stamp=self._wall.now(),
             )
             # an edit of a message that was never sent (it failed, or was withdrawn) has
@@ -411,6 +491,8 @@ class Dispatcher:
                     if not kept:  # an urgent message goes in this slot: a new one, later
                         self.displaced += 1
                         at = await self.pacer.retake(item.chat_id)
+                    else:  # ours alone now, but still this instance's to hand over
+                        at = await self._unless_handed_over(item, at)
                 except Exception as exc:  # the budget is out of reach: nothing is sent
                     await self._unslotted(item, exc)
                     return

@@ -13,7 +13,11 @@ wait (alerts, safety messages) take the next slot whatever is reserved, so they 
 behind more than ``horizon`` seconds of bulk work; and they take over the earliest slot a
 prompt reserved and has not yet used (the prompt's sender locks its slot in ``LOCK_LEAD``
 seconds before it, finds it taken, and takes a new one), so an alert leaves in the current
-second without a slot more being handed out. Pacing uses wall-clock time (physical, shared
+second without a slot more being handed out. Nearer still, a slot one of this instance's
+prompts has already locked in is this instance's alone: the dispatcher hands it to an
+urgent message (which takes only its chat here, :meth:`Pacer.take_chat`) and the prompt
+takes a new slot, so an alert waits for the next of its own instance's slots rather than
+``LOCK_LEAD`` at least. Pacing uses wall-clock time (physical, shared
 between hosts), not the injectable clinical clock.
 
 The budget lives in the database (:class:`DatabaseBudget`) or, with ``EMBER_REDIS_URL``,
@@ -81,6 +85,10 @@ class SendBudget(Protocol):
     ) -> tuple[dict[int, float], set[int], float]: ...
 
     async def lock_in(self, token: str) -> bool: ...
+
+    async def take_chat(
+        self, *, chat_id: int, at: float, chat_interval: float, also: Also | None
+    ) -> bool: ...
 
     async def retake(
         self, *, chat_id: int, now: float, gap: float, chat_interval: float
@@ -157,6 +165,17 @@ class DatabaseBudget:
             kept = await uow.budget.lock_in(token)
             await uow.commit()
         return kept
+
+    async def take_chat(
+        self, *, chat_id: int, at: float, chat_interval: float, also: Also | None
+    ) -> bool:
+        async with self._storage.uow() as uow:
+            taken = await uow.budget.take_chat(chat_id=chat_id, at=at, chat_interval=chat_interval)
+            if taken:
+                if also is not None:
+                    await also(uow)
+                await uow.commit()
+        return taken
 
     async def retake(self, *, chat_id: int, now: float, gap: float, chat_interval: float) -> float:
         async with self._storage.uow() as uow:
@@ -274,6 +293,22 @@ class Pacer:
         """Keep the slot ``token`` names for its message, which leaves in a moment; False
         if an urgent message took it over (then :meth:`retake` a new one)."""
         return await self.budget.lock_in(token)
+
+    async def take_chat(self, chat_id: int, at: float, *, also: Also | None = None) -> bool:
+        """The chat alone, for an urgent message leaving at ``at`` in a slot this instance
+        holds already (a prompt's, locked in and handed over): no slot more is spent. False
+        when the chat is busy then. ``also`` runs in the same transaction when it is taken."""
+        taken = await self.budget.take_chat(
+            chat_id=chat_id, at=at, chat_interval=self._chat_interval, also=also
+        )
+        if taken:
+            self._note_chat(chat_id, at + self._chat_interval)
+            self.taken_over += 1
+        return taken
+
+    def now(self) -> float:
+        """Wall-clock time as pacing counts it (epoch seconds)."""
+        return self._wall()
 
     def late(self, at: float) -> float:
         """How long ago the slot at ``at`` went by (negative: still ahead)."""

@@ -125,6 +125,17 @@ return fmt(start)
 """
 )
 
+# ARGV: now, chat, at, chat_interval
+_TAKE_CHAT = (
+    _HELPERS
+    + """
+local now, chat, at, interval = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+if num('chat:' .. chat) > at then return 0 end
+hold(chat, at + interval, now)
+return 1
+"""
+)
+
 # ARGV: now, chat, until
 _HOLD = (
     _HELPERS
@@ -171,6 +182,7 @@ class RedisBudget:
                 ("reserve", _RESERVE),
                 ("reserve_many", _RESERVE_MANY),
                 ("retake", _RETAKE),
+                ("take_chat", _TAKE_CHAT),
                 ("hold", _HOLD),
                 ("pause", _PAUSE),
             )
@@ -279,6 +291,16 @@ class RedisBudget:
         except (RedisError, OSError) as exc:
             raise BudgetUnavailable(f"Redis at {self._where}: {type(exc).__name__}") from exc
         return bool(removed)
+
+    async def take_chat(
+        self, *, chat_id: int, at: float, chat_interval: float, also: Also | None
+    ) -> bool:
+        taken = await self._run("take_chat", _f(time.time()), chat_id, _f(at), _f(chat_interval))
+        if taken and also is not None:
+            async with self._storage.uow() as uow:
+                await also(uow)
+                await uow.commit()
+        return bool(taken)
 
     async def retake(self, *, chat_id: int, now: float, gap: float, chat_interval: float) -> float:
         return float(await self._run("retake", _f(now), _f(gap), _f(chat_interval), chat_id))

@@ -141,3 +141,20 @@ async def test_several_slots_in_one_go_as_many_as_the_horizon_holds(storage: Sto
     wall.t += 1.0
     later, _ = await b.reserve_many([90, 91])
     assert list(later) == [90, 91]
+
+
+async def test_a_handed_over_slot_still_takes_the_chat_for_every_instance(
+    storage: Storage,
+) -> None:
+    """An alert sent in a slot a prompt of its instance had locked in takes no slot more,
+    but its chat all the same: no instance sends there within the interval."""
+    wall = Wall()
+    a, b = pacers(storage, wall, 2)
+    prompt = await a.reserve(100, urgent=False)
+    assert prompt.at is not None
+    assert await a.take_chat(7, prompt.at)  # the therapist's chat, in the prompt's slot
+    busy = await b.reserve(7, urgent=True)
+    assert busy.at is None and busy.chat_busy
+    assert not await b.take_chat(7, prompt.at + GAP)  # nor in another handed-over slot
+    nxt = await b.reserve(101, urgent=False)  # and the schedule was not moved on
+    assert nxt.at == pytest.approx(prompt.at + GAP)

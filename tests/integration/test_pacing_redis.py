@@ -281,3 +281,19 @@ async def test_redis_lost_while_running_sends_nothing_and_loses_nothing(
     async with storage.uow() as uow:
         counts = await uow.outbox.counts()
     assert counts.get(OutboxStatus.SENT, 0) == len(chats) + 1
+
+
+async def test_a_handed_over_slot_takes_the_chat_in_redis(storage: Storage, prefix: str) -> None:
+    """An alert in a slot its instance's prompt had locked in holds the chat for all."""
+    wall = Wall()
+    found = budgets(storage, prefix, 2)
+    a, b = pacers(storage, found, wall)
+    try:
+        prompt = await a.reserve(100, urgent=False)
+        assert prompt.at is not None
+        assert await a.take_chat(7, prompt.at)
+        busy = await b.reserve(7, urgent=True)
+        assert busy.at is None and busy.chat_busy
+        assert not await b.take_chat(7, prompt.at + 0.05)
+    finally:
+        await close(found)

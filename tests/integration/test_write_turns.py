@@ -19,6 +19,9 @@ from storage.db import create_engine, session_factory, write_turns
 from storage.uow import Storage
 from storage.write_turns import WriteTurns, bulk_work
 
+# who waits first and how soon a waiter goes are timed against the wall clock: run alone
+pytestmark = pytest.mark.serial
+
 HOLD = 0.25  # seconds a first writer keeps the lock while the others wait
 
 

@@ -139,12 +139,45 @@ class _Scope:
 
 
 @dataclass(frozen=True)
+class _Alternative:
+    """One pattern of a rule's group, run on its own when the others cannot match.
+
+    ``mark`` is the mark of the pattern's own anchors (see :class:`_Mark`): when none of
+    them occurs in a text, the pattern cannot match there.
+    """
+
+    regex: LazyPattern
+    mark: _Mark
+
+
+@dataclass(frozen=True)
 class _CompiledRule:
     index: int
     rule: Rule
-    regexes: tuple[LazyPattern, ...]
+    regexes: tuple[LazyPattern, ...]  # one alternation per group of patterns
     anchors: frozenset[str] | None  # None: no literal is certain, the rule always runs
     scopes: dict[str, _Scope]  # by language code: its own, or every language for common
+    alternatives: tuple[tuple[_Alternative, ...], ...] = ()  # each group's patterns
+
+    def runnable(self, marks: set[int]) -> list[LazyPattern]:
+        """The regexes worth running on a text whose marks are ``marks``.
+
+        A pattern none of whose anchors occurs cannot match anywhere in the text, so
+        leaving it out of its group's alternation changes no match: at every position
+        the regex engine would have tried it and failed. A group with no pattern left
+        is skipped; a group with one left runs that pattern alone (much cheaper than the
+        whole alternation); otherwise the group's alternation runs as it is.
+        """
+        if not self.alternatives:
+            return list(self.regexes)
+        out: list[LazyPattern] = []
+        for regex, alternatives in zip(self.regexes, self.alternatives, strict=True):
+            live = [a for a in alternatives if a.mark.index in marks]
+            if len(live) == 1:
+                out.append(live[0].regex)
+            elif live:
+                out.append(regex)
+        return out
 
     @property
     def anchored(self) -> bool:
@@ -265,12 +298,14 @@ class Screener:
             other = [p for p in folded if not starts_with_letter(p)]
             groups = [g for g in (letter, other) if g]
         regexes: list[LazyPattern] = []
+        alternatives: list[tuple[_Alternative, ...]] = []
         found: set[str] = set()
         certain = True
         for group in groups:
             body = "|".join(f"(?:{p})" for p in group)
             wrapped = whole_words(body) if rule.language != COMMON else body
             regexes.append(LazyPattern(wrapped))
+            alternatives.append(tuple(self._alternative(p, rule.language) for p in group))
             literal = anchors(wrapped)
             if literal is None:
                 certain = False
@@ -282,8 +317,19 @@ class Screener:
             scoped = [self._languages[rule.language]]
         scopes = {lang.language.code: _scope(rule, lang) for lang in scoped}
         return _CompiledRule(
-            index, rule, tuple(regexes), frozenset(found) if certain else None, scopes
+            index,
+            rule,
+            tuple(regexes),
+            frozenset(found) if certain else None,
+            scopes,
+            tuple(alternatives),
         )
+
+    def _alternative(self, folded: str, language: str) -> _Alternative:
+        """One folded pattern wrapped as its group wraps it, with the mark of its anchors
+        (a pattern without a selective anchor gets a mark of its own, always looked for)."""
+        wrapped = whole_words(f"(?:{folded})") if language != COMMON else f"(?:{folded})"
+        return _Alternative(LazyPattern(wrapped), self._mark(anchors(wrapped)))
 
     def _gate(self, codes: tuple[str, ...]) -> _GateFor:
         cached = self._gates.get(codes)
@@ -305,6 +351,9 @@ class Screener:
         for code in codes:
             lang = self._languages[code]
             marks += [lang.idiom_mark, *(f.mark for f in lang.frames.values())]
+        for compiled in self._rules:
+            if compiled.rule.language in codes:
+                marks += [a.mark for group in compiled.alternatives for a in group]
         for mark in marks:
             if mark.literals is None:
                 always_marks.add(mark.index)
@@ -874,7 +923,7 @@ class _Context:
         key = (self.text, compiled.index)
         spans = memo.get(key)
         if spans is None:
-            spans = memo[key] = _rule_spans(compiled, self.text)
+            spans = memo[key] = _rule_spans(compiled, self.text, self.marks)
         found: list[_Match] = []
         for start, end in spans:
             match = self._weigh(compiled, start, end)
@@ -885,7 +934,7 @@ class _Context:
     def _matches(self, compiled: _CompiledRule) -> list[_Match]:
         found: list[_Match] = []
         seen: set[tuple[int, int]] = set()
-        for regex in compiled.regexes:
+        for regex in compiled.runnable(self.marks):
             for m in regex.finditer(self.text):
                 span = m.span()
                 if span in seen or span[0] == span[1]:
@@ -1102,12 +1151,12 @@ class _Context:
             evidence[key] = Evidence(rule, (s, e), self.nt.original[s:e])
 
 
-def _rule_spans(compiled: _CompiledRule, text: str) -> list[tuple[int, int]]:
+def _rule_spans(compiled: _CompiledRule, text: str, marks: set[int]) -> list[tuple[int, int]]:
     """A rule's matches in a text, as :meth:`_Context._matches` meets them: distinct,
     not empty, the first ``_MAX_MATCHES_PER_RULE``."""
     spans: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
-    for regex in compiled.regexes:
+    for regex in compiled.runnable(marks):
         for m in regex.finditer(text):
             span = m.span()
             if span in seen or span[0] == span[1]:

@@ -54,7 +54,7 @@ _MIN_TYPO_TARGET = 6
 _MIN_TYPO_VARIANT = 5
 
 
-def whole_words(pattern: str) -> str:
+def whole_words(pattern: str, letter: bool | None = None) -> str:
     """Wrap a pattern so it matches whole words only ("kill" not inside "skill").
 
     A match that starts (or ends) with punctuation or an emoji needs no boundary there.
@@ -62,7 +62,9 @@ def whole_words(pattern: str) -> str:
     look-behind: the same meaning, and about twice as fast for the regex engine.
     """
     end = r"(?:(?![^\W_])|(?<![^\W_]))"
-    if starts_with_letter(pattern):
+    if letter is None:
+        letter = starts_with_letter(pattern)
+    if letter:
         return rf"(?<![^\W_])(?:{pattern}){end}"
     return rf"(?:(?<![^\W_])|(?![^\W_]))(?:{pattern}){end}"
 
@@ -116,6 +118,7 @@ class _CompiledLanguage:
     frames: dict[str, _CompiledFrame]
     idioms: LazyPattern | None
     idiom_mark: _Mark
+    idiom_parts: tuple[_Alternative, ...]  # each idiom pattern on its own
     clause: re.Pattern[str]
     segment: re.Pattern[str]
     self_words: re.Pattern[str] | None
@@ -140,7 +143,8 @@ class _Scope:
 
 @dataclass(frozen=True)
 class _Alternative:
-    """One pattern of a rule's group, run on its own when the others cannot match.
+    """One pattern of an alternation (a rule's group, a language's idioms), run on its
+    own when the others cannot match.
 
     ``mark`` is the mark of the pattern's own anchors (see :class:`_Mark`): when none of
     them occurs in a text, the pattern cannot match there.
@@ -159,6 +163,10 @@ class _CompiledRule:
     scopes: dict[str, _Scope]  # by language code: its own, or every language for common
     alternatives: tuple[tuple[_Alternative, ...], ...] = ()  # each group's patterns
 
+    @property
+    def anchored(self) -> bool:
+        return self.anchors is not None
+
     def runnable(self, marks: set[int]) -> list[LazyPattern]:
         """The regexes worth running on a text whose marks are ``marks``.
 
@@ -172,16 +180,30 @@ class _CompiledRule:
             return list(self.regexes)
         out: list[LazyPattern] = []
         for regex, alternatives in zip(self.regexes, self.alternatives, strict=True):
-            live = [a for a in alternatives if a.mark.index in marks]
-            if len(live) == 1:
-                out.append(live[0].regex)
-            elif live:
-                out.append(regex)
+            narrowest = _narrowest(regex, [a for a in alternatives if a.mark.index in marks])
+            if narrowest is not None:
+                out.append(narrowest)
         return out
 
-    @property
-    def anchored(self) -> bool:
-        return self.anchors is not None
+
+def _narrowest(whole: LazyPattern, live: Sequence[_Alternative]) -> LazyPattern | None:
+    """What to run of an alternation whose patterns that can match are ``live``: nothing,
+    the one pattern alone, or the whole alternation."""
+    if len(live) == 1:
+        return live[0].regex
+    return whole if live else None
+
+
+def _live_idioms(lang: _CompiledLanguage, words: frozenset[str]) -> LazyPattern | None:
+    """What to run of a language's idioms in a text whose gate found ``words``."""
+    if lang.idioms is None:
+        return None
+    live = [
+        a
+        for a in lang.idiom_parts
+        if a.mark.literals is None or not a.mark.literals.isdisjoint(words)
+    ]
+    return _narrowest(lang.idioms, live)
 
 
 @dataclass
@@ -267,7 +289,8 @@ class Screener:
                 self._mark(literals(cues)),
                 f"{code}.frame.{frame.name}",
             )
-        idiom_alt = _alternation([p for i in language.idioms for p in i.patterns], code)
+        idiom_patterns = [p for i in language.idioms for p in i.patterns]
+        idiom_alt = _alternation(idiom_patterns, code)
         seg_words = _alternation(language.segment_breaks, code)
         clause_words = _alternation(language.clause_breaks, code)
         segment = _SENTENCE_SEP.pattern + (f"|{seg_words}" if seg_words else "")
@@ -281,6 +304,10 @@ class Screener:
             frames=frames,
             idioms=LazyPattern(idiom_alt) if idiom_alt else None,
             idiom_mark=self._mark(literals(idiom_alt) if idiom_alt else None),
+            idiom_parts=tuple(
+                self._alternative(folded_pattern(p, code), code, whole=idiom_alt)
+                for p in idiom_patterns
+            ),
             clause=re.compile(clause),
             segment=re.compile(segment),
             self_words=re.compile(self_alt) if self_alt else None,
@@ -325,10 +352,21 @@ class Screener:
             tuple(alternatives),
         )
 
-    def _alternative(self, folded: str, language: str) -> _Alternative:
+    def _alternative(
+        self, folded: str, language: str, whole: str | None = None
+    ) -> _Alternative:
         """One folded pattern wrapped as its group wraps it, with the mark of its anchors
-        (a pattern without a selective anchor gets a mark of its own, always looked for)."""
-        wrapped = whole_words(f"(?:{folded})") if language != COMMON else f"(?:{folded})"
+        (a pattern without a selective anchor gets a mark of its own, always looked for).
+
+        ``whole``: the group's wrapped alternation, when its left boundary is to be kept
+        as it is (the idioms of a language are one group, whatever their first letters).
+        """
+        if language == COMMON and whole is None:
+            wrapped = f"(?:{folded})"
+        elif whole is not None and not whole.startswith("(?<![^\\W_])"):
+            wrapped = whole_words(f"(?:{folded})", letter=False)
+        else:
+            wrapped = whole_words(f"(?:{folded})")
         return _Alternative(LazyPattern(wrapped), self._mark(anchors(wrapped)))
 
     def _gate(self, codes: tuple[str, ...]) -> _GateFor:
@@ -351,6 +389,7 @@ class Screener:
         for code in codes:
             lang = self._languages[code]
             marks += [lang.idiom_mark, *(f.mark for f in lang.frames.values())]
+            marks += [a.mark for a in lang.idiom_parts]
         for compiled in self._rules:
             if compiled.rule.language in codes:
                 marks += [a.mark for group in compiled.alternatives for a in group]
@@ -452,7 +491,7 @@ class Screener:
             verdict = self._with_constructs(normalised, codes, verdict, found)
             verdict = self._as_support(normalised, codes, verdict)
         if self._learned is not None:
-            verdict = self._with_learned(normalised, lang, verdict, self._learned)
+            verdict = self._with_learned(normalised, lang, verdict, self._learned, found)
         return verdict
 
     def _as_support(
@@ -479,14 +518,22 @@ class Screener:
             return replace(verdict, tier=min(verdict.tier, cap), evidence=evidence, discounted=True)
         return verdict
 
-    def _has_idiom(self, folded: str, lang: str | None) -> bool:
-        """Whether a figure of speech of the text's language(s) occurs ("killing me")."""
+    def _has_idiom(
+        self, folded: str, lang: str | None, words: frozenset[str] | None = None
+    ) -> bool:
+        """Whether a figure of speech of the text's language(s) occurs ("killing me").
+
+        ``words``: the literals the gate of ``lang``'s languages found in the text, when
+        known: only the idioms one of whose literals occurs are looked for.
+        """
         codes = self.languages_for(lang)
         if codes == self.languages_for(None):
             codes = (*self.guess_languages(folded), COMMON)
         for code in codes:
             compiled = self._languages.get(code)
-            idioms = compiled.idioms if compiled is not None else None
+            if compiled is None:
+                continue
+            idioms = compiled.idioms if words is None else _live_idioms(compiled, words)
             if idioms is not None and idioms.search(folded):
                 return True
         return False
@@ -497,7 +544,12 @@ class Screener:
         return self._learned
 
     def _with_learned(
-        self, normalised: NormalisedText, lang: str | None, verdict: Verdict, model: LearnedModel
+        self,
+        normalised: NormalisedText,
+        lang: str | None,
+        verdict: Verdict,
+        model: LearnedModel,
+        words: frozenset[str] | None = None,
     ) -> Verdict:
         """Raise the verdict to the learned layer's tier when that is higher.
 
@@ -514,7 +566,7 @@ class Screener:
             return verdict
         alone = verdict.tier is Tier.NONE and not verdict.evidence and not verdict.constructs
         tier, probability = model.tier(normalised.text, above=verdict.tier, alone=alone)
-        if tier <= verdict.tier or self._has_idiom(normalised.text, lang):
+        if tier <= verdict.tier or self._has_idiom(normalised.text, lang, words):
             return verdict
         evidence = list(verdict.evidence)
         for c in model.explain(normalised.text, tier):
@@ -555,8 +607,11 @@ class Screener:
             needed = compiled.idiom_mark.literals
             if words is not None and needed is not None and needed.isdisjoint(words):
                 continue
+            idioms = compiled.idioms if words is None else _live_idioms(compiled, words)
+            if idioms is None:
+                continue
             lo, hi = max(0, found.start - 80), min(len(folded), found.end + 80)
-            for m in compiled.idioms.finditer(folded, lo, hi):
+            for m in idioms.finditer(folded, lo, hi):
                 if m.start() < found.end and found.start < m.end():
                     return True
         return False
@@ -910,7 +965,10 @@ class _Context:
         code = lang.language.code
         spans = self._idioms.get(code)
         if spans is None:
-            spans = [m.span() for m in lang.idioms.finditer(self.text)] if lang.idioms else []
+            marks = self.marks
+            live = [a for a in lang.idiom_parts if a.mark.index in marks]
+            idioms = _narrowest(lang.idioms, live) if lang.idioms else None
+            spans = [m.span() for m in idioms.finditer(self.text)] if idioms else []
             self._idioms[code] = spans
         return spans
 

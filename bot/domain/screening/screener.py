@@ -444,9 +444,14 @@ class Screener:
                     frame.ignore.precompile()
             if lang.idioms is not None:
                 lang.idioms.precompile()
+            for part in lang.idiom_parts:
+                part.regex.precompile()
         for compiled in self._rules:
             for regex in compiled.regexes:
                 regex.precompile()
+            for group in compiled.alternatives:
+                for part in group:
+                    part.regex.precompile()
 
     def warm(self) -> None:
         """Build the gate of every language up front (or read back those a pickled screener

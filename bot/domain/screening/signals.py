@@ -345,11 +345,13 @@ class _Index:
         seen = present & starting.relevant
         viable = self._viable.get((key, seen))
         if viable is None:
-            viable = [
-                term
-                for term, needs in starting.pairs
-                if all(not seen.isdisjoint(words) for words in needs)
-            ]
+            viable = []
+            for term, needs in starting.pairs:
+                for words in needs:
+                    if seen.isdisjoint(words):
+                        break
+                else:
+                    viable.append(term)
             if len(self._viable) >= _REMEMBERED_WORDS:
                 self._viable.clear()
             self._viable[(key, seen)] = viable

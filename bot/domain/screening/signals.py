@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -232,9 +233,10 @@ def _tokenise(
     """The text's words, folded and stemmed; ``memo`` remembers each written word's
     (folded word, stem), which depend on the word alone (journals repeat their words)."""
     known = memo if memo is not None else {}
-    raws = _TOKEN.findall(text)
-    if len(raws) > _MAX_TOKENS:
-        del raws[_MAX_TOKENS:]
+    found = list(itertools.islice(_TOKEN.finditer(text), _MAX_TOKENS))
+    raws = [m.group() for m in found]
+    starts = [m.start() for m in found]
+    ends = [m.end() for m in found]
     pairs = list(map(known.get, raws))
     for i, pair in enumerate(pairs):
         if pair is None:
@@ -246,9 +248,6 @@ def _tokenise(
             known[raw] = pair
     tokens = [pair[0] for pair in pairs]  # type: ignore[index]
     stems = [pair[1] for pair in pairs]  # type: ignore[index]
-    finder = _TOKEN.finditer(text)
-    starts = [m.start() for m, _ in zip(finder, raws, strict=False)]  # the first ``raws``
-    ends = [start + len(raw) for start, raw in zip(starts, raws, strict=True)]
     sentence_marks = [m.start() for m in _SENTENCE.finditer(text)]
     clause_marks = sorted(
         sentence_marks

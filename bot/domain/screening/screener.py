@@ -110,6 +110,7 @@ class _CompiledFrame:
     ignore: LazyPattern | None
     mark: _Mark
     label: str  # the evidence id of its cues, "en.frame.past"
+    parts: tuple[_Alternative, ...] = ()  # each cue pattern on its own
 
 
 @dataclass
@@ -288,6 +289,10 @@ class Screener:
                 LazyPattern(ignore) if ignore else None,
                 self._mark(literals(cues)),
                 f"{code}.frame.{frame.name}",
+                tuple(
+                    self._alternative(folded_pattern(c, code), code, whole=cues)
+                    for c in frame.cues
+                ),
             )
         idiom_patterns = [p for i in language.idioms for p in i.patterns]
         idiom_alt = _alternation(idiom_patterns, code)
@@ -390,6 +395,7 @@ class Screener:
             lang = self._languages[code]
             marks += [lang.idiom_mark, *(f.mark for f in lang.frames.values())]
             marks += [a.mark for a in lang.idiom_parts]
+            marks += [a.mark for f in lang.frames.values() for a in f.parts]
         for compiled in self._rules:
             if compiled.rule.language in codes:
                 marks += [a.mark for group in compiled.alternatives for a in group]
@@ -440,6 +446,8 @@ class Screener:
         for lang in self._languages.values():
             for frame in lang.frames.values():
                 frame.cues.precompile()
+                for part in frame.parts:
+                    part.regex.precompile()
                 if frame.ignore is not None:
                     frame.ignore.precompile()
             if lang.idioms is not None:
@@ -1080,9 +1088,18 @@ class _Context:
         key = id(compiled)  # not the mark: frames with the same literals may share one
         spans = self._cues.get(key)
         if spans is None:
-            spans = [m.span() for m in compiled.cues.finditer(self.text)]
+            cues = self._live_cues(compiled)
+            spans = [m.span() for m in cues.finditer(self.text)] if cues else []
             self._cues[key] = spans
         return spans
+
+    def _live_cues(self, compiled: _CompiledFrame) -> LazyPattern | None:
+        """What to run of a frame's cues here: only the cue patterns whose own anchors
+        occur can match (see :meth:`_CompiledRule.runnable`)."""
+        if not compiled.parts:
+            return compiled.cues
+        marks = self.marks
+        return _narrowest(compiled.cues, [a for a in compiled.parts if a.mark.index in marks])
 
     def _ignored(self, compiled: _CompiledFrame, lo: int, hi: int) -> list[tuple[int, int]]:
         if compiled.ignore is None:
@@ -1153,7 +1170,10 @@ class _Context:
                 lo, hi = between
             else:
                 lo, hi = self.region(lang, other.frame.scope, start, end)
-            if other.mark.index in self.marks and other.cues.search(self.text, lo, hi):
+            if other.mark.index not in self.marks:
+                continue
+            cues = self._live_cues(other)
+            if cues is not None and cues.search(self.text, lo, hi):
                 return True
         return False
 

@@ -604,7 +604,9 @@ def combine(present: frozenset[str], table: Sequence[Combination]) -> Combinatio
     """The highest-tier row of ``table`` whose every group is present (first on a tie)."""
     best: Combination | None = None
     for row in table:
-        if all(group & present for group in row.when) and (best is None or row.tier > best.tier):
+        if (best is None or row.tier > best.tier) and all(
+            not group.isdisjoint(present) for group in row.when
+        ):
             best = row
     return best
 

@@ -290,8 +290,7 @@ class Screener:
                 self._mark(literals(cues)),
                 f"{code}.frame.{frame.name}",
                 tuple(
-                    self._alternative(folded_pattern(c, code), code, whole=cues)
-                    for c in frame.cues
+                    self._alternative(folded_pattern(c, code), code, whole=cues) for c in frame.cues
                 ),
             )
         idiom_patterns = [p for i in language.idioms for p in i.patterns]
@@ -357,9 +356,7 @@ class Screener:
             tuple(alternatives),
         )
 
-    def _alternative(
-        self, folded: str, language: str, whole: str | None = None
-    ) -> _Alternative:
+    def _alternative(self, folded: str, language: str, whole: str | None = None) -> _Alternative:
         """One folded pattern wrapped as its group wraps it, with the mark of its anchors
         (a pattern without a selective anchor gets a mark of its own, always looked for).
 

@@ -48,6 +48,7 @@ _NEGATION_WINDOW = 3  # words before a construct a negator reaches
 _OTHERS_WINDOW = 6  # words before a construct a third-person subject reaches
 _MAX_TOKENS = 4000  # bound the work on huge texts; the first words decide
 _REMEMBERED_WORDS = 100_000  # words whose starting terms an index remembers
+_REMEMBERED_VIABLE = 20_000  # (word, needed words found) answers an index remembers
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _DE_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
 
@@ -351,7 +352,7 @@ class _Index:
                         break
                 else:
                     viable.append(term)
-            if len(self._viable) >= _REMEMBERED_WORDS:
+            if len(self._viable) >= _REMEMBERED_VIABLE:
                 self._viable.clear()
             self._viable[(key, seen)] = viable
         return viable

@@ -64,6 +64,20 @@ def screen(
             fail("give a TEXT to check, or --jsonl with lines on standard input")
         typer.echo(json.dumps(screener.screen(text or "", lang).as_json(), ensure_ascii=False))
         return
+    _screen_lines(screener, lang)
+
+
+def _screen_lines(screener: Any, lang: str | None) -> None:
+    """``ember screen --jsonl``: one verdict line per input line, in order.
+
+    The lines are written to standard output in blocks rather than one flushed write
+    each (a whole journal history is tens of thousands of lines); what was screened
+    before a malformed line is still written before the error.
+    """
+    import json
+
+    out = sys.stdout
+    pending: list[str] = []
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
@@ -73,12 +87,22 @@ def screen(
             if not isinstance(case_text, str):
                 raise TypeError("text must be a string")
         except (ValueError, KeyError, TypeError) as exc:
+            out.writelines(pending)
+            out.flush()
             typer.echo(
                 f'ember: stdin line {number}: not a {{"id", "text"}} object ({exc})', err=True
             )
             raise typer.Exit(1) from None
         verdict = screener.screen(case_text, case.get("lang") or lang)
-        typer.echo(json.dumps(verdict.as_json(str(case_id)), ensure_ascii=False))
+        pending.append(json.dumps(verdict.as_json(str(case_id)), ensure_ascii=False) + "\n")
+        if len(pending) >= _JSONL_BLOCK:
+            out.writelines(pending)
+            pending.clear()
+    out.writelines(pending)
+    out.flush()
+
+
+_JSONL_BLOCK = 256  # verdict lines written to standard output at a time
 
 
 def _evaluate(screener: Any, path: str, misses: bool, as_json: bool) -> None:

@@ -154,3 +154,43 @@ def test_screen_reads_the_start_up_cache_and_never_fills_it(tmp_path: Path) -> N
     assert cached.returncode == 0, cached.stderr
     assert json.loads(cached.stdout) == json.loads(built.stdout)
     assert json.loads(built.stdout)["tier"] == "crisis"
+
+
+def test_screen_jsonl_gives_every_verdict_in_order_and_stops_at_a_bad_line(
+    tmp_path: Path,
+) -> None:
+    """A journal history re-screened with `ember screen --jsonl`: one verdict per entry,
+    in the entries' order, as the screener gives it; a malformed line stops the run with
+    its line number, after every verdict before it has been written."""
+    import json
+
+    from prompts.screening_loader import default_screener
+
+    entries = [
+        ("I've saved up my pills and tonight is the night", "en"),
+        ("Lovely walk by the river with my sister today", "en"),
+        ("ya no quiero seguir viviendo", None),
+        ("Je me sens un peu seul ce soir", "fr"),
+    ] * 150  # more lines than are written at a time
+    lines = [
+        json.dumps({"id": f"e{i}", "text": text, **({"lang": lang} if lang else {})})
+        for i, (text, lang) in enumerate(entries)
+    ]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("EMBER_")}
+    result = subprocess.run(
+        [*EMBER, "screen", "--jsonl"],
+        input="\n".join([*lines, "not json"]) + "\n",
+        cwd=tmp_path,
+        env={**clean, "PYTHONPATH": str(ROOT), "EMBER_CACHE_DIR": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"ember: stdin line {len(lines) + 1}: not a")
+    screener = default_screener()
+    expected = [
+        screener.screen(text, lang).as_json(f"e{i}") for i, (text, lang) in enumerate(entries)
+    ]
+    assert [json.loads(line) for line in result.stdout.splitlines()] == expected
+    assert expected[0]["tier"] == "crisis" and expected[1]["tier"] == "none"

@@ -167,12 +167,19 @@ class _Hasher:
         return out
 
     def slots(self, folded: str) -> set[int]:
+        # The remembered words and pairs are looked up inline (a method call per word
+        # costs more than the look-up), in the text's order: the set is built by the
+        # same insertions as ever, so its order, and the heads' sums, stay the same.
         found: set[int] = set()
+        add = found.update
+        known_words, known_pairs = self._words, self._pairs
         previous: str | None = None
         for word in TOKEN.findall(folded):
-            found.update(self.word_slots(word))
+            own = known_words.get(word)
+            add(own if own is not None else self.word_slots(word))
             if previous is not None:
-                found.update(self.pair_slots(previous, word))
+                pair = known_pairs.get(previous + " " + word)
+                add(pair if pair is not None else self.pair_slots(previous, word))
             previous = word
         return found
 

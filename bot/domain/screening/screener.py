@@ -54,7 +54,7 @@ _MIN_TYPO_TARGET = 6
 _MIN_TYPO_VARIANT = 5
 
 
-def whole_words(pattern: str) -> str:
+def whole_words(pattern: str, letter: bool | None = None) -> str:
     """Wrap a pattern so it matches whole words only ("kill" not inside "skill").
 
     A match that starts (or ends) with punctuation or an emoji needs no boundary there.
@@ -62,7 +62,9 @@ def whole_words(pattern: str) -> str:
     look-behind: the same meaning, and about twice as fast for the regex engine.
     """
     end = r"(?:(?![^\W_])|(?<![^\W_]))"
-    if starts_with_letter(pattern):
+    if letter is None:
+        letter = starts_with_letter(pattern)
+    if letter:
         return rf"(?<![^\W_])(?:{pattern}){end}"
     return rf"(?:(?<![^\W_])|(?![^\W_]))(?:{pattern}){end}"
 
@@ -108,6 +110,7 @@ class _CompiledFrame:
     ignore: LazyPattern | None
     mark: _Mark
     label: str  # the evidence id of its cues, "en.frame.past"
+    parts: tuple[_Alternative, ...] = ()  # each cue pattern on its own
 
 
 @dataclass
@@ -116,6 +119,7 @@ class _CompiledLanguage:
     frames: dict[str, _CompiledFrame]
     idioms: LazyPattern | None
     idiom_mark: _Mark
+    idiom_parts: tuple[_Alternative, ...]  # each idiom pattern on its own
     clause: re.Pattern[str]
     segment: re.Pattern[str]
     self_words: re.Pattern[str] | None
@@ -139,16 +143,68 @@ class _Scope:
 
 
 @dataclass(frozen=True)
+class _Alternative:
+    """One pattern of an alternation (a rule's group, a language's idioms), run on its
+    own when the others cannot match.
+
+    ``mark`` is the mark of the pattern's own anchors (see :class:`_Mark`): when none of
+    them occurs in a text, the pattern cannot match there.
+    """
+
+    regex: LazyPattern
+    mark: _Mark
+
+
+@dataclass(frozen=True)
 class _CompiledRule:
     index: int
     rule: Rule
-    regexes: tuple[LazyPattern, ...]
+    regexes: tuple[LazyPattern, ...]  # one alternation per group of patterns
     anchors: frozenset[str] | None  # None: no literal is certain, the rule always runs
     scopes: dict[str, _Scope]  # by language code: its own, or every language for common
+    alternatives: tuple[tuple[_Alternative, ...], ...] = ()  # each group's patterns
 
     @property
     def anchored(self) -> bool:
         return self.anchors is not None
+
+    def runnable(self, marks: set[int]) -> list[LazyPattern]:
+        """The regexes worth running on a text whose marks are ``marks``.
+
+        A pattern none of whose anchors occurs cannot match anywhere in the text, so
+        leaving it out of its group's alternation changes no match: at every position
+        the regex engine would have tried it and failed. A group with no pattern left
+        is skipped; a group with one left runs that pattern alone (much cheaper than the
+        whole alternation); otherwise the group's alternation runs as it is.
+        """
+        if not self.alternatives:
+            return list(self.regexes)
+        out: list[LazyPattern] = []
+        for regex, alternatives in zip(self.regexes, self.alternatives, strict=True):
+            narrowest = _narrowest(regex, [a for a in alternatives if a.mark.index in marks])
+            if narrowest is not None:
+                out.append(narrowest)
+        return out
+
+
+def _narrowest(whole: LazyPattern, live: Sequence[_Alternative]) -> LazyPattern | None:
+    """What to run of an alternation whose patterns that can match are ``live``: nothing,
+    the one pattern alone, or the whole alternation."""
+    if len(live) == 1:
+        return live[0].regex
+    return whole if live else None
+
+
+def _live_idioms(lang: _CompiledLanguage, words: frozenset[str]) -> LazyPattern | None:
+    """What to run of a language's idioms in a text whose gate found ``words``."""
+    if lang.idioms is None:
+        return None
+    live = [
+        a
+        for a in lang.idiom_parts
+        if a.mark.literals is None or not a.mark.literals.isdisjoint(words)
+    ]
+    return _narrowest(lang.idioms, live)
 
 
 @dataclass
@@ -233,8 +289,12 @@ class Screener:
                 LazyPattern(ignore) if ignore else None,
                 self._mark(literals(cues)),
                 f"{code}.frame.{frame.name}",
+                tuple(
+                    self._alternative(folded_pattern(c, code), code, whole=cues) for c in frame.cues
+                ),
             )
-        idiom_alt = _alternation([p for i in language.idioms for p in i.patterns], code)
+        idiom_patterns = [p for i in language.idioms for p in i.patterns]
+        idiom_alt = _alternation(idiom_patterns, code)
         seg_words = _alternation(language.segment_breaks, code)
         clause_words = _alternation(language.clause_breaks, code)
         segment = _SENTENCE_SEP.pattern + (f"|{seg_words}" if seg_words else "")
@@ -248,6 +308,10 @@ class Screener:
             frames=frames,
             idioms=LazyPattern(idiom_alt) if idiom_alt else None,
             idiom_mark=self._mark(literals(idiom_alt) if idiom_alt else None),
+            idiom_parts=tuple(
+                self._alternative(folded_pattern(p, code), code, whole=idiom_alt)
+                for p in idiom_patterns
+            ),
             clause=re.compile(clause),
             segment=re.compile(segment),
             self_words=re.compile(self_alt) if self_alt else None,
@@ -265,12 +329,14 @@ class Screener:
             other = [p for p in folded if not starts_with_letter(p)]
             groups = [g for g in (letter, other) if g]
         regexes: list[LazyPattern] = []
+        alternatives: list[tuple[_Alternative, ...]] = []
         found: set[str] = set()
         certain = True
         for group in groups:
             body = "|".join(f"(?:{p})" for p in group)
             wrapped = whole_words(body) if rule.language != COMMON else body
             regexes.append(LazyPattern(wrapped))
+            alternatives.append(tuple(self._alternative(p, rule.language) for p in group))
             literal = anchors(wrapped)
             if literal is None:
                 certain = False
@@ -282,8 +348,28 @@ class Screener:
             scoped = [self._languages[rule.language]]
         scopes = {lang.language.code: _scope(rule, lang) for lang in scoped}
         return _CompiledRule(
-            index, rule, tuple(regexes), frozenset(found) if certain else None, scopes
+            index,
+            rule,
+            tuple(regexes),
+            frozenset(found) if certain else None,
+            scopes,
+            tuple(alternatives),
         )
+
+    def _alternative(self, folded: str, language: str, whole: str | None = None) -> _Alternative:
+        """One folded pattern wrapped as its group wraps it, with the mark of its anchors
+        (a pattern without a selective anchor gets a mark of its own, always looked for).
+
+        ``whole``: the group's wrapped alternation, when its left boundary is to be kept
+        as it is (the idioms of a language are one group, whatever their first letters).
+        """
+        if language == COMMON and whole is None:
+            wrapped = f"(?:{folded})"
+        elif whole is not None and not whole.startswith("(?<![^\\W_])"):
+            wrapped = whole_words(f"(?:{folded})", letter=False)
+        else:
+            wrapped = whole_words(f"(?:{folded})")
+        return _Alternative(LazyPattern(wrapped), self._mark(anchors(wrapped)))
 
     def _gate(self, codes: tuple[str, ...]) -> _GateFor:
         cached = self._gates.get(codes)
@@ -305,6 +391,11 @@ class Screener:
         for code in codes:
             lang = self._languages[code]
             marks += [lang.idiom_mark, *(f.mark for f in lang.frames.values())]
+            marks += [a.mark for a in lang.idiom_parts]
+            marks += [a.mark for f in lang.frames.values() for a in f.parts]
+        for compiled in self._rules:
+            if compiled.rule.language in codes:
+                marks += [a.mark for group in compiled.alternatives for a in group]
         for mark in marks:
             if mark.literals is None:
                 always_marks.add(mark.index)
@@ -352,13 +443,20 @@ class Screener:
         for lang in self._languages.values():
             for frame in lang.frames.values():
                 frame.cues.precompile()
+                for part in frame.parts:
+                    part.regex.precompile()
                 if frame.ignore is not None:
                     frame.ignore.precompile()
             if lang.idioms is not None:
                 lang.idioms.precompile()
+            for part in lang.idiom_parts:
+                part.regex.precompile()
         for compiled in self._rules:
             for regex in compiled.regexes:
                 regex.precompile()
+            for group in compiled.alternatives:
+                for part in group:
+                    part.regex.precompile()
 
     def warm(self) -> None:
         """Build the gate of every language up front (or read back those a pickled screener
@@ -403,7 +501,7 @@ class Screener:
             verdict = self._with_constructs(normalised, codes, verdict, found)
             verdict = self._as_support(normalised, lang, codes, verdict)
         if self._learned is not None:
-            verdict = self._with_learned(normalised, lang, verdict, self._learned)
+            verdict = self._with_learned(normalised, lang, verdict, self._learned, found)
         return verdict
 
     def _as_support(
@@ -459,14 +557,22 @@ class Screener:
         verdict, found = self._screen_rules_found(rest, lang)
         return self._with_constructs(rest, codes, verdict, found).tier
 
-    def _has_idiom(self, folded: str, lang: str | None) -> bool:
-        """Whether a figure of speech of the text's language(s) occurs ("killing me")."""
+    def _has_idiom(
+        self, folded: str, lang: str | None, words: frozenset[str] | None = None
+    ) -> bool:
+        """Whether a figure of speech of the text's language(s) occurs ("killing me").
+
+        ``words``: the literals the gate of ``lang``'s languages found in the text, when
+        known: only the idioms one of whose literals occurs are looked for.
+        """
         codes = self.languages_for(lang)
         if codes == self.languages_for(None):
             codes = (*self.guess_languages(folded), COMMON)
         for code in codes:
             compiled = self._languages.get(code)
-            idioms = compiled.idioms if compiled is not None else None
+            if compiled is None:
+                continue
+            idioms = compiled.idioms if words is None else _live_idioms(compiled, words)
             if idioms is not None and idioms.search(folded):
                 return True
         return False
@@ -477,7 +583,12 @@ class Screener:
         return self._learned
 
     def _with_learned(
-        self, normalised: NormalisedText, lang: str | None, verdict: Verdict, model: LearnedModel
+        self,
+        normalised: NormalisedText,
+        lang: str | None,
+        verdict: Verdict,
+        model: LearnedModel,
+        words: frozenset[str] | None = None,
     ) -> Verdict:
         """Raise the verdict to the learned layer's tier when that is higher.
 
@@ -494,7 +605,7 @@ class Screener:
             return verdict
         alone = verdict.tier is Tier.NONE and not verdict.evidence and not verdict.constructs
         tier, probability = model.tier(normalised.text, above=verdict.tier, alone=alone)
-        if tier <= verdict.tier or self._has_idiom(normalised.text, lang):
+        if tier <= verdict.tier or self._has_idiom(normalised.text, lang, words):
             return verdict
         evidence = list(verdict.evidence)
         for c in model.explain(normalised.text, tier):
@@ -535,8 +646,11 @@ class Screener:
             needed = compiled.idiom_mark.literals
             if words is not None and needed is not None and needed.isdisjoint(words):
                 continue
+            idioms = compiled.idioms if words is None else _live_idioms(compiled, words)
+            if idioms is None:
+                continue
             lo, hi = max(0, found.start - 80), min(len(folded), found.end + 80)
-            for m in compiled.idioms.finditer(folded, lo, hi):
+            for m in idioms.finditer(folded, lo, hi):
                 if m.start() < found.end and found.start < m.end():
                     return True
         return False
@@ -892,7 +1006,10 @@ class _Context:
         code = lang.language.code
         spans = self._idioms.get(code)
         if spans is None:
-            spans = [m.span() for m in lang.idioms.finditer(self.text)] if lang.idioms else []
+            marks = self.marks
+            live = [a for a in lang.idiom_parts if a.mark.index in marks]
+            idioms = _narrowest(lang.idioms, live) if lang.idioms else None
+            spans = [m.span() for m in idioms.finditer(self.text)] if idioms else []
             self._idioms[code] = spans
         return spans
 
@@ -905,7 +1022,7 @@ class _Context:
         key = (self.text, compiled.index)
         spans = memo.get(key)
         if spans is None:
-            spans = memo[key] = _rule_spans(compiled, self.text)
+            spans = memo[key] = _rule_spans(compiled, self.text, self.marks)
         found: list[_Match] = []
         for start, end in spans:
             match = self._weigh(compiled, start, end)
@@ -916,7 +1033,7 @@ class _Context:
     def _matches(self, compiled: _CompiledRule) -> list[_Match]:
         found: list[_Match] = []
         seen: set[tuple[int, int]] = set()
-        for regex in compiled.regexes:
+        for regex in compiled.runnable(self.marks):
             for m in regex.finditer(self.text):
                 span = m.span()
                 if span in seen or span[0] == span[1]:
@@ -1013,9 +1130,18 @@ class _Context:
         key = id(compiled)  # not the mark: frames with the same literals may share one
         spans = self._cues.get(key)
         if spans is None:
-            spans = [m.span() for m in compiled.cues.finditer(self.text)]
+            cues = self._live_cues(compiled)
+            spans = [m.span() for m in cues.finditer(self.text)] if cues else []
             self._cues[key] = spans
         return spans
+
+    def _live_cues(self, compiled: _CompiledFrame) -> LazyPattern | None:
+        """What to run of a frame's cues here: only the cue patterns whose own anchors
+        occur can match (see :meth:`_CompiledRule.runnable`)."""
+        if not compiled.parts:
+            return compiled.cues
+        marks = self.marks
+        return _narrowest(compiled.cues, [a for a in compiled.parts if a.mark.index in marks])
 
     def _ignored(self, compiled: _CompiledFrame, lo: int, hi: int) -> list[tuple[int, int]]:
         if compiled.ignore is None:
@@ -1088,7 +1214,10 @@ class _Context:
                 lo, hi = between
             else:
                 lo, hi = self.region(lang, other.frame.scope, start, end)
-            if other.mark.index in self.marks and other.cues.search(self.text, lo, hi):
+            if other.mark.index not in self.marks:
+                continue
+            cues = self._live_cues(other)
+            if cues is not None and cues.search(self.text, lo, hi):
                 return True
         return False
 
@@ -1149,12 +1278,12 @@ class _Context:
             evidence[key] = Evidence(rule, (s, e), self.nt.original[s:e])
 
 
-def _rule_spans(compiled: _CompiledRule, text: str) -> list[tuple[int, int]]:
+def _rule_spans(compiled: _CompiledRule, text: str, marks: set[int]) -> list[tuple[int, int]]:
     """A rule's matches in a text, as :meth:`_Context._matches` meets them: distinct,
     not empty, the first ``_MAX_MATCHES_PER_RULE``."""
     spans: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
-    for regex in compiled.regexes:
+    for regex in compiled.runnable(marks):
         for m in regex.finditer(text):
             span = m.span()
             if span in seen or span[0] == span[1]:

@@ -16,7 +16,9 @@ here does I/O.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +49,7 @@ _OTHERS_WINDOW = 6  # words before a construct a third-person subject reaches
 _ADDRESS_WINDOW = 12  # words before a construct an address to a reader reaches
 _MAX_TOKENS = 4000  # bound the work on huge texts; the first words decide
 _REMEMBERED_WORDS = 100_000  # words whose starting terms an index remembers
+_REMEMBERED_VIABLE = 20_000  # (word, needed words found) answers an index remembers
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _DE_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
 
@@ -240,9 +243,10 @@ def _tokenise(
     """The text's words, folded and stemmed; ``memo`` remembers each written word's
     (folded word, stem), which depend on the word alone (journals repeat their words)."""
     known = memo if memo is not None else {}
-    raws = _TOKEN.findall(text)
-    if len(raws) > _MAX_TOKENS:
-        del raws[_MAX_TOKENS:]
+    found = list(itertools.islice(_TOKEN.finditer(text), _MAX_TOKENS))
+    raws = [m.group() for m in found]
+    starts = [m.start() for m in found]
+    ends = [m.end() for m in found]
     pairs = list(map(known.get, raws))
     for i, pair in enumerate(pairs):
         if pair is None:
@@ -254,9 +258,6 @@ def _tokenise(
             known[raw] = pair
     tokens = [pair[0] for pair in pairs]  # type: ignore[index]
     stems = [pair[1] for pair in pairs]  # type: ignore[index]
-    finder = _TOKEN.finditer(text)
-    starts = [m.start() for m, _ in zip(finder, raws, strict=False)]  # the first ``raws``
-    ends = [start + len(raw) for start, raw in zip(starts, raws, strict=True)]
     sentence_marks = [m.start() for m in _SENTENCE.finditer(text)]
     clause_marks = sorted(
         sentence_marks
@@ -275,13 +276,11 @@ def _tokenise(
 
 
 def _numbering(starts: Sequence[int], marks: Sequence[int]) -> list[int]:
-    out: list[int] = []
-    i = 0
-    for s in starts:
-        while i < len(marks) and marks[i] < s:
-            i += 1
-        out.append(i)
-    return out
+    """For each start, how many (sorted) marks lie before it: its sentence or clause
+    number. A binary search per word, run in C."""
+    if not marks:
+        return [0] * len(starts)
+    return list(map(functools.partial(bisect.bisect_left, marks), starts))
 
 
 class _Index:
@@ -308,14 +307,15 @@ class _Index:
         self._firsts = frozenset(self.by_word)
         self._heads = frozenset(self.by_prefix)
         self._needs: dict[int, tuple[frozenset[str], ...]] = {}  # by id(term)
-        self._starting_needs: dict[
-            tuple[str, str], list[tuple[Term, tuple[frozenset[str], ...]]]
-        ] = {}  # (word, stem) -> the terms it starts, each with what it needs
+        self._starting_needs: dict[tuple[str, str], _Starting] = {}
+        # (word, stem) -> the terms it starts, each with what it needs
+        self._viable: dict[tuple[tuple[str, str], frozenset[str]], list[Term]] = {}
+        # (word, stem), the words of the text its terms need -> the terms that can match
 
     def __getstate__(self) -> dict[str, object]:
         # pickled without the words it remembers: they come from the texts screened
         state = {**self.__dict__, "_starting": {}}
-        for derived in ("_firsts", "_heads", "_needs", "_starting_needs"):
+        for derived in ("_firsts", "_heads", "_needs", "_starting_needs", "_viable"):
             state.pop(derived, None)
         return state
 
@@ -330,14 +330,41 @@ class _Index:
             self._needs[id(term)] = needs
         return needs
 
-    def _starting_with_needs(
-        self, key: tuple[str, str]
-    ) -> list[tuple[Term, tuple[frozenset[str], ...]]]:
+    def _starting_with_needs(self, key: tuple[str, str]) -> _Starting:
         pairs = [(term, self._needed(term)) for term in self.starting(*key)]
+        relevant = frozenset(w for _term, needs in pairs for words in needs for w in words)
+        starting = _Starting(pairs, relevant)
         if len(self._starting_needs) >= _REMEMBERED_WORDS:
             self._starting_needs.clear()
-        self._starting_needs[key] = pairs
-        return pairs
+        self._starting_needs[key] = starting
+        return starting
+
+    def _viable_starting(self, key: tuple[str, str], present: frozenset[str]) -> list[Term]:
+        """The terms this word starts whose every later word (of an element without
+        prefixes) occurs in the text: the others cannot match, and are not tried.
+
+        Which those are depends only on which of the words they need occur, so the
+        answer is remembered under those words: texts that share them share it.
+        """
+        starting = self._starting_needs.get(key)
+        if starting is None:
+            starting = self._starting_with_needs(key)
+        if not starting.pairs:
+            return []
+        seen = present & starting.relevant
+        viable = self._viable.get((key, seen))
+        if viable is None:
+            viable = []
+            for term, needs in starting.pairs:
+                for words in needs:
+                    if seen.isdisjoint(words):
+                        break
+                else:
+                    viable.append(term)
+            if len(self._viable) >= _REMEMBERED_VIABLE:
+                self._viable.clear()
+            self._viable[(key, seen)] = viable
+        return viable
 
     def may_match(self, toks: _Tokens) -> bool:
         """False when no term's first element can accept any word of the text."""
@@ -385,34 +412,28 @@ class _Index:
         if not self.may_match(toks):
             return out
         n = len(toks.tokens)
-        present: frozenset[str] | None = None
-        viable: dict[int, bool] = {}  # per term: every later word it needs occurs
-        known = self._starting_needs
+        present = toks.words()
+        by_word: dict[tuple[str, str], list[Term]] = {}  # each distinct word's viable terms
         tokens, stems = toks.tokens, toks.stems
         for i in self._candidates(toks):
             key = (tokens[i], stems[i])
-            pairs = known.get(key)
-            if pairs is None:
-                pairs = self._starting_with_needs(key)
-            if not pairs:
-                continue
-            if present is None:
-                present = toks.words()
-            for term, needs in pairs:
-                ok = viable.get(id(term))
-                if ok is None:
-                    ok = True
-                    for words in needs:
-                        if present.isdisjoint(words):
-                            ok = False
-                            break
-                    viable[id(term)] = ok
-                if not ok:
-                    continue
+            terms = by_word.get(key)
+            if terms is None:
+                terms = by_word[key] = self._viable_starting(key, present)
+            for term in terms:
                 found = _match_rest(term.elements, 1, i, toks, n, self.stoppers, False)
                 if found is not None:
                     out.append((term, i, *found))
         return out
+
+
+@dataclass(frozen=True)
+class _Starting:
+    """The terms a word starts, each with the words its later elements need, and every
+    word any of them needs (what decides which of them can match in a text)."""
+
+    pairs: list[tuple[Term, tuple[frozenset[str], ...]]]
+    relevant: frozenset[str]
 
 
 def _match_rest(
@@ -671,7 +692,9 @@ def combine(present: frozenset[str], table: Sequence[Combination]) -> Combinatio
     """The highest-tier row of ``table`` whose every group is present (first on a tie)."""
     best: Combination | None = None
     for row in table:
-        if all(group & present for group in row.when) and (best is None or row.tier > best.tier):
+        if (best is None or row.tier > best.tier) and all(
+            not group.isdisjoint(present) for group in row.when
+        ):
             best = row
     return best
 

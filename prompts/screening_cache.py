@@ -13,6 +13,9 @@ and library versions that built it.
   written by another version, or is not this user's own (owned by someone else, or
   writable by others, so that someone else could have put it there) is ignored, and the
   screener is built from the files.
+- The code's part of the key is read when this module is imported, with the screening code
+  itself, so a process still running the code of before an upgrade never stores its
+  screener under the key of the code now on disk (which the new code would then read back).
 - A cache directory that cannot be written (read-only, or no home) only means the screener
   is built at every start, as before; nothing fails.
 - Only what the rule files make is kept: pickling leaves out everything a screened text
@@ -65,6 +68,18 @@ _LOADERS = (
 )
 
 
+def _code() -> tuple[tuple[str, bytes], ...]:
+    """The screening code and its loaders, as this process imported them (read now, at
+    import, not when a key is made: the files on disk may be a newer version by then)."""
+    return (
+        *((f"code/screening/{p.name}", p.read_bytes()) for p in sorted(_CODE_DIR.glob("*.py"))),
+        *((f"code/prompts/{name}", (_PROMPTS / name).read_bytes()) for name in _LOADERS),
+    )
+
+
+_CODE = _code()
+
+
 @dataclass(frozen=True)
 class Ready:
     """The shipped screener, and whether it came from the cache (else built from files)."""
@@ -93,10 +108,7 @@ def _inputs(directory: Path) -> Iterator[tuple[str, bytes]]:
     """Everything the built screener depends on, each with a label."""
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         yield f"data/{path.relative_to(directory).as_posix()}", path.read_bytes()
-    for path in sorted(_CODE_DIR.glob("*.py")):
-        yield f"code/screening/{path.name}", path.read_bytes()
-    for name in _LOADERS:
-        yield f"code/prompts/{name}", (_PROMPTS / name).read_bytes()
+    yield from _CODE
     import ahocorasick
     import Stemmer
     import yaml

@@ -412,3 +412,17 @@ def test_the_default_screener_is_kept_in_the_default_cache_directory(
         assert everything(loaded.screen(text, "en")) == everything(built.screen(text, "en"))
     finally:
         screening_loader.default_screener.cache_clear()
+
+
+def test_the_code_in_the_key_is_the_code_this_process_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code changed on disk after it was imported (an upgrade under a running instance)
+    does not change the key this process makes: it never stores its screener under the
+    key of code it does not run."""
+    key = screener_key()
+    newer = tmp_path / "code"
+    shutil.copytree(screening_cache._CODE_DIR, newer)
+    (newer / "screener.py").write_text("# a newer version\n", encoding="utf-8")
+    monkeypatch.setattr(screening_cache, "_CODE_DIR", newer)
+    assert screener_key() == key

@@ -15,7 +15,9 @@ and library versions that built it.
   screener is built from the files.
 - The code's part of the key is read when this module is imported, with the screening code
   itself, so a process still running the code of before an upgrade never stores its
-  screener under the key of the code now on disk (which the new code would then read back).
+  screener under the key of the code now on disk (which the new code would then read back);
+  and a screener read back screens a short text before it is used: one that fails is set
+  aside and the screener built from its files.
 - A cache directory that cannot be written (read-only, or no home) only means the screener
   is built at every start, as before; nothing fails.
 - Only what the rule files make is kept: pickling leaves out everything a screened text
@@ -269,6 +271,28 @@ def _prune(cache: Path, kept: Path) -> None:
         pass
 
 
+# A screener read back screens this before it is used: rules, negation and a figure of speech
+# (a few milliseconds: one language's gate).
+PROBE = "I don't want to die, this exam is killing me"
+
+
+def _works(screener: Screener, cache: Path | None) -> bool:
+    """Whether a screener read back from the cache screens with this code. One that does
+    not (stored by a process running other code than its key says: an upgrade under a
+    running instance) would fail every text, and a participant's crisis message with it:
+    it is set aside, and the screener built from its files replaces it."""
+    try:
+        screener.screen(PROBE, "en")
+    except Exception as exc:
+        log.warning(
+            "the screener cache in %s does not work with this code (%s): rebuilding",
+            cache,
+            type(exc).__name__,
+        )
+        return False
+    return True
+
+
 def shipped_screener(
     cache: Path | None = None,
     *,
@@ -286,7 +310,7 @@ def shipped_screener(
     """
     key = screener_key(directory)
     loaded = load(key, cache)
-    if loaded is not None:
+    if loaded is not None and _works(loaded, cache):
         return Ready(loaded, cached=True)
     from prompts.screening_loader import build_screener
 

@@ -414,6 +414,23 @@ def test_the_default_screener_is_kept_in_the_default_cache_directory(
         screening_loader.default_screener.cache_clear()
 
 
+def test_a_screener_made_by_other_code_is_set_aside_and_built_again(
+    small: Screener, cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A process running older code may have stored what it built under this key (an
+    upgrade under a running instance). Read back by this code, such a screener would fail
+    every text, a crisis message with it: it is tried first, and built from the files."""
+    key = screener_key()
+    older = pickle.loads(pickle.dumps(small))
+    del older.__dict__["_readers"]  # a part this code needs, missing
+    assert store(older, key, cache)
+    ready = shipped_screener(cache)
+    assert not ready.cached
+    assert "does not work with this code" in caplog.text
+    assert ready.screener.screen("I'm going to kill myself tonight", "en").tier is Tier.CRISIS
+    assert shipped_screener(cache).cached  # the one built replaced it
+
+
 def test_the_code_in_the_key_is_the_code_this_process_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

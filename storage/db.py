@@ -24,6 +24,7 @@ from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
     OperationalError,
+    PendingRollbackError,
 )
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -209,7 +210,13 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "commit")
     @event.listens_for(engine.sync_engine, "rollback")
     def _on_end(conn: Any) -> None:
-        _give_back(conn.connection.info)
+        try:
+            info = conn.connection.info
+        except PendingRollbackError:
+            # the connection was invalidated (lost mid-transaction): the "invalidate" or
+            # "checkin" event below gives the turn back; raising here would fail the rollback
+            return
+        _give_back(info)
 
     @event.listens_for(engine.sync_engine, "checkin")
     @event.listens_for(engine.sync_engine, "invalidate")

@@ -89,6 +89,10 @@ class Dispatcher:
         self._held: set[int] = set()  # claimed rows whose outcome is not yet written
         self._locked: list[_LockedSlot] = []  # prompts' slots locked in, not yet used
         self._inflight: set[asyncio.Task[None]] = set()
+        # messages under way here, per chat, in the order they set out: one to a chat never
+        # overtakes one set out before it with at least its priority (``_turn``)
+        self._chats: dict[int, list[ClaimedMessage]] = {}
+        self._turns = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.sent = 0
@@ -483,6 +487,8 @@ class Dispatcher:
         return None, soonest
 
     async def _send(self, item: ClaimedMessage, at: float, token: str | None = None) -> None:
+        under_way = self._chats.setdefault(item.chat_id, [])
+        under_way.append(item)
         try:
             if token is not None:  # a prompt's slot, which an alert may take over until now
                 await self.pacer.wait_until(at - LOCK_LEAD)
@@ -497,6 +503,9 @@ class Dispatcher:
                     await self._unslotted(item, exc)
                     return
             await self.pacer.wait_until(at)
+            # an earlier message to this chat that had to take a later slot goes first; this
+            # one then finds its slot gone by and takes the next (the chat's pace kept)
+            await self._turn(item)
             for _ in range(LATE_RETRIES):
                 if self.pacer.late(at) <= LATE_SLOT:
                     break
@@ -540,6 +549,35 @@ class Dispatcher:
             if item.priority < URGENT:
                 self._busy -= 1
                 self._room.set()
+            under_way.remove(item)
+            if not under_way:
+                self._chats.pop(item.chat_id, None)
+            async with self._turns:
+                self._turns.notify_all()
+
+    def _ahead(self, item: ClaimedMessage) -> bool:
+        """Whether a message to the same chat, set out before ``item`` with at least its
+        priority, is still under way (an urgent message never waits for a prompt)."""
+        for other in self._chats.get(item.chat_id, ()):
+            if other is item:
+                return False
+            if other.priority >= item.priority:
+                return True
+        return False
+
+    async def _turn(self, item: ClaimedMessage) -> None:
+        """Wait until no message set out before ``item`` to its chat is under way: the
+        participant reads "It's in your journal" before the question asked again after it,
+        even when the first had to take a later slot (late, or handed to an alert)."""
+        if not self._ahead(item):
+            return
+        async with self._turns:
+            await self._turns.wait_for(lambda: not self._ahead(item))
+        # the one before has just left: this chat's pace counts from its slot (the new slot
+        # this one takes next is the schedule's, which knows nothing of the chat)
+        ready_in = self.pacer.chat_ready_in(item.chat_id)
+        if ready_in > 0:
+            await asyncio.sleep(ready_in)
 
     async def _unslotted(self, item: ClaimedMessage, error: Exception) -> None:
         """The slot could not be confirmed (the send budget is out of reach): the message

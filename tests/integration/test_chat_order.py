@@ -1,0 +1,100 @@
+"""Messages to one chat arrive in the order they were queued, even when the first had to
+take a later slot (the process stalled past it, or an alert was handed it): a participant
+reads "It's in your journal" before the question asked again after it. An urgent message
+never waits for a prompt to the same chat."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+
+from bot.clock import SystemClock
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.telegram_sender import TelegramSender
+from bot.domain.outgoing import Outgoing
+from bot.simulator import FakeTelegram
+from storage.uow import Storage
+
+# a process held up past a slot, simulated against the wall clock: run alone
+pytestmark = pytest.mark.serial
+
+CHAT = 8_001
+STALL = 1.5  # seconds the process is held up past the first message's slot (> 1 s a chat)
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(enforce_limits=True, strict_limits=True) as server:
+        server.user(CHAT)
+        yield server
+
+
+async def queue(storage: Storage, *texts: tuple[str, int]) -> None:
+    async with storage.uow() as uow:
+        for text, priority in texts:
+            await uow.outbox.enqueue(
+                key=f"order:{text}",
+                chat_id=CHAT,
+                message=Outgoing(text),
+                kind="safety" if priority else "reply",
+                now=SystemClock().now(),
+                priority=priority,
+            )
+        await uow.commit()
+
+
+def stall_first_slot(dispatcher: Dispatcher) -> None:
+    """The first wait for a slot ends STALL seconds late, as in a process starved of CPU."""
+    pacer = dispatcher.pacer
+    wait = pacer.wait_until
+    stalled = False
+
+    async def wait_until(at: float) -> None:
+        nonlocal stalled
+        if not stalled:
+            stalled = True
+            await wait(at + STALL)
+        else:
+            await wait(at)
+
+    pacer.wait_until = wait_until  # type: ignore[method-assign]
+
+
+async def test_a_message_that_took_a_later_slot_is_not_overtaken(
+    storage: Storage, tg: FakeTelegram
+) -> None:
+    await queue(storage, ("Thank you. It's in your journal.", 0), ("4 of 9, asked again", 0))
+    async with Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
+        dispatcher = Dispatcher(storage, TelegramSender(bot), SystemClock(), idle_poll=0.1)
+        stall_first_slot(dispatcher)
+        await dispatcher.start()
+        try:
+            await tg.wait_until(lambda: len(tg.user(CHAT).messages) == 2, timeout=20)
+        finally:
+            await dispatcher.stop()
+    sent = tg.user(CHAT).messages
+    assert [m.text for m in sent] == ["Thank you. It's in your journal.", "4 of 9, asked again"]
+    assert sent[1].sent_at - sent[0].sent_at >= 1.0  # and the chat's pace is kept
+    assert tg.rate_limited_429s == 0
+
+
+async def test_an_urgent_message_does_not_wait_for_a_prompt_to_the_same_chat(
+    storage: Storage, tg: FakeTelegram
+) -> None:
+    await queue(storage, ("a reflection question", 0))
+    async with Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
+        dispatcher = Dispatcher(storage, TelegramSender(bot), SystemClock(), idle_poll=0.1)
+        stall_first_slot(dispatcher)  # the prompt is held up past its slot
+        await dispatcher.start()
+        try:
+            await asyncio.sleep(0.3)  # the prompt under way, held up before its slot
+            await queue(storage, ("If you are in danger, call 112", 10))
+            dispatcher.wake()
+            await tg.wait_until(lambda: len(tg.user(CHAT).messages) == 2, timeout=20)
+        finally:
+            await dispatcher.stop()
+    texts = [m.text for m in tg.user(CHAT).messages]
+    assert texts == ["If you are in danger, call 112", "a reflection question"]

@@ -510,7 +510,11 @@ class Dispatcher:
                 if self.pacer.late(at) <= LATE_SLOT:
                     break
                 self.late += 1
-                at = await self.pacer.retake(item.chat_id)
+                try:
+                    at = await self.pacer.retake(item.chat_id)
+                except Exception as exc:  # the budget is out of reach: nothing is sent
+                    await self._unslotted(item, exc)
+                    return
                 await self.pacer.wait_until(at)
             try:
                 if item.edit_message_id is not None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from telegram import Bot
 
 from bot.clock import SystemClock
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.redis_budget import BudgetUnavailable
 from bot.delivery.telegram_sender import TelegramSender
 from bot.domain.outgoing import Outgoing
 from bot.simulator import FakeTelegram
@@ -98,3 +100,34 @@ async def test_an_urgent_message_does_not_wait_for_a_prompt_to_the_same_chat(
             await dispatcher.stop()
     texts = [m.text for m in tg.user(CHAT).messages]
     assert texts == ["If you are in danger, call 112", "a reflection question"]
+
+
+async def test_a_late_message_whose_new_slot_cannot_be_had_goes_back_to_the_queue(
+    storage: Storage, tg: FakeTelegram
+) -> None:
+    """Held up past its slot just as the send budget is out of reach: not sent, and not
+    left claimed until the stale sweep (a minute) either; back in the queue, it leaves as
+    soon as the budget answers again."""
+    await queue(storage, ("Thank you. It's in your journal.", 0))
+    async with Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
+        dispatcher = Dispatcher(storage, TelegramSender(bot), SystemClock(), idle_poll=0.1)
+        stall_first_slot(dispatcher)
+        budget = dispatcher.pacer.budget
+        retake = budget.retake
+        refused = 0
+
+        async def out_of_reach(**kwargs: Any) -> float:
+            nonlocal refused
+            if not refused:
+                refused += 1
+                raise BudgetUnavailable("the send budget cannot be reached")
+            return await retake(**kwargs)
+
+        budget.retake = out_of_reach  # type: ignore[method-assign]
+        await dispatcher.start()
+        try:
+            await tg.wait_until(lambda: len(tg.user(CHAT).messages) == 1, timeout=10)
+        finally:
+            await dispatcher.stop()
+    assert refused == 1
+    assert [m.text for m in tg.user(CHAT).messages] == ["Thank you. It's in your journal."]

@@ -16,6 +16,7 @@ import concurrent.futures
 import os
 import shutil
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
@@ -73,6 +74,15 @@ def _run(coro: Coroutine[Any, Any, _T]) -> _T:
     """Run a coroutine to the end in a thread of its own: the caller may be inside a loop."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The screener's start-up cache of the test run is its own, never the cache of an Ember
+    run by the same user (``~/.cache/ember``); it is kept between runs, as a bot's is."""
+    os.environ.setdefault(
+        "EMBER_CACHE_DIR",
+        str(Path(tempfile.gettempdir()) / f"ember-test-cache-{os.getuid()}"),
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

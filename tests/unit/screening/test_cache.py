@@ -382,13 +382,17 @@ def test_nothing_a_screened_text_left_behind_is_pickled(cache: Path) -> None:
     """The screener remembers words, characters and the last text it read (for speed); none
     of it may reach the cache file: journal text is sealed, and stays so."""
     screener = build_screener(cache=cache)
+    # The packed weights are arbitrary bytes and may hold a short UTF-8 sequence by chance:
+    # what counts is that screening adds no occurrence to what was there before.
+    before = pickle.dumps(screener, protocol=screening_cache.PROTOCOL)
     secret = "Zorblaxian quintessorine: I've saved my pills, tonight at the Vrelmark bridge ℨ"
     for lang in ("en", None, "fr"):
         screener.screen(secret, lang)
     blob = pickle.dumps(screener, protocol=screening_cache.PROTOCOL)
     for word in ("zorblaxian", "quintessorine", "vrelmark", "ℨ"):
-        assert word.encode("utf-8") not in blob.lower(), word
-        assert word.upper().encode("utf-8") not in blob, word
+        lower, upper = word.encode("utf-8"), word.upper().encode("utf-8")
+        assert blob.lower().count(lower) == before.lower().count(lower), word
+        assert blob.count(upper) == before.count(upper), word
     fresh = pickle.loads(blob)
     assert isinstance(fresh, Screener)
     assert everything(fresh.screen(secret, "en")) == everything(screener.screen(secret, "en"))

@@ -291,3 +291,104 @@ def test_a_peer_who_says_me_too_speaks_for_themself(screener: Screener) -> None:
     """Solidarity ("ich auch") keeps the writer's own plan from being read as help."""
     text = "an alle die grad kaempfen: ich auch. die tabletten liegen bereit, morgen ist es soweit"
     assert screener.screen(text, "de").tier == Tier.CRISIS
+
+
+# ---- one term, a family of phrasings: word order, separable verbs, dialect -------------
+
+
+@pytest.mark.parametrize(
+    ("text", "construct"),
+    [
+        # a compound split by the writer is still the same thought
+        ("seit tagen wieder suizid gedanken", "ideation"),
+        ("diese selbstmord gedanken hoeren nicht auf", "ideation"),
+        # "mir etwas antun" in clipped and dialect forms
+        ("hab angst dass ich mir was antu", "ideation"),
+        ("i fuercht i tu ma wos an, i moan i tat ma wos antun", "ideation"),
+        # the jump stated verb first, place after ("spring ... vom Dach")
+        ("ich spring morgen vom parkhaus", "ideation"),
+        # "when you read this I'll be dead": written to the one reader
+        ("wenn du das hier liest bin ich schon tot", "ideation"),
+        # not being alive any more, stated as a fact about tomorrow
+        ("uebermorgen leb ich nicht mehr", "finality"),
+        # a modal chain with "es" and a day: the act is set
+        ("ich werd es morgen endlich tun", "finality"),
+        ("ich werde heute gehen", "finality"),
+        # a cord fixed to a hook or beam, in the past participle
+        ("das kabel ist am haken im flur festgemacht", "means"),
+        # everything is there, the means named after it
+        ("hab jetzt alles hier, tabletten, wasser, ruhe", "means"),
+        # pills with spirits: an overdose prepared
+        ("die schlaftabletten und der wodka stehen auf dem tisch", "means"),
+        # the decision after a long struggle
+        ("ich hab lange genug gekaempft", "calm_decided"),
+        # goodbyes: "leb wohl", thanking for having been there, love said one last time
+        ("leb wohl und pass auf dich auf", "farewell"),
+        ("danke dass ihr immer fuer mich da wart", "farewell"),
+        ("hab allen nochmal geschrieben dass ich sie lieb hab", "farewell"),
+        # nobody needs me (Bavarian and standard)
+        ("mi braucht doch eh koana", "burden"),
+        ("keiner braucht mich", "burden"),
+        # why go on living, rather dead than this
+        ("warum soll ich eigentlich weiterleben", "wish_dead"),
+        ("lieber tot als noch ein jahr so", "wish_dead"),
+    ],
+)
+def test_a_family_of_phrasings_is_read_as_one_construct(
+    screener: Screener, text: str, construct: str
+) -> None:
+    assert construct in constructs(screener, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a separable verb split across a subordinate clause, verb last
+        "ich weiss jetzt dass ich mich naechste woche umbringe, die tabletten hab ich schon",
+        # an infinitive with "zu" inside the verb, and a time
+        "hab beschlossen mich am samstag umzubringen",
+        # a modal chain with the means, no suicide word at all
+        "werde es heute nacht machen, das seil haengt schon am balken",
+        # "I won't be alive" with everything prepared
+        "naechsten montag leb ich nicht mehr. es ist alles vorbereitet",
+        # a goodbye said one last time, and it is over
+        "hab meinen eltern nochmal gesagt dass ich sie liebe. das wars dann",
+    ],
+)
+def test_indirect_plans_are_a_crisis(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier == Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # recent self-harm with no object pronoun, or with words between
+        "hab gestern wieder geritzt",
+        "ich hab mich am wochenende wieder selbst verletzt",
+        # active ideation said through a split compound
+        "die suizid gedanken sind heute richtig laut",
+    ],
+)
+def test_recent_self_harm_and_active_thoughts_are_high(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "vor Lachen" and "bringt mich um" about weather or a boss are figures of speech
+        "ich bring mich gleich um vor lachen",
+        "der laerm von der baustelle bringt mich noch um",
+        # ending a relationship or a habit, and going to bed
+        "ich mach heute schluss mit ihm, reicht jetzt",
+        "werd heute frueh ins bett gehen",
+        # a friend's words are not the writer's
+        "meine freundin hat geschrieben dass sie sich umbringen will, was mach ich",
+        # climbing rope and a shooting club
+        "neues seil fuers klettern ist da, am samstag gehts in die halle",
+    ],
+)
+def test_widened_families_leave_figures_of_speech_and_other_people_low(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier < Tier.MODERATE

@@ -263,3 +263,232 @@ def test_using_at_home_after_the_session_is_at_least_moderate(screen) -> None:  
 )
 def test_passive_wishes_to_be_dead_are_moderate(screen, text: str) -> None:  # type: ignore[no-untyped-def]
     assert screen(text).tier >= Tier.MODERATE
+
+
+# -- a new writer's round: construct families said in more ways ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # poison or cleaning product swallowed, said in several tenses and regions
+        "me bebi un vaso de lejia hace un rato",
+        "me he tomado el matarratas que habia en el garaje",
+        "compre veneno para ratas y me lo voy a tomar",
+        # pills one after another while writing: an overdose in progress
+        "sigo tomando pastillas sin parar mientras os escribo",
+        "me meti todas las pastis de mi vieja",
+        # gas let in and the room sealed
+        "abri la llave del gas y tape las rendijas de la puerta",
+    ],
+)
+def test_a_poisoning_or_overdose_in_progress_is_a_crisis(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier is Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "llevo media hora en la cornisa del edificio",  # at the place, for a while
+        "voy camino del puente",  # on the way there
+        "voy para las vias",
+        "estoy sentada en las vias",  # the plural article
+    ],
+)
+def test_being_at_or_heading_to_a_lethal_place_is_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "llevo horas en la terraza tomando el sol",  # a terrace is not a ledge
+        "estuve en el puente de Triana viendo el atardecer",  # a view remembered
+    ],
+)
+def test_an_ordinary_place_said_the_same_way_is_not_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no dejo de pensar en matarme",  # the thought that will not stop
+        "no puedo dejar de pensar en suicidarme",
+        "necesito morirme",
+        "esta vez si salto",
+        "ayer pense en estrellar el coche contra un muro",
+        "he pensado en como lo haria para que no doliera",  # method, how
+        "estuve buscando la forma menos dolorosa de irme",
+    ],
+)
+def test_active_thoughts_method_and_the_jump_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a decision with the rescue refused in advance
+        "voy a hacerlo esta noche, no intentes convencerme",
+        "lo hare manana y nadie me va a parar",
+        # a goodbye passed on, and "when you read this I'll be dead"
+        "despidete de todos por mi, cuando leas esto ya estare muerta",
+        # a one-way ticket and a veiled "you know what I mean"
+        "tengo el billete de solo ida. ya sabes a que me refiero",
+    ],
+)
+def test_farewells_decisions_and_finality_together_are_a_crisis(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier is Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hoy es mi ultima noche",
+        "dile a mi madre que la quise mucho. que nadie me busque",  # two farewells
+        "ya no voy a molestar mas a nadie, manana ya habra terminado todo",
+        "cuidad a mi gata, yo me voy para siempre",
+    ],
+)
+def test_finality_with_a_farewell_or_burden_is_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hoy es mi ultima noche en Madrid, manana vuelvo a casa",  # a trip's last night
+        "me compre un billete de ida a Lima, la vuelta ya la vere",  # travel
+        "dejé todo listo para mañana: la mochila, el almuerzo y los libros",  # a school day
+        "hoy lo hago: me apunto al gimnasio",
+    ],
+)
+def test_trips_and_plans_said_with_the_same_words_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a veces desearia estar muerta",  # the conditional
+        "quisiera no haber nacido",
+        "seria mejor morirme, pero no haria nada",
+        "seria mas facil no estar",
+    ],
+)
+def test_the_wish_to_be_dead_in_the_conditional_is_moderate(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.MODERATE
+
+
+def test_a_preference_in_the_conditional_is_not_a_wish_to_be_dead(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("preferiria no ir a la cena del viernes").tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me hicieron un lavado de estomago el martes",  # an attempt known by its aftermath
+        "me tome unas pastillas de mas para no despertarme",  # and by its purpose
+        "tengo la pistola cargada en la mesita",  # a loaded gun at hand
+    ],
+)
+def test_an_attempt_told_by_its_aftermath_and_a_loaded_gun_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi padre me sigue pegando con la correa",  # ongoing, with an object
+        "mi novio me ha dado una bofetada",
+        "mi marido me viola",
+        "me obliga a tener relaciones aunque yo llore",
+        "creo que mi tio abusa de mi prima",  # abuse seen happening to someone else
+    ],
+)
+def test_abuse_happening_is_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_abuse_remembered_from_childhood_is_not_abuse_happening(screen) -> None:  # type: ignore[no-untyped-def]
+    text = "me acorde de cuando mi padre me pegaba con el cable. hoy lo recorde sin temblar"
+    assert screen(text).tier < Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "si le vuelve a poner la mano encima la mato, ya tengo el cuchillo afilado",
+        "voy a prenderle fuego a su casa, ya compre la gasolina",
+    ],
+)
+def test_harm_to_others_with_the_means_ready_is_a_crisis(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier is Tier.CRISIS
+
+
+def test_an_urge_to_hit_a_baby_told_in_the_past_tense_is_high(screen) -> None:  # type: ignore[no-untyped-def]
+    assert screen("anoche me entraron ganas de sacudirlo para que se callara").tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "el universo me eligio para una mision",  # grandiose mission
+        "me estan controlando la mente desde fuera",  # passivity
+        "mis vecinos estan compinchados para envenenarme",  # persecution
+        "llevo 3 dias sin dormir y no necesito ni comer, voy a cambiar el mundo",  # mania
+    ],
+)
+def test_psychotic_and_manic_signs_in_more_words_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "el corazon me late raro desde la dosis",
+        "tengo fiebre y escalofrios desde la sesion",
+    ],
+)
+def test_heart_and_fever_after_the_dose_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me siento sin salida",  # entrapment
+        "ya no aguanto",
+        "no soporto mas esta angustia",
+        "no puedo ni comer de la ansiedad",
+        "cada noche pesadillas, me despierto temblando",
+        "me tomo un par de copas antes de ir a trabajar para aguantar",  # drinking to cope
+        "mis manos no parecen mias",  # depersonalisation
+        "vivo en una niebla desde la sesion",
+    ],
+)
+def test_heavy_distress_dissociation_and_drinking_to_cope_are_moderate(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me estoy muriendo de sueno en clase",  # an idiom, not an overdose
+        "que pereza, me quiero morir, manana madrugo",
+        "salir con esta lluvia es un suicidio",  # hyperbole
+        "ya no aguanto mas a mi companero de piso jaja",  # annoyance at someone
+        "quiero desaparecer de las redes un tiempo",
+        "esta noche me tiro a dormir pronto",
+        "me tome un ibuprofeno para la regla",
+        "escuchando 'me quiero morir' en la radio, que temazo",  # a song
+        "mi sobrino me pregunto que era el suicidio y se lo explique",  # a child's question
+        "en clase vimos el tema del suicidio en adolescentes",  # a subject studied
+        "la protagonista de la novela se suicida al final",  # fiction
+        "mi amiga me dijo que pensaba en suicidarse, la acompane a urgencias",  # helping
+        "despidete de tu abuela de mi parte, que me voy de viaje",  # an ordinary goodbye
+    ],
+)
+def test_idioms_fiction_and_helping_with_the_new_words_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE

@@ -492,3 +492,56 @@ def test_heavy_distress_dissociation_and_drinking_to_cope_are_moderate(screen, t
 )
 def test_idioms_fiction_and_helping_with_the_new_words_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
     assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me tome 2 cajas de rivotril",  # boxes counted, not "all"
+        "cuando se duerman me tomo todo",  # a time when alone and "everything"
+        "abri las hornallas y tape la puerta con toallas. perdon mama",  # gas and a goodbye
+    ],
+)
+def test_an_overdose_in_boxes_or_timed_for_being_alone_is_a_crisis(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier is Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ojala tuviera el valor de tirarme",  # the courage it would take
+        "no tengo el valor de matarme, pero lo pienso",  # a missing courage is not a denial
+        "a veces me imagino saltando del balcon",  # the act imagined
+        "me subi a la azotea y no se si bajar",
+        "desde la sesion oigo la voz de mi agresor diciendome cosas",
+    ],
+)
+def test_courage_imagined_acts_a_roof_and_a_voice_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la vida no tiene sentido",
+        "mi vida ya no vale nada",
+        "perdon mama. te quiero. no es tu culpa",  # a note's words
+    ],
+)
+def test_hopelessness_about_life_and_a_short_note_are_flagged(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "estoy en el puente de la Constitucion con mis amigas, hay fiesta",  # a long weekend
+        "ya tengo todo listo para la boda del sabado!!",
+        "me voy a matar a estudiar este finde que tengo examen",
+        "me voy a comer el mundo",
+        "ya no aguanto mas este calor",
+        "no me busques que estoy en el gym",
+    ],
+)
+def test_holidays_weddings_study_and_heat_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE

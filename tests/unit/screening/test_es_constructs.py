@@ -545,3 +545,29 @@ def test_hopelessness_about_life_and_a_short_note_are_flagged(screen, text: str)
 )
 def test_holidays_weddings_study_and_heat_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
     assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me empastille toda la caja",  # Mexican "empastillarse": an overdose
+        "me tome un chingo de pastillas",  # a large handful, in slang
+        "toy en el techo del edificio",  # texting "toy", a roof called "techo"
+        "veo gente que no esta ahi",  # hallucination, singular
+        "no duermo hace 5 dias y tengo ideas geniales, me gaste todo",  # mania
+    ],
+)
+def test_regional_and_texting_forms_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no quiero despertar a mi hijo que esta dormido",  # the child's sleep
+        "en mi trabajo atendemos llamadas de personas con ideas suicidas",  # a crisis line job
+        "hoy en terapia hable de mi intento de suicidio de hace 10 anos y me senti en paz",
+    ],
+)
+def test_a_sleeping_child_a_helpline_and_an_old_attempt_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE

@@ -571,3 +571,25 @@ def test_regional_and_texting_forms_are_high(screen, text: str) -> None:  # type
 )
 def test_a_sleeping_child_a_helpline_and_an_old_attempt_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
     assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me voy a tirar a la bartola todo el finde",  # lazing about
+        "he hecho una lista de cosas que quiero hacer antes de morir",  # a bucket list
+    ],
+)
+def test_lazing_and_a_bucket_list_are_not_alarms(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me rasguñe hasta sangrar",  # the ñ of rasguñar
+        "voy a meterme al mar hasta no hacer pie, hoy",  # drowning, planned
+    ],
+)
+def test_scratching_to_bleed_and_walking_into_the_sea_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen(text).tier >= Tier.HIGH

@@ -71,5 +71,7 @@ class Access(Bound):
     """Who is writing."""
 
     async def identify(self, telegram_user_id: int) -> Person | None:
-        async with self.ctx.uow() as uow:
+        # a reader: on SQLite it neither waits for the write lock nor holds it up (every
+        # update starts here, a crisis message among them, while a fan-out writes)
+        async with self.ctx.reader() as uow:
             return await uow.people.by_telegram_id(telegram_user_id)

@@ -37,6 +37,9 @@ REGISTERS = ("support", "solidarity")
 distress ("your post", "you're not alone"), and words of sharing the same state ("me
 too"), which keep a text in the writer's own voice."""
 SUPPORT_CUES_NEEDED = 2  # distinct support cues before a text reads as helping someone
+_WRITER_TURNS_TO = frozenset({"means", "method"})
+"""Constructs a report cue stops covering once the writer starts a clause of their own
+after it: means or a method named by the writer are never part of the song or the line."""
 """The clause-level contexts that keep a construct from counting for the writer now."""
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -642,7 +645,12 @@ class SignalReader:
                         and not self._self_between(b + 1, last + 1, toks)
                     ):
                         return name
-                elif name == "report" and b < first and self._writer_turns(a, b, first, toks):
+                elif (
+                    name == "report"
+                    and term.construct in _WRITER_TURNS_TO
+                    and b < first
+                    and self._writer_turns(a, b, first, toks)
+                ):
                     continue  # "I tell everyone to call 988 but I have the pills ready"
                 elif toks.sentence[a] == sentence:
                     return name  # past, hypothetical, report: the whole sentence

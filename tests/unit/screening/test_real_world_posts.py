@@ -30,6 +30,8 @@ HELPING = [
     # hope told to a reader, with a clinic or a line to turn to
     "Please don't give up. It can get better, and you can tell your doctor exactly "
     "what you told us.",
+    "I know how it feels when nothing seems worth it. Please stay alive, and talk to "
+    "someone tonight.",
 ]
 
 
@@ -122,6 +124,8 @@ def test_a_past_frame_with_something_recent_stays_raised(screener: Screener, tex
 
 TOPIC = [
     "Suicide almost never has a single cause, and families blame themselves anyway.",
+    "A new study found that smaller pill packs reduce suicide deaths.",
+    "My daughter told me she has been thinking about suicide, so we called her doctor.",
     "The coverage of that singer's suicide broke every reporting guideline.",
     "My cousin attempted suicide last spring and is doing much better now.",
 ]
@@ -136,6 +140,14 @@ def test_suicide_as_a_topic_or_someone_elses_act_is_not_an_alert(
 
 def test_suicide_as_the_writers_own_thought_stays_raised(screener: Screener) -> None:
     assert tier(screener, "I think about suicide every day") >= Tier.HIGH
+    assert tier(screener, "my mum doesn't know I've been thinking about suicide") >= Tier.HIGH
+
+
+def test_a_waste_of_space_said_to_the_person_who_posted_is_not_the_writers(
+    screener: Screener,
+) -> None:
+    text = "To the person who feels like a waste of space: you are worth so much more."
+    assert tier(screener, text) <= Tier.LOW
 
 
 # --- self-harm: hidden, counted against clean time ---------------------------------------
@@ -161,6 +173,8 @@ def test_clean_time_with_some_struggle_is_worth_a_glance(screener: Screener) -> 
 EVERYDAY = [
     "My car broke down on the way to work and I had to wait two hours for the tow.",
     "The queue at the post office made me want to die, forty minutes for one stamp.",
+    "Our team lost in extra time again, I want to die. Next season then.",
+    "My brother ate the last slice and I'm going to strangle him. Lovingly.",
 ]
 
 
@@ -175,3 +189,12 @@ def test_a_person_who_makes_one_want_to_die_is_not_an_everyday_cause(
     screener: Screener,
 ) -> None:
     assert tier(screener, "what he did made me want to kill myself") >= Tier.HIGH
+
+
+def test_an_everyday_ending_at_work_stays_covered_after_the_writer_turns(
+    screener: Screener,
+) -> None:
+    # the report context keeps covering a farewell-like gift after "me ..."; only means
+    # and a method named by the writer are taken out of it
+    text = "hoy fue mi ultimo dia en el trabajo, me despedi de todos y me regalaron unos libros"
+    assert screener.screen(text, "es").tier <= Tier.LOW

@@ -37,6 +37,9 @@ REGISTERS = ("support", "solidarity")
 distress ("your post", "you're not alone"), and words of sharing the same state ("me
 too"), which keep a text in the writer's own voice."""
 SUPPORT_CUES_NEEDED = 2  # distinct support cues before a text reads as helping someone
+_WRITER_TURNS_TO = frozenset({"means", "method"})
+"""Constructs a report cue stops covering once the writer starts a clause of their own
+after it: means or a method named by the writer are never part of the song or the line."""
 """The clause-level contexts that keep a construct from counting for the writer now."""
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -642,6 +645,13 @@ class SignalReader:
                         and not self._self_between(b + 1, last + 1, toks)
                     ):
                         return name
+                elif (
+                    name == "report"
+                    and term.construct in _WRITER_TURNS_TO
+                    and b < first
+                    and self._writer_turns(a, b, first, toks)
+                ):
+                    continue  # "I tell everyone to call 988 but I have the pills ready"
                 elif toks.sentence[a] == sentence:
                     return name  # past, hypothetical, report: the whole sentence
         return None
@@ -672,6 +682,20 @@ class SignalReader:
             return True
         between = toks.text[toks.ends[b] : toks.starts[b + 1]] if b + 1 < len(toks.starts) else ""
         return gap == 1 and between.strip() == ":"
+
+    def _writer_turns(self, a: int, b: int, first: int, toks: _Tokens) -> bool:
+        """Whether, after a report cue (tokens ``a``..``b``), the writer starts a clause of
+        their own before the construct (token ``first``): the song, the article or the
+        crisis line is left behind, and what follows is said of the writer now."""
+        words = self.lexicon.self_words
+        cue_clause = toks.clause[a]
+        quoted = _quoted(toks.text)  # a line of the song or the article is not the writer
+        return any(
+            toks.tokens[i] in words
+            and toks.clause[i] != cue_clause
+            and not any(q <= toks.starts[i] < e for q, e in quoted)
+            for i in range(b + 1, first)
+        )
 
     def _self_between(self, a: int, b: int, toks: _Tokens) -> bool:
         words = self.lexicon.self_words

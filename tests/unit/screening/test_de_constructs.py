@@ -553,3 +553,66 @@ def test_a_loving_message_to_one_person_is_not_a_farewell(screener: Screener) ->
     one = "hab meiner oma geschrieben dass ich sie lieb hab"
     assert "farewell" not in constructs(screener, one)
     assert "farewell" in constructs(screener, "hab allen nochmal geschrieben dass ich sie liebe")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # struck, grabbed by the throat, the air cut off, an injury explained away
+        "mein vater hat mir wieder eine gescheuert",
+        "sie hat mich an den haaren durchs zimmer gezogen",
+        "er hat mir beim streit die luft abgedrueckt",
+        "den kollegen hab ich erzaehlt dass ich gegen die tuer gelaufen bin",
+        # wanting to strike someone, nearly attacking, something in their drink
+        "am liebsten wuerd ich dem nachbarn eine mit der schaufel ueberziehen",
+        "hab heute fast den busfahrer angegriffen",
+        "ich will ihr was in den kaffee tun",
+        # the advertising talks to me, a chip, a camera in the smoke alarm, orders in my head
+        "das radio spricht seit gestern direkt mit mir",
+        "die aerzte haben mir nen chip implantiert",
+        "im rauchmelder ist ne wanze, die hoeren alles",
+        "die stimmen geben mir befehle",
+        # fever with shaking after taking more, biting and stabbing oneself, the impulse
+        "hab noch was genommen, 39,5 grad und ich zitter am ganzen koerper",
+        "ich beiss mir in die hand bis es blutet",
+        "hab mir die schere in den oberschenkel gestochen",
+        "der impuls mich zu schneiden ist heute so stark",
+    ],
+)
+def test_violence_delusions_and_injuries_in_everyday_words_are_high(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a nurse's ampoules, a property signed over, a note that someone may look for me
+        "die ampullen liegen bereit, heute nacht ist es soweit",
+        "falls mich jemand sucht, ich bin am see. es ist gut so",
+    ],
+)
+def test_indirect_means_and_finality_with_a_time_or_a_decision_are_a_crisis(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier == Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a tablet handed over, a dog that bit, a boss who gives orders, seasoning in the food
+        "die aerztin hat mir eine tablette gegeben",
+        "der hund hat mich in die hand gebissen",
+        "mein chef gibt mir den ganzen tag befehle",
+        "mama tut immer was ins essen damit es besser schmeckt",
+        # a message meant for me, a fall that was a fall
+        "die nachricht war nur fuer mich bestimmt",
+        "der sturz vom fahrrad haette mich fast umgebracht",
+    ],
+)
+def test_everyday_lookalikes_of_violence_and_delusion_raise_no_alarm(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier < Tier.MODERATE

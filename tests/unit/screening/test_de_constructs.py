@@ -392,3 +392,227 @@ def test_widened_families_leave_figures_of_speech_and_other_people_low(
     screener: Screener, text: str
 ) -> None:
     assert screener.screen(text, "de").tier < Tier.MODERATE
+
+
+# ---- Runde 6: families a new writer brought (medicines by name, poison, high places,
+# compound times, a last disclosure; psychosis, MDMA signs, abuse and harm in everyday words)
+
+
+@pytest.mark.parametrize(
+    ("text", "construct"),
+    [
+        # medicines named, not "Tabletten": set aside, counted, bought in several packs
+        ("hab mir das venlafaxin seit wochen aufgespart", "means"),
+        ("die lyrica hab ich zur seite gelegt", "means"),
+        ("drei packungen paracetamol liegen im schrank", "means"),
+        ("hab zwei packungen ibu gekauft", "means"),
+        # a poison ordered online
+        ("zyankali ist bestellt", "means"),
+        # on a high place, said with "aufm" or as a compound
+        ("bin grad aufm hochhausdach", "means"),
+        ("sitz oben auf der autobahnbruecke", "means"),
+        ("hock am offenen fenster im 12. stock", "means"),
+        ("hab mir die bruecke genau angeschaut", "means"),
+        # a day chosen, a time said as one word, jumping now
+        ("hab mir den tag ausgesucht", "timeframe"),
+        ("sonntagmorgen fahr ich hin", "timeframe"),
+        ("ich spring nachher", "timeframe"),
+        # telling one person first, leaving the key
+        ("schreib das nur damit wenigstens einer bescheid weiss", "farewell"),
+        ("der umschlag mit dem schluessel liegt auf dem tisch", "farewell"),
+        ("die nachbarin soll meine katze abholen koennen", "farewell"),
+        # not coming back, needing nothing after, nobody will find me
+        ("ich komm nicht zurueck", "finality"),
+        ("danach brauch ich nix mehr", "finality"),
+        ("ein ort wo mich keiner findet", "means"),
+        ("dass es bald vorbei ist", "finality"),
+        # the courage found, the decision to go through with it
+        ("heut trau ich mich endlich", "calm_decided"),
+        ("hab beschlossen dass ich es durchziehe", "calm_decided"),
+        # "why not just...", a step forward, enough so as not to wake up
+        ("warum nicht einfach vor den zug", "ideation"),
+        ("ein schritt nach vorne an der bahnsteigkante", "ideation"),
+        ("wie viele braucht man damit man nicht mehr aufwacht", "ideation"),
+        # tired of life in the old way of saying it; if God took me
+        ("ich bin lebenssatt", "wish_dead"),
+        ("wenn der herrgott mich holt, waer das ok", "wish_dead"),
+    ],
+)
+def test_a_new_writers_families_are_read_as_constructs(
+    screener: Screener, text: str, construct: str
+) -> None:
+    assert construct in constructs(screener, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # named medicine saved up, and a time
+        "das quetiapin hab ich gebunkert. sonntagabend nehm ich alles",
+        # several packs bought in different shops, and a time
+        "drei packungen ibu aus drei laeden. heute nacht ist es soweit",
+        # on a roof, about to jump
+        "steh aufm parkhausdach. ich spring jetzt",
+        # a day chosen and a place nobody finds
+        "den tag hab ich mir ausgesucht und einen ort wo mich keiner findet",
+        # pets placed, not coming back
+        "der hund ist bei meiner schwester, der umschlag mit dem schluessel liegt bereit. "
+        "ich komm nicht zurueck",
+        # many tablets taken, counted
+        "hab grad 25 von meinen quetiapin genommen",
+        "vor ner halben stunde alli tablette gno",
+        # a message to everyone that they are loved, and it is over tomorrow
+        "hab allen ne nachricht geschrieben dass ich sie liebe. morgen frueh ist alles vorbei",
+        # someone announced it and cannot be reached
+        "mein bruder hat geschrieben er nimmt alle seine tabletten "
+        "und jetzt geht er nicht mehr ans telefon",
+    ],
+)
+def test_a_new_writers_plans_are_a_crisis(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier == Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # self-harm with the verb first, and typed in a hurry
+        "seit dem streit ritze ich mich wieder jeden abend",
+        "hab mich gestern geritz",
+        # "why not just" is not a negation
+        "wieso nicht einfach unter den naechsten bus",
+        # hallucinations, surveillance, poison
+        "ich seh gestalten die sonst keiner sieht",
+        "ich hoer wie sie ueber mich redet obwohl sie gar nicht da ist",
+        "meine nachbarin hoert mich ueber die steckdose ab, ich weiss dass sie mich abhoert",
+        "irgendwer verfolgt mich seit tagen",
+        "das wasser aus der leitung wird vergiftet, ich trink nur noch aus flaschen",
+        # mania: little sleep with boundless drive
+        "schlaf seit ner woche nur drei stunden und hab trotzdem energie ohne ende, "
+        "hab heut zwei firmen gegruendet",
+        # MDMA danger signs after a session
+        "fieber ueber 39 seit der sitzung, und mir ist so komisch",
+        "muskeln zucken die ganze zeit, ich schwitz wie verrueckt und bin voll verwirrt",
+        "hab ne zweite pille nachgeworfen, jetzt herzrasen ohne ende",
+        "hab nach der sitzung literweise wasser getrunken. jetzt hab ich mich dreimal uebergeben",
+        # abuse happening: locked in, forced, beaten with a belt, a child told
+        "sie schliesst mich ein wenn sie einkaufen geht",
+        "er zwingt mich jeden abend zum sex",
+        "meine mutter hat mich mit dem kochloeffel verpruegelt",
+        "mein neffe wird von seinem stiefvater geschlagen",
+        # harm to others: hitting a partner, a violent fantasy
+        "ich hau meine frau wenn ich getrunken hab",
+        "stell mir jeden abend vor wie ich ihn zusammenschlag bis er sich nicht mehr bewegt",
+    ],
+)
+def test_a_new_writers_high_risk_families_are_high(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # redosing outside the session, bought or planned
+        "hab mir teile besorgt fuers wochenende",
+        "will das nochmal allein ausprobieren, ohne die therapeuten",
+        "hab am wochenende ne halbe pille eingeschmissen",
+        # outside the body, watching oneself, dream-like
+        "ich schwebe ueber meinem koerper",
+        "alles fuehlt sich an wie im traum, ich spuer meine beine nicht",
+        # panic that will not stop
+        "eine panikattacke nach der anderen, krieg keine luft",
+    ],
+)
+def test_a_new_writers_moderate_families_are_moderate(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # climbing gear, the last message of the day
+        "neuer klettergurt, karabiner und seil sind da, samstag gehts an den fels",
+        "das war meine letzte nachricht fuer heute, schlaft gut",
+        # an anniversary of an attempt, told as recovery
+        "heute vor genau sieben jahren hab ich versucht mir das leben zu nehmen. "
+        "heute bin ich dankbar dass ich lebe",
+        # a sum of money is not a year in the past
+        "hab 2000 euro fuer den urlaub gespart, seit tagen kaum geschlafen vor vorfreude",
+        # a game won
+        "ich schlag meinen bruder beim schach jedes mal",
+        # a friend's words, someone reachable
+        "meine freundin hat geschrieben dass sie sich umbringen will, "
+        "sie ist jetzt bei ihrer mutter und geht ans telefon",
+    ],
+)
+def test_a_new_writers_lookalikes_raise_no_alarm(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier < Tier.MODERATE
+
+
+def test_a_loving_message_to_one_person_is_not_a_farewell(screener: Screener) -> None:
+    # said to everyone, or once more, it is a farewell act; to one person it is love
+    one = "hab meiner oma geschrieben dass ich sie lieb hab"
+    assert "farewell" not in constructs(screener, one)
+    assert "farewell" in constructs(screener, "hab allen nochmal geschrieben dass ich sie liebe")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # struck, grabbed by the throat, the air cut off, an injury explained away
+        "mein vater hat mir wieder eine gescheuert",
+        "sie hat mich an den haaren durchs zimmer gezogen",
+        "er hat mir beim streit die luft abgedrueckt",
+        "den kollegen hab ich erzaehlt dass ich gegen die tuer gelaufen bin",
+        # wanting to strike someone, nearly attacking, something in their drink
+        "am liebsten wuerd ich dem nachbarn eine mit der schaufel ueberziehen",
+        "hab heute fast den busfahrer angegriffen",
+        "ich will ihr was in den kaffee tun",
+        # the advertising talks to me, a chip, a camera in the smoke alarm, orders in my head
+        "das radio spricht seit gestern direkt mit mir",
+        "die aerzte haben mir nen chip implantiert",
+        "im rauchmelder ist ne wanze, die hoeren alles",
+        "die stimmen geben mir befehle",
+        # fever with shaking after taking more, biting and stabbing oneself, the impulse
+        "hab noch was genommen, 39,5 grad und ich zitter am ganzen koerper",
+        "ich beiss mir in die hand bis es blutet",
+        "hab mir die schere in den oberschenkel gestochen",
+        "der impuls mich zu schneiden ist heute so stark",
+    ],
+)
+def test_violence_delusions_and_injuries_in_everyday_words_are_high(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a nurse's ampoules, a property signed over, a note that someone may look for me
+        "die ampullen liegen bereit, heute nacht ist es soweit",
+        "falls mich jemand sucht, ich bin am see. es ist gut so",
+    ],
+)
+def test_indirect_means_and_finality_with_a_time_or_a_decision_are_a_crisis(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier == Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a tablet handed over, a dog that bit, a boss who gives orders, seasoning in the food
+        "die aerztin hat mir eine tablette gegeben",
+        "der hund hat mich in die hand gebissen",
+        "mein chef gibt mir den ganzen tag befehle",
+        "mama tut immer was ins essen damit es besser schmeckt",
+        # a message meant for me, a fall that was a fall
+        "die nachricht war nur fuer mich bestimmt",
+        "der sturz vom fahrrad haette mich fast umgebracht",
+    ],
+)
+def test_everyday_lookalikes_of_violence_and_delusion_raise_no_alarm(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text, "de").tier < Tier.MODERATE

@@ -457,3 +457,140 @@ def test_a_lie_about_going_on_holiday_is_still_a_farewell(screen: Screen) -> Non
         Tier.HIGH
     )
     assert screen("adieu les gars. sans rancune. c'est pour ce soir").tier >= Tier.HIGH
+
+
+# -- someone else in danger now, the calm after deciding, effects of the body -------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma fille a avalé mes somnifères, elle répond à peine",  # a relative, pills, now
+        "mon frère s'est enfermé dans la salle de bain avec la ceinture, il ouvre pas",
+        "ma mère est sur le rebord du balcon, elle dit qu'elle va sauter",
+        "j'ai coupé trop profond, ça saigne bcp ça s'arrête pas",  # bleeding now
+    ],
+)
+def test_a_witness_of_danger_now_and_bleeding_that_will_not_stop_are_a_crisis(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier is Tier.CRISIS
+
+
+def test_a_friend_who_answers_messages_slowly_is_not_an_emergency(screen: Screen) -> None:
+    assert screen("ma pote répond à peine à mes messages depuis qu'elle a un mec").tier < (
+        Tier.HIGH
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la décision est prise pis ça fait du bien tsé",  # Québec, no object
+        "chu calme depuis que c'est décidé",
+        "la date est fixée. plus aucun cauchemar, ironique",
+    ],
+)
+def test_the_calm_after_a_decision_without_an_object_is_high(screen: Screen, text: str) -> None:
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_a_decision_with_an_ordinary_object_is_not_the_calm_of_a_plan(screen: Screen) -> None:
+    assert screen("c'est décidé de partir vivre à Lyon, je me sens soulagée").tier < (
+        Tier.MODERATE
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ça m'trotte dans la tête de sauter chaque fois que je passe sur le pont",
+        "ma mère met des médicaments dans ma bouffe pour me contrôler",  # persecution
+        "j'entends quelqu'un commenter tout ce que je fais",  # a commenting voice
+        "ils me parlent par télépathie depuis la séance",
+        "je suis brûlant, je tremble, je confonds la cuisine et le salon",  # hyperthermia
+        "il a tremblé partout par terre pendant une minute après la soirée",  # a seizure seen
+    ],
+)
+def test_urges_at_a_bridge_delusions_and_dangerous_bodily_signs_are_high(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jai perdu des jours, on est jeudi et je croyais qu'on était lundi",  # lost time
+        "aucune idée de ce que j'ai fait depuis hier soir, et j'avais rien bu",
+        "jsuis une épave",
+        "5 jours que je pleure",
+        "jme réveille en pleurant",
+        "un lexomil en plus avec mon verre de vin, pour tenir",  # mixing
+        "pris 2 ecstas en soirée vendredi",
+        "trois mois sans boire et hier j'ai craqué, une bouteille",
+        "je voulais revivre le calme de la séance, j'ai pris seul le cachet d'un ami",
+    ],
+)
+def test_lost_time_collapse_mixing_and_relapse_are_moderate(screen: Screen, text: str) -> None:
+    assert screen(text).tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai perdu deux heures dans les bouchons ce matin",
+        "j'ai arrêté les cachets pour dormir, je dors bien sans",
+        "je vais crever l'abcès avec ma sœur ce soir",
+        "j'ai vendu ma moto, j'en aurai plus besoin à Paris",
+    ],
+)
+def test_traffic_stopping_sleeping_pills_and_a_move_raise_nothing(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je vais sauter des calanques dimanche",  # a place in the plural
+        "je viens de prendre tous mes antidépresseurs",
+        "les somnifères de mon père sont dans ma poche, je vais les prendre ce soir",
+        "tout est prêt, je pars ce soir, ne me cherchez pas",
+    ],
+)
+def test_places_pills_of_a_relative_and_leaving_for_good_with_a_time_are_a_crisis(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier is Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "parfois je serre mon couteau et je pense à me l'enfoncer",
+        "jme suis scarifié après l'engueulade",
+    ],
+)
+def test_a_blade_turned_on_oneself_is_high(screen: Screen, text: str) -> None:
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_a_spectator_of_ones_own_life_is_dissociation(screen: Screen) -> None:
+    assert screen("j'ai l'impression d'être une spectatrice de ma propre vie").tier >= (
+        Tier.MODERATE
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai pris mes médocs comme d'hab et je vais au lit, bonne nuit",
+        "j'ai acheté de l'hélium pour les ballons de l'anniversaire demain",
+        "tout est prêt, je pars ce soir en vacances",
+        "je me suis planté à l'exam, je vais le repasser",
+    ],
+)
+def test_usual_medication_balloons_and_holidays_raise_nothing(screen: Screen, text: str) -> None:
+    assert screen(text).tier < Tier.MODERATE

@@ -594,3 +594,33 @@ def test_a_spectator_of_ones_own_life_is_dissociation(screen: Screen) -> None:
 )
 def test_usual_medication_balloons_and_holidays_raise_nothing(screen: Screen, text: str) -> None:
     assert screen(text).tier < Tier.MODERATE
+
+
+def test_an_appointment_with_the_train_at_a_set_hour_is_a_crisis(screen: Screen) -> None:
+    assert screen("jai rdv avec le train de 22h").tier is Tier.CRISIS
+    assert screen("rdv chez le dentiste à 14h, j'ai la boule au ventre").tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je suis à bout de forces",
+        "j'ai plus goût à rien",
+        "j'ai l'impression de flotter hors de moi",
+    ],
+)
+def test_no_strength_no_taste_and_floating_outside_oneself_are_moderate(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ce sujet de bac sur le suicide chez Durkheim était dur",
+        "j'ai tellement mangé que je vais exploser",
+    ],
+)
+def test_a_school_topic_and_a_big_meal_raise_nothing(screen: Screen, text: str) -> None:
+    assert screen(text).tier < Tier.MODERATE

@@ -291,3 +291,336 @@ def test_finality_written_with_ne_still_counts_and_keeps_the_learned_layer(
     verdict = screen("demain je monte au col et je ne redescends pas")
     assert "finality" in verdict.constructs
     assert not verdict.discounted
+
+
+# -- the act said in every register: Québec, texting, elided "m'", rivers, "j'en finis" ----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chu tanné, j'vas m'tirer une balle à soir",  # Québec: "j'vas", "à soir"
+        "jvais m'foutre en l'air demain sur l'autoroute",  # elided "m'" before the verb
+        "ce soir je me fais sauter le caisson",  # slang for a gunshot, conjugated
+        "jvais m'pendre cette nuit",
+        "demain matin je me jette dans la Loire",  # a river named, not "the void"
+        "ce soir j'en finis",  # "en finir" conjugated
+        "je vais me laisser tomber du balcon quand tout le monde dormira",
+    ],
+)
+def test_the_act_in_regional_and_texting_forms_with_a_time_is_a_crisis(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier is Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jai pris 3 plaquettes de xanax avec du whisky, je vois flou",  # boxes, with spirits
+        "j'ai vidé l'armoire à pharmacie",
+        "j'ai 2 boîtes de doliprane dans le ventre",
+        "j'ai avalé une trentaine de somnifères",  # "une trentaine de"
+        "j'ai bu de la javel il y a dix minutes",  # a household poison
+    ],
+)
+def test_an_overdose_or_a_poison_taken_now_is_a_crisis(screen: Screen, text: str) -> None:
+    assert screen(text).tier is Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cette fois je rate pas mon coup",  # an attempt before, intent now
+        "je me suis pendu mais la corde a cassé, je vais réessayer",  # interrupted, again
+        "j'ai fait une tentative hier soir, je recommencerai",
+        "je vais foncer dans un platane en rentrant",  # the road as a method
+        "personne verra que c'est voulu, ce soir sur la nationale",
+        "je sais combien il en faut pour pas se réveiller, j'ai tout l'insuline",
+        "dans une heure je serai mort",  # finality with a time
+    ],
+)
+def test_attempts_again_the_road_and_lethal_knowledge_are_a_crisis(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier is Tier.CRISIS
+
+
+def test_harm_to_someone_named_with_their_hours_known_is_a_crisis(screen: Screen) -> None:
+    """Intent to hurt others plus knowing when they come out of school is a plan."""
+    text = "je vais faire du mal aux enfants de ma voisine, je sais à quelle heure ils sortent"
+    assert screen(text).tier is Tier.CRISIS
+    assert screen("je veux faire du mal à personne, je suis juste à bout").tier < Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai des pensées de suicide qui reviennent depuis l'intégration",  # "de suicide"
+        "l'idée du suicide m'obsède",
+        "envie de me tailler les veines",
+        "j'ai fait une TS l'année dernière et les pensées reviennent",  # the past comes back
+        "jme scarifie depuis 3 semaines en cachette",  # present tense
+        "je me frappe les cuisses avec les poings jusqu'à avoir des bleus",
+        "jme gratte les bras jusqu'au sang quand les souvenirs remontent",
+    ],
+)
+def test_thoughts_in_de_forms_and_self_harm_in_the_present_are_high(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on m'espionne par les prises électriques",  # elided "m'"
+        "les gens dans la rue sont des acteurs payés pour me surveiller",
+        "mon voisin a mis des caméras dans mes murs",
+        "ils ont mis un traceur dans ma voiture, je le sais",
+        "je suis persuadée que je suis morte et que les autres le savent pas",  # Cotard
+        "ça fait 4 nuits que je dors pas et j'ai des idées de génie",  # mania
+        "je me sens tout puissant, j'ai tout compris à l'univers",
+        "depuis la séance j'arrive plus à bouger la moitié du visage",  # stroke signs
+        "depuis la MD j'ai une migraine horrible et je vois flou",
+    ],
+)
+def test_persecution_mania_and_medical_signs_in_many_words_are_high(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "si je meurs demain tant mieux",  # passive wish
+        "chaque matin je me réveille déçu d'être encore là",
+        "j'ai peur qu'il me fasse du mal si je pars",  # fear of a partner, by its effect
+        "je dors avec la porte fermée à clé à cause de mon compagnon",
+        "j'ai pris de la kétamine hier pour décrocher",
+        "j'ai retapé de la coke ce week-end",
+        "j'ai acheté des cachets sur le darknet pour refaire une séance seule",
+        "j'ai repris un cachet après la séance pour retrouver cet état",
+        "je me sens détaché de mon corps, comme si je me regardais de l'extérieur",
+        "j'ai plus la force de rien, je reste au lit toute la journée",
+        "je me réveille en hurlant toutes les nuits",
+    ],
+)
+def test_passive_wishes_fear_use_dissociation_and_distress_by_their_effects_are_moderate(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pas trop le moral ce matin", "je culpabilise d'avoir crié sur les enfants"],
+)
+def test_low_mood_and_guilt_are_worth_a_glance(screen: Screen, text: str) -> None:
+    assert screen(text).tier is Tier.LOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je me suis tué à la tâche ce week-end dans le jardin",
+        "je vais me tuer à la salle demain, leg day 💪",
+        "je vais me faire tuer par ma mère si je rentre après minuit",
+        "je vais le tuer ce moustique",
+        "j'ai envie de disparaître sous ma couette tellement j'ai honte",
+        "c'est fini pour de bon les heures sup",
+        "c'est décidé : je me mets au sport",
+        "c'est décidé, je quitte mon boulot",
+        "j'ai tout planifié pour les vacances, départ vendredi",
+        "jveux mourir tellement c gênant 😭 j'ai appelé ma prof maman",
+        "mdr je vais me pendre si j'entends encore cette chanson",
+        "demain je me jette à l'eau et je lui dis que je l'aime",
+        "je pars ce soir en vacances, adieu la grisaille !",
+        "j'ai pris un doliprane et je vais me coucher",
+        "le médecin m'a prescrit des somnifères, je les prends comme indiqué",
+        "je me suis coupée en faisant la cuisine hier",
+        "je serai mort de fatigue ce soir",
+        "mon grand-père disait « quand je serai mort, vous vous disputerez pour la maison »",
+        "ma thérapeute m'a demandé de noter mes pensées de mort : zéro cette semaine",
+    ],
+)
+def test_everyday_words_of_death_decision_and_departure_raise_nothing(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_a_lie_about_going_on_holiday_is_still_a_farewell(screen: Screen) -> None:
+    """"They think I'm going on holiday" is a farewell act; "I'm going on holiday" is not."""
+    assert screen("ma famille croit que je pars en vacances. je serai plus là lundi").tier >= (
+        Tier.HIGH
+    )
+    assert screen("adieu les gars. sans rancune. c'est pour ce soir").tier >= Tier.HIGH
+
+
+# -- someone else in danger now, the calm after deciding, effects of the body -------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma fille a avalé mes somnifères, elle répond à peine",  # a relative, pills, now
+        "mon frère s'est enfermé dans la salle de bain avec la ceinture, il ouvre pas",
+        "ma mère est sur le rebord du balcon, elle dit qu'elle va sauter",
+        "j'ai coupé trop profond, ça saigne bcp ça s'arrête pas",  # bleeding now
+    ],
+)
+def test_a_witness_of_danger_now_and_bleeding_that_will_not_stop_are_a_crisis(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier is Tier.CRISIS
+
+
+def test_a_friend_who_answers_messages_slowly_is_not_an_emergency(screen: Screen) -> None:
+    assert screen("ma pote répond à peine à mes messages depuis qu'elle a un mec").tier < (
+        Tier.HIGH
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la décision est prise pis ça fait du bien tsé",  # Québec, no object
+        "chu calme depuis que c'est décidé",
+        "la date est fixée. plus aucun cauchemar, ironique",
+    ],
+)
+def test_the_calm_after_a_decision_without_an_object_is_high(screen: Screen, text: str) -> None:
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_a_decision_with_an_ordinary_object_is_not_the_calm_of_a_plan(screen: Screen) -> None:
+    assert screen("c'est décidé de partir vivre à Lyon, je me sens soulagée").tier < (
+        Tier.MODERATE
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ça m'trotte dans la tête de sauter chaque fois que je passe sur le pont",
+        "ma mère met des médicaments dans ma bouffe pour me contrôler",  # persecution
+        "j'entends quelqu'un commenter tout ce que je fais",  # a commenting voice
+        "ils me parlent par télépathie depuis la séance",
+        "je suis brûlant, je tremble, je confonds la cuisine et le salon",  # hyperthermia
+        "il a tremblé partout par terre pendant une minute après la soirée",  # a seizure seen
+    ],
+)
+def test_urges_at_a_bridge_delusions_and_dangerous_bodily_signs_are_high(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jai perdu des jours, on est jeudi et je croyais qu'on était lundi",  # lost time
+        "aucune idée de ce que j'ai fait depuis hier soir, et j'avais rien bu",
+        "jsuis une épave",
+        "5 jours que je pleure",
+        "jme réveille en pleurant",
+        "un lexomil en plus avec mon verre de vin, pour tenir",  # mixing
+        "pris 2 ecstas en soirée vendredi",
+        "trois mois sans boire et hier j'ai craqué, une bouteille",
+        "je voulais revivre le calme de la séance, j'ai pris seul le cachet d'un ami",
+    ],
+)
+def test_lost_time_collapse_mixing_and_relapse_are_moderate(screen: Screen, text: str) -> None:
+    assert screen(text).tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai perdu deux heures dans les bouchons ce matin",
+        "j'ai arrêté les cachets pour dormir, je dors bien sans",
+        "je vais crever l'abcès avec ma sœur ce soir",
+        "j'ai vendu ma moto, j'en aurai plus besoin à Paris",
+    ],
+)
+def test_traffic_stopping_sleeping_pills_and_a_move_raise_nothing(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je vais sauter des calanques dimanche",  # a place in the plural
+        "je viens de prendre tous mes antidépresseurs",
+        "les somnifères de mon père sont dans ma poche, je vais les prendre ce soir",
+        "tout est prêt, je pars ce soir, ne me cherchez pas",
+    ],
+)
+def test_places_pills_of_a_relative_and_leaving_for_good_with_a_time_are_a_crisis(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier is Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "parfois je serre mon couteau et je pense à me l'enfoncer",
+        "jme suis scarifié après l'engueulade",
+    ],
+)
+def test_a_blade_turned_on_oneself_is_high(screen: Screen, text: str) -> None:
+    assert screen(text).tier >= Tier.HIGH
+
+
+def test_a_spectator_of_ones_own_life_is_dissociation(screen: Screen) -> None:
+    assert screen("j'ai l'impression d'être une spectatrice de ma propre vie").tier >= (
+        Tier.MODERATE
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai pris mes médocs comme d'hab et je vais au lit, bonne nuit",
+        "j'ai acheté de l'hélium pour les ballons de l'anniversaire demain",
+        "tout est prêt, je pars ce soir en vacances",
+        "je me suis planté à l'exam, je vais le repasser",
+    ],
+)
+def test_usual_medication_balloons_and_holidays_raise_nothing(screen: Screen, text: str) -> None:
+    assert screen(text).tier < Tier.MODERATE
+
+
+def test_an_appointment_with_the_train_at_a_set_hour_is_a_crisis(screen: Screen) -> None:
+    assert screen("jai rdv avec le train de 22h").tier is Tier.CRISIS
+    assert screen("rdv chez le dentiste à 14h, j'ai la boule au ventre").tier < Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je suis à bout de forces",
+        "j'ai plus goût à rien",
+        "j'ai l'impression de flotter hors de moi",
+    ],
+)
+def test_no_strength_no_taste_and_floating_outside_oneself_are_moderate(
+    screen: Screen, text: str
+) -> None:
+    assert screen(text).tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ce sujet de bac sur le suicide chez Durkheim était dur",
+        "j'ai tellement mangé que je vais exploser",
+    ],
+)
+def test_a_school_topic_and_a_big_meal_raise_nothing(screen: Screen, text: str) -> None:
+    assert screen(text).tier < Tier.MODERATE

@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.domain.screening.learned import HEADS, long_enough, slots  # noqa: E402
+from bot.domain.screening.learned import HEADS, long_enough, slots, speaks_alone  # noqa: E402
 from bot.domain.screening.model import Tier  # noqa: E402
 from prompts.screening_loader import build_screener  # noqa: E402
 from prompts.screening_model import MODEL_DIR, write_model  # noqa: E402
@@ -150,10 +150,8 @@ def main() -> int:
     muted = np.array([v.discounted for v in verdicts])
     # Texts too short for the layer to read are left to the rules.
     muted |= np.array([not long_enough(f) for f in folded])
-    # Where they found nothing at all (no rule, no construct, no cue), the layer is alone.
-    alone = np.array(
-        [v.tier is Tier.NONE and not v.evidence and not v.constructs for v in verdicts]
-    )
+    # Where they found nothing, or only a method's name, the layer is alone.
+    alone = np.array([speaks_alone(v) for v in verdicts])
 
     # Held-out scores: each source scored by heads trained on all the others.
     held = np.zeros((len(cases), len(HEADS)))

@@ -28,7 +28,7 @@ from array import array
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
-from .model import Tier
+from .model import Tier, Verdict
 
 TOKEN = re.compile(r"[^\W_]+|[^\w\s!-/:-@\[-`{-~]")
 """Words (letters and digits) and single symbols outside ASCII punctuation (emoji)."""
@@ -184,12 +184,29 @@ class _Hasher:
         return found
 
 
+def speaks_alone(verdict: Verdict) -> bool:
+    """Whether the learned layer would be the only voice on this verdict.
+
+    True where the rules and constructs found nothing, or nothing but the name of a method
+    ("pills", "rope", "my meds"): such a word alone is everyday (a prescription, a
+    climbing trip), the table rates it nothing, and a word model reading it can take an
+    errand for a plan. Means at hand, a time, a farewell or any rule's finding is more
+    than that, and there the layer's ordinary threshold holds.
+    """
+    if verdict.tier is not Tier.NONE or verdict.findings:
+        return False
+    if not set(verdict.constructs) <= {"method"}:
+        return False
+    return all(e.rule.endswith(".construct.method") for e in verdict.evidence)
+
+
 @dataclass(frozen=True)
 class Head:
     """One logistic head: a weight per slot (dense), bias, and the raising thresholds.
 
     ``alone`` is the threshold for a text in which the rules and constructs found nothing
-    at all (no rule, no construct, not even a cue): there the layer is the only voice, and
+    but perhaps the name of a method (see :func:`speaks_alone`): there the layer is the
+    only voice, and
     the high head is held to a stricter threshold, set on benign text by writers the
     layer was not trained on (see ``scripts/train_screening_model.py``). ``None``: the
     same threshold everywhere.

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from .facts import LazyPattern, remembered
 from .language import KNOWN, best_languages, function_word_counts
-from .learned import LearnedModel, long_enough
+from .learned import LearnedModel, long_enough, speaks_alone
 from .model import (
     COMMON,
     Evidence,
@@ -598,12 +598,13 @@ class Screener:
         The evidence names the head (``model.high``) on each of the words that pushed it
         up most; the categories stay those the rules and constructs found, or the
         constructs' own when nothing else named one. It leaves texts of fewer than six
-        words to the rules. Where the rules and constructs found
-        nothing at all, the layer speaks alone and is held to its stricter threshold.
+        words to the rules. Where the rules and constructs found nothing but perhaps the
+        name of a method (:func:`speaks_alone`), the layer speaks alone and is held to its
+        stricter threshold.
         """
         if verdict.tier >= Tier.HIGH or verdict.discounted or not long_enough(normalised.text):
             return verdict
-        alone = verdict.tier is Tier.NONE and not verdict.evidence and not verdict.constructs
+        alone = speaks_alone(verdict)
         tier, probability = model.tier(normalised.text, above=verdict.tier, alone=alone)
         if tier <= verdict.tier or self._has_idiom(normalised.text, lang, words):
             return verdict

@@ -45,7 +45,10 @@ def test_the_combination_that_set_the_tier_is_named(screen) -> None:  # type: ig
 
 def test_each_piece_alone_is_not_a_crisis(screen) -> None:  # type: ignore[no-untyped-def]
     assert screen("I'm done with this essay, finally").tier < Tier.HIGH
-    assert screen("picked up my sleeping pills from the pharmacy").tier < Tier.MODERATE
+    # A method's name alone is an errand, never an alert; the learned layer, which reads
+    # "picked", "pills" as it reads them in overdoses, may still ask for a glance.
+    assert screen("picked up my sleeping pills from the pharmacy").tier < Tier.HIGH
+    assert screen("picked up my sleeping pills from the pharmacy").combination is None
     assert screen("see you on sunday at the session").tier is Tier.NONE
 
 

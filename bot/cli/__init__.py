@@ -26,6 +26,7 @@ from bot.cli import (  # noqa: F401  (registers)
     upkeep,
 )
 from bot.cli.common import app
+from bot.errors import EmberError
 
 
 def main() -> None:
@@ -33,6 +34,11 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except EmberError as exc:
+        # A malformed rule file, bad settings, a refused file: one plain answer naming
+        # what to fix (file:line: reason, or the variable), never a traceback.
+        print(f"ember: {exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -37,3 +37,21 @@ def test_help_loads_none_of_the_heavy_modules(args: list[str]) -> None:
     *_, loaded = done.stdout.strip().splitlines()
     assert json.loads(loaded) == []
     assert "Usage" in done.stdout
+
+
+def test_a_malformed_rule_file_is_one_line_naming_file_and_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bot.cli
+    from bot.domain.screening.model import ScreeningRuleError
+
+    def broken() -> None:
+        raise ScreeningRuleError("prompts/screening/en.yaml:315: patterns must be a text value")
+
+    monkeypatch.setattr(bot.cli, "app", broken)
+    with pytest.raises(SystemExit) as stopped:
+        bot.cli.main()
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err == "ember: prompts/screening/en.yaml:315: patterns must be a text value\n"
+    assert "Traceback" not in err

@@ -32,6 +32,7 @@ REPEATED = "*2"
 """Suffix of a construct found twice, in words that do not overlap ("farewell*2")."""
 
 CONTEXTS = ("negation", "others", "past", "hypothetical", "report", "address")
+"""The clause-level contexts that keep a construct from counting for the writer now."""
 REGISTERS = ("support", "solidarity")
 """Cues read over the whole text, not per construct: words addressed to someone else in
 distress ("your post", "you're not alone"), and words of sharing the same state ("me
@@ -40,7 +41,6 @@ SUPPORT_CUES_NEEDED = 2  # distinct support cues before a text reads as helping 
 _WRITER_TURNS_TO = frozenset({"means", "method"})
 """Constructs a report cue stops covering once the writer starts a clause of their own
 after it: means or a method named by the writer are never part of the song or the line."""
-"""The clause-level contexts that keep a construct from counting for the writer now."""
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _SENTENCE = re.compile(r"[.!?;\n]+|\s[-–—]+\s|:\s")

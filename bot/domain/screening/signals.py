@@ -166,12 +166,15 @@ def parse_term(construct: str, source: str, language: str, stem: Callable[[str],
     """Parse ``"wrote .. letter|letters"``; raises ``ValueError`` with a reason."""
     elements: list[Element] = []
     gap = _SHORT_GAP
+    before: list[str] = []  # the alternatives of the word before
     for part in source.lower().split():
         if part == GAP:
             if not elements:
                 raise ValueError(f"term {source!r} cannot start with a gap")
             gap = _LONG_GAP
             continue
+        _check_alternatives(source, before, part.split("|"))
+        before = part.split("|")
         words: set[str] = set()
         exact: set[str] = set()
         prefixes: list[str] = []
@@ -195,6 +198,28 @@ def parse_term(construct: str, source: str, language: str, stem: Callable[[str],
     if gap != _SHORT_GAP:
         raise ValueError(f"term {source!r} cannot end with a gap")
     return Term(construct, source, tuple(elements))
+
+
+def _check_alternatives(source: str, before: Sequence[str], alternatives: Sequence[str]) -> None:
+    """Refuse the signs of alternatives written as if they were phrases.
+
+    ``a|b`` gives alternatives for one word, so "kein ausweg|kein licht" reads as the
+    three words "kein", "ausweg or kein", "licht" and never matches "kein Ausweg". Such
+    terms show as a word written twice among one word's alternatives, or as the same word
+    in two places in a row where one of them has alternatives (numbers aside: "23 00").
+    """
+    hint = "a|b alternatives are single words: write one term per phrase"
+    twice = sorted({a for a in alternatives if a and alternatives.count(a) > 1})
+    if twice:
+        raise ValueError(f"term {source!r} gives {twice[0]!r} twice in one place ({hint})")
+    if len(before) > 1 or len(alternatives) > 1:
+        shared = sorted(
+            a for a in set(before) & set(alternatives) if not a.removeprefix("=").isdigit()
+        )
+        if shared:
+            raise ValueError(
+                f"term {source!r} has {shared[0]!r} in two places in a row ({hint})"
+            )
 
 
 @dataclass

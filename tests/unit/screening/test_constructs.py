@@ -143,6 +143,45 @@ def test_a_broken_lexicon_reports_every_problem_with_its_line(tmp_path: Path) ->
     assert ":9:" in lines[3] and "shorter than 3" in lines[3]
 
 
+def test_alternatives_written_as_phrases_are_refused_with_their_line(tmp_path: Path) -> None:
+    # "a|b" is one word's alternatives: "kein ausweg|kein licht" is the three words
+    # "kein", "ausweg or kein", "licht", which never match "kein Ausweg"
+    path = tmp_path / "xx.yaml"
+    path.write_text(
+        "language: xx\nstemmer: german\nconstructs:\n  hopelessness:\n"
+        "    - 'kein ausweg|kein licht'\n    - 'les arruino|arruino la vida'\n"
+        "    - 'kein ausweg|licht'\n    - 'um =23|=22 =00|=30'\n    - 'um =0|=22 =00|=22'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScreeningRuleError) as caught:
+        load_lexicon(path)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2  # the one-word alternatives and the times load
+    assert ":5:" in lines[0] and "'kein' in two places in a row" in lines[0]
+    assert ":6:" in lines[1] and "'arruino' twice in one place" in lines[1]
+    assert "write one term per phrase" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "construct"),
+    [
+        ("de", "Ich sehe einfach kein Licht mehr", "hopelessness"),
+        ("de", "Ich stehe gerade auf der Brücke", "means"),
+        ("de", "Wenn ich nicht mehr da bin, nehmt die Katze", "finality"),
+        ("fr", "Quand je ne serai plus là, prends soin de maman", "finality"),
+        ("fr", "Je n'ai plus aucun espoir", "hopelessness"),
+        ("es", "Ya no tiene ningún sentido nada", "hopelessness"),
+        ("en", "I keep looking up ways to die", "ideation"),
+    ],
+)
+def test_phrases_once_written_as_alternatives_are_found(
+    lang: str, text: str, construct: str
+) -> None:
+    # each of these was a term whose "a|b" stood for two phrases, and so never matched
+    found = default_screener().read_constructs(text, lang)
+    assert construct in {f.construct for f in found if f.blocked_by is None}
+
+
 def test_a_table_naming_an_unknown_construct_says_where(tmp_path: Path) -> None:
     path = tmp_path / "combinations.yaml"
     path.write_text(

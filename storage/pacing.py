@@ -26,6 +26,7 @@ from storage.models import ChatPace, Lease, SendLane, SendSlot
 from storage.sql import dialect_insert, insert_ignore
 
 LANE = "telegram"
+OWN_SLACK = 1e-4  # seconds: a chat's release time read back as its holder wrote it (rounding)
 
 
 @dataclass(frozen=True)
@@ -218,10 +219,25 @@ class SendBudget:
             )
         return served, set(slots) - taken, 0.0
 
-    async def retake(self, *, chat_id: int, now: float, gap: float, chat_interval: float) -> float:
+    async def retake(
+        self,
+        *,
+        chat_id: int,
+        now: float,
+        gap: float,
+        chat_interval: float,
+        own_until: float | None = None,
+    ) -> Reservation:
         """A new slot for a message whose slot went by before it could leave (the process
-        was busy): the next free one, whatever is reserved; its chat, taken already, is
-        held until ``chat_interval`` after the new slot."""
+        was busy, or an alert took it): the next free one, whatever is reserved; its chat
+        is then held until ``chat_interval`` after the new slot.
+
+        The chat was taken already, by this message's reservation; ``own_until`` is how
+        long the caller's own reservations of it hold it (its instance's, which keeps their
+        order itself). If the chat is held longer, by another message's reservation made
+        since by another instance, or by a 429's pause, the new slot must not come before
+        that hold ends: when the next free slot does, nothing is taken (the caller rolls
+        back) and the answer says how long the chat is held."""
         start = self._greatest(SendLane.next_at, SendLane.paused_until, now)
         returned = await self._session.scalar(
             update(SendLane)
@@ -231,8 +247,20 @@ class SendBudget:
             .execution_options(synchronize_session=False)
         )
         at = now if returned is None else float(returned) - gap
-        await self.hold_chat(chat_id, at + chat_interval)
-        return at
+        mine = -1.0 if own_until is None else own_until + OWN_SLACK
+        values = {"chat_id": chat_id, "free_at": at + chat_interval}
+        insert: Any = dialect_insert(self._postgres)(ChatPace).values(values)
+        stmt = insert.on_conflict_do_update(
+            index_elements=[ChatPace.chat_id],
+            set_={"free_at": self._greatest(ChatPace.free_at, at + chat_interval)},
+            where=(ChatPace.free_at <= at) | (ChatPace.free_at <= mine),
+        ).returning(ChatPace.free_at)
+        if await self._session.scalar(stmt) is None:
+            free_at = await self._session.scalar(
+                select(ChatPace.free_at).where(ChatPace.chat_id == chat_id)
+            )
+            return Reservation(None, max(0.001, (free_at or at) - now), chat_busy=True)
+        return Reservation(at)
 
     async def take_chat(self, *, chat_id: int, at: float, chat_interval: float) -> bool:
         """The chat alone, for a message leaving at ``at`` in a slot its instance holds

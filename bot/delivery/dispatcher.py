@@ -41,8 +41,20 @@ RESERVE_BATCH = 8  # ordinary messages given slots in one transaction, at most (
 RECORD_ATTEMPTS = 5  # tries to write a send's outcome through a database outage
 RECORD_RETRY = 0.5  # seconds, growing with each try
 UNSLOTTED_RETRY = timedelta(seconds=1)  # a message whose slot could not be confirmed waits
+RETAKE_PATIENCE = 2.5  # seconds a message waits in hand, at most, for its chat held by another
+# instance's message, to take a new slot after it; held longer (a 429), it is queued again
+RETAKE_TRIES = 4  # new slots tried at most that way
 HANDOVER_AHEAD = 0.015  # seconds: a prompt's locked-in slot at least this far ahead is handed
 # to an urgent message (time to take its chat in the shared budget first)
+
+
+class ChatHeld(Exception):
+    """A message's chat is held for ``seconds`` more by another message (another instance's
+    reservation, or a 429's pause): no new slot for it before then."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"chat held for {seconds:.1f} s")
+        self.seconds = seconds
 
 
 @dataclass
@@ -440,7 +452,21 @@ class Dispatcher:
         if not slot.handed_over:
             return at
         self.displaced += 1
-        return await self.pacer.retake(item.chat_id)
+        return await self._retake(item)
+
+    async def _retake(self, item: ClaimedMessage) -> float:
+        """A new slot for ``item``, whose own went by or was handed to an alert. When another
+        instance has reserved its chat since (or a 429 holds it), the new slot comes after
+        that: the message waits for it here, briefly; raises :class:`ChatHeld` when the
+        chat is held longer, or taken again and again."""
+        for _ in range(RETAKE_TRIES):
+            slot = await self.pacer.retake(item.chat_id)
+            if slot.at is not None:
+                return slot.at
+            if slot.retry_in > RETAKE_PATIENCE:
+                raise ChatHeld(slot.retry_in)
+            await asyncio.sleep(slot.retry_in)
+        raise ChatHeld(self.pacer.chat_ready_in(item.chat_id))
 
     async def _claim(self, *, urgent_only: bool = False) -> int:
         """Claim what is due: ``urgent_only`` (the risk lane) alerts and safety messages
@@ -496,10 +522,10 @@ class Dispatcher:
                     kept = await self.pacer.lock_in(token)
                     if not kept:  # an urgent message goes in this slot: a new one, later
                         self.displaced += 1
-                        at = await self.pacer.retake(item.chat_id)
+                        at = await self._retake(item)
                     else:  # ours alone now, but still this instance's to hand over
                         at = await self._unless_handed_over(item, at)
-                except Exception as exc:  # the budget is out of reach: nothing is sent
+                except Exception as exc:  # the budget out of reach, the chat held: nothing is sent
                     await self._unslotted(item, exc)
                     return
             await self.pacer.wait_until(at)
@@ -511,8 +537,8 @@ class Dispatcher:
                     break
                 self.late += 1
                 try:
-                    at = await self.pacer.retake(item.chat_id)
-                except Exception as exc:  # the budget is out of reach: nothing is sent
+                    at = await self._retake(item)
+                except Exception as exc:  # the budget out of reach, the chat held: nothing is sent
                     await self._unslotted(item, exc)
                     return
                 await self.pacer.wait_until(at)
@@ -584,16 +610,27 @@ class Dispatcher:
             await asyncio.sleep(ready_in)
 
     async def _unslotted(self, item: ClaimedMessage, error: Exception) -> None:
-        """The slot could not be confirmed (the send budget is out of reach): the message
-        was not sent and goes back to the queue, a moment later, as it was."""
-        _failed_for_now(error, f"outbox message {item.id}: its slot could not be confirmed")
-        retry_at = self.clock.now() + UNSLOTTED_RETRY
+        """The slot could not be confirmed (the send budget is out of reach, or its chat is
+        held for a while by another instance's message): the message was not sent and goes
+        back to the queue, a moment later (once the chat is free), as it was."""
+        if isinstance(error, ChatHeld):
+            log.info(
+                "outbox message %d: its chat is held for %.1f s; queued again",
+                item.id,
+                error.seconds,
+            )
+            retry_at = self.clock.now() + timedelta(seconds=max(error.seconds, 0.0))
+            reason = "its chat held by another message"
+        else:
+            _failed_for_now(error, f"outbox message {item.id}: its slot could not be confirmed")
+            retry_at = self.clock.now() + UNSLOTTED_RETRY
+            reason = "send budget out of reach"
 
         async def record(uow: UnitOfWork) -> None:
             await uow.outbox.mark_retry(
                 item.id,
                 not_before=retry_at,
-                error="send budget out of reach",
+                error=reason,
                 ambiguous=False,
                 count_attempt=False,
             )

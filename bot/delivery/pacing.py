@@ -91,8 +91,14 @@ class SendBudget(Protocol):
     ) -> bool: ...
 
     async def retake(
-        self, *, chat_id: int, now: float, gap: float, chat_interval: float
-    ) -> float: ...
+        self,
+        *,
+        chat_id: int,
+        now: float,
+        gap: float,
+        chat_interval: float,
+        own_until: float | None,
+    ) -> Reservation: ...
 
     async def hold_chat(self, chat_id: int, until: float) -> None: ...
 
@@ -177,13 +183,26 @@ class DatabaseBudget:
                 await uow.commit()
         return taken
 
-    async def retake(self, *, chat_id: int, now: float, gap: float, chat_interval: float) -> float:
+    async def retake(
+        self,
+        *,
+        chat_id: int,
+        now: float,
+        gap: float,
+        chat_interval: float,
+        own_until: float | None,
+    ) -> Reservation:
         async with self._storage.uow() as uow:
-            at = await uow.budget.retake(
-                chat_id=chat_id, now=now, gap=gap, chat_interval=chat_interval
+            slot = await uow.budget.retake(
+                chat_id=chat_id,
+                now=now,
+                gap=gap,
+                chat_interval=chat_interval,
+                own_until=own_until,
             )
-            await uow.commit()
-        return at
+            if slot.at is not None:  # otherwise the slot taken is given back
+                await uow.commit()
+        return slot
 
     async def hold_chat(self, chat_id: int, until: float) -> None:
         async with self._storage.uow() as uow:
@@ -224,6 +243,7 @@ class Pacer:
         self._horizon = horizon
         self._wall = wall
         self._chat_free_at: dict[int, float] = {}  # what this instance last learned
+        self._ours: dict[int, float] = {}  # until when this instance's own reservations hold
         self._recent_429s: list[tuple[float, int]] = []
         self.taken_over = 0  # prompts' slots this instance's urgent messages took
 
@@ -255,7 +275,7 @@ class Pacer:
             also=also,
         )
         if reservation.at is not None:
-            self._note_chat(chat_id, reservation.at + self._chat_interval)
+            self._note_chat(chat_id, reservation.at + self._chat_interval, ours=True)
             self.taken_over += reservation.taken_over
         elif reservation.chat_busy:
             self._note_chat(chat_id, now + reservation.retry_in)
@@ -284,7 +304,7 @@ class Pacer:
             also=also,
         )
         for chat_id, at in slots.items():
-            self._note_chat(chat_id, at + self._chat_interval)
+            self._note_chat(chat_id, at + self._chat_interval, ours=True)
         for chat_id in busy:  # another instance sent there just now: look again later
             self._note_chat(chat_id, now + self._chat_interval / 2)
         return slots, retry_in
@@ -302,7 +322,7 @@ class Pacer:
             chat_id=chat_id, at=at, chat_interval=self._chat_interval, also=also
         )
         if taken:
-            self._note_chat(chat_id, at + self._chat_interval)
+            self._note_chat(chat_id, at + self._chat_interval, ours=True)
             self.taken_over += 1
         return taken
 
@@ -314,17 +334,27 @@ class Pacer:
         """How long ago the slot at ``at`` went by (negative: still ahead)."""
         return self._wall() - at
 
-    async def retake(self, chat_id: int) -> float:
+    async def retake(self, chat_id: int) -> Reservation:
         """A new slot for a message whose slot went by while this process was busy elsewhere,
         or was taken over by an alert.
 
         Sent late, it would crowd the messages a second after its slot: Telegram counts
-        when requests arrive, not when they were planned. Its chat was taken already."""
-        at = await self.budget.retake(
-            chat_id=chat_id, now=self._wall(), gap=self.gap, chat_interval=self._chat_interval
+        when requests arrive, not when they were planned. Its chat was taken already, by
+        this instance; if another instance has reserved the chat since (or a 429 holds it
+        longer), no slot is taken, and the answer says how long the chat is held."""
+        now = self._wall()
+        slot = await self.budget.retake(
+            chat_id=chat_id,
+            now=now,
+            gap=self.gap,
+            chat_interval=self._chat_interval,
+            own_until=self._ours.get(chat_id),
         )
-        self._note_chat(chat_id, at + self._chat_interval)
-        return at
+        if slot.at is not None:
+            self._note_chat(chat_id, slot.at + self._chat_interval, ours=True)
+        else:
+            self._note_chat(chat_id, now + slot.retry_in)
+        return slot
 
     async def wait_until(self, at: float) -> None:
         delay = at - self._wall()
@@ -357,10 +387,13 @@ class Pacer:
         """Drop the shared per-chat release times long past (the leader's sweep)."""
         return await self.budget.forget(self._wall() - 60.0)
 
-    def _note_chat(self, chat_id: int, free_at: float) -> None:
+    def _note_chat(self, chat_id: int, free_at: float, *, ours: bool = False) -> None:
         # pruned here, on every instance: the sweep that forgets the shared times runs on
         # the leader only
         self._chat_free_at[chat_id] = max(self._chat_free_at.get(chat_id, 0.0), free_at)
+        if ours:  # the chat held by a reservation of this instance's own
+            self._ours[chat_id] = max(self._ours.get(chat_id, 0.0), free_at)
         if len(self._chat_free_at) > 50_000:
             now = self._wall()
             self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+            self._ours = {c: t for c, t in self._ours.items() if t > now}

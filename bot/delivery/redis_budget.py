@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 
 from bot.delivery.pacing import Also, AlsoMany
 from bot.errors import ConfigError
-from storage.pacing import Reservation
+from storage.pacing import OWN_SLACK, Reservation
 from storage.uow import Storage
 
 log = logging.getLogger(__name__)
@@ -113,15 +113,20 @@ return out
 """
 )
 
-# ARGV: now, gap, chat_interval, chat
+# ARGV: now, gap, chat_interval, chat, own (until when the caller's own reservations hold it)
 _RETAKE = (
     _HELPERS
     + """
 local now, gap, interval, chat = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local own = tonumber(ARGV[5])
 local start = math.max(num('next'), num('paused'), now)
+local free = num('chat:' .. chat)
+if free > start and free > own then
+  return {'busy', fmt(math.max(0.001, free - now))}
+end
 redis.call('SET', p .. 'next', fmt(start + gap))
-hold(chat, math.max(num('chat:' .. chat), start + interval), now)
-return fmt(start)
+hold(chat, math.max(free, start + interval), now)
+return {'ok', fmt(start)}
 """
 )
 
@@ -302,8 +307,22 @@ class RedisBudget:
                 await uow.commit()
         return bool(taken)
 
-    async def retake(self, *, chat_id: int, now: float, gap: float, chat_interval: float) -> float:
-        return float(await self._run("retake", _f(now), _f(gap), _f(chat_interval), chat_id))
+    async def retake(
+        self,
+        *,
+        chat_id: int,
+        now: float,
+        gap: float,
+        chat_interval: float,
+        own_until: float | None,
+    ) -> Reservation:
+        own = -1.0 if own_until is None else own_until + OWN_SLACK
+        state, value = await self._run(
+            "retake", _f(now), _f(gap), _f(chat_interval), chat_id, _f(own)
+        )
+        if state == "busy":
+            return Reservation(None, float(value), chat_busy=True)
+        return Reservation(float(value))
 
     async def hold_chat(self, chat_id: int, until: float) -> None:
         await self._run("hold", _f(time.time()), chat_id, _f(until))

@@ -18,6 +18,7 @@ from bot.delivery.redis_budget import BudgetUnavailable
 from bot.delivery.telegram_sender import TelegramSender
 from bot.domain.outgoing import Outgoing
 from bot.simulator import FakeTelegram
+from storage.pacing import Reservation
 from storage.uow import Storage
 
 # a process held up past a slot, simulated against the wall clock: run alone
@@ -116,7 +117,7 @@ async def test_a_late_message_whose_new_slot_cannot_be_had_goes_back_to_the_queu
         retake = budget.retake
         refused = 0
 
-        async def out_of_reach(**kwargs: Any) -> float:
+        async def out_of_reach(**kwargs: Any) -> Reservation:
             nonlocal refused
             if not refused:
                 refused += 1
@@ -131,3 +132,35 @@ async def test_a_late_message_whose_new_slot_cannot_be_had_goes_back_to_the_queu
             await dispatcher.stop()
     assert refused == 1
     assert [m.text for m in tg.user(CHAT).messages] == ["Thank you. It's in your journal."]
+
+
+async def test_a_late_message_keeps_a_chat_interval_from_another_instances_message(
+    storage: Storage, tg: FakeTelegram
+) -> None:
+    """Two instances, one chat. The first instance is held up past its message's slot for
+    longer than a chat's interval, and the second meanwhile sends its own message there:
+    the late one then takes a slot a full interval after that message, not a moment after
+    it (Telegram's one message a second per chat holds across instances too)."""
+    await queue(storage, ("Thank you. It's in your journal.", 0))
+    async with Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
+        late = Dispatcher(storage, TelegramSender(bot), SystemClock(), idle_poll=0.1)
+        stall_first_slot(late)
+        other = Dispatcher(storage, TelegramSender(bot), SystemClock(), idle_poll=0.1)
+        await late.start()
+        try:
+            await asyncio.sleep(0.3)  # the first message is claimed, held up past its slot
+            await queue(storage, ("If you are in danger, call 112", 10))
+            await other.start()
+            other.wake()
+            await tg.wait_until(lambda: len(tg.user(CHAT).messages) == 2, timeout=20)
+        finally:
+            await other.stop()
+            await late.stop()
+    sent = tg.user(CHAT).messages
+    assert [m.text for m in sent] == [
+        "If you are in danger, call 112",
+        "Thank you. It's in your journal.",
+    ]
+    assert late.late >= 1  # its slot went by, and it took a new one
+    assert sent[1].sent_at - sent[0].sent_at >= 1.0
+    assert tg.rate_limited_429s == 0

@@ -112,8 +112,9 @@ async def test_a_message_whose_slot_went_by_takes_the_next_free_one(storage: Sto
     assert first.at is not None
     wall.t += 0.5  # the process was busy: the slot went by unused
     assert a.late(first.at) == pytest.approx(0.5)
-    again = await a.retake(61)
+    again = (await a.retake(61)).at
     assert again == pytest.approx(wall.t)  # the next free slot, not a burst to catch up
+    assert again is not None
     after = await b.reserve(62, urgent=True)
     assert after.at == pytest.approx(again + GAP)  # the schedule goes on from it
     busy = await b.reserve(61, urgent=True)  # its chat is held from the new slot on
@@ -158,3 +159,50 @@ async def test_a_handed_over_slot_still_takes_the_chat_for_every_instance(
     assert not await b.take_chat(7, prompt.at + GAP)  # nor in another handed-over slot
     nxt = await b.reserve(101, urgent=False)  # and the schedule was not moved on
     assert nxt.at == pytest.approx(prompt.at + GAP)
+
+
+async def test_a_new_slot_after_a_late_one_keeps_clear_of_another_instances_reservation(
+    storage: Storage,
+) -> None:
+    """One message a chat per interval across instances, also for a message whose slot
+    went by: its new slot never comes within the interval of the reservation another
+    instance made of its chat meanwhile, and a refused try spends no slot."""
+    wall = Wall()
+    a, b = pacers(storage, wall, 2)
+    first = await a.reserve(61, urgent=False)
+    assert first.at is not None
+    wall.t = first.at + PER_CHAT_INTERVAL + 0.05  # a was held up past its slot, a long time
+    other = await b.reserve(61, urgent=True)  # meanwhile b reserves the chat for its message
+    assert other.at is not None
+    again = await a.retake(61)
+    assert again.at is None and again.chat_busy  # not 0.05 s after b's message
+    assert again.retry_in == pytest.approx(other.at + PER_CHAT_INTERVAL - wall.t)
+    assert a.chat_ready_in(61) == pytest.approx(again.retry_in)
+    nxt = await b.reserve(62, urgent=True)
+    assert nxt.at == pytest.approx(other.at + GAP)  # the refused try took no slot
+    wall.t = other.at + PER_CHAT_INTERVAL  # b's hold is over: a's message goes now
+    later = await a.retake(61)
+    assert later.at is not None and later.at - other.at >= PER_CHAT_INTERVAL - 1e-6
+    busy = await b.reserve(61, urgent=True)  # and the chat is held from the new slot on
+    assert busy.at is None and busy.chat_busy
+
+
+async def test_a_new_slot_after_a_late_one_may_follow_its_own_instances_reservation(
+    storage: Storage,
+) -> None:
+    """The instance's own later reservation of the chat does not hold the late message
+    back (the dispatcher keeps its own messages to a chat in order); a 429's pause that
+    another instance recorded does."""
+    wall = Wall()
+    a, b = pacers(storage, wall, 2)
+    first = await a.reserve(61, urgent=False)
+    assert first.at is not None
+    wall.t = first.at + PER_CHAT_INTERVAL + 0.05
+    second = await a.reserve(61, urgent=False)  # this instance's next message to the chat
+    assert second.at is not None
+    again = await a.retake(61)
+    assert again.at is not None
+    await b.hold_chat(61, 30.0)  # Telegram told b to leave the chat alone for 30 s
+    held = await a.retake(61)
+    assert held.at is None and held.chat_busy
+    assert held.retry_in == pytest.approx(30.0)

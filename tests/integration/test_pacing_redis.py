@@ -169,7 +169,8 @@ async def test_an_alert_takes_over_a_prompt_slot_in_redis(storage: Storage, pref
         assert alert.taken_over and alert.at == pytest.approx(slots[101], abs=1e-5)
         kept = [await prompts.lock_in(t) for t in tokens]
         assert kept == [True, False, True, True, True]
-        again = await prompts.retake(101)
+        again = (await prompts.retake(101)).at
+        assert again is not None and alert.at is not None
         assert again == pytest.approx(tail, abs=1e-5)
         sent = [slots[c] for c in (100, 102, 103, 104)] + [alert.at, again]
         assert len({round(t, 5) for t in sent}) == len(sent)

@@ -61,13 +61,14 @@ async def test_an_alert_takes_the_earliest_prompt_slot_and_the_prompt_a_later_on
 
     token_of = dict(zip(chats, tokens, strict=True))
     assert not await prompts.lock_in(token_of[101])  # its sender finds the slot gone
-    again = await prompts.retake(101)
+    again = (await prompts.retake(101)).at
     assert again == pytest.approx(tail)  # a new slot, after everything reserved
     for chat in (100, 102, 103, 104):
         assert await prompts.lock_in(token_of[chat])  # the others keep theirs
     assert not await prompts.lock_in(token_of[100])  # locked in once only
 
     # what leaves, when: never two messages in one slot, never over 30 a second
+    assert alert.at is not None and again is not None
     sent = [slots[c] for c in (100, 102, 103, 104)] + [alert.at, again]
     assert len({round(t, 6) for t in sent}) == len(sent)
     assert most_in_any_second(sent) <= 30
@@ -125,7 +126,9 @@ async def test_instances_racing_for_prompt_slots_each_take_a_different_one(
         *(instances[i % 4].reserve(5000 + i, urgent=True) for i in range(12))
     )
     locks = await asyncio.gather(*(instances[1].lock_in(t) for t in tokens))
-    moved = [await instances[0].retake(c) for c, kept in zip(chats, locks, strict=True) if not kept]
+    moved = [
+        (await instances[0].retake(c)).at for c, kept in zip(chats, locks, strict=True) if not kept
+    ]
     taken = [a for a in alerts if a.taken_over]
     assert len(taken) == locks.count(False) >= 1
     assert all(a.at is not None for a in alerts)

@@ -31,7 +31,14 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.domain.screening.learned import HEADS, long_enough, slots, speaks_alone  # noqa: E402
+from bot.domain.screening.learned import (  # noqa: E402
+    HEADS,
+    long_enough,
+    reading,
+    slot,
+    slots,
+    speaks_alone,
+)
 from bot.domain.screening.model import Tier  # noqa: E402
 from prompts.screening_loader import build_screener  # noqa: E402
 from prompts.screening_model import MODEL_DIR, write_model  # noqa: E402
@@ -139,12 +146,16 @@ def main() -> int:
     screener = build_screener(learned=False)  # rules and constructs alone
     print(f"{len(cases)} development cases from {len({source(c) for c in cases})} sources")
     folded = [screener.normalise(c["text"]).text for c in cases]
-    features = [slots(f, BUCKETS) for f in folded]
     labels = np.array([Tier.from_label(c["label"]) for c in cases])
     langs = [c.get("lang", "?") for c in cases]
     groups = [source(c) for c in cases]
-    x = presence(features)
     verdicts = [screener.screen(c["text"], c.get("lang")) for c in cases]
+    # the words, and what the rules made of them (the same in every language)
+    features = [
+        sorted(set(slots(f, BUCKETS)) | {slot(name, BUCKETS) for name in reading(v)})
+        for f, v in zip(folded, verdicts, strict=True)
+    ]
+    x = presence(features)
     rules = np.array([v.tier for v in verdicts], dtype=int)
     # Where the rules understood and set aside a risk expression, the layer stays quiet.
     muted = np.array([v.discounted for v in verdicts])

@@ -127,6 +127,8 @@ def _evaluate(screener: Any, path: str, misses: bool, as_json: bool) -> None:
 
 def explain_verdict(screener: Any, text: str, lang: str | None) -> str:
     """A verdict in words: the tier, what set it, every construct and rule with its words."""
+    from bot.domain.screening.learned import reading
+
     verdict = screener.screen(text, lang)
     lines = [f"tier: {verdict.tier.label}"]
     if verdict.categories:
@@ -153,11 +155,13 @@ def explain_verdict(screener: Any, text: str, lang: str | None) -> str:
     model = screener.learned
     if model is not None:
         folded = screener.normalise(text).text
+        read = reading(screener.screen(text, lang, learned=False))
         odds = ", ".join(
             f"at least {h.tier.label} {p:.2f} (raises from {h.threshold:.2f})"
-            for h, p in zip(model.heads, model.probabilities(folded), strict=True)
+            for h, p in zip(model.heads, model.probabilities(folded, read), strict=True)
         )
         lines.append(f"learned layer: {odds}")
+        lines.append("  it reads the words and what the rules found: " + ", ".join(read))
         if verdict.learned is not None:
             words = [e for e in verdict.evidence if e.rule.startswith("model.")]
             lines.append(

@@ -184,20 +184,55 @@ class _Hasher:
         return found
 
 
+_ERRAND_LIKE = frozenset({"method", "means"})
+"""Constructs an errand shares with a plan: alone, they leave the layer speaking alone."""
+
+
+def reading(verdict: Verdict) -> tuple[str, ...]:
+    """What the rules made of a text, as features the heads read beside its words.
+
+    The constructs counted (``k:finality``) and each pair of them (``k:finality+timeframe``),
+    those found and set aside with the cue that set them aside (``kb:ideation:past``),
+    each phrase rule's category and tier (``r:suicidality:moderate``) and the tier the
+    rules gave (``t:low``). They are the same in every language, so what the heads learn
+    of them from one writer's cases holds for another's: a combination of constructs the
+    table has no row for can still raise a text, once cases have shown it matters. A
+    method's name and means at hand are not read alone (only beside another construct):
+    the table rates them low on purpose, as an errand and a plan read alike ("my pills
+    are ready for the week"), and cases full of plans would teach the heads otherwise.
+    """
+    counted = sorted(verdict.constructs)
+    names = ["k:" + c for c in counted if c not in _ERRAND_LIKE]
+    names += [
+        "k:" + a + "+" + b
+        for i, a in enumerate(counted)
+        for b in counted[i + 1 :]
+        if not {a, b} <= _ERRAND_LIKE
+    ]
+    names += ["kb:" + name for name in verdict.set_aside]
+    names += sorted({f"r:{category}:{tier.label}" for category, tier in verdict.findings})
+    names.append("t:" + verdict.tier.label)
+    return tuple(names)
+
+
 def speaks_alone(verdict: Verdict) -> bool:
     """Whether the learned layer would be the only voice on this verdict.
 
     True where the rules and constructs found nothing, or nothing but the name of a method
-    ("pills", "rope", "my meds"): such a word alone is everyday (a prescription, a
-    climbing trip), the table rates it nothing, and a word model reading it can take an
-    errand for a plan. Means at hand, a time, a farewell or any rule's finding is more
-    than that, and there the layer's ordinary threshold holds.
+    ("pills", "rope", "my meds") or means at hand ("my pills are ready"): such words alone
+    are everyday (a prescription, a climbing trip, the week's pills sorted), the table
+    rates them low at most, and a word model reading them can take an errand for a plan.
+    A time, a farewell, finality or any rule's finding is more than that, and there the
+    layer's ordinary threshold holds.
     """
-    if verdict.tier is not Tier.NONE or verdict.findings:
+    if verdict.tier > Tier.LOW or verdict.findings:
         return False
-    if not set(verdict.constructs) <= {"method"}:
+    if not set(verdict.constructs) <= _ERRAND_LIKE:
         return False
-    return all(e.rule.endswith(".construct.method") for e in verdict.evidence)
+    return all(
+        e.rule == "combine.means" or e.rule.endswith((".construct.method", ".construct.means"))
+        for e in verdict.evidence
+    )
 
 
 @dataclass(frozen=True)
@@ -281,35 +316,49 @@ class LearnedModel:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_hasher", _Hasher(self.buckets))
 
-    def _read(self, folded: str) -> tuple[set[int], float]:
+    def _slots(self, folded: str, reading: Collection[str]) -> set[int]:
         features = self._hasher.slots(folded)
+        if reading:
+            features.update(slot(name, self.buckets) for name in reading)
+        return features
+
+    def _read(self, folded: str, reading: Collection[str] = ()) -> tuple[set[int], float]:
+        features = self._slots(folded, reading)
         return features, math.sqrt(sum(map(self.idf_squared.__getitem__, features)))
 
     def _read_picked(
-        self, folded: str
+        self, folded: str, reading: Collection[str]
     ) -> tuple[set[int], Callable[[array[float]], tuple[float, ...]] | None, float]:
         """Like :meth:`_read`, with an ``itemgetter`` of the slots when there are two or more
         (one call in C per array instead of one per slot; the values in the same order)."""
-        features = self._hasher.slots(folded)
+        features = self._slots(folded, reading)
         if len(features) < 2:
             return features, None, math.sqrt(sum(map(self.idf_squared.__getitem__, features)))
         pick = operator.itemgetter(*features)
         return features, pick, math.sqrt(sum(pick(self.idf_squared)))
 
-    def probabilities(self, folded: str) -> tuple[float, ...]:
-        """Each head's probability for normalised text: P(>= low), >= moderate, >= high."""
-        features, norm = self._read(folded)
+    def probabilities(self, folded: str, reading: Collection[str] = ()) -> tuple[float, ...]:
+        """Each head's probability for normalised text: P(>= low), >= moderate, >= high.
+
+        ``reading``: what the rules made of the text (:func:`reading`)."""
+        features, norm = self._read(folded, reading)
         return tuple(h.probability(features, norm) for h in self.heads)
 
     def tier(
-        self, folded: str, above: Tier = Tier.NONE, *, alone: bool = False
+        self,
+        folded: str,
+        above: Tier = Tier.NONE,
+        *,
+        alone: bool = False,
+        reading: Collection[str] = (),
     ) -> tuple[Tier, float]:
         """The highest tier whose head passes its threshold, with that head's probability.
 
         Heads are checked from the highest down, and only those above ``above`` (a tier
-        already given); a text no head raises is ``NONE``.
+        already given); a text no head raises is ``NONE``. ``reading``: what the rules
+        made of the text (:func:`reading`).
         """
-        features, pick, norm = self._read_picked(folded)
+        features, pick, norm = self._read_picked(folded, reading)
         for head in reversed(self.heads):
             if head.tier <= above:
                 break
@@ -320,6 +369,14 @@ class LearnedModel:
             if p >= head.threshold_for(alone):
                 return head.tier, p
         return Tier.NONE, 0.0
+
+    def weighed_reading(self, reading: Collection[str], tier: Tier) -> list[tuple[str, float]]:
+        """The features of ``reading`` that push ``tier``'s head up, strongest first."""
+        head = next((h for h in self.heads if h.tier == tier), None)
+        if head is None:
+            return []
+        weighed = [(name, head.weights[slot(name, self.buckets)]) for name in reading]
+        return sorted((w for w in weighed if w[1] > 0), key=lambda w: (-w[1], w[0]))
 
     def explain(self, folded: str, tier: Tier, top: int = 4) -> list[Contribution]:
         """The words whose features pushed ``tier``'s head up most, strongest first.

@@ -109,6 +109,9 @@ class Verdict:
     """Whether a risk expression was found and set aside by a cue about it (negation, the
     past, someone else, a quote, an idiom): the rules understood the words, so the
     learned layer, which cannot read such cues, does not overrule them."""
+    set_aside: tuple[str, ...] = field(default=(), compare=False)
+    """The constructs found and not counted, as ``construct:context`` (``ideation:past``),
+    sorted: part of what the learned layer reads (:func:`learned.reading`)."""
 
     def as_json(self, id: str | None = None) -> dict[str, object]:
         """The verdict as the JSON object ``ember screen`` prints (docs/screening.md)."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from .facts import LazyPattern, remembered
 from .language import KNOWN, best_languages, function_word_counts
-from .learned import LearnedModel, long_enough, speaks_alone
+from .learned import LearnedModel, long_enough, reading, speaks_alone
 from .model import (
     COMMON,
     Evidence,
@@ -487,8 +487,9 @@ class Screener:
                 return tuple(dict.fromkeys(c for c in picked if c in known))
         return tuple(known)
 
-    def screen(self, text: str, lang: str | None = None) -> Verdict:
-        """Screen one text: the phrase rules, then the constructs and their combinations.
+    def screen(self, text: str, lang: str | None = None, *, learned: bool = True) -> Verdict:
+        """Screen one text: the phrase rules, then the constructs and their combinations,
+        then (unless ``learned`` is false) the learned layer.
 
         The construct layer can only raise a verdict, never lower it: its table sees what
         the phrase rules found too (``suicidality>=high``), so a phrase and a construct
@@ -500,7 +501,7 @@ class Screener:
             codes = self._signal_languages(normalised.text, lang)  # once for both readings
             verdict = self._with_constructs(normalised, codes, verdict, found)
             verdict = self._as_support(normalised, lang, codes, verdict)
-        if self._learned is not None:
+        if learned and self._learned is not None:
             verdict = self._with_learned(normalised, lang, verdict, self._learned, found)
         return verdict
 
@@ -605,7 +606,9 @@ class Screener:
         if verdict.tier >= Tier.HIGH or verdict.discounted or not long_enough(normalised.text):
             return verdict
         alone = speaks_alone(verdict)
-        tier, probability = model.tier(normalised.text, above=verdict.tier, alone=alone)
+        tier, probability = model.tier(
+            normalised.text, above=verdict.tier, alone=alone, reading=reading(verdict)
+        )
         if tier <= verdict.tier or self._has_idiom(normalised.text, lang, words):
             return verdict
         evidence = list(verdict.evidence)
@@ -688,16 +691,18 @@ class Screener:
         if not every and not verdict.findings and not self._unconditional:
             return verdict  # nothing for the table: no row can be met
         found = [f for f in every if f.blocked_by is None]
-        discounted = verdict.discounted or any(
-            f.blocked_by is not None and not _also_counted(f, found) for f in every
-        )
+        blocked = [f for f in every if f.blocked_by is not None and not _also_counted(f, found)]
+        discounted = verdict.discounted or bool(blocked)
+        set_aside = tuple(sorted({f"{f.construct}:{f.blocked_by}" for f in blocked}))
         present = frozenset(f.construct for f in found) | repeated(found)
         row = combine(present | rule_constructs(verdict.findings), self._table)
         constructs = tuple(sorted(present))
         if row is None or row.tier <= verdict.tier:
-            if not constructs and discounted == verdict.discounted:
+            if not constructs and not set_aside and discounted == verdict.discounted:
                 return verdict
-            return replace(verdict, constructs=constructs, discounted=discounted)
+            return replace(
+                verdict, constructs=constructs, discounted=discounted, set_aside=set_aside
+            )
         used = {name.removesuffix(REPEATED) for group in row.when for name in group}
         evidence = {(e.rule, e.span): e for e in verdict.evidence}
         spans: list[tuple[int, int]] = []
@@ -724,6 +729,7 @@ class Screener:
             constructs,
             row.id,
             discounted=discounted,
+            set_aside=set_aside,
         )
 
     def _screen_rules(self, normalised: NormalisedText, lang: str | None) -> Verdict:

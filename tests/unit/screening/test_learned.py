@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from bot.domain.screening import ScreeningRuleError, Tier
-from bot.domain.screening.learned import HEADS, Head, LearnedModel, feature_names, slot, slots
+from bot.domain.screening.learned import (
+    HEADS,
+    Head,
+    LearnedModel,
+    feature_names,
+    reading,
+    slot,
+    slots,
+)
 from prompts.screening_loader import build_screener, default_screener
 from prompts.screening_model import MODEL_DIR, load_model, write_model
 
@@ -144,6 +152,47 @@ def test_alone_the_layer_needs_its_stricter_threshold_to_raise_to_high() -> None
     found = build_screener(learned=False).screen(sad, "en")
     assert found.tier >= Tier.LOW
     assert screener.screen(sad, "en").tier is Tier.HIGH
+
+
+def test_it_reads_what_the_rules_found_beside_the_words() -> None:
+    rules = build_screener(learned=False)
+    # finality and a time: the table has no row that makes these two high on their own
+    read = reading(rules.screen("this is my last entry, tomorrow it ends for me", "en"))
+    assert "k:finality" in read and "k:timeframe" in read
+    assert "k:finality+timeframe" in read
+    assert read[-1].startswith("t:")  # the tier the rules gave
+    # set aside, and why: "when I was 15 I wanted to die" is the writer's past
+    past = reading(rules.screen("when I was 15 I wanted to die every single day", "en"))
+    assert any(name.startswith("kb:") and name.endswith(":past") for name in past)
+    # a phrase rule's category and tier
+    phrase = rules.screen("I want to kill myself", "en")
+    assert any(name.startswith("r:suicidality:") for name in reading(phrase))
+
+
+def test_a_method_or_means_at_hand_is_not_read_alone() -> None:
+    # the table holds "my pills are ready" low on purpose: an errand and a plan read alike
+    rules = build_screener(learned=False)
+    errand = reading(rules.screen("I have my pills ready for the week", "en"))
+    assert not any(name.startswith("k:") for name in errand)
+    planned = reading(rules.screen("the pills are ready. tomorrow it ends.", "en"))
+    assert any(name.startswith("k:means+") or "+means" in name for name in planned)
+
+
+def test_a_combination_the_table_lacks_can_raise_a_text_once_cases_show_it() -> None:
+    """A head that learned that finality beside a time matters raises such a text, in
+    any language, whatever its words; without that reading it stays where the rules put
+    it."""
+    weights = flat(BUCKETS)
+    weights[slot("k:finality+timeframe", BUCKETS)] = 400.0
+    heads = tuple(Head(t, weights if t is Tier.HIGH else flat(BUCKETS), -4.0, 0.5) for t in HEADS)
+    model = LearnedModel(BUCKETS, heads, flat(BUCKETS, 1.0))
+    text = "c'est ma dernière entrée, demain tout s'arrête pour moi"
+    read = reading(build_screener(learned=False).screen(text, "fr"))
+    assert "k:finality+timeframe" in read
+    assert model.tier(build_screener(learned=False).normalise(text).text, reading=read)[0] is (
+        Tier.HIGH
+    )
+    assert model.tier(text)[0] is Tier.NONE
 
 
 @pytest.mark.parametrize("text", ["I couldn't sleep last night", "walked the dog", "ok"])

@@ -624,3 +624,14 @@ def test_no_strength_no_taste_and_floating_outside_oneself_are_moderate(
 )
 def test_a_school_topic_and_a_big_meal_raise_nothing(screen: Screen, text: str) -> None:
     assert screen(text).tier < Tier.MODERATE
+
+
+def test_delivered_is_not_a_book(screen: Screen) -> None:
+    # without accents "livrés" (delivered) is "livres" (books): only a book after a
+    # determiner makes a story of what follows
+    assert screen("Les cachets sont livrés. Ce soir je les prends tous.").tier >= Tier.HIGH
+    assert screen("J'ai lu un livre sur le suicide hier, ça m'a bouleversée").tier <= Tier.LOW
+    found = default_screener().read_constructs(
+        "Dans le livre, l'héroïne avale toutes ses pilules", "fr"
+    )
+    assert all(f.blocked_by is not None for f in found if f.construct == "means")

@@ -97,6 +97,7 @@ async def prompt_hours(storage: Storage) -> dict[tuple[str, int], int]:
 
 
 class TestReloadInBatches:
+    @pytest.mark.serial  # each write transaction under 0.5 s: a wall-clock bound
     async def test_a_reload_for_hundreds_is_written_in_short_transactions_one_per_batch(
         self, services: Services, storage: Storage, clock: FakeClock
     ) -> None:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import Ember, ember_app
@@ -93,6 +94,7 @@ def prompts(tg: FakeTelegram) -> list[SentMessage]:
     return [m for m in tg.sent if PROMPT in (m.text or "")]
 
 
+@pytest.mark.serial  # alerted within 5 s of start-up: a wall-clock bound
 async def test_a_crisis_sent_while_ember_was_down_is_alerted_first_at_start(
     tg: FakeTelegram, e2e_db: str, key: str
 ) -> None:

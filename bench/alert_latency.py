@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import update  # noqa: E402
 
+from bench.harness import freeze_setup  # noqa: E402
 from bench.scratch_db import drop_postgres, fresh_postgres, fresh_redis  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.simulator import FakeTelegram  # noqa: E402
@@ -94,6 +95,7 @@ async def run(
                 message="Ember did not start",
             )
             await asyncio.sleep(3.0)  # its scheduler and dispatcher are running
+            freeze_setup()  # the fake Telegram here never pauses for what the set-up built
             if not idle:
                 async with engine.begin() as conn:  # every prompt falls due in a second
                     await conn.execute(

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import signal
 import socket
@@ -42,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import update  # noqa: E402
 
+from bench.harness import freeze_setup  # noqa: E402
 from bench.scratch_db import drop_postgres, fresh_postgres, fresh_redis  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.simulator import FakeTelegram  # noqa: E402
@@ -148,12 +148,7 @@ async def run(
                     print(f"  {log.name}:\n" + log.read_text(errors="replace")[-3000:])
                 raise SystemExit("instances did not start") from None
             await asyncio.sleep(3.0)  # the last one's scheduler and dispatcher are running
-            # This process is the fake Telegram. A full collection of what the set-up built
-            # (the population, the database's and the server's objects) pauses it for tens
-            # of milliseconds, and the requests that arrive meanwhile are admitted together
-            # afterwards, as if sent together: its strict window then counts 31 in a second
-            # that Ember never sent. Telegram does not pause for our collector.
-            gc.freeze()
+            freeze_setup()  # the fake Telegram here never pauses for what the set-up built
             async with engine.begin() as conn:
                 await conn.execute(
                     update(ScheduledPrompt).values(due_at=datetime.now(UTC) + timedelta(seconds=1))

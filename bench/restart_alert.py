@@ -41,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import freeze_setup  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.domain.people import Person, PersonStatus, Role  # noqa: E402
 from bot.services import planning, sessions  # noqa: E402
@@ -133,6 +134,7 @@ async def trial(tmp: Path) -> dict[str, float]:
         for n in range(50):
             writer.send_text(ORDINARY.format(n=n))
         writer.send_text(CRISIS)
+        freeze_setup()  # the fake Telegram here never pauses for what the set-up built
         env = {k: v for k, v in os.environ.items() if not k.startswith("EMBER_")}
         env.update(
             PYTHONPATH=str(ROOT),

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.harness import freeze_setup  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.domain import Role  # noqa: E402
 from bot.services.api import Services  # noqa: E402
@@ -308,6 +309,7 @@ async def reload_while_running(
     async with FakeTelegram(enforce_limits=True) as tg:
         for chat in [*ids, *(THERAPIST_CHAT + t for t in range(therapists))]:
             tg.user(chat)  # every participant and therapist has a chat with the bot
+        freeze_setup()  # the fake Telegram here never pauses for what the set-up built
         log = (tmp / "bot.log").open("wb")
         bot = await asyncio.create_subprocess_exec(
             sys.executable,

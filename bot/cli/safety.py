@@ -155,7 +155,9 @@ def explain_verdict(screener: Any, text: str, lang: str | None) -> str:
     model = screener.learned
     if model is not None:
         folded = screener.normalise(text).text
-        read = reading(screener.screen(text, lang, learned=False))
+        # the rules' verdict the layer read: the final one, unless the layer raised it
+        rules = verdict if verdict.learned is None else screener.screen(text, lang, learned=False)
+        read = reading(rules)
         odds = ", ".join(
             f"at least {h.tier.label} {p:.2f} (raises from {h.threshold:.2f})"
             for h, p in zip(model.heads, model.probabilities(folded, read), strict=True)

@@ -229,8 +229,10 @@ def speaks_alone(verdict: Verdict) -> bool:
         return False
     if not set(verdict.constructs) <= _ERRAND_LIKE:
         return False
+    # with no rule's finding and no other construct, a row that fired read only these
     return all(
-        e.rule == "combine.means" or e.rule.endswith((".construct.method", ".construct.means"))
+        e.rule.startswith("combine.")
+        or e.rule.endswith((".construct.method", ".construct.means"))
         for e in verdict.evidence
     )
 
@@ -369,14 +371,6 @@ class LearnedModel:
             if p >= head.threshold_for(alone):
                 return head.tier, p
         return Tier.NONE, 0.0
-
-    def weighed_reading(self, reading: Collection[str], tier: Tier) -> list[tuple[str, float]]:
-        """The features of ``reading`` that push ``tier``'s head up, strongest first."""
-        head = next((h for h in self.heads if h.tier == tier), None)
-        if head is None:
-            return []
-        weighed = [(name, head.weights[slot(name, self.buckets)]) for name in reading]
-        return sorted((w for w in weighed if w[1] > 0), key=lambda w: (-w[1], w[0]))
 
     def explain(self, folded: str, tier: Tier, top: int = 4) -> list[Contribution]:
         """The words whose features pushed ``tier``'s head up most, strongest first.

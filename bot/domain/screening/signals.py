@@ -173,12 +173,13 @@ def parse_term(construct: str, source: str, language: str, stem: Callable[[str],
                 raise ValueError(f"term {source!r} cannot start with a gap")
             gap = _LONG_GAP
             continue
-        _check_alternatives(source, before, part.split("|"))
-        before = part.split("|")
+        alternatives = part.split("|")
+        _check_alternatives(source, before, alternatives)
+        before = alternatives
         words: set[str] = set()
         exact: set[str] = set()
         prefixes: list[str] = []
-        for alt in part.split("|"):
+        for alt in alternatives:
             if not alt:
                 raise ValueError(f"term {source!r} has an empty alternative")
             if alt.startswith("="):

@@ -126,16 +126,21 @@ def test_every_shipped_lexicon_and_the_table_load() -> None:
     assert any(r.tier is Tier.CRISIS for r in rows)
 
 
-def test_a_broken_lexicon_reports_every_problem_with_its_line(tmp_path: Path) -> None:
+def refusals(tmp_path: Path, text: str) -> list[str]:
+    """The lines of the refusal a lexicon file holding ``text`` is met with."""
     path = tmp_path / "xx.yaml"
-    path.write_text(
-        "language: xx\nstemmer: english\ncolour: red\nconstructs:\n"
-        "  means:\n    - '.. pills'\n    - 'a|| b'\n  ideation:\n    - 'pr* x'\n",
-        encoding="utf-8",
-    )
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(ScreeningRuleError) as caught:
         load_lexicon(path)
-    lines = str(caught.value).splitlines()
+    return str(caught.value).splitlines()
+
+
+def test_a_broken_lexicon_reports_every_problem_with_its_line(tmp_path: Path) -> None:
+    lines = refusals(
+        tmp_path,
+        "language: xx\nstemmer: english\ncolour: red\nconstructs:\n"
+        "  means:\n    - '.. pills'\n    - 'a|| b'\n  ideation:\n    - 'pr* x'\n",
+    )
     assert len(lines) == 4
     assert ":3: unknown key 'colour'" in lines[0]
     assert ":6:" in lines[1] and "gap" in lines[1]
@@ -146,16 +151,12 @@ def test_a_broken_lexicon_reports_every_problem_with_its_line(tmp_path: Path) ->
 def test_alternatives_written_as_phrases_are_refused_with_their_line(tmp_path: Path) -> None:
     # "a|b" is one word's alternatives: "kein ausweg|kein licht" is the three words
     # "kein", "ausweg or kein", "licht", which never match "kein Ausweg"
-    path = tmp_path / "xx.yaml"
-    path.write_text(
+    lines = refusals(
+        tmp_path,
         "language: xx\nstemmer: german\nconstructs:\n  hopelessness:\n"
         "    - 'kein ausweg|kein licht'\n    - 'les arruino|arruino la vida'\n"
         "    - 'kein ausweg|licht'\n    - 'um =23|=22 =00|=30'\n    - 'um =0|=22 =00|=22'\n",
-        encoding="utf-8",
     )
-    with pytest.raises(ScreeningRuleError) as caught:
-        load_lexicon(path)
-    lines = str(caught.value).splitlines()
     assert len(lines) == 2  # the one-word alternatives and the times load
     assert ":5:" in lines[0] and "'kein' in two places in a row" in lines[0]
     assert ":6:" in lines[1] and "'arruino' twice in one place" in lines[1]

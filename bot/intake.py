@@ -321,7 +321,9 @@ class Intake:
         while not self._stopping:
             self._ready.clear()
             try:
-                await self.process_pending()
+                # someone is waiting for these: bulk work here pauses meanwhile
+                with self.storage.foreground():
+                    await self.process_pending()
                 self._drained.set()
             except asyncio.CancelledError:
                 raise

@@ -12,8 +12,9 @@ speak in domain terms; the session itself stays private to ``storage/``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,6 +32,8 @@ from storage.pacing import Leases, SendBudget
 from storage.people import People
 from storage.safety import Flags
 from storage.schedules import Schedules
+
+FOREGROUND_PATIENCE = 0.25  # seconds bulk work waits for urgent work at one batch boundary
 
 
 class UnitOfWork:
@@ -125,6 +128,42 @@ class Storage:
         # only SQLite has one lock for every writer; PostgreSQL locks rows
         self.batch_pause = BATCH_PAUSE if sqlite else 0.0
         self._last_commit = 0.0
+        self._foreground = 0  # pieces of urgent work under way in this process
+        self._background: list[asyncio.Future[None]] = []  # bulk work waiting for them
+
+    @contextlib.contextmanager
+    def foreground(self) -> Iterator[None]:
+        """Work someone is waiting for right now (a participant's message being handled,
+        an alert being claimed and set off): while it lasts, bulk work in this process
+        pauses at its next batch boundary (:meth:`yield_to_foreground`)."""
+        self._foreground += 1
+        try:
+            yield
+        finally:
+            self._foreground -= 1
+            if not self._foreground:
+                for waiter in self._background:
+                    if not waiter.done():
+                        waiter.set_result(None)
+                self._background.clear()
+
+    async def yield_to_foreground(self) -> None:
+        """Between two batches of bulk work: wait while urgent work is under way here, for
+        ``FOREGROUND_PATIENCE`` seconds at most (a flood of messages slows bulk work down,
+        never stops it). Every step of a crisis message's path is a database round trip
+        that waits its turn on the event loop; without bulk work beside it, it takes half
+        the time."""
+        if not self._foreground:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._background.append(waiter)
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FOREGROUND_PATIENCE):
+                    await waiter
+        finally:
+            if waiter in self._background:
+                self._background.remove(waiter)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.cipher, on_commit=self._committed)
@@ -142,3 +181,4 @@ class Storage:
         once when reading and working out the next batch took that long already."""
         rest = self.batch_pause - (time.monotonic() - self._last_commit)
         await asyncio.sleep(max(rest, 0.0))
+        await self.yield_to_foreground()

@@ -256,8 +256,9 @@ class Dispatcher:
             self._urgent_wake.clear()  # before claiming: a wake() meanwhile is not lost
             wait = self.idle_poll
             try:
-                await self._claim(urgent_only=True)
-                wait = await self._send_urgent()
+                with self.storage.foreground():  # bulk work here pauses meanwhile
+                    await self._claim(urgent_only=True)
+                    wait = await self._send_urgent()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -286,6 +287,7 @@ class Dispatcher:
         while not self._stopping:
             self._wake.clear()  # before claiming: a wake() during the claim is not lost
             try:
+                await self.storage.yield_to_foreground()  # a message or alert first
                 claimed = await self._claim()
             except asyncio.CancelledError:
                 raise

@@ -37,7 +37,8 @@ PROMPT_PRIORITY = 0
 
 
 REMINDER_PRIORITY = 0
-TICK_BATCH = 50  # prompts handled per transaction of a tick: each is a few milliseconds
+TICK_BATCH = 20  # prompts handled per transaction of a tick (a milliseconds or two each): between
+# two, the tick lets a message being handled or an alert being sent go first
 
 
 def is_paused(participant: Person, now: datetime) -> bool:

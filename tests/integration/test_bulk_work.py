@@ -6,10 +6,11 @@ therapist's caseload. Statements and transactions are counted on the engine itse
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -25,7 +26,9 @@ from bot.intake import Intake
 from bot.services.api import Services
 from bot.services.context import ServiceContext
 from bot.services.inbound import InboundMessage
+from bot.services.prompting import TICK_BATCH
 from prompts.catalogue import default_catalogue
+from storage import uow as uow_module
 from storage.db import READ_ONLY
 from storage.models import InboundUpdate, OutboxMessage
 from storage.models import ScheduledPrompt as PromptRow
@@ -210,6 +213,64 @@ class TestTickReachesEveryOpenPrompt:
             statements.append(len(seen.statements))
         assert await count(storage, PromptRow) == 1100
         assert statements[0] == statements[1] == 2  # one look for due, one for open prompts
+
+
+class TestBulkWorkGivesWay:
+    """While a message is being handled or an alert set off (``Storage.foreground``), bulk
+    work in the process waits at its next batch boundary: each step of the urgent path is
+    a database round trip queued on the same event loop as the bulk work's."""
+
+    async def test_bulk_work_waits_while_urgent_work_is_under_way_then_goes_on_at_once(
+        self, storage: Storage
+    ) -> None:
+        storage.batch_pause = 0.0
+        with storage.foreground():
+            pause = asyncio.create_task(storage.breathe())
+            await asyncio.sleep(0.1)
+            assert not pause.done()
+        started = time.monotonic()
+        await asyncio.wait_for(pause, 1.0)
+        assert time.monotonic() - started < 0.05
+        await asyncio.wait_for(storage.breathe(), 0.05)  # nothing urgent: no wait at all
+
+    async def test_a_flood_of_urgent_work_slows_bulk_work_down_and_never_stops_it(
+        self, storage: Storage, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(uow_module, "FOREGROUND_PATIENCE", 0.1)
+        storage.batch_pause = 0.0
+        with storage.foreground(), storage.foreground():  # two at once, never ending here
+            started = time.monotonic()
+            await asyncio.wait_for(storage.breathe(), 1.0)
+            assert 0.09 < time.monotonic() - started < 0.5
+
+    async def test_a_tick_pauses_between_batches_for_a_message_being_handled(
+        self, services: Services, storage: Storage, clock: FakeClock
+    ) -> None:
+        await populate_caseloads(storage, therapists=1, participants=50, now=clock.now())
+        async with storage.uow() as uow:
+            ids = [p.id for p in await uow.people.with_role(Role.PARTICIPANT)]
+            await uow.schedules.add_prompts(
+                [
+                    replace(
+                        open_prompt(pid, 0, clock.now()), status=PromptStatus.PENDING, sent_at=None
+                    )
+                    for pid in ids
+                ]
+            )
+            await uow.commit()
+        storage.batch_pause = 0.0
+
+        async def queued() -> int:
+            return await count(storage, OutboxMessage, OutboxMessage.kind == "prompt")
+
+        with storage.foreground():
+            tick = asyncio.create_task(services.prompting.tick())
+            while await queued() < TICK_BATCH:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)
+            assert await queued() == TICK_BATCH  # one batch, then it waits
+        result = await asyncio.wait_for(tick, 5.0)
+        assert result.sent == 50 and await queued() == 50
 
 
 async def count(storage: Storage, model: type, *where: Any) -> int:

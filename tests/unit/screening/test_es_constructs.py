@@ -119,6 +119,14 @@ def test_someone_elses_name_as_the_object_does_not_hide_the_writers_act(screen) 
     assert screen(text).tier >= Tier.HIGH
 
 
+def test_old_clothes_given_away_while_clearing_a_wardrobe_are_not_a_farewell(screen) -> None:  # type: ignore[no-untyped-def]
+    """Clearing a wardrobe and feeling lighter is a chore done, not the calm of a decision."""
+    text = "hoy he limpiado el armario y he regalado ropa vieja, me siento mas ligera"
+    assert screen(text).tier < Tier.MODERATE
+    # things given away with everything left in order and a day: still a crisis
+    assert screen("regale mis cosas y deje todo ordenado. manana ya no estare").tier == Tier.CRISIS
+
+
 # -- the other categories -----------------------------------------------------------------
 
 

@@ -243,3 +243,33 @@ def test_a_quoted_lyric_is_not_an_alert(screener: Screener, lang: str, text: str
 def test_a_lyric_the_writer_takes_as_their_own_now_stays_raised(screener: Screener) -> None:
     text = 'that song "I want to die" is exactly how I feel right now'
     assert tier(screener, text, "en") >= Tier.HIGH
+
+
+# --- means found among someone else's things: a carer's worry, not the writer's means -----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My daughter cut herself again and I found the blades in her room. I don't know "
+        "what to do.",
+        "found a rope under my son's bed last night and I can't stop shaking",
+    ],
+)
+def test_means_found_in_someone_elses_room_are_not_the_writers_means(
+    screener: Screener, text: str
+) -> None:
+    verdict = screener.screen(text, "en")
+    assert verdict.tier <= Tier.MODERATE  # worth the therapist's notice, not an alert
+    assert "en.suicidality.means_acquired" not in {e.rule for e in verdict.evidence}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I found the blades I hid in my room and I'm using them tonight",
+        "bought a rope today. it's in my car for tomorrow",
+    ],
+)
+def test_the_writers_own_means_with_a_time_stay_a_crisis(screener: Screener, text: str) -> None:
+    assert tier(screener, text, "en") == Tier.CRISIS

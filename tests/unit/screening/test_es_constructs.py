@@ -601,3 +601,11 @@ def test_lazing_and_a_bucket_list_are_not_alarms(screen, text: str) -> None:  # 
 )
 def test_scratching_to_bleed_and_walking_into_the_sea_are_high(screen, text: str) -> None:  # type: ignore[no-untyped-def]
     assert screen(text).tier >= Tier.HIGH
+
+
+def test_ready_to_die_is_said_as_in_the_other_languages(screen) -> None:  # type: ignore[no-untyped-def]
+    """"Estoy lista para morir" is as plain as "I'm ready to die"; someone else's (a
+    grandfather of 95 at peace) is not the writer's."""
+    assert screen("estoy lista para morir").tier >= Tier.HIGH
+    assert screen("Estoy preparado para morir, ya no aguanto").tier >= Tier.HIGH
+    assert screen("mi abuelo dice que esta listo para morir, tiene 95 anos").tier < Tier.MODERATE

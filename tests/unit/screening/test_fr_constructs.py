@@ -383,6 +383,9 @@ def test_thoughts_in_de_forms_and_self_harm_in_the_present_are_high(
         "je me sens tout puissant, j'ai tout compris à l'univers",
         "depuis la séance j'arrive plus à bouger la moitié du visage",  # stroke signs
         "depuis la MD j'ai une migraine horrible et je vois flou",
+        # formal French says "ne ... pas": the "n'" is part of the sleep lost, not a negator
+        "Je n'ai pas dormi depuis quatre jours et je me sens élue, je peux tout faire.",
+        "je ne dors plus depuis trois nuits, je suis en mission divine",
     ],
 )
 def test_persecution_mania_and_medical_signs_in_many_words_are_high(

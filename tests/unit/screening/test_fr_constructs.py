@@ -638,3 +638,13 @@ def test_delivered_is_not_a_book(screen: Screen) -> None:
         "Dans le livre, l'héroïne avale toutes ses pilules", "fr"
     )
     assert all(f.blocked_by is not None for f in found if f.construct == "means")
+
+
+def test_death_as_the_only_way_left_is_ideation_in_the_formal_negative(screen: Screen) -> None:
+    """"Je ne vois pas d'autre solution que de mourir": the "ne ... pas" is part of what is
+    said, not a negator of it; the same words about a move are not ideation."""
+    assert screen("je ne vois pas d'autre solution que de mourir").tier >= Tier.HIGH
+    assert screen("je n'ai pas d'autre choix que de mourir").tier >= Tier.HIGH
+    assert screen("je ne vois pas d'autre solution que de déménager").tier < Tier.MODERATE
+    assert screen("Je ne vois plus aucune issue.").tier >= Tier.LOW
+

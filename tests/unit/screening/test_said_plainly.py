@@ -128,3 +128,18 @@ def test_the_same_frame_around_an_everyday_thing_is_not_an_alert(
     screener: Screener, lang: str, text: str
 ) -> None:
     assert screener.screen(text, lang).tier < Tier.MODERATE
+
+
+# -- a will: a farewell act, which other words make an alert ----------------------------------
+
+
+def test_a_will_made_alone_is_a_farewell_act_and_with_more_it_is_an_alert(
+    screener: Screener,
+) -> None:
+    """Making a will after a baby or a house is prudence; the same act beside exhaustion
+    and pets placed, or a time, is an alert (the combination table, not one phrase)."""
+    prudent = "Finished my will and life insurance paperwork after the baby came, feels grown up."
+    assert screener.screen(prudent, "en").tier < Tier.MODERATE
+    tired = "I updated my will today and made sure my cat goes to my sister. I'm so tired."
+    assert screener.screen(tired, "en").tier >= Tier.HIGH
+    assert screener.screen("wrote my will this morning. tonight it ends.", "en").tier == Tier.CRISIS

@@ -1224,8 +1224,19 @@ class _Context:
             if other.mark.index not in self.marks:
                 continue
             cues = self._live_cues(other)
-            if cues is not None and cues.search(self.text, lo, hi):
-                return True
+            if cues is None:
+                continue
+            if other.ignore is None:
+                if cues.search(self.text, lo, hi):
+                    return True
+                continue
+            # a cancelling cue inside one of its frame's ``ignore`` phrases does not count
+            # ("used to want to die every day": the habit's "every day" is not recent)
+            ignored = self._ignored(other, max(0, lo - _ANY_REACH), hi + _ANY_REACH)
+            for m in cues.finditer(self.text, lo, hi):
+                cs, ce = m.span()
+                if not any(i0 < ce and cs < i1 for i0, i1 in ignored):
+                    return True
         return False
 
     # verdict ------------------------------------------------------------------------

@@ -70,8 +70,7 @@ REPORTS = [
     ),
     (
         "fr",
-        "Selon Santé publique France, les gestes suicidaires augmentent chez les jeunes "
-        "filles.",
+        "Selon Santé publique France, les gestes suicidaires augmentent chez les jeunes filles.",
     ),
 ]
 
@@ -153,9 +152,7 @@ FIGURATIVE = [
 
 
 @pytest.mark.parametrize(("lang", "text"), FIGURATIVE)
-def test_figurative_death_words_are_not_an_alert(
-    screener: Screener, lang: str, text: str
-) -> None:
+def test_figurative_death_words_are_not_an_alert(screener: Screener, lang: str, text: str) -> None:
     assert tier(screener, text, lang) <= Tier.LOW
 
 
@@ -273,3 +270,29 @@ def test_means_found_in_someone_elses_room_are_not_the_writers_means(
 )
 def test_the_writers_own_means_with_a_time_stay_a_crisis(screener: Screener, text: str) -> None:
     assert tier(screener, text, "en") == Tier.CRISIS
+
+
+# --- a habit told in the past, and a past that is back ------------------------------------
+
+
+def test_a_habit_told_in_the_past_is_recovery_even_every_day(screener: Screener) -> None:
+    """ "Used to ... every day": the "every day" belongs to the habit, not to now."""
+    text = "I used to want to die every day. Today I noticed I didn't think about it once."
+    assert tier(screener, text, "en") <= Tier.LOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I used to want to die and now it's back.",
+        "I used to want to die. Now the thoughts are back again.",
+        "I used to cut myself every day and yesterday I did it again.",
+    ],
+)
+def test_a_past_that_is_back_now_stays_raised(screener: Screener, text: str) -> None:
+    assert tier(screener, text, "en") >= Tier.HIGH
+
+
+def test_being_back_at_work_is_not_the_past_coming_back(screener: Screener) -> None:
+    text = "I used to want to die when I was a teenager. I'm back at work now and doing fine."
+    assert tier(screener, text, "en") <= Tier.LOW

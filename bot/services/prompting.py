@@ -37,7 +37,7 @@ PROMPT_PRIORITY = 0
 
 
 REMINDER_PRIORITY = 0
-TICK_BATCH = 20  # prompts handled per transaction of a tick (a milliseconds or two each): between
+TICK_BATCH = 20  # prompts handled per transaction of a tick (a millisecond or two each): between
 # two, the tick lets a message being handled or an alert being sent go first
 
 

@@ -955,6 +955,12 @@ def _scope(rule: Rule, lang: _CompiledLanguage) -> _Scope:
     return _Scope(lang, tuple(caps), escalate)
 
 
+def _overlaps(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``span`` shares a character with one of ``spans``."""
+    start, end = span
+    return any(a < end and start < b for a, b in spans)
+
+
 class _Context:
     """Per-text working state: regions and idiom spans, computed only when needed."""
 
@@ -1184,7 +1190,7 @@ class _Context:
         if frame.position == "before":
             cues.reverse()  # nearest first
         for cs, ce in cues:
-            if any(i0 < ce and cs < i1 for i0, i1 in ignored):
+            if _overlaps((cs, ce), ignored):
                 continue
             if window is not None:
                 gap = self._words(ce, start) if ce <= start else self._words(end, cs)
@@ -1226,17 +1232,11 @@ class _Context:
             cues = self._live_cues(other)
             if cues is None:
                 continue
-            if other.ignore is None:
-                if cues.search(self.text, lo, hi):
-                    return True
-                continue
             # a cancelling cue inside one of its frame's ``ignore`` phrases does not count
             # ("used to want to die every day": the habit's "every day" is not recent)
             ignored = self._ignored(other, max(0, lo - _ANY_REACH), hi + _ANY_REACH)
-            for m in cues.finditer(self.text, lo, hi):
-                cs, ce = m.span()
-                if not any(i0 < ce and cs < i1 for i0, i1 in ignored):
-                    return True
+            if any(not _overlaps(m.span(), ignored) for m in cues.finditer(self.text, lo, hi)):
+                return True
         return False
 
     # verdict ------------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""Warning signs said indirectly, the same in every language, and the everyday words that
+share them.
+
+- "Doing it" with nothing to say what "it" is, is a decision, not intent to die: "the
+  dishes? I'll do it later" is no alert. Beside a wish to die, means or a time it still
+  weighs, and "I want to die. I'm going to do it tonight" stays a crisis.
+- Others relieved of worry once one is gone ("nobody will have to worry about me") is
+  perceived burdensomeness; said beside an end ("soon it will finally be over") it is an
+  alert.
+- Not going on any more, said of oneself beside an end ("it's over. I'm not going on
+  anymore") is an alert; quitting a course or a trip is not.
+- Means already there ("la cuerda ya está en el garaje", "jai les cachets ici") with a time
+  is a crisis; the week's pills are not.
+- A day that is set ("tomorrow's the day") with farewells is a crisis; a first day at a
+  new job is not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.screening import Screener, Tier
+
+# -- "doing it" --------------------------------------------------------------------------
+
+DOING_IT_EVERYDAY = [
+    ("en", "the dishes? i'll do it later"),
+    ("en", "I'll do it tomorrow"),
+    ("en", "homework is piling up, gonna do it tonight"),
+    ("en", "I'm going to do it. I'm going to ask her out"),
+    ("en", "gonna go through with it, the wedding i mean"),
+    ("en", "I'm going through with it, the divorce papers are signed"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), DOING_IT_EVERYDAY)
+def test_doing_it_without_what_is_no_alert(screener: Screener, lang: str, text: str) -> None:
+    assert screener.screen(text, lang).tier < Tier.HIGH
+
+
+DOING_IT_WITH_DEATH = [
+    ("en", "I want to die. I'm going to do it tonight"),
+    ("en", "pills are saved. gonna do it sunday"),
+    ("en", "the cord snapped an hour ago. i'm going to do it properly this time"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), DOING_IT_WITH_DEATH)
+def test_doing_it_beside_death_or_means_is_a_crisis(
+    screener: Screener, lang: str, text: str
+) -> None:
+    assert screener.screen(text, lang).tier == Tier.CRISIS
+
+
+# -- nobody will have to worry -----------------------------------------------------------
+
+RELIEVED_WITH_AN_END = [
+    ("en", "soon it'll finally be over and nobody will have to worry about me anymore"),
+    ("de", "bald ist es endlich vorbei und keiner muss sich mehr um mich sorgen"),
+    ("es", "pronto todo va a terminar y nadie tendrá que preocuparse más por mí"),
+    ("fr", "bientôt ce sera fini et personne n'aura plus à s'inquiéter pour moi"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), RELIEVED_WITH_AN_END)
+def test_others_relieved_of_worry_beside_an_end_is_an_alert(
+    screener: Screener, lang: str, text: str
+) -> None:
+    verdict = screener.screen(text, lang)
+    assert verdict.tier >= Tier.HIGH
+    assert "burden" in verdict.constructs or verdict.tier == Tier.CRISIS
+
+
+RELIEVED_ALONE = [
+    ("de", "niemand muss sich mehr um mich kümmern"),
+    ("es", "nadie tendrá que preocuparse por mí"),
+    ("fr", "personne n'aura plus à s'inquiéter pour moi"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), RELIEVED_ALONE)
+def test_others_relieved_of_worry_alone_is_passive_ideation(
+    screener: Screener, lang: str, text: str
+) -> None:
+    verdict = screener.screen(text, lang)
+    assert verdict.tier >= Tier.MODERATE
+    assert "burden" in verdict.constructs
+
+
+# -- not going on ------------------------------------------------------------------------
+
+NOT_GOING_ON = [
+    ("en", "it's over. i'm not going on anymore"),
+    ("de", "es ist vorbei. ich mach nicht mehr weiter"),
+    ("es", "se acabó. ya no sigo"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), NOT_GOING_ON)
+def test_not_going_on_beside_an_end_is_an_alert(screener: Screener, lang: str, text: str) -> None:
+    verdict = screener.screen(text, lang)
+    assert verdict.tier >= Tier.HIGH
+    assert {"finality", "hopelessness"} <= set(verdict.constructs)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "c'est fini, je veux plus continuer"),
+        ("fr", "j'en peux plus, je veux plus continuer"),
+    ],
+)
+def test_not_going_on_is_read_as_giving_up(screener: Screener, lang: str, text: str) -> None:
+    verdict = screener.screen(text, lang)
+    assert verdict.tier >= Tier.MODERATE
+    assert "hopelessness" in verdict.constructs
+
+
+QUITTING_SOMETHING = [
+    ("de", "ich mach nicht mehr weiter mit dem kurs, zu teuer"),
+    ("es", "ya no sigo con el gimnasio, muy caro"),
+    ("fr", "je veux plus continuer le yoga, c'est trop cher"),
+    ("en", "the battery has no energy left"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), QUITTING_SOMETHING)
+def test_quitting_a_course_or_a_trip_is_not_giving_up_on_life(
+    screener: Screener, lang: str, text: str
+) -> None:
+    assert screener.screen(text, lang).tier < Tier.MODERATE
+
+
+# -- means already there; a day that is set ----------------------------------------------
+
+MEANS_THERE_WITH_A_TIME = [
+    ("es", "la cuerda ya está en el garaje. mañana temprano"),
+    ("fr", "jai les cachets ici, ce soir je les prends tous"),
+    ("en", "made my will and the letters are on the desk. tomorrow's the day"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), MEANS_THERE_WITH_A_TIME)
+def test_means_there_or_farewells_with_a_set_time_are_a_crisis(
+    screener: Screener, lang: str, text: str
+) -> None:
+    assert screener.screen(text, lang).tier == Tier.CRISIS
+
+
+EVERYDAY_THINGS_THERE = [
+    ("fr", "j'ai les médocs ici pour la semaine"),
+    ("en", "tomorrow's the day, first day at the new job!"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), EVERYDAY_THINGS_THERE)
+def test_the_weeks_pills_or_a_first_day_are_no_alert(
+    screener: Screener, lang: str, text: str
+) -> None:
+    assert screener.screen(text, lang).tier < Tier.HIGH

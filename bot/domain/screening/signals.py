@@ -55,6 +55,9 @@ _REMEMBERED_WORDS = 100_000  # words whose starting terms an index remembers
 _REMEMBERED_VIABLE = 20_000  # (word, needed words found) answers an index remembers
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 _DE_DIGRAPHS = re.compile(r"(?<=[a-z])(ae|oe|ue)")
+_DE_CLITIC = re.compile(r"^[dsz]'(?=[^\W_]{2})")
+"""An article or "zu" written onto the next word in Swiss, Austrian and Bavarian German
+("d'Tablette", "z'Nacht", "s'Seil"): the word is read without it."""
 
 
 @dataclass(frozen=True)
@@ -146,9 +149,11 @@ class Reading:
 
 
 def fold_token(token: str, language: str) -> str:
-    """The spelling both terms and text are compared in (German umlauts as plain vowels)."""
+    """The spelling both terms and text are compared in (German umlauts as plain vowels,
+    without a clitic article: "d'Tablette" is "tablette")."""
     if language == "de":
         token = _DE_DIGRAPHS.sub(lambda m: m.group(1)[0], token.translate(_UMLAUTS))
+        token = _DE_CLITIC.sub("", token)
     return token
 
 

@@ -158,3 +158,22 @@ def test_the_weeks_pills_or_a_first_day_are_no_alert(
     screener: Screener, lang: str, text: str
 ) -> None:
     assert screener.screen(text, lang).tier < Tier.HIGH
+
+
+def test_a_jump_off_the_sofa_is_no_method(screener: Screener) -> None:
+    assert (
+        screener.screen("i literally jumped off the sofa when they scored", "en").tier < Tier.HIGH
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thinking about jumping off the bridge tonight",
+        "i keep thinking of jumping from the top floor of the car park",
+    ],
+)
+def test_a_jump_from_a_height_is_ideation_with_a_method(screener: Screener, text: str) -> None:
+    verdict = screener.screen(text, "en")
+    assert verdict.tier == Tier.CRISIS
+    assert "ideation" in verdict.constructs

@@ -10,7 +10,8 @@ everyday sentences that share their words.
   bursting head, are the medical warning signs of MDMA (high).
 - Nights without sleep beside a mission or "everything is connected" is mania (high); the
   same insight after a good night's sleep is not.
-- A brother's hug, the voices of a book club and sweat at hot yoga are no alert.
+- A brother's hug, the voices of a book club, sweat at hot yoga, disappearing under a
+  blanket and sleeping forever on Sundays are no alert.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ EVERYDAY = [
     ("en", "my brother grabbed me in a hug at the airport"),
     ("en", "the voices in my book club are so different, love it"),
     ("en", "sweating buckets at hot yoga"),
+    ("en", "i want to disappear under a blanket all weekend"),
+    ("en", "i wish i could sleep forever on sundays"),
 ]
 
 

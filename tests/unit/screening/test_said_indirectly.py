@@ -13,6 +13,9 @@ share them.
   is a crisis; the week's pills are not.
 - A day that is set ("tomorrow's the day") with farewells is a crisis; a first day at a
   new job is not.
+- A farewell made "in case something happens to me" is made: the case is its reason, not
+  a doubt about it. Alone it is worth a glance, beside exhaustion an alert; letters before
+  surgery stay below moderate.
 """
 
 from __future__ import annotations
@@ -177,3 +180,33 @@ def test_a_jump_from_a_height_is_ideation_with_a_method(screener: Screener, text
     verdict = screener.screen(text, "en")
     assert verdict.tier == Tier.CRISIS
     assert "ideation" in verdict.constructs
+
+
+# -- "in case something happens to me" ---------------------------------------------------
+
+IN_CASE = [
+    ("en", "wrote letters to my kids in case something happens to me"),
+    ("de", "hab briefe an meine kinder geschrieben, falls mir was passiert"),
+    ("es", "escribí cartas a mis hijos por si me pasa algo"),
+    ("fr", "j'ai écrit des lettres à mes enfants au cas où il m'arriverait quelque chose"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), IN_CASE)
+def test_a_farewell_made_just_in_case_is_still_a_farewell(
+    screener: Screener, lang: str, text: str
+) -> None:
+    """The case is the reason for the act, not a doubt about it: the letters are written."""
+    verdict = screener.screen(text, lang)
+    assert "farewell" in verdict.constructs
+    assert verdict.tier >= Tier.LOW
+
+
+def test_a_farewell_just_in_case_beside_exhaustion_is_an_alert(screener: Screener) -> None:
+    text = "wrote letters to my kids in case something happens to me. i'm so tired of fighting"
+    assert screener.screen(text, "en").tier >= Tier.HIGH
+
+
+def test_letters_before_surgery_are_no_alert(screener: Screener) -> None:
+    text = "wrote letters to my kids in case something happens during the surgery"
+    assert screener.screen(text, "en").tier < Tier.MODERATE

@@ -6,6 +6,8 @@ everyday words of those places that share them.
 - "no" is the Austrian and Bavarian "noch" ("i bring mi heit no um": I'll still do it
   today), not a negation; "nö" written without its umlaut is the same word, so "nö" is no
   longer a negator.
+- German separable verbs in both positions ("knüpf ich mich auf", "werf alle tabletten auf
+  einmal ein") and its euphemisms ("mich selbst erlösen", "mich abmelden von allem").
 - Dialect forms of the same constructs: no desire to live ("kei luscht meh z'läbe"),
   throwing oneself in front of a train ("i hau mi vor den zug"), all the pills ("i nimm
   alli tablette"), pills together and ready ("beinand", "parat"), on the bridge ("uf de
@@ -41,6 +43,10 @@ def test_a_crisis_in_regional_forms_is_a_crisis(screener: Screener, lang: str, t
 
 
 ALERTS = [
+    ("de", "heut nacht knüpf ich mich auf"),
+    ("de", "heute werf ich alle tabletten auf einmal ein"),
+    ("de", "ich seh keinen sinn mehr und will mich selbst erlösen"),
+    ("de", "ich will mich einfach nur noch abmelden von allem"),
     ("de", "i ha kei luscht meh z'läbe"),
     ("de", "i bring mi heit no um"),
     ("de", "morn isch de tag. han alles organisiert, d'katz isch bi minere schwöschter"),
@@ -88,6 +94,8 @@ EVERYDAY = [
     ("fr", "j'ai pu de lait, faut aller à l'épicerie"),
     ("es", "compré una soga para el columpio de los nenes"),
     ("en", "bought a rope for the hammock"),
+    ("de", "ich knüpf mir die schuhe auf"),
+    ("de", "ich melde mich für immer vom newsletter ab"),
 ]
 
 

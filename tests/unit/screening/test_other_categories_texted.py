@@ -11,7 +11,10 @@ everyday sentences that share their words.
 - Nights without sleep beside a mission or "everything is connected" is mania (high); the
   same insight after a good night's sleep is not.
 - A brother's hug, the voices of a book club, sweat at hot yoga, disappearing under a
-  blanket and sleeping forever on Sundays are no alert.
+  blanket, sleeping forever on Sundays, a whole box of chocolates or tub of ice cream and
+  finishing all the pending work are no alert; a whole box of pills is a crisis.
+- "Me quiero quitar de en medio" (Spain's euphemism) is passive ideation; stepping aside
+  so that others can talk is not.
 """
 
 from __future__ import annotations
@@ -87,7 +90,29 @@ EVERYDAY = [
     ("en", "sweating buckets at hot yoga"),
     ("en", "i want to disappear under a blanket all weekend"),
     ("en", "i wish i could sleep forever on sundays"),
+    ("fr", "j'ai avalé toute la boîte de chocolats"),
+    ("es", "me tomé todo el bote de helado jaja"),
+    ("es", "quiero acabar con todo el trabajo pendiente hoy"),
+    ("es", "me quito de en medio, que tienen que hablar ustedes"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("fr", "j'ai avalé toute la boîte de cachets"),
+        ("es", "me tomé todo el bote de pastillas"),
+    ],
+)
+def test_a_whole_box_of_pills_swallowed_is_a_crisis(
+    screener: Screener, lang: str, text: str
+) -> None:
+    assert screener.screen(text, lang).tier == Tier.CRISIS
+
+
+def test_wanting_to_get_out_of_the_way_is_passive_ideation(screener: Screener) -> None:
+    verdict = screener.screen("me quiero quitar de en medio", "es")
+    assert verdict.tier >= Tier.MODERATE
 
 
 @pytest.mark.parametrize(("lang", "text"), EVERYDAY)

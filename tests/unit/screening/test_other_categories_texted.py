@@ -90,6 +90,7 @@ EVERYDAY = [
     ("en", "sweating buckets at hot yoga"),
     ("en", "i want to disappear under a blanket all weekend"),
     ("en", "i wish i could sleep forever on sundays"),
+    ("en", "ate the whole box of chocolates lol"),
     ("fr", "j'ai avalé toute la boîte de chocolats"),
     ("es", "me tomé todo el bote de helado jaja"),
     ("es", "quiero acabar con todo el trabajo pendiente hoy"),
@@ -100,6 +101,7 @@ EVERYDAY = [
 @pytest.mark.parametrize(
     ("lang", "text"),
     [
+        ("en", "took the whole box of pills"),
         ("fr", "j'ai avalé toute la boîte de cachets"),
         ("es", "me tomé todo el bote de pastillas"),
     ],

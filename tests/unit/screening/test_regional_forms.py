@@ -47,6 +47,7 @@ ALERTS = [
     ("de", "heute werf ich alle tabletten auf einmal ein"),
     ("de", "ich seh keinen sinn mehr und will mich selbst erlösen"),
     ("de", "ich will mich einfach nur noch abmelden von allem"),
+    ("de", "Ich habe mir vorgenommen, meinem Leiden ein Ende zu bereiten."),
     ("de", "i ha kei luscht meh z'läbe"),
     ("de", "i bring mi heit no um"),
     ("de", "morn isch de tag. han alles organisiert, d'katz isch bi minere schwöschter"),
@@ -96,6 +97,7 @@ EVERYDAY = [
     ("en", "bought a rope for the hammock"),
     ("de", "ich knüpf mir die schuhe auf"),
     ("de", "ich melde mich für immer vom newsletter ab"),
+    ("de", "Die Physiotherapie soll meinem Leiden mit dem Knie ein Ende bereiten."),
 ]
 
 

@@ -48,6 +48,7 @@ ALERTS = [
     ("de", "ich seh keinen sinn mehr und will mich selbst erlösen"),
     ("de", "ich will mich einfach nur noch abmelden von allem"),
     ("de", "Ich habe mir vorgenommen, meinem Leiden ein Ende zu bereiten."),
+    ("fr", "Je me suis promis de mettre un terme à mes souffrances."),
     ("de", "i ha kei luscht meh z'läbe"),
     ("de", "i bring mi heit no um"),
     ("de", "morn isch de tag. han alles organisiert, d'katz isch bi minere schwöschter"),

@@ -7,7 +7,8 @@ everyday words of those places that share them.
   today), not a negation; "nö" written without its umlaut is the same word, so "nö" is no
   longer a negator.
 - German separable verbs in both positions ("knüpf ich mich auf", "werf alle tabletten auf
-  einmal ein") and its euphemisms ("mich selbst erlösen", "mich abmelden von allem").
+  einmal ein") and its euphemisms ("mich selbst erlösen", "mich abmelden von allem"); the
+  formal "meinem Leiden ein Ende bereiten" and "mettre un terme à mes souffrances".
 - Dialect forms of the same constructs: no desire to live ("kei luscht meh z'läbe"),
   throwing oneself in front of a train ("i hau mi vor den zug"), all the pills ("i nimm
   alli tablette"), pills together and ready ("beinand", "parat"), on the bridge ("uf de

@@ -1063,10 +1063,9 @@ class _Context:
         rule = compiled_rule.rule
         scopes = self._scopes(compiled_rule)
         for scope in scopes:
-            for a, b in self.idiom_spans(scope.lang):
-                if a < end and start < b:
-                    self.discounted = True
-                    return None
+            if _overlaps((start, end), self.idiom_spans(scope.lang)):
+                self.discounted = True
+                return None
         if self._in_primary_idiom(rule, start, end):
             self.discounted = True
             return None
@@ -1115,7 +1114,7 @@ class _Context:
         own = self.languages.get(primary)
         if own is None:
             return False
-        return any(a < end and start < b for a, b in self.idiom_spans(own))
+        return _overlaps((start, end), self.idiom_spans(own))
 
     def _self_nearby(self, lang: _CompiledLanguage, rule: Rule, start: int, end: int) -> bool:
         if lang.self_words is None:

@@ -1,0 +1,63 @@
+"""High-tier signs said plainly in Spanish and French (and the same in English and German
+where they were missing), with their everyday look-alikes.
+
+- A voice telling the writer to kill themself is a command hallucination (high).
+- An ex following the writer everywhere and waiting at the door is a safety risk (high);
+  a sister following on Instagram is not.
+- Crossing the road without looking, on purpose, is risk-taking meant as ideation.
+- Alcohol taken together with sleeping pills or benzodiazepines is an overdose risk:
+  moderate as a habit, high while it is happening; a glass of wine with dinner before the
+  night's pill, or a pharmacist's warning, is not.
+- "j'ai réfléchi à comment je le ferais" (I've thought about how I'd do it) is ideation.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.screening import Screener, Tier
+
+HIGH = [
+    ("es", "escucho a alguien que me dice que no valgo nada y que me mate"),
+    ("es", "mi ex me sigue a todas partes y anoche estaba en mi puerta"),
+    ("es", "no me importa si me pasa algo, cruzo la calle sin mirar a propósito"),
+    ("fr", "je traverse sans regarder exprès, je m'en fous s'il m'arrive un truc"),
+    ("en", "i cross the road without looking on purpose, don't care if something happens"),
+    ("de", "ich geh absichtlich bei rot über die straße ohne zu schauen, ist mir egal"),
+    ("fr", "j'ai réfléchi à comment je le ferais, avec des médicaments, mais j'ai pas de date"),
+    ("en", "i'm drinking right now and just took my sleeping pills with it"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), HIGH)
+def test_plain_alerts_are_high(screener: Screener, lang: str, text: str) -> None:
+    assert screener.screen(text, lang).tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "been drinking since this morning and mixed it with my sleeping pills"),
+        ("fr", "j'ai bu depuis ce matin et j'ai mélangé avec mes somnifères"),
+    ],
+)
+def test_alcohol_with_sleeping_pills_is_at_least_moderate(
+    screener: Screener, lang: str, text: str
+) -> None:
+    verdict = screener.screen(text, lang)
+    assert verdict.tier >= Tier.MODERATE
+    assert "medical" in verdict.categories
+
+
+EVERYDAY = [
+    ("es", "mi hermana me sigue en instagram"),
+    ("en", "had a glass of wine with dinner and then took my sleeping pills at 11"),
+    ("en", "the pharmacist said never to mix alcohol with sleeping pills"),
+    ("fr", "il ne faut pas mélanger l'alcool et les somnifères, a dit la pharmacienne"),
+    ("es", "cruzo la calle sin mirar el móvil, lo intento siempre"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), EVERYDAY)
+def test_everyday_look_alikes_are_no_alert(screener: Screener, lang: str, text: str) -> None:
+    assert screener.screen(text, lang).tier < Tier.MODERATE

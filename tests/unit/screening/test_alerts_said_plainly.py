@@ -8,7 +8,10 @@ where they were missing), with their everyday look-alikes.
 - Alcohol taken together with sleeping pills or benzodiazepines is an overdose risk:
   moderate as a habit, high while it is happening; a glass of wine with dinner before the
   night's pill, or a pharmacist's warning, is not.
-- "j'ai réfléchi à comment je le ferais" (I've thought about how I'd do it) is ideation.
+- "j'ai réfléchi à comment je le ferais" (I've thought about how I'd do it) is ideation,
+  and so are intrusive images of oneself hanging.
+- After a session, a fever with confusion is a medical sign; a fever last week and some
+  confusion about the days is not. An urge to hit one's child is harm to others.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ HIGH = [
     ("de", "ich geh absichtlich bei rot über die straße ohne zu schauen, ist mir egal"),
     ("fr", "j'ai réfléchi à comment je le ferais, avec des médicaments, mais j'ai pas de date"),
     ("en", "i'm drinking right now and just took my sleeping pills with it"),
+    ("en", "since the session i've had a huge fever, shaking and confused"),
+    ("en", "i feel like hitting my son when he cries, it scares me"),
+    ("en", "i keep getting images of myself hanging"),
 ]
 
 
@@ -55,6 +61,9 @@ EVERYDAY = [
     ("en", "the pharmacist said never to mix alcohol with sleeping pills"),
     ("fr", "il ne faut pas mélanger l'alcool et les somnifères, a dit la pharmacienne"),
     ("es", "cruzo la calle sin mirar el móvil, lo intento siempre"),
+    ("en", "pictures of me hanging out with the girls in ibiza"),
+    ("en", "my son wants to hit the park after school"),
+    ("en", "had a fever last week, was a bit confused about the days but fine now"),
 ]
 
 

@@ -1,0 +1,92 @@
+"""The screener's fast paths give exactly what the plain ones give.
+
+Each fast path does the same work with less Python around it: the learned layer's slots
+gathered with ``map`` and one set union, its sums taken by numpy. These tests hold each
+to its promise on the rules' own examples and on every development case: the same slots
+in the same order, the same sums and probabilities to the last bit, the same verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.domain.screening import Screener, Tier
+from bot.domain.screening import learned as learned_module
+from bot.domain.screening.learned import TOKEN, LearnedModel, _Hasher
+from prompts.screening_loader import load_rules
+
+DEV = Path(__file__).resolve().parents[2] / "screening_data" / "dev.jsonl"
+
+
+def _texts() -> list[str]:
+    rules = load_rules().rules
+    examples = [t for r in rules for t in (*r.examples, *r.counterexamples)]
+    with DEV.open(encoding="utf-8") as handle:
+        cases = [json.loads(line)["text"] for line in handle if line.strip()]
+    return examples + cases
+
+
+@pytest.fixture(scope="module")
+def folded(screener: Screener) -> list[str]:
+    return [screener.normalise(text).text for text in _texts()]
+
+
+@pytest.fixture(scope="module")
+def model(screener: Screener) -> LearnedModel:
+    assert screener.learned is not None
+    return screener.learned
+
+
+def _plain_slots(hasher: _Hasher, folded: str) -> set[int]:
+    """The slots as one ``update`` per word and per pair, in the text's order."""
+    found: set[int] = set()
+    previous: str | None = None
+    for word in TOKEN.findall(folded):
+        found.update(hasher.word_slots(word))
+        if previous is not None:
+            found.update(hasher.pair_slots(previous, word))
+        previous = word
+    return found
+
+
+def test_the_slots_are_the_same_set_in_the_same_order(
+    model: LearnedModel, folded: list[str]
+) -> None:
+    fresh = _Hasher(model.buckets)  # one that remembers nothing yet, and one that does
+    for text in folded:
+        for hasher in (fresh, model._hasher):
+            assert list(hasher.slots(text)) == list(_plain_slots(hasher, text)), text
+
+
+def test_the_sums_are_those_of_python_sum_to_the_last_bit(
+    model: LearnedModel, folded: list[str]
+) -> None:
+    if not learned_module._NUMPY_SUMS:
+        pytest.skip("this Python's sum compensates its rounding: the layer keeps to sum")
+    for text in folded:
+        features = model._slots(text, ("t:none", "k:ideation"))
+        arrays = [model.idf_squared, *(head.weights for head in model.heads)]
+        plain = [sum(map(values.__getitem__, features)) for values in arrays]
+        assert [float(x).hex() for x in plain] == [x.hex() for x in model.sums(features)]
+    assert model.sums(set()) == [0.0] * (1 + len(model.heads))
+
+
+def test_the_tier_and_probability_are_the_same_as_the_plain_path(
+    model: LearnedModel, folded: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not learned_module._NUMPY_SUMS:
+        pytest.skip("this Python's sum compensates its rounding: the layer keeps to sum")
+    cases = [
+        (text, above, alone)
+        for text in folded
+        for above in (Tier.NONE, Tier.LOW, Tier.MODERATE)
+        for alone in (False, True)
+    ]
+    fast = [model.tier(t, above, alone=alone, reading=("t:low",)) for t, above, alone in cases]
+    monkeypatch.setattr(learned_module, "_NUMPY_SUMS", False)
+    plain = [model.tier(t, above, alone=alone, reading=("t:low",)) for t, above, alone in cases]
+    assert [(tier, p.hex()) for tier, p in fast] == [(tier, p.hex()) for tier, p in plain]
+    assert any(tier > Tier.NONE for tier, _ in fast)  # the heads were exercised

@@ -153,6 +153,11 @@ class _Alternative:
 
     regex: LazyPattern
     mark: _Mark
+    body: str = ""  # the folded pattern, as it stands in its group's alternation
+    wrapper: tuple[str, str] | None = None
+    """What the group's alternation has around its patterns (its word boundaries), when a
+    few of its patterns may be run as an alternation of their own (see
+    :func:`_narrowest`)."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,8 @@ class _CompiledRule:
         leaving it out of its group's alternation changes no match: at every position
         the regex engine would have tried it and failed. A group with no pattern left
         is skipped; a group with one left runs that pattern alone (much cheaper than the
-        whole alternation); otherwise the group's alternation runs as it is.
+        whole alternation); otherwise the alternation of the patterns left runs, in
+        their order, with the group's word boundaries (:func:`_narrowest`).
         """
         if not self.alternatives:
             return list(self.regexes)
@@ -189,10 +195,49 @@ class _CompiledRule:
 
 def _narrowest(whole: LazyPattern, live: Sequence[_Alternative]) -> LazyPattern | None:
     """What to run of an alternation whose patterns that can match are ``live``: nothing,
-    the one pattern alone, or the whole alternation."""
+    the one pattern alone, or the alternation of the live patterns alone.
+
+    The live patterns keep their order and the group's word boundaries, so at every
+    position the engine tries what it tried before, less the patterns that cannot match
+    anywhere in the text: the same matches. Such an alternation is compiled the first time
+    it is needed and remembered (a journal's texts bring the same few combinations back);
+    a group whose boundaries are not known (``wrapper``) runs whole as before.
+    """
     if len(live) == 1:
         return live[0].regex
-    return whole if live else None
+    if not live:
+        return None
+    wrapper = live[0].wrapper
+    if wrapper is None:
+        return whole
+    key = (whole.pattern, tuple(a.body for a in live))
+    found = _SUBSETS.get(key)
+    if found is None:
+        pattern = wrapper[0] + "|".join(f"(?:{b})" for b in key[1]) + wrapper[1]
+        found = whole if pattern == whole.pattern else LazyPattern(pattern)
+        if len(_SUBSETS) >= _MAX_SUBSETS:
+            _SUBSETS.clear()
+        _SUBSETS[key] = found
+    return found
+
+
+_SUBSETS: dict[tuple[str, tuple[str, ...]], LazyPattern] = {}
+"""Alternations of a few of a group's patterns, by the group and the patterns."""
+_MAX_SUBSETS = 4096
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _wrapper(wrapped: str, patterns: Sequence[str]) -> tuple[str, str] | None:
+    """What an alternation of ``patterns`` has around them in ``wrapped`` (``None`` when
+    that cannot be told, or a pattern refers back to a numbered or named group, which an
+    alternation of fewer patterns could number otherwise)."""
+    if any(_BACKREFERENCE.search(p) for p in patterns):
+        return None
+    body = "|".join(f"(?:{p})" for p in patterns)
+    at = wrapped.find(body)
+    if at < 0:
+        return None
+    return wrapped[:at], wrapped[at + len(body) :]
 
 
 def _live_idioms(lang: _CompiledLanguage, words: frozenset[str]) -> LazyPattern | None:
@@ -283,18 +328,20 @@ class Screener:
             if cues is None:
                 raise ScreeningRuleError(f"{code}: frame {frame.name!r} has no cues")
             ignore = _alternation(frame.ignore, code)
+            folded_cues = [folded_pattern(c, code) for c in frame.cues]
+            wrapper = _wrapper(cues, folded_cues)
             frames[frame.name] = _CompiledFrame(
                 frame,
                 LazyPattern(cues),
                 LazyPattern(ignore) if ignore else None,
                 self._mark(literals(cues)),
                 f"{code}.frame.{frame.name}",
-                tuple(
-                    self._alternative(folded_pattern(c, code), code, whole=cues) for c in frame.cues
-                ),
+                tuple(self._alternative(c, code, whole=cues, wrapper=wrapper) for c in folded_cues),
             )
         idiom_patterns = [p for i in language.idioms for p in i.patterns]
         idiom_alt = _alternation(idiom_patterns, code)
+        folded_idioms = [folded_pattern(p, code) for p in idiom_patterns]
+        idiom_wrapper = _wrapper(idiom_alt, folded_idioms) if idiom_alt else None
         seg_words = _alternation(language.segment_breaks, code)
         clause_words = _alternation(language.clause_breaks, code)
         segment = _SENTENCE_SEP.pattern + (f"|{seg_words}" if seg_words else "")
@@ -309,8 +356,8 @@ class Screener:
             idioms=LazyPattern(idiom_alt) if idiom_alt else None,
             idiom_mark=self._mark(literals(idiom_alt) if idiom_alt else None),
             idiom_parts=tuple(
-                self._alternative(folded_pattern(p, code), code, whole=idiom_alt)
-                for p in idiom_patterns
+                self._alternative(p, code, whole=idiom_alt, wrapper=idiom_wrapper)
+                for p in folded_idioms
             ),
             clause=re.compile(clause),
             segment=re.compile(segment),
@@ -336,7 +383,10 @@ class Screener:
             body = "|".join(f"(?:{p})" for p in group)
             wrapped = whole_words(body) if rule.language != COMMON else body
             regexes.append(LazyPattern(wrapped))
-            alternatives.append(tuple(self._alternative(p, rule.language) for p in group))
+            wrapper = _wrapper(wrapped, group)
+            alternatives.append(
+                tuple(self._alternative(p, rule.language, wrapper=wrapper) for p in group)
+            )
             literal = anchors(wrapped)
             if literal is None:
                 certain = False
@@ -356,12 +406,19 @@ class Screener:
             tuple(alternatives),
         )
 
-    def _alternative(self, folded: str, language: str, whole: str | None = None) -> _Alternative:
+    def _alternative(
+        self,
+        folded: str,
+        language: str,
+        whole: str | None = None,
+        wrapper: tuple[str, str] | None = None,
+    ) -> _Alternative:
         """One folded pattern wrapped as its group wraps it, with the mark of its anchors
         (a pattern without a selective anchor gets a mark of its own, always looked for).
 
         ``whole``: the group's wrapped alternation, when its left boundary is to be kept
         as it is (the idioms of a language are one group, whatever their first letters).
+        ``wrapper``: what the group's alternation has around its patterns (``_wrapper``).
         """
         if language == COMMON and whole is None:
             wrapped = f"(?:{folded})"
@@ -369,7 +426,7 @@ class Screener:
             wrapped = whole_words(f"(?:{folded})", letter=False)
         else:
             wrapped = whole_words(f"(?:{folded})")
-        return _Alternative(LazyPattern(wrapped), self._mark(anchors(wrapped)))
+        return _Alternative(LazyPattern(wrapped), self._mark(anchors(wrapped)), folded, wrapper)
 
     def _gate(self, codes: tuple[str, ...]) -> _GateFor:
         cached = self._gates.get(codes)

@@ -124,6 +124,22 @@ class _CompiledLanguage:
     segment: re.Pattern[str]
     self_words: re.Pattern[str] | None
     function_words: re.Pattern[str] | None
+    idiom_literals: dict[str, tuple[int, ...]] = field(init=False)
+    """For each literal of an idiom's anchors, the idioms (by place in ``idiom_parts``)
+    that it lets through."""
+    idiom_always: tuple[int, ...] = field(init=False)  # idioms without an anchor
+
+    def __post_init__(self) -> None:
+        by_literal: dict[str, list[int]] = {}
+        always: list[int] = []
+        for i, part in enumerate(self.idiom_parts):
+            if part.mark.literals is None:
+                always.append(i)
+                continue
+            for literal in part.mark.literals:
+                by_literal.setdefault(literal, []).append(i)
+        self.idiom_literals = {k: tuple(v) for k, v in by_literal.items()}
+        self.idiom_always = tuple(always)
 
 
 @dataclass(frozen=True)
@@ -244,12 +260,12 @@ def _live_idioms(lang: _CompiledLanguage, words: frozenset[str]) -> LazyPattern 
     """What to run of a language's idioms in a text whose gate found ``words``."""
     if lang.idioms is None:
         return None
-    live = [
-        a
-        for a in lang.idiom_parts
-        if a.mark.literals is None or not a.mark.literals.isdisjoint(words)
-    ]
-    return _narrowest(lang.idioms, live)
+    # the idioms one of whose literals was found (looked up per word found, not per
+    # idiom), in their order
+    found: set[int] = set().union(*filter(None, map(lang.idiom_literals.get, words)))
+    found.update(lang.idiom_always)
+    parts = lang.idiom_parts
+    return _narrowest(lang.idioms, [parts[i] for i in sorted(found)])
 
 
 @dataclass

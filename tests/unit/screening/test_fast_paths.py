@@ -1,7 +1,8 @@
 """The screener's fast paths give exactly what the plain ones give.
 
 Each fast path does the same work with less Python around it: the learned layer's slots
-gathered with ``map`` and one set union, its sums taken by numpy. These tests hold each
+gathered with ``map`` and one set union, its sums taken by numpy; the gate's rules and
+marks and a language's live idioms looked up with ``map`` and an index. These tests hold each
 to its promise on the rules' own examples and on every development case: the same slots
 in the same order, the same sums and probabilities to the last bit, the same verdicts.
 """
@@ -16,6 +17,7 @@ import pytest
 from bot.domain.screening import Screener, Tier
 from bot.domain.screening import learned as learned_module
 from bot.domain.screening.learned import TOKEN, LearnedModel, _Hasher
+from bot.domain.screening.screener import _live_idioms, _narrowest
 from prompts.screening_loader import load_rules
 
 DEV = Path(__file__).resolve().parents[2] / "screening_data" / "dev.jsonl"
@@ -90,3 +92,33 @@ def test_the_tier_and_probability_are_the_same_as_the_plain_path(
     plain = [model.tier(t, above, alone=alone, reading=("t:low",)) for t, above, alone in cases]
     assert [(tier, p.hex()) for tier, p in fast] == [(tier, p.hex()) for tier, p in plain]
     assert any(tier > Tier.NONE for tier, _ in fast)  # the heads were exercised
+
+
+def test_the_gate_finds_the_same_rules_and_marks_and_idioms_as_word_by_word(
+    screener: Screener, folded: list[str]
+) -> None:
+    """The gate's rules and marks, and a language's live idioms, looked up with ``map``
+    and an index by literal, are those a look-up word by word (idiom by idiom) gives."""
+    gate = screener._gate(screener.languages_for(None)).gate
+    live_runs = 0
+    for text in folded:
+        hits, _typos, found = gate.scan(text)
+        keys, marks = gate._keys, gate._marks
+        assert list(hits) == list(set().union(*(keys[w] for w in found if w in keys)))
+        assert list(gate.marks(found)) == list(
+            set().union(*(marks[w] for w in found if w in marks))
+        )
+        words = frozenset(found)
+        for lang in screener._languages.values():
+            if lang.idioms is None:
+                continue
+            plain = [
+                a
+                for a in lang.idiom_parts
+                if a.mark.literals is None or not a.mark.literals.isdisjoint(words)
+            ]
+            expected = _narrowest(lang.idioms, plain)
+            got = _live_idioms(lang, words)
+            assert (got and got.pattern) == (expected and expected.pattern), text
+            live_runs += got is not None
+    assert live_runs > 1000

@@ -2,7 +2,8 @@
 
 Each fast path does the same work with less Python around it: the learned layer's slots
 gathered with ``map`` and one set union, its sums taken by numpy; the gate's rules and
-marks and a language's live idioms looked up with ``map`` and an index. These tests hold each
+marks and a language's live idioms looked up with ``map`` and an index; function words
+counted in C; a construct term tried only where its later words occur. These tests hold each
 to its promise on the rules' own examples and on every development case: the same slots
 in the same order, the same sums and probabilities to the last bit, the same verdicts.
 """
@@ -15,9 +16,12 @@ from pathlib import Path
 import pytest
 
 from bot.domain.screening import Screener, Tier
+from bot.domain.screening import language as language_module
 from bot.domain.screening import learned as learned_module
+from bot.domain.screening.language import function_word_counts
 from bot.domain.screening.learned import TOKEN, LearnedModel, _Hasher
 from bot.domain.screening.screener import _live_idioms, _narrowest
+from bot.domain.screening.signals import _match_rest
 from prompts.screening_loader import load_rules
 
 DEV = Path(__file__).resolve().parents[2] / "screening_data" / "dev.jsonl"
@@ -122,3 +126,51 @@ def test_the_gate_finds_the_same_rules_and_marks_and_idioms_as_word_by_word(
             assert (got and got.pattern) == (expected and expected.pattern), text
             live_runs += got is not None
     assert live_runs > 1000
+
+
+def _plain_function_word_counts(text: str) -> dict[str, int]:
+    """The function words of each language counted one word at a time."""
+    counts: dict[str, int] = {}
+    for token in language_module._TOKEN.findall(text):
+        if token[-1] == "'" and len(token) > 2 and token != "qu'":
+            token = token[:-1]  # an apostrophe is kept only after an elided word: j', qu'
+        code = language_module._WORD_LANGUAGE.get(token)
+        if code is not None:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def test_function_words_are_counted_as_one_word_at_a_time_counts_them(
+    folded: list[str],
+) -> None:
+    every = [w + end for w in (*language_module._WORD_LANGUAGE, "don", "qu", "j") for end in "'"]
+    for text in [*folded, " ".join(every), " ".join(w.rstrip("'") for w in every)]:
+        assert dict(function_word_counts(text)) == _plain_function_word_counts(text), text
+
+
+def test_terms_found_are_those_every_starting_term_tried_finds(
+    screener: Screener, folded: list[str]
+) -> None:
+    """Only the terms whose later words occur are tried (remembered per word, and passed
+    over at once when none of them occurs): the same matches as trying them all."""
+    found = 0
+    for reader in screener._readers.values():
+        indexes = [reader._terms, *reader._cues.values()]
+        for text in folded:
+            toks = reader._tokens(text)
+            for index in indexes:
+                plain = [
+                    (term, i, *rest)
+                    for i in range(len(toks.tokens))
+                    for term in index.starting(toks.tokens[i], toks.stems[i])
+                    if (
+                        rest := _match_rest(
+                            term.elements, 1, i, toks, len(toks.tokens), index.stoppers, False
+                        )
+                    )
+                    is not None
+                ]
+                got = index.find_all(toks)
+                assert got == plain, text
+                found += len(got)
+    assert found > 1000

@@ -140,6 +140,8 @@ class _Hasher:
         self.buckets = buckets
         self._words: dict[str, tuple[int, ...]] = {}
         self._pairs: dict[str, tuple[int, ...]] = {}
+        self._packed_words: dict[str, bytes] = {}  # the same slots as C ints, for numpy
+        self._packed_pairs: dict[str, bytes] = {}
 
     def __reduce__(self) -> tuple[type[_Hasher], tuple[int]]:
         # pickled empty: the words it remembers come from the texts screened
@@ -172,6 +174,32 @@ class _Hasher:
         self._pairs[key] = out
         return out
 
+    def packed(self, folded: str) -> bytes:
+        """The slots of every word and every pair of neighbours of a text, as C ints (a
+        slot as often as it occurs, in no particular order): what numpy reads."""
+        words = TOKEN.findall(folded)
+        if not words:
+            return b""
+        keys = list(map(" ".join, itertools.pairwise(words)))
+        owns: list[bytes | None] = list(map(self._packed_words.get, words))
+        pairs: list[bytes | None] = list(map(self._packed_pairs.get, keys))
+        if None in owns:
+            for i, own in enumerate(owns):
+                if own is None:
+                    owns[i] = _remember(
+                        self._packed_words, words[i], self.word_slots(words[i]), self._LIMIT
+                    )
+        if None in pairs:
+            for i, pair in enumerate(pairs):
+                if pair is None:
+                    pairs[i] = _remember(
+                        self._packed_pairs,
+                        keys[i],
+                        self.pair_slots(words[i], words[i + 1]),
+                        self._LIMIT,
+                    )
+        return b"".join(owns + pairs)  # type: ignore[arg-type]
+
     def slots(self, folded: str) -> set[int]:
         # The text's words and pairs are looked up in C (``map``) and their remembered
         # slots added in the text's order (each word, then the pair it closes): the set
@@ -196,6 +224,14 @@ class _Hasher:
         ordered[1::2] = owns[1:]
         ordered[2::2] = pairs
         return set().union(*ordered)  # type: ignore[arg-type]
+
+
+def _remember(memo: dict[str, bytes], key: str, slots: tuple[int, ...], limit: int) -> bytes:
+    packed = array("i", slots).tobytes()
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = packed
+    return packed
 
 
 _ERRAND_LIKE = frozenset({"method", "means"})
@@ -396,8 +432,11 @@ class LearnedModel:
         already given); a text no head raises is ``NONE``. ``reading``: what the rules
         made of the text (:func:`reading`).
         """
+        exact = self._exact_sums(folded, reading)
+        if exact is not None:
+            return self._tier_of(exact, above, alone)
         if _NUMPY_SUMS:
-            return self._tier_summed(self._slots(folded, reading), above, alone)
+            return self._tier_of(self.sums(self._slots(folded, reading)), above, alone)
         features, pick, norm = self._read_picked(folded, reading)
         for head in reversed(self.heads):
             if head.tier <= above:
@@ -410,11 +449,44 @@ class LearnedModel:
                 return head.tier, p
         return Tier.NONE, 0.0
 
-    def _tier_summed(self, features: set[int], above: Tier, alone: bool) -> tuple[Tier, float]:
-        """:meth:`tier` with every sum taken at once (:meth:`sums`): the same arithmetic,
-        so the same probability to the last bit, as :meth:`Head.logit` and
-        :meth:`Head.logit_of` give."""
-        sums = self.sums(features)
+    def _exact_sums(self, folded: str, reading: Collection[str]) -> list[float] | None:
+        """The sums :meth:`sums` gives, taken in any order, when every order gives the same:
+        ``None`` when that cannot be shown for this text.
+
+        Every weight of a column is a whole multiple of the smallest gap between 32-bit
+        floats found among that column's weights, ``q`` (each weight's own gap is a power
+        of two at least as large). When the text's weights add up, in absolute value, to
+        less than 2**52 times ``q``, every partial sum in any order is a whole multiple of
+        ``q`` below 2**53 of them: a 64-bit float holds each exactly, so no addition
+        rounds, and any order gives the exact sum, bit for bit what adding in the set's
+        order gives (and what Python's ``sum`` gives, compensated or not). So the distinct
+        slots need no set in the text's order: numpy sorts them and drops repeats.
+        """
+        packed = self._hasher.packed(folded)
+        if reading:
+            packed += array("i", [slot(name, self.buckets) for name in reading]).tobytes()
+        if not packed:
+            return [0.0] * (1 + len(self.heads))
+        import numpy as np
+
+        flat = np.sort(np.frombuffer(packed, dtype=np.intc))
+        distinct = np.empty(len(flat), dtype=bool)
+        distinct[0] = True
+        np.not_equal(flat[1:], flat[:-1], out=distinct[1:])
+        stacked = self._stacked
+        totals: list[float] = (
+            stacked.with_magnitudes(self).take(flat[distinct], axis=0).sum(axis=0).tolist()
+        )
+        columns = 1 + len(self.heads)
+        for column, limit in enumerate(stacked.limits):
+            if not totals[columns + column] < limit:
+                return None
+        return totals[:columns]
+
+    def _tier_of(self, sums: list[float], above: Tier, alone: bool) -> tuple[Tier, float]:
+        """:meth:`tier` from the sums (:meth:`sums`): the same arithmetic, so the same
+        probability to the last bit, as :meth:`Head.logit` and :meth:`Head.logit_of`
+        give."""
         norm = math.sqrt(sums[0])
         for k in range(len(self.heads) - 1, -1, -1):
             head = self.heads[k]
@@ -476,6 +548,10 @@ class _Stacked:
 
     def __init__(self) -> None:
         self._matrix: numpy.ndarray[Any, Any] | None = None
+        self._magnitudes: numpy.ndarray[Any, Any] | None = None
+        self.limits: list[float] = []
+        """Per column, 2**52 times the smallest gap between the column's floats (see
+        :meth:`LearnedModel._exact_sums`)."""
 
     def __reduce__(self) -> tuple[type[_Stacked], tuple[()]]:
         return (_Stacked, ())
@@ -491,3 +567,22 @@ class _Stacked:
             )
             self._matrix = matrix
         return matrix
+
+    def with_magnitudes(self, model: LearnedModel) -> numpy.ndarray[Any, Any]:
+        """The matrix with each column's absolute values beside it, and ``limits``."""
+        magnitudes = self._magnitudes
+        if magnitudes is None:
+            import numpy as np
+
+            columns = [model.idf_squared, *(head.weights for head in model.heads)]
+            limits = []
+            for c in columns:
+                values = np.abs(np.frombuffer(c, dtype=c.typecode))
+                values = values[values != 0]
+                gap = float(np.spacing(values).min()) if len(values) else math.inf
+                limits.append(2.0**52 * gap)
+            matrix = self.matrix(model)
+            self.limits = limits
+            magnitudes = np.concatenate([matrix, np.abs(matrix)], axis=1)
+            self._magnitudes = magnitudes
+        return magnitudes

@@ -1,7 +1,8 @@
 """The screener's fast paths give exactly what the plain ones give.
 
 Each fast path does the same work with less Python around it: the learned layer's slots
-gathered with ``map`` and one set union, its sums taken by numpy; the gate's rules and
+gathered with ``map`` and one set union, its sums taken by numpy (in the set's order, or
+in any order where no addition can round); the gate's rules and
 marks and a language's live idioms looked up with ``map`` and an index; function words
 counted in C; a construct term tried only where its later words occur. These tests hold each
 to its promise on the rules' own examples and on every development case: the same slots
@@ -11,6 +12,7 @@ in the same order, the same sums and probabilities to the last bit, the same ver
 from __future__ import annotations
 
 import json
+from array import array
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from bot.domain.screening import Screener, Tier
 from bot.domain.screening import language as language_module
 from bot.domain.screening import learned as learned_module
 from bot.domain.screening.language import function_word_counts
-from bot.domain.screening.learned import TOKEN, LearnedModel, _Hasher
+from bot.domain.screening.learned import HEADS, TOKEN, Head, LearnedModel, _Hasher
 from bot.domain.screening.screener import _live_idioms, _narrowest
 from bot.domain.screening.signals import _match_rest
 from prompts.screening_loader import load_rules
@@ -174,3 +176,38 @@ def test_terms_found_are_those_every_starting_term_tried_finds(
                 assert got == plain, text
                 found += len(got)
     assert found > 1000
+
+
+def test_sums_taken_in_any_order_are_the_ordered_sums_when_the_bound_holds(
+    model: LearnedModel, folded: list[str]
+) -> None:
+    """Where the bound holds (see ``LearnedModel._exact_sums``), numpy's sums of the
+    distinct slots, in sorted order, are bit for bit the sums in the set's order."""
+    exact = 0
+    for text in folded:
+        reading = ("t:none", "k:ideation")
+        fast = model._exact_sums(text, reading)
+        if fast is None:
+            continue
+        features = model._slots(text, reading)
+        arrays = [model.idf_squared, *(head.weights for head in model.heads)]
+        plain = [float(sum(map(values.__getitem__, features))) for values in arrays]
+        assert [x.hex() for x in fast] == [x.hex() for x in plain], text
+        exact += 1
+    assert exact > 0.99 * len(folded)  # the bound holds for nearly every text
+
+
+def test_where_the_bound_fails_the_sums_are_taken_in_order() -> None:
+    """A column holding a weight so small that its gap is below the others' sum: the
+    order-free sums are refused, and the tier is the plain path's."""
+    buckets = 1 << 10
+    weights = array("f", [0.75]) * buckets
+    weights[7] = 1e-30
+    heads = tuple(Head(t, weights, -1.0, 0.5) for t in HEADS)
+    model = LearnedModel(buckets, heads, array("f", [1.0]) * buckets)
+    text = "i have been thinking about the pills in the drawer all day long"
+    assert model._exact_sums(text, ()) is None
+    plain = model._read(text)
+    expected = [h.probability(*plain) for h in reversed(model.heads)]
+    tier, p = model.tier(text)
+    assert tier == Tier.HIGH and p == expected[0]

@@ -215,31 +215,47 @@ def _narrowest(whole: LazyPattern, live: Sequence[_Alternative]) -> LazyPattern 
 
     The live patterns keep their order and the group's word boundaries, so at every
     position the engine tries what it tried before, less the patterns that cannot match
-    anywhere in the text: the same matches. Such an alternation is compiled the first time
-    it is needed and remembered (a journal's texts bring the same few combinations back);
-    a group whose boundaries are not known (``wrapper``) runs whole as before.
+    anywhere in the text: the same matches (:func:`_alternation_of`). Compiling such an
+    alternation costs about as much as running the whole one a dozen or more times, so a
+    combination runs whole until it has come back ``_COMPILE_AFTER`` times, and is then
+    compiled and remembered (a journal's texts bring the same few combinations back).
+    Either way the same matches. A group whose boundaries are not known (``wrapper``)
+    runs whole.
     """
     if len(live) == 1:
         return live[0].regex
     if not live:
         return None
+    if live[0].wrapper is None:
+        return whole
+    key = (whole.pattern, tuple(a.body for a in live))
+    found = _SUBSETS.get(key, 0)
+    if isinstance(found, LazyPattern):
+        return found
+    if found + 1 < _COMPILE_AFTER:
+        if len(_SUBSETS) >= _MAX_SUBSETS:
+            _SUBSETS.clear()
+        _SUBSETS[key] = found + 1
+        return whole
+    _SUBSETS[key] = compiled = _alternation_of(whole, live)
+    return compiled
+
+
+def _alternation_of(whole: LazyPattern, live: Sequence[_Alternative]) -> LazyPattern:
+    """The alternation of the ``live`` patterns of ``whole``'s group, in their order and
+    with the group's word boundaries (``whole`` itself when they are all its patterns)."""
     wrapper = live[0].wrapper
     if wrapper is None:
         return whole
-    key = (whole.pattern, tuple(a.body for a in live))
-    found = _SUBSETS.get(key)
-    if found is None:
-        pattern = wrapper[0] + "|".join(f"(?:{b})" for b in key[1]) + wrapper[1]
-        found = whole if pattern == whole.pattern else LazyPattern(pattern)
-        if len(_SUBSETS) >= _MAX_SUBSETS:
-            _SUBSETS.clear()
-        _SUBSETS[key] = found
-    return found
+    pattern = wrapper[0] + "|".join(f"(?:{a.body})" for a in live) + wrapper[1]
+    return whole if pattern == whole.pattern else LazyPattern(pattern)
 
 
-_SUBSETS: dict[tuple[str, tuple[str, ...]], LazyPattern] = {}
-"""Alternations of a few of a group's patterns, by the group and the patterns."""
+_SUBSETS: dict[tuple[str, tuple[str, ...]], LazyPattern | int] = {}
+"""Alternations of a few of a group's patterns, by the group and the patterns; or how
+often such a combination has come up, until it is compiled."""
 _MAX_SUBSETS = 4096
+_COMPILE_AFTER = 16
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
 
 

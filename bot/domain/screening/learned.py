@@ -547,7 +547,6 @@ class _Stacked:
     when first needed (numpy is imported only then) and never pickled."""
 
     def __init__(self) -> None:
-        self._matrix: numpy.ndarray[Any, Any] | None = None
         self._magnitudes: numpy.ndarray[Any, Any] | None = None
         self.limits: list[float] = []
         """Per column, 2**52 times the smallest gap between the column's floats (see
@@ -557,19 +556,11 @@ class _Stacked:
         return (_Stacked, ())
 
     def matrix(self, model: LearnedModel) -> numpy.ndarray[Any, Any]:
-        matrix = self._matrix
-        if matrix is None:
-            import numpy as np
-
-            columns = [model.idf_squared, *(head.weights for head in model.heads)]
-            matrix = np.column_stack(
-                [np.frombuffer(c, dtype=c.typecode).astype(np.float64) for c in columns]
-            )
-            self._matrix = matrix
-        return matrix
+        """The idf squared and each head's weights, a row per slot (64-bit floats)."""
+        return self.with_magnitudes(model)[:, : 1 + len(model.heads)]
 
     def with_magnitudes(self, model: LearnedModel) -> numpy.ndarray[Any, Any]:
-        """The matrix with each column's absolute values beside it, and ``limits``."""
+        """:meth:`matrix` with each column's absolute values beside it, and ``limits``."""
         magnitudes = self._magnitudes
         if magnitudes is None:
             import numpy as np
@@ -581,7 +572,9 @@ class _Stacked:
                 values = values[values != 0]
                 gap = float(np.spacing(values).min()) if len(values) else math.inf
                 limits.append(2.0**52 * gap)
-            matrix = self.matrix(model)
+            matrix = np.column_stack(
+                [np.frombuffer(c, dtype=c.typecode).astype(np.float64) for c in columns]
+            )
             self.limits = limits
             magnitudes = np.concatenate([matrix, np.abs(matrix)], axis=1)
             self._magnitudes = magnitudes

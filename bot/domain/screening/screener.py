@@ -276,12 +276,16 @@ def _live_idioms(lang: _CompiledLanguage, words: frozenset[str]) -> LazyPattern 
     """What to run of a language's idioms in a text whose gate found ``words``."""
     if lang.idioms is None:
         return None
-    # the idioms one of whose literals was found (looked up per word found, not per
-    # idiom), in their order
+    return _narrowest(lang.idioms, _live_idiom_parts(lang, words))
+
+
+def _live_idiom_parts(lang: _CompiledLanguage, words: frozenset[str]) -> list[_Alternative]:
+    """The idioms one of whose literals is among ``words`` (looked up per word found, not
+    per idiom), or that have none, in their order."""
     found: set[int] = set().union(*filter(None, map(lang.idiom_literals.get, words)))
     found.update(lang.idiom_always)
     parts = lang.idiom_parts
-    return _narrowest(lang.idioms, [parts[i] for i in sorted(found)])
+    return [parts[i] for i in sorted(found)]
 
 
 @dataclass

@@ -11,6 +11,7 @@ text's words found in each list.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 _TOKEN = re.compile(r"[^\W\d_]+'?")
@@ -66,6 +67,24 @@ def _exclusive(lists: Mapping[str, str]) -> dict[str, str]:
 
 
 _WORD_LANGUAGE = _exclusive(_FUNCTION_WORDS)
+
+
+def _as_written(languages: Mapping[str, str]) -> dict[str, str]:
+    """Each word's language as a text may write it: an apostrophe is kept only after an
+    elided word (j', qu'); after a longer one ("don'", "pas'") the word counts without
+    it. The same language a look-up of the word with the apostrophe dropped gives."""
+
+    def elided(word: str) -> bool:  # a word the apostrophe is left on
+        return len(word) <= 2 or word == "qu'"
+
+    out = {w: code for w, code in languages.items() if not w.endswith("'") or elided(w)}
+    for word, code in languages.items():
+        if not word.endswith("'") and not elided(word + "'"):
+            out[word + "'"] = code
+    return out
+
+
+_AS_WRITTEN = _as_written(_WORD_LANGUAGE)
 KNOWN: frozenset[str] = frozenset(_FUNCTION_WORDS)
 """The languages with a built-in function-word list."""
 
@@ -75,15 +94,8 @@ def function_word_counts(text: str) -> dict[str, int]:
 
     ``text`` is normalised text (lower case, accents removed).
     """
-    counts: dict[str, int] = {}
-    lookup = _WORD_LANGUAGE.get
-    for token in _TOKEN.findall(text):
-        if token[-1] == "'" and len(token) > 2 and token != "qu'":
-            token = token[:-1]  # an apostrophe is kept only after an elided word: j', qu'
-        code = lookup(token)
-        if code is not None:
-            counts[code] = counts.get(code, 0) + 1
-    return counts
+    # counted in C: each word's language looked up as written (``_AS_WRITTEN``)
+    return Counter(filter(None, map(_AS_WRITTEN.get, _TOKEN.findall(text))))
 
 
 def best_languages(scores: Mapping[str, int], candidates: Iterable[str]) -> tuple[str, ...]:

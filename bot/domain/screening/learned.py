@@ -20,15 +20,21 @@ development cases only (``tests/screening_data/dev.jsonl``) and read by
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 import re
+import sys
 import zlib
 from array import array
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .model import Tier, Verdict
+
+if TYPE_CHECKING:
+    import numpy
 
 TOKEN = re.compile(r"[^\W_]+|[^\w\s!-/:-@\[-`{-~]")
 """Words (letters and digits) and single symbols outside ASCII punctuation (emoji)."""
@@ -134,6 +140,8 @@ class _Hasher:
         self.buckets = buckets
         self._words: dict[str, tuple[int, ...]] = {}
         self._pairs: dict[str, tuple[int, ...]] = {}
+        self._packed_words: dict[str, bytes] = {}  # the same slots as C ints, for numpy
+        self._packed_pairs: dict[str, bytes] = {}
 
     def __reduce__(self) -> tuple[type[_Hasher], tuple[int]]:
         # pickled empty: the words it remembers come from the texts screened
@@ -166,22 +174,64 @@ class _Hasher:
         self._pairs[key] = out
         return out
 
+    def packed(self, folded: str) -> bytes:
+        """The slots of every word and every pair of neighbours of a text, as C ints (a
+        slot as often as it occurs, in no particular order): what numpy reads."""
+        words = TOKEN.findall(folded)
+        if not words:
+            return b""
+        keys = list(map(" ".join, itertools.pairwise(words)))
+        owns: list[bytes | None] = list(map(self._packed_words.get, words))
+        pairs: list[bytes | None] = list(map(self._packed_pairs.get, keys))
+        if None in owns:
+            for i, own in enumerate(owns):
+                if own is None:
+                    owns[i] = _remember(
+                        self._packed_words, words[i], self.word_slots(words[i]), self._LIMIT
+                    )
+        if None in pairs:
+            for i, pair in enumerate(pairs):
+                if pair is None:
+                    pairs[i] = _remember(
+                        self._packed_pairs,
+                        keys[i],
+                        self.pair_slots(words[i], words[i + 1]),
+                        self._LIMIT,
+                    )
+        return b"".join(owns + pairs)  # type: ignore[arg-type]
+
     def slots(self, folded: str) -> set[int]:
-        # The remembered words and pairs are looked up inline (a method call per word
-        # costs more than the look-up), in the text's order: the set is built by the
-        # same insertions as ever, so its order, and the heads' sums, stay the same.
-        found: set[int] = set()
-        add = found.update
-        known_words, known_pairs = self._words, self._pairs
-        previous: str | None = None
-        for word in TOKEN.findall(folded):
-            own = known_words.get(word)
-            add(own if own is not None else self.word_slots(word))
-            if previous is not None:
-                pair = known_pairs.get(previous + " " + word)
-                add(pair if pair is not None else self.pair_slots(previous, word))
-            previous = word
-        return found
+        # The text's words and pairs are looked up in C (``map``) and their remembered
+        # slots added in the text's order (each word, then the pair it closes): the set
+        # is built by the same insertions as one ``update`` per word and pair would make,
+        # so its order, and the heads' sums, stay the same.
+        words = TOKEN.findall(folded)
+        if not words:
+            return set()
+        owns: list[tuple[int, ...] | None] = list(map(self._words.get, words))
+        keys = list(map(" ".join, itertools.pairwise(words)))
+        pairs: list[tuple[int, ...] | None] = list(map(self._pairs.get, keys))
+        if None in owns:
+            for i, own in enumerate(owns):
+                if own is None:
+                    owns[i] = self.word_slots(words[i])
+        if None in pairs:
+            for i, pair in enumerate(pairs):
+                if pair is None:
+                    pairs[i] = self.pair_slots(words[i], words[i + 1])
+        ordered: list[tuple[int, ...] | None] = [None] * (2 * len(words) - 1)
+        ordered[0] = owns[0]
+        ordered[1::2] = owns[1:]
+        ordered[2::2] = pairs
+        return set().union(*ordered)  # type: ignore[arg-type]
+
+
+def _remember(memo: dict[str, bytes], key: str, slots: tuple[int, ...], limit: int) -> bytes:
+    packed = array("i", slots).tobytes()
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = packed
+    return packed
 
 
 _ERRAND_LIKE = frozenset({"method", "means"})
@@ -314,9 +364,11 @@ class LearnedModel:
     idf_squared: array[float]
     version: str = ""
     _hasher: _Hasher = field(init=False, repr=False, compare=False)
+    _stacked: _Stacked = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_hasher", _Hasher(self.buckets))
+        object.__setattr__(self, "_stacked", _Stacked())
 
     def _slots(self, folded: str, reading: Collection[str]) -> set[int]:
         features = self._hasher.slots(folded)
@@ -339,6 +391,26 @@ class LearnedModel:
         pick = operator.itemgetter(*features)
         return features, pick, math.sqrt(sum(pick(self.idf_squared)))
 
+    def sums(self, features: Collection[int]) -> list[float]:
+        """The sum of each slot's idf squared, then of each head's weights, over
+        ``features``: added one after the other in the order ``features`` gives them.
+
+        numpy gathers the rows of those slots from one array (the idf squared and every
+        head's weights side by side, as 64-bit floats: the 32-bit weights converted
+        exactly) and adds each column with ``cumsum``, which adds strictly in order, as
+        Python's ``sum`` of floats does up to Python 3.11: the same additions of the same
+        numbers, so the same bits. (Python 3.12's ``sum`` compensates its rounding; there
+        :meth:`tier` keeps to ``sum``, see ``_NUMPY_SUMS``.)
+        """
+        if not features:
+            return [0.0] * (1 + len(self.heads))
+        import numpy as np
+
+        rows = np.fromiter(features, dtype=np.intp, count=len(features))
+        picked = self._stacked.matrix(self).take(rows, axis=0)
+        total: list[float] = np.cumsum(picked, axis=0)[-1].tolist()
+        return total
+
     def probabilities(self, folded: str, reading: Collection[str] = ()) -> tuple[float, ...]:
         """Each head's probability for normalised text: P(>= low), >= moderate, >= high.
 
@@ -360,6 +432,11 @@ class LearnedModel:
         already given); a text no head raises is ``NONE``. ``reading``: what the rules
         made of the text (:func:`reading`).
         """
+        exact = self._exact_sums(folded, reading)
+        if exact is not None:
+            return self._tier_of(exact, above, alone)
+        if _NUMPY_SUMS:
+            return self._tier_of(self.sums(self._slots(folded, reading)), above, alone)
         features, pick, norm = self._read_picked(folded, reading)
         for head in reversed(self.heads):
             if head.tier <= above:
@@ -368,6 +445,55 @@ class LearnedModel:
                 p = head.probability(features, norm)
             else:
                 p = _logistic(head.logit_of(pick, norm))
+            if p >= head.threshold_for(alone):
+                return head.tier, p
+        return Tier.NONE, 0.0
+
+    def _exact_sums(self, folded: str, reading: Collection[str]) -> list[float] | None:
+        """The sums :meth:`sums` gives, taken in any order, when every order gives the same:
+        ``None`` when that cannot be shown for this text.
+
+        Every weight of a column is a whole multiple of the smallest gap between 32-bit
+        floats found among that column's weights, ``q`` (each weight's own gap is a power
+        of two at least as large). When the text's weights add up, in absolute value, to
+        less than 2**52 times ``q``, every partial sum in any order is a whole multiple of
+        ``q`` below 2**53 of them: a 64-bit float holds each exactly, so no addition
+        rounds, and any order gives the exact sum, bit for bit what adding in the set's
+        order gives (and what Python's ``sum`` gives, compensated or not). So the distinct
+        slots need no set in the text's order: numpy sorts them and drops repeats.
+        """
+        packed = self._hasher.packed(folded)
+        if reading:
+            packed += array("i", [slot(name, self.buckets) for name in reading]).tobytes()
+        if not packed:
+            return [0.0] * (1 + len(self.heads))
+        import numpy as np
+
+        flat = np.sort(np.frombuffer(packed, dtype=np.intc))
+        distinct = np.empty(len(flat), dtype=bool)
+        distinct[0] = True
+        np.not_equal(flat[1:], flat[:-1], out=distinct[1:])
+        stacked = self._stacked
+        totals: list[float] = (
+            stacked.with_magnitudes(self).take(flat[distinct], axis=0).sum(axis=0).tolist()
+        )
+        columns = 1 + len(self.heads)
+        for column, limit in enumerate(stacked.limits):
+            if not totals[columns + column] < limit:
+                return None
+        return totals[:columns]
+
+    def _tier_of(self, sums: list[float], above: Tier, alone: bool) -> tuple[Tier, float]:
+        """:meth:`tier` from the sums (:meth:`sums`): the same arithmetic, so the same
+        probability to the last bit, as :meth:`Head.logit` and :meth:`Head.logit_of`
+        give."""
+        norm = math.sqrt(sums[0])
+        for k in range(len(self.heads) - 1, -1, -1):
+            head = self.heads[k]
+            if head.tier <= above:
+                break
+            logit = head.bias if norm <= 0 else head.bias + sums[1 + k] / norm
+            p = _logistic(logit)
             if p >= head.threshold_for(alone):
                 return head.tier, p
         return Tier.NONE, 0.0
@@ -409,3 +535,47 @@ class LearnedModel:
             for i in ranked[:top]
             if credit[i] > 0
         ]
+
+
+_NUMPY_SUMS = sys.version_info < (3, 12)
+"""Whether :meth:`LearnedModel.tier` takes its sums with numpy (:meth:`LearnedModel.sums`):
+only where Python's own ``sum`` of floats adds plainly in order, as ``cumsum`` does."""
+
+
+class _Stacked:
+    """A model's idf squared and head weights as one numpy array, a row per slot, made
+    when first needed (numpy is imported only then) and never pickled."""
+
+    def __init__(self) -> None:
+        self._magnitudes: numpy.ndarray[Any, Any] | None = None
+        self.limits: list[float] = []
+        """Per column, 2**52 times the smallest gap between the column's floats (see
+        :meth:`LearnedModel._exact_sums`)."""
+
+    def __reduce__(self) -> tuple[type[_Stacked], tuple[()]]:
+        return (_Stacked, ())
+
+    def matrix(self, model: LearnedModel) -> numpy.ndarray[Any, Any]:
+        """The idf squared and each head's weights, a row per slot (64-bit floats)."""
+        return self.with_magnitudes(model)[:, : 1 + len(model.heads)]
+
+    def with_magnitudes(self, model: LearnedModel) -> numpy.ndarray[Any, Any]:
+        """:meth:`matrix` with each column's absolute values beside it, and ``limits``."""
+        magnitudes = self._magnitudes
+        if magnitudes is None:
+            import numpy as np
+
+            columns = [model.idf_squared, *(head.weights for head in model.heads)]
+            limits = []
+            for c in columns:
+                values = np.abs(np.frombuffer(c, dtype=c.typecode))
+                values = values[values != 0]
+                gap = float(np.spacing(values).min()) if len(values) else math.inf
+                limits.append(2.0**52 * gap)
+            matrix = np.column_stack(
+                [np.frombuffer(c, dtype=c.typecode).astype(np.float64) for c in columns]
+            )
+            self.limits = limits
+            magnitudes = np.concatenate([matrix, np.abs(matrix)], axis=1)
+            self._magnitudes = magnitudes
+        return magnitudes

@@ -17,6 +17,7 @@ and the rule simply runs on every text, so the gate can cost speed but never a m
 from __future__ import annotations
 
 import importlib
+import operator
 import pickle
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,6 +38,7 @@ _REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, getattr(_parser, "POSSESSIVE
 _ZERO_WIDTH = (_parser.ASSERT, _parser.ASSERT_NOT)
 _ATOMIC = getattr(_parser, "ATOMIC_GROUP", None)
 
+_SECOND = operator.itemgetter(1)  # the word of an (end, word) the automaton reports
 _MAX_SET = 48  # literal alternatives tracked per run before giving up on exactness
 _MAX_LEN = 40
 
@@ -369,19 +371,19 @@ class Gate:
             finder = self.ready()
         if finder is None or not text:
             return set(), [], []
-        found: list[str] = [word for _end, word in finder.iter(text)]
+        # every step in C: the words found, in the order found, and their rules' sets
+        # joined in that order (the same set, built as before)
+        found: list[str] = list(map(_SECOND, finder.iter(text)))
         if not found:
             return set(), [], found
-        keys = self._keys
-        hits: set[int] = set().union(*(keys[w] for w in found if w in keys))
+        hits: set[int] = set().union(*filter(None, map(self._keys.get, found)))
         if self._typo_words.isdisjoint(found):
             return hits, [], found
         return hits, self._typos_in(text), found
 
     def marks(self, found: list[str]) -> set[int]:
         """The marks whose literals occur, from the words :meth:`scan` found."""
-        marks = self._marks
-        return set().union(*(marks[w] for w in found if w in marks))
+        return set().union(*filter(None, map(self._marks.get, found)))
 
     def _typos_in(self, text: str) -> list[tuple[int, int, str]]:
         """Misspelt whole words, left to right, the longest first, none overlapping."""

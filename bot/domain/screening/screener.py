@@ -124,6 +124,22 @@ class _CompiledLanguage:
     segment: re.Pattern[str]
     self_words: re.Pattern[str] | None
     function_words: re.Pattern[str] | None
+    idiom_literals: dict[str, tuple[int, ...]] = field(init=False)
+    """For each literal of an idiom's anchors, the idioms (by place in ``idiom_parts``)
+    that it lets through."""
+    idiom_always: tuple[int, ...] = field(init=False)  # idioms without an anchor
+
+    def __post_init__(self) -> None:
+        by_literal: dict[str, list[int]] = {}
+        always: list[int] = []
+        for i, part in enumerate(self.idiom_parts):
+            if part.mark.literals is None:
+                always.append(i)
+                continue
+            for literal in part.mark.literals:
+                by_literal.setdefault(literal, []).append(i)
+        self.idiom_literals = {k: tuple(v) for k, v in by_literal.items()}
+        self.idiom_always = tuple(always)
 
 
 @dataclass(frozen=True)
@@ -153,6 +169,11 @@ class _Alternative:
 
     regex: LazyPattern
     mark: _Mark
+    body: str = ""  # the folded pattern, as it stands in its group's alternation
+    wrapper: tuple[str, str] | None = None
+    """What the group's alternation has around its patterns (its word boundaries), when a
+    few of its patterns may be run as an alternation of their own (see
+    :func:`_narrowest`)."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +196,8 @@ class _CompiledRule:
         leaving it out of its group's alternation changes no match: at every position
         the regex engine would have tried it and failed. A group with no pattern left
         is skipped; a group with one left runs that pattern alone (much cheaper than the
-        whole alternation); otherwise the group's alternation runs as it is.
+        whole alternation); otherwise the alternation of the patterns left runs, in
+        their order, with the group's word boundaries (:func:`_narrowest`).
         """
         if not self.alternatives:
             return list(self.regexes)
@@ -189,22 +211,81 @@ class _CompiledRule:
 
 def _narrowest(whole: LazyPattern, live: Sequence[_Alternative]) -> LazyPattern | None:
     """What to run of an alternation whose patterns that can match are ``live``: nothing,
-    the one pattern alone, or the whole alternation."""
+    the one pattern alone, or the alternation of the live patterns alone.
+
+    The live patterns keep their order and the group's word boundaries, so at every
+    position the engine tries what it tried before, less the patterns that cannot match
+    anywhere in the text: the same matches (:func:`_alternation_of`). Compiling such an
+    alternation costs about as much as running the whole one a dozen or more times, so a
+    combination runs whole until it has come back ``_COMPILE_AFTER`` times, and is then
+    compiled and remembered (a journal's texts bring the same few combinations back).
+    Either way the same matches. A group whose boundaries are not known (``wrapper``)
+    runs whole.
+    """
     if len(live) == 1:
         return live[0].regex
-    return whole if live else None
+    if not live:
+        return None
+    if live[0].wrapper is None:
+        return whole
+    key = (whole.pattern, tuple(a.body for a in live))
+    found = _SUBSETS.get(key, 0)
+    if isinstance(found, LazyPattern):
+        return found
+    if found + 1 < _COMPILE_AFTER:
+        if len(_SUBSETS) >= _MAX_SUBSETS:
+            _SUBSETS.clear()
+        _SUBSETS[key] = found + 1
+        return whole
+    _SUBSETS[key] = compiled = _alternation_of(whole, live)
+    return compiled
+
+
+def _alternation_of(whole: LazyPattern, live: Sequence[_Alternative]) -> LazyPattern:
+    """The alternation of the ``live`` patterns of ``whole``'s group, in their order and
+    with the group's word boundaries (``whole`` itself when they are all its patterns)."""
+    wrapper = live[0].wrapper
+    if wrapper is None:
+        return whole
+    pattern = wrapper[0] + "|".join(f"(?:{a.body})" for a in live) + wrapper[1]
+    return whole if pattern == whole.pattern else LazyPattern(pattern)
+
+
+_SUBSETS: dict[tuple[str, tuple[str, ...]], LazyPattern | int] = {}
+"""Alternations of a few of a group's patterns, by the group and the patterns; or how
+often such a combination has come up, until it is compiled."""
+_MAX_SUBSETS = 4096
+_COMPILE_AFTER = 16
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _wrapper(wrapped: str, patterns: Sequence[str]) -> tuple[str, str] | None:
+    """What an alternation of ``patterns`` has around them in ``wrapped`` (``None`` when
+    that cannot be told, or a pattern refers back to a numbered or named group, which an
+    alternation of fewer patterns could number otherwise)."""
+    if any(_BACKREFERENCE.search(p) for p in patterns):
+        return None
+    body = "|".join(f"(?:{p})" for p in patterns)
+    at = wrapped.find(body)
+    if at < 0:
+        return None
+    return wrapped[:at], wrapped[at + len(body) :]
 
 
 def _live_idioms(lang: _CompiledLanguage, words: frozenset[str]) -> LazyPattern | None:
     """What to run of a language's idioms in a text whose gate found ``words``."""
     if lang.idioms is None:
         return None
-    live = [
-        a
-        for a in lang.idiom_parts
-        if a.mark.literals is None or not a.mark.literals.isdisjoint(words)
-    ]
-    return _narrowest(lang.idioms, live)
+    return _narrowest(lang.idioms, _live_idiom_parts(lang, words))
+
+
+def _live_idiom_parts(lang: _CompiledLanguage, words: frozenset[str]) -> list[_Alternative]:
+    """The idioms one of whose literals is among ``words`` (looked up per word found, not
+    per idiom), or that have none, in their order."""
+    found: set[int] = set().union(*filter(None, map(lang.idiom_literals.get, words)))
+    found.update(lang.idiom_always)
+    parts = lang.idiom_parts
+    return [parts[i] for i in sorted(found)]
 
 
 @dataclass
@@ -283,18 +364,20 @@ class Screener:
             if cues is None:
                 raise ScreeningRuleError(f"{code}: frame {frame.name!r} has no cues")
             ignore = _alternation(frame.ignore, code)
+            folded_cues = [folded_pattern(c, code) for c in frame.cues]
+            wrapper = _wrapper(cues, folded_cues)
             frames[frame.name] = _CompiledFrame(
                 frame,
                 LazyPattern(cues),
                 LazyPattern(ignore) if ignore else None,
                 self._mark(literals(cues)),
                 f"{code}.frame.{frame.name}",
-                tuple(
-                    self._alternative(folded_pattern(c, code), code, whole=cues) for c in frame.cues
-                ),
+                tuple(self._alternative(c, code, whole=cues, wrapper=wrapper) for c in folded_cues),
             )
         idiom_patterns = [p for i in language.idioms for p in i.patterns]
         idiom_alt = _alternation(idiom_patterns, code)
+        folded_idioms = [folded_pattern(p, code) for p in idiom_patterns]
+        idiom_wrapper = _wrapper(idiom_alt, folded_idioms) if idiom_alt else None
         seg_words = _alternation(language.segment_breaks, code)
         clause_words = _alternation(language.clause_breaks, code)
         segment = _SENTENCE_SEP.pattern + (f"|{seg_words}" if seg_words else "")
@@ -309,8 +392,8 @@ class Screener:
             idioms=LazyPattern(idiom_alt) if idiom_alt else None,
             idiom_mark=self._mark(literals(idiom_alt) if idiom_alt else None),
             idiom_parts=tuple(
-                self._alternative(folded_pattern(p, code), code, whole=idiom_alt)
-                for p in idiom_patterns
+                self._alternative(p, code, whole=idiom_alt, wrapper=idiom_wrapper)
+                for p in folded_idioms
             ),
             clause=re.compile(clause),
             segment=re.compile(segment),
@@ -336,7 +419,10 @@ class Screener:
             body = "|".join(f"(?:{p})" for p in group)
             wrapped = whole_words(body) if rule.language != COMMON else body
             regexes.append(LazyPattern(wrapped))
-            alternatives.append(tuple(self._alternative(p, rule.language) for p in group))
+            wrapper = _wrapper(wrapped, group)
+            alternatives.append(
+                tuple(self._alternative(p, rule.language, wrapper=wrapper) for p in group)
+            )
             literal = anchors(wrapped)
             if literal is None:
                 certain = False
@@ -356,12 +442,19 @@ class Screener:
             tuple(alternatives),
         )
 
-    def _alternative(self, folded: str, language: str, whole: str | None = None) -> _Alternative:
+    def _alternative(
+        self,
+        folded: str,
+        language: str,
+        whole: str | None = None,
+        wrapper: tuple[str, str] | None = None,
+    ) -> _Alternative:
         """One folded pattern wrapped as its group wraps it, with the mark of its anchors
         (a pattern without a selective anchor gets a mark of its own, always looked for).
 
         ``whole``: the group's wrapped alternation, when its left boundary is to be kept
         as it is (the idioms of a language are one group, whatever their first letters).
+        ``wrapper``: what the group's alternation has around its patterns (``_wrapper``).
         """
         if language == COMMON and whole is None:
             wrapped = f"(?:{folded})"
@@ -369,7 +462,7 @@ class Screener:
             wrapped = whole_words(f"(?:{folded})", letter=False)
         else:
             wrapped = whole_words(f"(?:{folded})")
-        return _Alternative(LazyPattern(wrapped), self._mark(anchors(wrapped)))
+        return _Alternative(LazyPattern(wrapped), self._mark(anchors(wrapped)), folded, wrapper)
 
     def _gate(self, codes: tuple[str, ...]) -> _GateFor:
         cached = self._gates.get(codes)

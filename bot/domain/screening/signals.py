@@ -43,6 +43,8 @@ _WRITER_TURNS_TO = frozenset({"means", "method"})
 after it: means or a method named by the writer are never part of the song or the line."""
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_START = re.Match.start  # unbound: ``map`` calls it in C, without a look-up per match
+_END = re.Match.end
 _SENTENCE = re.compile(r"[.!?;\n]+|\s[-–—]+\s|:\s")
 _CLAUSE = re.compile(r",|\(|\)|\"")
 _SHORT_GAP = 1  # filler words allowed between two elements of a term
@@ -277,26 +279,28 @@ def _tokenise(
     """The text's words, folded and stemmed; ``memo`` remembers each written word's
     (folded word, stem), which depend on the word alone (journals repeat their words)."""
     known = memo if memo is not None else {}
+    # offsets and marks with ``map`` over the unbound methods: no Python step per word
     found = list(itertools.islice(_TOKEN.finditer(text), _MAX_TOKENS))
-    raws = [m.group() for m in found]
-    starts = [m.start() for m in found]
-    ends = [m.end() for m in found]
+    raws: list[str] = [m.group() for m in found]
+    starts: list[int] = list(map(_START, found))
+    ends: list[int] = list(map(_END, found))
     pairs = list(map(known.get, raws))
-    for i, pair in enumerate(pairs):
-        if pair is None:
-            raw = raws[i]
-            token = fold_token(raw, language)
-            pair = pairs[i] = (token, stem(token) if "'" not in token else token)
-            if len(known) >= _REMEMBERED_WORDS:
-                known.clear()
-            known[raw] = pair
+    if None in pairs:
+        for i, pair in enumerate(pairs):
+            if pair is None:
+                raw = raws[i]
+                token = fold_token(raw, language)
+                pair = pairs[i] = (token, stem(token) if "'" not in token else token)
+                if len(known) >= _REMEMBERED_WORDS:
+                    known.clear()
+                known[raw] = pair
     tokens = [pair[0] for pair in pairs]  # type: ignore[index]
     stems = [pair[1] for pair in pairs]  # type: ignore[index]
-    sentence_marks = [m.start() for m in _SENTENCE.finditer(text)]
+    sentence_marks: list[int] = list(map(_START, _SENTENCE.finditer(text)))
     clause_marks = sorted(
         sentence_marks
-        + [m.start() for m in _CLAUSE.finditer(text)]
-        + [start for start, token in zip(starts, tokens, strict=True) if token in breaks]
+        + list(map(_START, _CLAUSE.finditer(text)))
+        + list(itertools.compress(starts, map(breaks.__contains__, tokens)))
     )
     return _Tokens(
         text,
@@ -367,7 +371,7 @@ class _Index:
     def _starting_with_needs(self, key: tuple[str, str]) -> _Starting:
         pairs = [(term, self._needed(term)) for term in self.starting(*key)]
         relevant = frozenset(w for _term, needs in pairs for words in needs for w in words)
-        starting = _Starting(pairs, relevant)
+        starting = _Starting(pairs, relevant, [term for term, needs in pairs if not needs])
         if len(self._starting_needs) >= _REMEMBERED_WORDS:
             self._starting_needs.clear()
         self._starting_needs[key] = starting
@@ -385,6 +389,8 @@ class _Index:
             starting = self._starting_with_needs(key)
         if not starting.pairs:
             return []
+        if present.isdisjoint(starting.relevant):
+            return starting.free  # no later word of any term occurs: only those needing none
         seen = present & starting.relevant
         viable = self._viable.get((key, seen))
         if viable is None:
@@ -468,6 +474,7 @@ class _Starting:
 
     pairs: list[tuple[Term, tuple[frozenset[str], ...]]]
     relevant: frozenset[str]
+    free: list[Term]  # the terms that need no later word (of an element without prefixes)
 
 
 def _match_rest(

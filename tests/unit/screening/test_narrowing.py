@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from bot.domain.screening import Screener
+from bot.domain.screening import screener as screener_module
 from bot.domain.screening.facts import LazyPattern
-from bot.domain.screening.screener import _narrowest
+from bot.domain.screening.screener import _alternation_of, _narrowest
 from prompts.screening_loader import load_rules
 
 DEV = Path(__file__).resolve().parents[2] / "screening_data" / "dev.jsonl"
@@ -85,3 +86,36 @@ def test_idioms_and_frame_cues_are_found_alike_when_only_live_patterns_run(
                 got = [m.span() for m in live.finditer(text)] if live is not None else []
                 assert got == expected, (lang.language.code, text)
     assert narrowed_runs > 1000
+
+
+def test_an_alternation_of_the_live_patterns_finds_what_the_whole_finds(
+    screener: Screener, scanned: list[tuple[str, set[int], set[int]]]
+) -> None:
+    """Two or more live patterns of a group run as an alternation of their own, in their
+    order and with the group's word boundaries: the same matches as the whole group."""
+    groups = [
+        (whole, parts)
+        for compiled in screener._rules
+        for whole, parts in zip(compiled.regexes, compiled.alternatives, strict=True)
+    ]
+    for lang in screener._languages.values():
+        if lang.idioms is not None:
+            groups.append((lang.idioms, lang.idiom_parts))
+        groups += [(f.cues, f.parts) for f in lang.frames.values()]
+    assert all(part.wrapper is not None for _whole, parts in groups for part in parts)
+    subsets = 0
+    for text, _hits, marks in scanned:
+        for whole, parts in groups:
+            live = [p for p in parts if p.mark.index in marks]
+            if len(live) < 2 or len(live) == len(parts):
+                continue
+            narrowed = _alternation_of(whole, live)
+            assert narrowed is not whole
+            subsets += 1
+            assert _spans([narrowed], text) == _spans([whole], text), (whole.pattern[:60], text)
+            # what the screener runs: the whole group until the combination has come back
+            # often enough, then the same alternation of the live patterns
+            run = [_narrowest(whole, live) for _ in range(screener_module._COMPILE_AFTER)]
+            assert all(r is whole or (r and r.pattern) == narrowed.pattern for r in run)
+            assert run[-1] is not None and run[-1].pattern == narrowed.pattern
+    assert subsets > 1000

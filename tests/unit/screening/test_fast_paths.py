@@ -11,9 +11,7 @@ in the same order, the same sums and probabilities to the last bit, the same ver
 
 from __future__ import annotations
 
-import json
 from array import array
-from pathlib import Path
 
 import pytest
 
@@ -24,22 +22,13 @@ from bot.domain.screening.language import function_word_counts
 from bot.domain.screening.learned import HEADS, TOKEN, Head, LearnedModel, _Hasher
 from bot.domain.screening.screener import _live_idiom_parts
 from bot.domain.screening.signals import _match_rest
-from prompts.screening_loader import load_rules
 
-DEV = Path(__file__).resolve().parents[2] / "screening_data" / "dev.jsonl"
-
-
-def _texts() -> list[str]:
-    rules = load_rules().rules
-    examples = [t for r in rules for t in (*r.examples, *r.counterexamples)]
-    with DEV.open(encoding="utf-8") as handle:
-        cases = [json.loads(line)["text"] for line in handle if line.strip()]
-    return examples + cases
+from .texts import rule_and_development_texts
 
 
 @pytest.fixture(scope="module")
 def folded(screener: Screener) -> list[str]:
-    return [screener.normalise(text).text for text in _texts()]
+    return [screener.normalise(text).text for text in rule_and_development_texts()]
 
 
 @pytest.fixture(scope="module")

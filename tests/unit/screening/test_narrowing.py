@@ -10,9 +10,7 @@ same matches, at the same places, in the same order, as the whole alternation gi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,23 +18,14 @@ from bot.domain.screening import Screener
 from bot.domain.screening import screener as screener_module
 from bot.domain.screening.facts import LazyPattern
 from bot.domain.screening.screener import _alternation_of, _narrowest
-from prompts.screening_loader import load_rules
 
-DEV = Path(__file__).resolve().parents[2] / "screening_data" / "dev.jsonl"
-
-
-def _texts() -> list[str]:
-    rules = load_rules().rules
-    examples = [t for r in rules for t in (*r.examples, *r.counterexamples)]
-    with DEV.open(encoding="utf-8") as handle:
-        cases = [json.loads(line)["text"] for line in handle if line.strip()]
-    return examples + cases
+from .texts import rule_and_development_texts
 
 
 def _scanned(screener: Screener) -> Iterator[tuple[str, set[int], set[int]]]:
     """Each normalised text, with the rules its anchors let through and its marks."""
     gate = screener._gate(screener.languages_for(None))
-    for text in _texts():
+    for text in rule_and_development_texts():
         folded = screener.normalise(text).text
         hits, _typos, words = gate.gate.scan(folded)
         marks = gate.gate.marks(words) | gate.always_marks

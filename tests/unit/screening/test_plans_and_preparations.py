@@ -60,6 +60,7 @@ STOCKPILED = [
     ("es", "llevo semanas juntando pastillas, ya tengo como 60"),
     ("es", "empecé a guardar pastillas"),
     ("fr", "j'ai commencé à stocker des médicaments"),
+    ("fr", "ça fait une semaine que je garde mes cachets au lieu de les prendre"),
 ]
 
 
@@ -73,6 +74,7 @@ STORED = [
     ("de", "die tabletten hab ich versteckt, damit die kinder nicht rankommen"),
     ("es", "guardé las pastillas en el cajón de la cocina"),
     ("fr", "je garde mes médicaments dans la salle de bain"),
+    ("fr", "je garde mes médicaments au frigo"),
 ]
 
 
@@ -290,3 +292,22 @@ def test_behind_glass_is_dissociation_in_spanish(screener: Screener) -> None:
     verdict = screener.screen("me siento vacía, como si estuviera detrás de un cristal", "es")
     assert verdict.tier >= Tier.MODERATE
     assert "dissociation" in verdict.categories
+
+
+# -- a few hours left, at peace ----------------------------------------------------------------
+
+
+def test_a_few_hours_left_at_peace_is_a_crisis(screener: Screener) -> None:
+    text = "plus que quelques heures. j'ai fait la paix avec tout ça"
+    assert screener.screen(text, "fr").tier == Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai fait la paix avec ma mère, plus que quelques jours avant la fin de la thérapie",
+        "plus que quelques heures avant les vacances !",
+    ],
+)
+def test_peace_with_a_mother_and_a_holiday_are_no_alert(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "fr").tier < Tier.MODERATE

@@ -70,3 +70,27 @@ EVERYDAY = [
 @pytest.mark.parametrize(("lang", "text"), EVERYDAY)
 def test_everyday_look_alikes_are_no_alert(screener: Screener, lang: str, text: str) -> None:
     assert screener.screen(text, lang).tier < Tier.MODERATE
+
+
+GERMAN_HIGH = [
+    "ich bin sicher dass mein nachbar mich durch die wand beobachtet",
+    "mein ex verfolgt mich überall und gestern stand er vor meiner tür",
+    "ich hab den drang mit dem auto in den gegenverkehr zu fahren",
+]
+
+
+@pytest.mark.parametrize("text", GERMAN_HIGH)
+def test_german_paranoia_stalking_and_traffic_urges_are_high(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier >= Tier.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mein sohn verfolgt mich überall in der wohnung, so süß",
+        "heute wäre ich fast in den gegenverkehr geraten, zum glück nichts passiert",
+        "die polizei hat den täter verfolgt, stand in der zeitung",
+    ],
+)
+def test_a_toddler_a_near_miss_and_the_news_are_no_alert(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier < Tier.MODERATE

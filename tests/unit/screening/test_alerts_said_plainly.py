@@ -94,3 +94,32 @@ def test_german_paranoia_stalking_and_traffic_urges_are_high(screener: Screener,
 )
 def test_a_toddler_a_near_miss_and_the_news_are_no_alert(screener: Screener, text: str) -> None:
     assert screener.screen(text, "de").tier < Tier.MODERATE
+
+
+MODERATE = [
+    ("es", "a veces me pregunto si alguien notaría que ya no estoy"),
+    ("es", "ya no siento nada, ni tristeza ni alegría, nada"),
+    ("en", "i don't feel anything anymore, not sad, not happy, nothing"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), MODERATE)
+def test_numbness_and_would_anyone_notice_are_moderate(
+    screener: Screener, lang: str, text: str
+) -> None:
+    assert screener.screen(text, lang).tier >= Tier.MODERATE
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "after the injection i don't feel anything anymore in my leg"),
+        ("es", "ya no siento nada de dolor en la rodilla"),
+    ],
+)
+def test_the_rules_read_no_numbness_in_a_leg_or_a_knee(
+    screener: Screener, lang: str, text: str
+) -> None:
+    # the learned layer raises both to moderate on their words (a known limit)
+    verdict = screener.screen(text, lang, learned=False)
+    assert "dissociation" not in verdict.categories

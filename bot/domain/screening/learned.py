@@ -24,7 +24,6 @@ import itertools
 import math
 import operator
 import re
-import sys
 import zlib
 from array import array
 from collections.abc import Callable, Collection, Iterator
@@ -391,26 +390,6 @@ class LearnedModel:
         pick = operator.itemgetter(*features)
         return features, pick, math.sqrt(sum(pick(self.idf_squared)))
 
-    def sums(self, features: Collection[int]) -> list[float]:
-        """The sum of each slot's idf squared, then of each head's weights, over
-        ``features``: added one after the other in the order ``features`` gives them.
-
-        numpy gathers the rows of those slots from one array (the idf squared and every
-        head's weights side by side, as 64-bit floats: the 32-bit weights converted
-        exactly) and adds each column with ``cumsum``, which adds strictly in order, as
-        Python's ``sum`` of floats does up to Python 3.11: the same additions of the same
-        numbers, so the same bits. (Python 3.12's ``sum`` compensates its rounding; there
-        :meth:`tier` keeps to ``sum``, see ``_NUMPY_SUMS``.)
-        """
-        if not features:
-            return [0.0] * (1 + len(self.heads))
-        import numpy as np
-
-        rows = np.fromiter(features, dtype=np.intp, count=len(features))
-        picked = self._stacked.matrix(self).take(rows, axis=0)
-        total: list[float] = np.cumsum(picked, axis=0)[-1].tolist()
-        return total
-
     def probabilities(self, folded: str, reading: Collection[str] = ()) -> tuple[float, ...]:
         """Each head's probability for normalised text: P(>= low), >= moderate, >= high.
 
@@ -435,8 +414,6 @@ class LearnedModel:
         exact = self._exact_sums(folded, reading)
         if exact is not None:
             return self._tier_of(exact, above, alone)
-        if _NUMPY_SUMS:
-            return self._tier_of(self.sums(self._slots(folded, reading)), above, alone)
         features, pick, norm = self._read_picked(folded, reading)
         for head in reversed(self.heads):
             if head.tier <= above:
@@ -450,7 +427,8 @@ class LearnedModel:
         return Tier.NONE, 0.0
 
     def _exact_sums(self, folded: str, reading: Collection[str]) -> list[float] | None:
-        """The sums :meth:`sums` gives, taken in any order, when every order gives the same:
+        """The sum of each slot's idf squared, then of each head's weights, over the text's
+        distinct slots, taken in any order, when every order gives the same:
         ``None`` when that cannot be shown for this text.
 
         Every weight of a column is a whole multiple of the smallest gap between 32-bit
@@ -484,7 +462,7 @@ class LearnedModel:
         return totals[:columns]
 
     def _tier_of(self, sums: list[float], above: Tier, alone: bool) -> tuple[Tier, float]:
-        """:meth:`tier` from the sums (:meth:`sums`): the same arithmetic, so the same
+        """:meth:`tier` from the sums (:meth:`_exact_sums`): the same arithmetic, so the same
         probability to the last bit, as :meth:`Head.logit` and :meth:`Head.logit_of`
         give."""
         norm = math.sqrt(sums[0])
@@ -537,11 +515,6 @@ class LearnedModel:
         ]
 
 
-_NUMPY_SUMS = sys.version_info < (3, 12)
-"""Whether :meth:`LearnedModel.tier` takes its sums with numpy (:meth:`LearnedModel.sums`):
-only where Python's own ``sum`` of floats adds plainly in order, as ``cumsum`` does."""
-
-
 class _Stacked:
     """A model's idf squared and head weights as one numpy array, a row per slot, made
     when first needed (numpy is imported only then) and never pickled."""
@@ -555,12 +528,10 @@ class _Stacked:
     def __reduce__(self) -> tuple[type[_Stacked], tuple[()]]:
         return (_Stacked, ())
 
-    def matrix(self, model: LearnedModel) -> numpy.ndarray[Any, Any]:
-        """The idf squared and each head's weights, a row per slot (64-bit floats)."""
-        return self.with_magnitudes(model)[:, : 1 + len(model.heads)]
-
     def with_magnitudes(self, model: LearnedModel) -> numpy.ndarray[Any, Any]:
-        """:meth:`matrix` with each column's absolute values beside it, and ``limits``."""
+        """The idf squared and each head's weights, a row per slot (64-bit floats: the
+        32-bit weights converted exactly), with each column's absolute values beside it;
+        and ``limits``."""
         magnitudes = self._magnitudes
         if magnitudes is None:
             import numpy as np

@@ -17,7 +17,6 @@ import pytest
 
 from bot.domain.screening import Screener, Tier
 from bot.domain.screening import language as language_module
-from bot.domain.screening import learned as learned_module
 from bot.domain.screening.language import function_word_counts
 from bot.domain.screening.learned import HEADS, TOKEN, Head, LearnedModel, _Hasher
 from bot.domain.screening.screener import _live_idiom_parts
@@ -58,24 +57,9 @@ def test_the_slots_are_the_same_set_in_the_same_order(
             assert list(hasher.slots(text)) == list(_plain_slots(hasher, text)), text
 
 
-def test_the_sums_are_those_of_python_sum_to_the_last_bit(
-    model: LearnedModel, folded: list[str]
-) -> None:
-    if not learned_module._NUMPY_SUMS:
-        pytest.skip("this Python's sum compensates its rounding: the layer keeps to sum")
-    for text in folded:
-        features = model._slots(text, ("t:none", "k:ideation"))
-        arrays = [model.idf_squared, *(head.weights for head in model.heads)]
-        plain = [sum(map(values.__getitem__, features)) for values in arrays]
-        assert [float(x).hex() for x in plain] == [x.hex() for x in model.sums(features)]
-    assert model.sums(set()) == [0.0] * (1 + len(model.heads))
-
-
 def test_the_tier_and_probability_are_the_same_as_the_plain_path(
     model: LearnedModel, folded: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not learned_module._NUMPY_SUMS:
-        pytest.skip("this Python's sum compensates its rounding: the layer keeps to sum")
     cases = [
         (text, above, alone)
         for text in folded
@@ -83,7 +67,7 @@ def test_the_tier_and_probability_are_the_same_as_the_plain_path(
         for alone in (False, True)
     ]
     fast = [model.tier(t, above, alone=alone, reading=("t:low",)) for t, above, alone in cases]
-    monkeypatch.setattr(learned_module, "_NUMPY_SUMS", False)
+    monkeypatch.setattr(LearnedModel, "_exact_sums", lambda *_args: None)  # the plain path
     plain = [model.tier(t, above, alone=alone, reading=("t:low",)) for t, above, alone in cases]
     assert [(tier, p.hex()) for tier, p in fast] == [(tier, p.hex()) for tier, p in plain]
     assert any(tier > Tier.NONE for tier, _ in fast)  # the heads were exercised

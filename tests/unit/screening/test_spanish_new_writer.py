@@ -144,3 +144,33 @@ def test_killing_oneself_right_now_is_not_taken_for_a_craving(screener: Screener
 
 def test_chest_pain_after_a_session_stays_high(screener: Screener) -> None:
     assert screener.screen("me duele mucho el pecho desde la sesion", "es").tier >= Tier.HIGH
+
+
+CALM_AFTER_DECIDING = [
+    ("es", "ya lo decidí y se siente bien. estoy tranquila por primera vez"),
+    ("es", "me siento en paz ahora que sé cuándo"),
+    ("en", "i feel at peace now that i know when"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), CALM_AFTER_DECIDING)
+def test_calm_after_a_decision_that_names_no_object_is_high(
+    screener: Screener, lang: str, text: str
+) -> None:
+    assert screener.screen(text, lang).tier >= Tier.HIGH
+
+
+DECISIONS_WITH_AN_OBJECT = [
+    ("es", "ya lo decidí: me cambio de carrera y me siento liviana"),
+    ("es", "lo decidí con mi pareja y estamos tranquilos"),
+    ("es", "estoy tranquila ahora que sé cuándo es la próxima sesión"),
+    ("en", "i feel at peace now that i know when the next session is"),
+    ("en", "so relieved now that i know when my surgery is"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), DECISIONS_WITH_AN_OBJECT)
+def test_calm_after_an_everyday_decision_or_date_is_no_alert(
+    screener: Screener, lang: str, text: str
+) -> None:
+    assert screener.screen(text, lang).tier < Tier.MODERATE

@@ -4,6 +4,7 @@ Run from the repository root::
 
     python bench/screening.py                 # the frozen test set (score it once per change)
     python bench/screening.py --set test3     # the second frozen test set, by a newer writer
+    python bench/screening.py --set test4     # the third, by a writer newer still
     python bench/screening.py --set dev       # the development set (the one rules are tuned on)
     python bench/screening.py --set dev --misses
     python bench/screening.py --speed-only    # start-up, latency and throughput only
@@ -43,6 +44,7 @@ DATA = ROOT / "tests" / "screening_data"
 SETS = {
     "test": DATA / "test.jsonl",
     "test3": DATA / "test3.jsonl",
+    "test4": DATA / "test4.jsonl",
     "dev": DATA / "dev.jsonl",
 }
 ROUNDS = 5

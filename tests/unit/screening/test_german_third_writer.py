@@ -14,10 +14,14 @@ missing, each with its everyday look-alikes.
   promise that one may go, the last image meant to be a good one, "I dare now" on a roof;
   a message to the therapist not to blame herself; "thank you for everything" with no fear
   left; a date stated as plain fact.
+- Moderate: a smell and one is back there at once; the world not real; dying of an illness
+  "would be okay"; not minding if it came soon; not just sad but black, even showering too
+  much; gambling and drinking started again, a bottle of wine every night.
 - Everyday look-alikes: a neighbour knocking for a parcel, pills sorted for the week, a
   cut finger while cooking, an impulse to rearrange the kitchen, an inner voice about
   sleep, a baby's nights, the last train home, the last holiday photo, a comforted friend
-  after an exam, a rifle cleaned for a hunt, leaving a project and not life.
+  after an exam, a rifle cleaned for a hunt, leaving a project and not life, being back in
+  a minute, running taken up again.
 """
 
 from __future__ import annotations
@@ -73,7 +77,25 @@ def test_harm_psychosis_medical_and_suicide_signs_read_high(screener: Screener, 
     assert screener.screen(text, "de").tier >= Tier.HIGH
 
 
+MODERATE = [
+    "der geruch von verbranntem gummi und ich war sofort wieder im einsatz",
+    "alles fühlt sich nicht echt an, als ob ich nur zuschaue",
+    "wenn ich morgen an einem herzinfarkt sterben würde, wär das auch in ordnung",
+    "ich hätte nichts dagegen, wenn es bald wäre.",
+    "nicht mehr nur traurig, alles schwarz. selbst duschen ist zu viel",
+    "hab wieder angefangen mit zocken und saufen",
+    "inzwischen ne flasche wodka jeden abend",
+]
+
+
+@pytest.mark.parametrize("text", MODERATE)
+def test_flashbacks_passive_wishes_and_relapse_read_moderate(screener: Screener, text: str) -> None:
+    assert screener.screen(text, "de").tier >= Tier.MODERATE
+
+
 LOOK_ALIKES = [
+    "bin gleich wieder da, muss kurz zum bäcker",
+    "hab wieder angefangen mit laufen, tut gut",
     "der nachbar klopft an die tür wegen dem paket",
     "hab alle tabletten für die woche in die box sortiert",
     "hab mich beim zwiebeln schneiden in den finger geschnitten",

@@ -85,7 +85,7 @@ AGAINST_ME = [
 def test_something_used_against_me_by_someone_else_is_not_an_alert(
     screener: Screener, lang: str, text: str
 ) -> None:
-    assert screener.screen(text, lang).tier == Tier.NONE
+    assert screener.screen(text, lang).tier < Tier.MODERATE
 
 
 def test_wanting_to_be_dead_now_is_high_wishing_sometimes_is_moderate(

@@ -80,3 +80,10 @@ def test_not_coming_back_is_final(screener: Screener) -> None:
     verdict = screener.screen("gave my dog to my sister. i'm not coming back", "en")
     assert "finality" in verdict.constructs
     assert verdict.tier == Tier.CRISIS
+
+
+def test_a_window_smashed_by_someone_breaking_in_is_no_self_harm(screener: Screener) -> None:
+    text = "my ex just smashed the window and is climbing in, im hiding in the wardrobe"
+    verdict = screener.screen(text, "en")
+    assert verdict.tier == Tier.CRISIS
+    assert "self_harm" not in verdict.categories

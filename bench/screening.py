@@ -5,6 +5,7 @@ Run from the repository root::
     python bench/screening.py                 # the frozen test set (score it once per change)
     python bench/screening.py --set test3     # the second frozen test set, by a newer writer
     python bench/screening.py --set test4     # the third, by a writer newer still
+    python bench/screening.py --set test5     # the fourth, written while test4 was in use
     python bench/screening.py --set dev       # the development set (the one rules are tuned on)
     python bench/screening.py --set dev --misses
     python bench/screening.py --speed-only    # start-up, latency and throughput only
@@ -45,6 +46,7 @@ SETS = {
     "test": DATA / "test.jsonl",
     "test3": DATA / "test3.jsonl",
     "test4": DATA / "test4.jsonl",
+    "test5": DATA / "test5.jsonl",
     "dev": DATA / "dev.jsonl",
 }
 ROUNDS = 5

@@ -46,12 +46,15 @@ from prompts.screening_model import MODEL_DIR, write_model  # noqa: E402
 DEV = ROOT / "tests" / "screening_data" / "dev.jsonl"
 BUCKETS = 1 << 18
 C = 3.0
-# Share of benign development cases a head may raise to its tier or above (held-out).
-FALSE_ALARM_BUDGET = {Tier.LOW: 0.10, Tier.MODERATE: 0.03, Tier.HIGH: 0.02}
+# Share of benign development cases a head may itself raise to its tier (held out): those
+# the layer would speak on (not set aside by the rules, not already at the tier by them).
+# Counting only those, rather than every benign case whose score passes (most of which the
+# rules already set aside for a cue), is what the layer adds to the false alarms.
+FALSE_ALARM_BUDGET = {Tier.LOW: 0.10, Tier.MODERATE: 0.02, Tier.HIGH: 0.025}
 # Where the rules and constructs found nothing at all, the layer speaks alone: the share of
 # such benign cases (held out) its high head may raise to high. An alert raised on a word
 # model's say alone ("still thinking about the session") must be rare.
-ALONE_BUDGET = {Tier.HIGH: 0.005}
+ALONE_BUDGET = {Tier.HIGH: 0.015}
 
 
 def source(case: dict[str, str]) -> str:
@@ -94,14 +97,21 @@ def fit(x: csr_matrix, y: np.ndarray, c: float = C) -> LogisticRegression:
 
 
 def threshold_for(
-    scores: np.ndarray, labels: np.ndarray, head: Tier, budget: float | None = None
+    scores: np.ndarray,
+    labels: np.ndarray,
+    speaks: np.ndarray,
+    head: Tier,
+    budget: float | None = None,
 ) -> float:
-    """The lowest threshold that keeps held-out benign cases inside the head's budget."""
-    benign = np.sort(scores[labels == Tier.NONE])[::-1]
-    allowed = math.floor((FALSE_ALARM_BUDGET[head] if budget is None else budget) * len(benign))
-    if allowed >= len(benign):
+    """The lowest threshold that keeps the held-out benign cases the head would raise
+    (``speaks``: where the layer is heard and the rules gave less than the head's tier)
+    inside its budget, a share of all benign cases."""
+    benign = labels == Tier.NONE
+    raised = np.sort(scores[benign & speaks])[::-1]
+    allowed = math.floor((FALSE_ALARM_BUDGET[head] if budget is None else budget) * benign.sum())
+    if allowed >= len(raised):
         return 0.5
-    return float(max(0.5, benign[allowed] + 1e-6))
+    return float(max(0.5, raised[allowed] + 1e-6))
 
 
 def report(title: str, labels: np.ndarray, tiers: np.ndarray, langs: list[str]) -> None:
@@ -174,9 +184,21 @@ def main() -> int:
             y = (labels >= head).astype(int)
             model = fit(train_x, y[~test], args.c)
             held[test, k] = model.predict_proba(test_x)[:, 1]
-    thresholds = [threshold_for(held[:, k], labels, head) for k, head in enumerate(HEADS)]
+    thresholds = [
+        threshold_for(held[:, k], labels, ~muted & (rules < head), head)
+        for k, head in enumerate(HEADS)
+    ]
     alone_thresholds: list[float | None] = [
-        max(thresholds[k], threshold_for(held[alone, k], labels[alone], head, ALONE_BUDGET[head]))
+        max(
+            thresholds[k],
+            threshold_for(
+                held[alone, k],
+                labels[alone],
+                (~muted & (rules < head))[alone],
+                head,
+                ALONE_BUDGET[head],
+            ),
+        )
         if head in ALONE_BUDGET
         else None
         for k, head in enumerate(HEADS)

@@ -67,6 +67,8 @@ CRISES = [
 ]
 
 HIGHS = [
+    # a decision to forgive is no figure of speech when the same sentence leaves for good
+    "j'ai décidé de pardonner à tout le monde avant de partir pour toujours ce soir",
     "les petits sont chez ma sœur pour toujours. je peux m'en aller tranquille",
     "j'ai donné mon vélo et ma console à mon cousin, j'en aurai pus besoin",
     "jsuis assise sur le rebord de la fenetre du 5e les jambes dans le vide",

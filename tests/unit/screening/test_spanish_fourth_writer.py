@@ -45,6 +45,8 @@ import pytest
 from bot.domain.screening import Screener, Tier
 
 CRISES = [
+    # a decision to forgive is no figure of speech when the same sentence leaves for good
+    "decidi perdonarlos a todos antes de irme para siempre esta noche",
     "le dejé a mi hija una carpeta con las contraseñas del banco y del correo, para que "
     "pueda dar de baja todo sin mí",
     "le pasé a mi hermano un sobre con las claves de todo, para que luego pueda cerrar mis "

@@ -65,6 +65,8 @@ def test_fourth_writer_crises_are_a_crisis(screener: Screener, text: str) -> Non
 
 
 HIGHS = [
+    # a filled pill box is everyday only until the same sentence swallows it
+    "filled my pill box with everything ive saved and swallowed the lot",
     "Picked the songs for my funeral and left a copy with my sister. Nice to be ahead of things.",
     "texted my brother all the things i love about him and that he mustn't blame himself",
     "the thought of eating my service pistol is there most mornings",

@@ -54,7 +54,7 @@ FALSE_ALARM_BUDGET = {Tier.LOW: 0.10, Tier.MODERATE: 0.02, Tier.HIGH: 0.025}
 # Where the rules and constructs found nothing at all, the layer speaks alone: the share of
 # such benign cases (held out) its high head may raise to high. An alert raised on a word
 # model's say alone ("still thinking about the session") must be rare.
-ALONE_BUDGET = {Tier.HIGH: 0.015}
+ALONE_BUDGET = {Tier.HIGH: 0.005}
 
 
 def source(case: dict[str, str]) -> str:

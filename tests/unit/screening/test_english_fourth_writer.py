@@ -65,6 +65,8 @@ def test_fourth_writer_crises_are_a_crisis(screener: Screener, text: str) -> Non
 
 
 HIGHS = [
+    # a height visited for the view, photos or friends is an outing, unless it jumps or ends
+    "on the bridge. the view is the last thing i want to see",
     # a filled pill box is everyday only until the same sentence swallows it
     "filled my pill box with everything ive saved and swallowed the lot",
     "Picked the songs for my funeral and left a copy with my sister. Nice to be ahead of things.",
@@ -117,6 +119,8 @@ def test_fourth_writer_moderates_are_at_least_moderate(screener: Screener, text:
 
 
 EVERYDAY = [
+    # a height visited for the view, photos or friends is an outing, unless it jumps or ends
+    "up on the roof with the lads for the fireworks",
     "don't worry about me after the op, i'll be sorted once the hip is done",
     "new boiler fitted, i'll be sorted for good now",
     "went to my uncle's funeral today, left the kids with my sister",

@@ -86,6 +86,8 @@ LOWS = [
 ]
 
 EVERYDAY = [
+    # a height visited for the view, photos or friends is an outing, unless it jumps or ends
+    "je suis sur le toit de l'immeuble pour la fête des voisins",
     "Avec le nouveau logiciel tout devient simple au bureau",
     "Je suis sur le pont du bateau, coucher de soleil magnifique",
     "je vous écris du toit-terrasse de l'hôtel, il fait beau",

@@ -59,6 +59,8 @@ def test_means_places_attempts_cover_stories_and_danger_now_are_a_crisis(
 
 
 HIGHS = [
+    # a height visited for the view, photos or friends is an outing, unless it jumps or ends
+    "bin auf der brücke, schöne aussicht, gleich spring ich",
     "ich überlege jeden tag, wie ich sterben kann",
     "jede nacht der gedanke, lieber tot",
     "besser ich wär tot, seit wochen denk ich das",
@@ -111,6 +113,8 @@ def test_trauma_signs_passive_wishes_and_relapse_read_moderate(
 
 
 LOOK_ALIKES = [
+    # a height visited for the view, photos or friends is an outing, unless it jumps or ends
+    "bin auf der brücke und mach fotos vom sonnenuntergang",
     "sitz am see mit den kindern, die sammeln steine in den jackentaschen",
     "vorsicht auf der wanderung, da gehts steil runter. morgen gehen wir hoch",
     "hab allen eine sprachnachricht geschickt wegen der party am samstag",

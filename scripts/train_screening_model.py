@@ -184,19 +184,16 @@ def main() -> int:
             y = (labels >= head).astype(int)
             model = fit(train_x, y[~test], args.c)
             held[test, k] = model.predict_proba(test_x)[:, 1]
+    # where each head would itself raise a text: the layer is heard, the rules gave less
+    speaks = [~muted & (rules < head) for head in HEADS]
     thresholds = [
-        threshold_for(held[:, k], labels, ~muted & (rules < head), head)
-        for k, head in enumerate(HEADS)
+        threshold_for(held[:, k], labels, speaks[k], head) for k, head in enumerate(HEADS)
     ]
     alone_thresholds: list[float | None] = [
         max(
             thresholds[k],
             threshold_for(
-                held[alone, k],
-                labels[alone],
-                (~muted & (rules < head))[alone],
-                head,
-                ALONE_BUDGET[head],
+                held[alone, k], labels[alone], speaks[k][alone], head, ALONE_BUDGET[head]
             ),
         )
         if head in ALONE_BUDGET
